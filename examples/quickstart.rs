@@ -1,0 +1,137 @@
+//! A small invoice service, monitored: sync and async functions that fail
+//! with varying messages, one slow call and one panicking thread. Writes
+//! `monitor.db` (or the path in `MONITOR_DB`) and prints the groups it found.
+//!
+//! Run with `cargo run --example quickstart`.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use monitor_runtime::{Context, ContextExt, Monitor, monitor};
+use monitor_sinks::{GroupQuery, SqliteSink, SqliteStore};
+
+#[derive(Debug)]
+enum InvoiceError {
+    CreditLimit { invoice: u32, amount: u64, customer: String },
+    RateTimeout { host: String, waited_ms: u64 },
+}
+
+impl fmt::Display for InvoiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InvoiceError::CreditLimit { invoice, amount, customer } => {
+                write!(f, "invoice {invoice}: amount {amount} EUR exceeds the credit limit of customer {customer}")
+            }
+            InvoiceError::RateTimeout { host, waited_ms } => {
+                write!(f, "exchange rate service at {host} timed out after {waited_ms}ms")
+            }
+        }
+    }
+}
+
+impl std::error::Error for InvoiceError {}
+
+#[monitor(args(invoice))]
+fn validate_invoice(invoice: u32, amount: u64) -> Result<(), InvoiceError> {
+    if amount > 5_000 {
+        return Err(InvoiceError::CreditLimit { invoice, amount, customer: format!("C-{}", invoice % 7) });
+    }
+    Ok(())
+}
+
+#[monitor]
+fn load_customer(id: u32) -> Result<String, std::io::Error> {
+    let path = format!("/var/lib/invoices/customers/{id}.json");
+    std::fs::read_to_string(path)
+}
+
+#[monitor(severity = warning)]
+async fn fetch_exchange_rate(currency: &str, attempt: u32) -> Result<f64, InvoiceError> {
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    if currency != "EUR" && attempt % 3 == 0 {
+        return Err(InvoiceError::RateTimeout { host: format!("10.0.3.{}:8443", attempt % 5), waited_ms: 200 + u64::from(attempt) });
+    }
+    Ok(1.08)
+}
+
+#[monitor(slow = "250ms")]
+async fn render_pdf(invoice: u32) -> Vec<u8> {
+    // One large invoice takes too long to render.
+    let delay = if invoice == 13 { 300 } else { 1 };
+    tokio::time::sleep(Duration::from_millis(delay)).await;
+    vec![0u8; 64]
+}
+
+#[monitor(severity = critical)]
+fn apply_discount(total: u64, percent: i64) -> u64 {
+    assert!(percent >= 0, "negative discount of {percent}% on a total of {total}");
+    total - total * percent as u64 / 100
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::var("MONITOR_DB").unwrap_or_else(|_| "monitor.db".to_owned());
+    let started = SystemTime::now();
+    let guard = Monitor::builder()
+        .service("invoices")
+        .environment("quickstart")
+        .release(env!("CARGO_PKG_VERSION"))
+        .sink(SqliteSink::new(&path))
+        .install()?;
+
+    for invoice in 1..=40u32 {
+        let request = Context::new().user(format!("clerk-{}", invoice % 3)).trace_id(format!("trace-{invoice:04}"));
+        let _scope = request.enter();
+        let _ = validate_invoice(invoice, u64::from(invoice) * 250);
+        if invoice % 10 == 0 {
+            let _ = load_customer(invoice);
+        }
+        let currency = if invoice % 2 == 0 { "USD" } else { "EUR" };
+        let _ = fetch_exchange_rate(currency, invoice).with_current_context().await;
+        render_pdf(invoice).with_current_context().await;
+    }
+
+    // A worker thread that panics: the panic is recorded and still ends the thread.
+    let worker = std::thread::spawn(|| apply_discount(1_000, -5));
+    assert!(worker.join().is_err(), "the panic went on unwinding");
+
+    let stats = guard.shutdown();
+    println!(
+        "captured {} occurrences, delivered {} events, dropped {}\n",
+        stats.captured,
+        stats.delivered.get("sqlite").copied().unwrap_or(0),
+        stats.total_dropped()
+    );
+
+    let store = SqliteStore::open(&path)?;
+    let groups = store.groups(&GroupQuery { seen_since: Some(started - Duration::from_secs(1)), ..GroupQuery::default() })?;
+    println!("{:<9} {:>5}  {:<12} {:<12} template", "severity", "count", "first seen", "last seen");
+    for group in &groups {
+        println!(
+            "{:<9} {:>5}  {:<12} {:<12} {}::{}: {}",
+            group.severity.as_str(),
+            group.count,
+            clock(group.first_seen),
+            clock(group.last_seen),
+            group.location.module.rsplit("::").next().unwrap_or_default(),
+            group.location.function,
+            shorten(&group.template, 90),
+        );
+    }
+    let absolute = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone().into());
+    println!("\n{} groups; events and groups are in {}", groups.len(), absolute.display());
+    println!("try: sqlite3 {} 'SELECT kind, severity, message FROM events ORDER BY id DESC LIMIT 5'", absolute.display());
+    Ok(())
+}
+
+fn clock(time: SystemTime) -> String {
+    let secs = time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("{:02}:{:02}:{:02} UTC", secs / 3600 % 24, secs / 60 % 60, secs % 60)
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}

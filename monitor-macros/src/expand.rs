@@ -1,0 +1,164 @@
+//! Code generation for `#[monitor]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Block, Expr, ItemFn, Stmt, Type};
+
+use crate::ast::{self, Output, Shape};
+use crate::attr::Options;
+use crate::rewrite::{self, ReturnRewriter};
+
+/// After a mistake, the function is still emitted unchanged next to the
+/// error, so one typo does not turn every caller into an error too.
+pub(crate) fn with_error(error: syn::Error, item: TokenStream) -> TokenStream {
+    let error = error.into_compile_error();
+    quote!(#item #error)
+}
+
+pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let options: Options = syn::parse2(args)?;
+    let mut function = ast::parse_function(item)?;
+    ast::check(&function, &options)?;
+    let callsite = callsite(&function, &options);
+    let guard_is_mut = !options.args.is_empty();
+    let shape = Shape::of(&function);
+    let body = match shape {
+        Shape::Sync => sync_body(&mut function, &options),
+        Shape::Async => {
+            let output = Output::of(&function.sig.output);
+            let inner = &function.block;
+            async_body(quote!(#inner), output.nameable(), &options, guard_is_mut)
+        }
+        Shape::AsyncTrait { output } => async_trait_body(&mut function, output.as_ref(), &options, guard_is_mut),
+    };
+    let ItemFn { attrs, vis, sig, .. } = &function;
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            #callsite
+            #body
+        }
+    })
+}
+
+/// The `static` describing this function, made once per function.
+fn callsite(function: &ItemFn, options: &Options) -> TokenStream {
+    let ident = &function.sig.ident;
+    let name = match &options.name {
+        Some(name) => quote!(#name),
+        None => {
+            let text = ident.to_string();
+            let text = text.strip_prefix("r#").unwrap_or(&text);
+            quote!(#text)
+        }
+    };
+    let severity = options.severity.clone().unwrap_or_else(|| format_ident!("Error"));
+    let slow = options.slow_nanos;
+    let arg_names = options.args.iter().map(|arg| arg.to_string());
+    // `line!()` spanned on the function's name gives the line of the `fn`.
+    let line = quote_spanned!(ident.span() => ::core::line!());
+    quote! {
+        static __MONITOR_CALLSITE: ::monitor_runtime::__private::Callsite =
+            ::monitor_runtime::__private::Callsite::new(
+                ::core::module_path!(),
+                #name,
+                ::core::file!(),
+                #line,
+                ::monitor_runtime::__private::Severity::#severity,
+                #slow,
+                &[#(#arg_names),*],
+            );
+    }
+}
+
+/// `let __monitor_guard = …;` plus the `args(…)` capture.
+fn guard(constructor: TokenStream, options: &Options, is_mut: bool) -> TokenStream {
+    let mutability = is_mut.then(|| quote!(mut));
+    let args = if options.args.is_empty() {
+        quote!()
+    } else {
+        // Spanned on each name, so a missing `Debug` points at it.
+        let values = options.args.iter().map(|arg| {
+            quote_spanned!(arg.span() => &#arg as &dyn ::monitor_runtime::__private::Debug)
+        });
+        quote! {
+            if __monitor_guard.wants_args() {
+                __monitor_guard.set_arg_values(&[#(#values),*]);
+            }
+        }
+    };
+    quote! {
+        let #mutability __monitor_guard = #constructor(&__MONITOR_CALLSITE);
+        #args
+    }
+}
+
+fn sync_body(function: &mut ItemFn, options: &Options) -> TokenStream {
+    let output = Output::of(&function.sig.output);
+    let guard = guard(quote!(::monitor_runtime::__private::CallGuard::enter), options, !options.args.is_empty());
+    let mut block = (*function.block).clone();
+    if matches!(output, Output::Never) {
+        // Nothing returns: the guard only sees panics.
+        return quote! { #guard #block };
+    }
+    ReturnRewriter { output: output.nameable() }.visit_block_mut(&mut block);
+    let annotation = output.nameable().map(|ty| quote!(: #ty));
+    let observe = rewrite::observe(&quote!(__monitor_ret));
+    quote! {
+        #guard
+        let __monitor_ret #annotation = #block;
+        #[allow(unreachable_code)]
+        #observe
+        __monitor_ret
+    }
+}
+
+/// Runs `inner` (a block's tokens) as an inner async block so that every
+/// `return`, `?` and macro exit of the body lands in `__monitor_ret`, and a
+/// future dropped early leaves the guard uncompleted: a cancellation.
+fn async_body(inner: TokenStream, output: Option<&Type>, options: &Options, guard_is_mut: bool) -> TokenStream {
+    let guard = guard(quote!(::monitor_runtime::__private::CallGuard::enter_async), options, guard_is_mut);
+    // tracing's fake typed return: fixes the inner block's output type before
+    // the body is checked, so `return Err(e.into())` still infers.
+    let fake_return = output.map(|ty| {
+        quote! {
+            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::needless_return)]
+            if false {
+                let __monitor_fake_return: #ty = loop {};
+                return __monitor_fake_return;
+            }
+        }
+    });
+    let observe = rewrite::observe(&quote!(__monitor_ret));
+    quote! {
+        #guard
+        let __monitor_ret = async move {
+            #fake_return
+            #[allow(unreachable_code)]
+            #inner
+        }
+        .await;
+        #[allow(unreachable_code)]
+        #observe
+        __monitor_guard.complete();
+        __monitor_ret
+    }
+}
+
+/// `#[async_trait]` has already turned the method into a sync function whose
+/// tail is `Box::pin(async move { … })`; the guard goes inside that block.
+fn async_trait_body(function: &mut ItemFn, output: Option<&Type>, options: &Options, guard_is_mut: bool) -> TokenStream {
+    let mut block: Block = (*function.block).clone();
+    if let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last_mut()
+        && let Some(Expr::Async(async_block)) = call.args.first_mut()
+    {
+        let inner = &async_block.block;
+        let wrapped = async_body(quote!(#inner), output, options, guard_is_mut);
+        let span = async_block.span();
+        async_block.block = syn::parse_quote_spanned!(span => { #wrapped });
+    }
+    let stmts = &block.stmts;
+    quote!(#(#stmts)*)
+}

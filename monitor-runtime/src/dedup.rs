@@ -1,0 +1,301 @@
+//! Dedup groups: one entry per group key, updated in place on every repeat.
+//!
+//! The caller's thread only touches atomics of an existing entry (a shard
+//! read lock in the `DashMap`); inserting a new group is the only write-locked
+//! step. The worker evicts the least recently seen groups past the limit and
+//! collects the entries whose counters changed for storage.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use dashmap::DashMap;
+
+use crate::event::{GroupKey, GroupSnapshot, GroupStatus, Location};
+use crate::severity::Severity;
+
+/// What the caller should do with an occurrence after counting it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// First in its window, a sample, new, or a regression: queue an event.
+    Queue { occurrences: u64 },
+    /// Counted only.
+    Counted,
+    /// The group is ignored: counted, never delivered.
+    Suppressed,
+    /// The group table is full: not even counted in a group.
+    TableFull,
+}
+
+pub(crate) struct GroupEntry {
+    template: String,
+    location: Location,
+    error_type: Option<Cow<'static, str>>,
+    severity: Severity,
+    status: AtomicU8,
+    count: AtomicU64,
+    /// `count` as of the last snapshot, so snapshots carry what is new.
+    reported: AtomicU64,
+    first_seen_ms: u64,
+    last_seen_ms: AtomicU64,
+    window_start_ms: AtomicU64,
+    window_count: AtomicU64,
+    dirty: AtomicBool,
+}
+
+/// Fields needed to create a group the first time its key is seen.
+pub(crate) struct NewGroup<'a> {
+    pub template: String,
+    pub location: &'a Location,
+    pub error_type: Option<&'static str>,
+    pub severity: Severity,
+}
+
+pub(crate) struct DedupGroups {
+    groups: DashMap<GroupKey, GroupEntry>,
+    window_ms: u64,
+    sample_every: u64,
+    max_groups: usize,
+    evictions: AtomicU64,
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn to_system_time(ms: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+impl DedupGroups {
+    pub(crate) fn new(window: Duration, sample_every: u64, max_groups: usize) -> Self {
+        DedupGroups {
+            groups: DashMap::new(),
+            window_ms: window.as_millis().max(1) as u64,
+            sample_every: sample_every.max(1),
+            max_groups: max_groups.max(1),
+            evictions: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one occurrence and says whether to queue an event for it.
+    /// `new_group` is only called when the key has no group yet.
+    pub(crate) fn observe<'a>(&self, key: GroupKey, now: u64, new_group: impl FnOnce() -> NewGroup<'a>) -> Verdict {
+        if let Some(entry) = self.groups.get(&key) {
+            return self.repeat(&entry, now);
+        }
+        // Let the table run a quarter over its limit before refusing: the
+        // worker trims it back to the limit, least recently seen first.
+        if self.groups.len() >= self.max_groups + self.max_groups / 4 {
+            return Verdict::TableFull;
+        }
+        let fields = new_group();
+        let mut queued_now = false;
+        let entry = self.groups.entry(key).or_insert_with(|| {
+            queued_now = true;
+            GroupEntry {
+                template: fields.template,
+                location: fields.location.clone(),
+                error_type: fields.error_type.map(Cow::Borrowed),
+                severity: fields.severity,
+                status: AtomicU8::new(GroupStatus::Open as u8),
+                count: AtomicU64::new(1),
+                reported: AtomicU64::new(0),
+                first_seen_ms: now,
+                last_seen_ms: AtomicU64::new(now),
+                window_start_ms: AtomicU64::new(now),
+                window_count: AtomicU64::new(1),
+                dirty: AtomicBool::new(true),
+            }
+        });
+        if queued_now {
+            Verdict::Queue { occurrences: 1 }
+        } else {
+            // Another thread created it between our lookup and insert.
+            self.repeat(&entry, now)
+        }
+    }
+
+    fn repeat(&self, entry: &GroupEntry, now: u64) -> Verdict {
+        entry.count.fetch_add(1, Relaxed);
+        entry.last_seen_ms.fetch_max(now, Relaxed);
+        entry.dirty.store(true, Relaxed);
+        match status_from_u8(entry.status.load(Relaxed)) {
+            GroupStatus::Ignored => return Verdict::Suppressed,
+            GroupStatus::Resolved => {
+                // A regression: reopen and report it whatever the window says.
+                entry.status.store(GroupStatus::Open as u8, Relaxed);
+                entry.window_start_ms.store(now, Relaxed);
+                entry.window_count.store(1, Relaxed);
+                return Verdict::Queue { occurrences: 1 };
+            }
+            GroupStatus::Open | GroupStatus::Investigating => {}
+        }
+        let window_start = entry.window_start_ms.load(Relaxed);
+        if now.saturating_sub(window_start) >= self.window_ms
+            && entry.window_start_ms.compare_exchange(window_start, now, Relaxed, Relaxed).is_ok()
+        {
+            entry.window_count.store(1, Relaxed);
+            return Verdict::Queue { occurrences: 1 };
+        }
+        let in_window = entry.window_count.fetch_add(1, Relaxed) + 1;
+        if in_window % self.sample_every == 0 {
+            Verdict::Queue { occurrences: in_window }
+        } else {
+            Verdict::Counted
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub(crate) fn evictions(&self) -> u64 {
+        self.evictions.load(Relaxed)
+    }
+
+    pub(crate) fn set_status(&self, key: GroupKey, status: GroupStatus) -> bool {
+        match self.groups.get(&key) {
+            Some(entry) => {
+                entry.status.store(status as u8, Relaxed);
+                entry.dirty.store(true, Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn status(&self, key: GroupKey) -> Option<GroupStatus> {
+        self.groups.get(&key).map(|entry| status_from_u8(entry.status.load(Relaxed)))
+    }
+
+    /// Removes the least recently seen groups beyond the limit; returns how many.
+    pub(crate) fn evict_over_limit(&self) -> usize {
+        let len = self.groups.len();
+        if len <= self.max_groups {
+            return 0;
+        }
+        let mut by_age: Vec<(u64, GroupKey)> = self
+            .groups
+            .iter()
+            .map(|entry| (entry.last_seen_ms.load(Relaxed), *entry.key()))
+            .collect();
+        by_age.sort_unstable();
+        let excess = len - self.max_groups;
+        for (_, key) in by_age.into_iter().take(excess) {
+            self.groups.remove(&key);
+        }
+        self.evictions.fetch_add(excess as u64, Relaxed);
+        excess
+    }
+
+    /// Snapshots of the groups whose counters changed since the last call.
+    pub(crate) fn take_dirty(&self) -> Vec<GroupSnapshot> {
+        self.groups
+            .iter()
+            .filter(|entry| entry.dirty.swap(false, Relaxed))
+            .map(|entry| {
+                let count = entry.count.load(Relaxed);
+                let reported = entry.reported.swap(count, Relaxed);
+                (entry, count, count.saturating_sub(reported))
+            })
+            .map(|(entry, count, new_occurrences)| GroupSnapshot {
+                key: *entry.key(),
+                template: entry.template.clone(),
+                location: entry.location.clone(),
+                error_type: entry.error_type.clone(),
+                severity: entry.severity,
+                status: status_from_u8(entry.status.load(Relaxed)),
+                count,
+                new_occurrences,
+                first_seen: to_system_time(entry.first_seen_ms),
+                last_seen: to_system_time(entry.last_seen_ms.load(Relaxed)),
+            })
+            .collect()
+    }
+}
+
+fn status_from_u8(value: u8) -> GroupStatus {
+    match value {
+        1 => GroupStatus::Investigating,
+        2 => GroupStatus::Resolved,
+        3 => GroupStatus::Ignored,
+        _ => GroupStatus::Open,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location() -> Location {
+        Location { module: "m".into(), function: "f".into(), file: "f.rs".into(), line: 1 }
+    }
+
+    fn observe(groups: &DedupGroups, key: u64, now: u64) -> Verdict {
+        let location = location();
+        groups.observe(GroupKey(key), now, || NewGroup {
+            template: "t <*>".to_owned(),
+            location: &location,
+            error_type: None,
+            severity: Severity::Error,
+        })
+    }
+
+    #[test]
+    fn only_first_in_window_and_samples_are_queued() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 10, 100);
+        assert_eq!(observe(&groups, 1, 0), Verdict::Queue { occurrences: 1 });
+        let queued = (1..100).filter(|i| observe(&groups, 1, *i) != Verdict::Counted).count();
+        assert_eq!(queued, 10, "occurrences 10, 20, … 100 are samples");
+        assert_eq!(observe(&groups, 1, 60_000), Verdict::Queue { occurrences: 1 }, "new window");
+    }
+
+    #[test]
+    fn resolved_group_seen_again_is_a_regression() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 1000, 100);
+        observe(&groups, 7, 0);
+        assert!(groups.set_status(GroupKey(7), GroupStatus::Resolved));
+        assert_eq!(observe(&groups, 7, 1), Verdict::Queue { occurrences: 1 });
+        assert_eq!(groups.status(GroupKey(7)), Some(GroupStatus::Open));
+    }
+
+    #[test]
+    fn ignored_group_is_counted_not_queued() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 1, 100);
+        observe(&groups, 3, 0);
+        groups.set_status(GroupKey(3), GroupStatus::Ignored);
+        assert_eq!(observe(&groups, 3, 120_000), Verdict::Suppressed);
+        let snapshot = groups.take_dirty();
+        assert_eq!(snapshot[0].count, 2);
+    }
+
+    #[test]
+    fn table_is_bounded_and_evictions_are_counted() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 1000, 8);
+        let verdicts: Vec<_> = (0..20).map(|key| observe(&groups, key, key)).collect();
+        assert_eq!(verdicts.iter().filter(|v| **v == Verdict::TableFull).count(), 10);
+        assert_eq!(groups.evict_over_limit(), 2);
+        assert_eq!(groups.len(), 8);
+        assert_eq!(groups.evictions(), 2);
+        assert_eq!(groups.status(GroupKey(0)), None, "the oldest group went first");
+    }
+
+    #[test]
+    fn dirty_snapshots_are_taken_once() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 1000, 8);
+        observe(&groups, 1, 5);
+        observe(&groups, 1, 9);
+        let first = groups.take_dirty();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].count, 2);
+        assert_eq!(first[0].new_occurrences, 2);
+        assert!(groups.take_dirty().is_empty());
+        observe(&groups, 1, 12);
+        let second = groups.take_dirty();
+        assert_eq!((second[0].count, second[0].new_occurrences), (3, 1));
+    }
+}

@@ -1,0 +1,26 @@
+//! Names of the metrics published through the [`metrics`] facade.
+//!
+//! Install any `metrics` recorder (Prometheus, StatsD, …) before
+//! `install()`; each call site registers its handles on its first call.
+//!
+//! | name | kind | labels |
+//! |---|---|---|
+//! | `monitor_calls_total` | counter | `module`, `function`, `outcome` (`ok`, `error`, `panic`, `cancelled`) |
+//! | `monitor_call_duration_seconds` | histogram | `module`, `function` |
+//! | `monitor_events_captured_total` | counter | `kind` |
+//! | `monitor_events_dropped_total` | counter | `reason` |
+//! | `monitor_events_delivered_total` | counter | `sink` |
+//! | `monitor_groups` | gauge | |
+
+/// Counter of finished monitored calls.
+pub const CALLS: &str = "monitor_calls_total";
+/// Histogram of monitored call durations, in seconds.
+pub const CALL_DURATION: &str = "monitor_call_duration_seconds";
+/// Counter of captured events (before dedup).
+pub const EVENTS_CAPTURED: &str = "monitor_events_captured_total";
+/// Counter of events not delivered, by reason.
+pub const EVENTS_DROPPED: &str = "monitor_events_dropped_total";
+/// Counter of events delivered, by sink.
+pub const EVENTS_DELIVERED: &str = "monitor_events_delivered_total";
+/// Gauge of live dedup groups.
+pub const GROUPS: &str = "monitor_groups";

@@ -1,0 +1,272 @@
+//! Configuring and installing the monitor.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::context::Context;
+use crate::dedup::DedupGroups;
+use crate::fingerprint::{Fingerprinter, GrouperConfig};
+use crate::scrub::Scrubber;
+use crate::sink::{Sink, SinkError};
+use crate::stats::Counters;
+
+use super::shutdown::MonitorGuard;
+use super::worker::{self, WorkerConfig};
+use super::{Shared, set_current};
+
+/// Entry point: `Monitor::builder()…install()`.
+///
+/// ```
+/// use monitor_runtime::Monitor;
+/// use std::time::Duration;
+///
+/// let guard = Monitor::builder()
+///     .service("invoices")
+///     .environment("staging")
+///     .dedup_window(Duration::from_secs(60))
+///     .install()
+///     .expect("monitor installs");
+/// assert!(monitor_runtime::stats().installed);
+/// drop(guard); // flushes with a deadline, then uninstalls
+/// assert!(!monitor_runtime::stats().installed);
+/// ```
+#[derive(Debug)]
+pub struct Monitor;
+
+impl Monitor {
+    /// A builder with the defaults described on each of its methods.
+    pub fn builder() -> MonitorBuilder {
+        MonitorBuilder::default()
+    }
+}
+
+/// Settings for [`Monitor::builder`]. Every bound here is what keeps memory
+/// fixed whatever the host does.
+pub struct MonitorBuilder {
+    context: Context,
+    sinks: Vec<(Box<dyn Sink>, bool)>,
+    queue_capacity: usize,
+    sink_queue_capacity: usize,
+    batch_size: usize,
+    flush_interval: Duration,
+    shutdown_timeout: Duration,
+    dedup_window: Duration,
+    sample_every: u64,
+    max_groups: usize,
+    grouper: GrouperConfig,
+    scrubber: Scrubber,
+    panic_hook: bool,
+}
+
+impl Default for MonitorBuilder {
+    fn default() -> Self {
+        MonitorBuilder {
+            context: Context::default(),
+            sinks: Vec::new(),
+            queue_capacity: 1024,
+            sink_queue_capacity: 64,
+            batch_size: 256,
+            flush_interval: Duration::from_millis(200),
+            shutdown_timeout: Duration::from_secs(5),
+            dedup_window: Duration::from_secs(300),
+            sample_every: 100,
+            max_groups: 10_000,
+            grouper: GrouperConfig::default(),
+            scrubber: Scrubber::default(),
+            panic_hook: true,
+        }
+    }
+}
+
+impl MonitorBuilder {
+    /// The service name put on every event.
+    pub fn service(mut self, name: impl Into<String>) -> Self {
+        self.context.service = Some(name.into());
+        self
+    }
+
+    /// The environment put on every event.
+    pub fn environment(mut self, name: impl Into<String>) -> Self {
+        self.context.environment = Some(name.into());
+        self
+    }
+
+    /// The release put on every event.
+    pub fn release(mut self, name: impl Into<String>) -> Self {
+        self.context.release = Some(name.into());
+        self
+    }
+
+    /// Adds a sink. If its `start` fails, `install()` fails with that error.
+    pub fn sink(mut self, sink: impl Sink) -> Self {
+        self.sinks.push((Box::new(sink), false));
+        self
+    }
+
+    /// Adds a sink that may fail to start: then the monitor runs without it,
+    /// says so on stderr and lists it in `Stats::disabled_sinks`.
+    pub fn optional_sink(mut self, sink: impl Sink) -> Self {
+        self.sinks.push((Box::new(sink), true));
+        self
+    }
+
+    /// Events the queue to the worker holds (default 1024). When it is full,
+    /// new events are dropped and counted as `queue_full`.
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = capacity.max(1);
+        self
+    }
+
+    /// Batches each sink's own queue holds (default 64).
+    pub fn sink_queue_capacity(mut self, capacity: usize) -> Self {
+        self.sink_queue_capacity = capacity.max(1);
+        self
+    }
+
+    /// Largest batch handed to sinks (default 256 events).
+    pub fn batch_size(mut self, size: usize) -> Self {
+        self.batch_size = size.max(1);
+        self
+    }
+
+    /// How often the worker hands partial batches and group counters to
+    /// sinks (default 200 ms).
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.flush_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long dropping the guard may wait for the last events to be
+    /// written (default 5 s). It never waits longer.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Within this window only a group's first occurrence (plus samples) is
+    /// delivered; the rest are counted (default 5 minutes).
+    pub fn dedup_window(mut self, window: Duration) -> Self {
+        self.dedup_window = window;
+        self
+    }
+
+    /// Within a window, every `n`th occurrence of a group is delivered as a
+    /// sample carrying the count so far (default 100).
+    pub fn sample_every(mut self, n: u64) -> Self {
+        self.sample_every = n.max(1);
+        self
+    }
+
+    /// Most groups kept in memory (default 10 000); the least recently seen
+    /// are evicted beyond it, and evictions are counted.
+    pub fn max_groups(mut self, n: usize) -> Self {
+        self.max_groups = n.max(1);
+        self
+    }
+
+    /// Settings of the message grouper.
+    pub fn grouper(mut self, config: GrouperConfig) -> Self {
+        self.grouper = config;
+        self
+    }
+
+    /// The scrubber applied to every event before any sink sees it.
+    pub fn scrubber(mut self, scrubber: Scrubber) -> Self {
+        self.scrubber = scrubber;
+        self
+    }
+
+    /// Whether to install the panic hook that lets panic events carry the
+    /// panic message (default true; the previous hook still runs).
+    pub fn panic_hook(mut self, enabled: bool) -> Self {
+        self.panic_hook = enabled;
+        self
+    }
+
+    /// Starts the sinks and the worker and makes the monitor current.
+    ///
+    /// Fails if another monitor is installed, if a required sink cannot
+    /// start (a storage file that cannot be opened, say), or if the worker
+    /// thread cannot be spawned. Never panics.
+    pub fn install(self) -> Result<MonitorGuard, InstallError> {
+        let _install = super::shutdown::INSTALL_LOCK.lock();
+        if super::current().is_some() {
+            return Err(InstallError::AlreadyInstalled);
+        }
+        let mut started = Vec::new();
+        let mut disabled_sinks = Vec::new();
+        for (mut sink, optional) in self.sinks {
+            match sink.start() {
+                Ok(()) => started.push(sink),
+                Err(error) if optional => {
+                    eprintln!("monitor: sink `{}` is disabled: {error}", sink.name());
+                    disabled_sinks.push(sink.name().to_owned());
+                }
+                Err(error) => return Err(InstallError::Sink { sink: sink.name().to_owned(), error }),
+            }
+        }
+        if self.panic_hook {
+            crate::panic_hook::install();
+        }
+        let (sender, receiver) = flume::bounded(self.queue_capacity);
+        let shared = Arc::new(Shared {
+            sender,
+            groups: DedupGroups::new(self.dedup_window, self.sample_every, self.max_groups),
+            fingerprinter: Fingerprinter::new(self.grouper),
+            counters: Counters::default(),
+            base_context: Arc::new(self.context),
+            disabled_sinks,
+        });
+        let config = WorkerConfig {
+            batch_size: self.batch_size,
+            flush_interval: self.flush_interval,
+            sink_queue_capacity: self.sink_queue_capacity,
+            scrubber: self.scrubber,
+        };
+        let worker = worker::spawn(shared.clone(), receiver, started, config).map_err(InstallError::Worker)?;
+        set_current(Some(shared.clone()));
+        Ok(MonitorGuard::new(shared, worker, self.shutdown_timeout))
+    }
+}
+
+/// Why `install()` failed.
+#[derive(Debug)]
+pub enum InstallError {
+    /// A monitor is already installed; drop its guard first.
+    AlreadyInstalled,
+    /// A required sink could not start.
+    Sink {
+        /// The sink's name.
+        sink: String,
+        /// What went wrong.
+        error: SinkError,
+    },
+    /// The worker thread could not be started.
+    Worker(std::io::Error),
+}
+
+impl fmt::Display for InstallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstallError::AlreadyInstalled => {
+                f.write_str("a monitor is already installed in this process; drop its guard before installing another")
+            }
+            InstallError::Sink { sink, error } => write!(
+                f,
+                "sink `{sink}` could not start: {error} (fix it, or add it with `optional_sink` to run without it)"
+            ),
+            InstallError::Worker(error) => write!(f, "the monitor's worker thread could not start: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for InstallError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InstallError::Sink { error, .. } => Some(error),
+            InstallError::Worker(error) => Some(error),
+            InstallError::AlreadyInstalled => None,
+        }
+    }
+}

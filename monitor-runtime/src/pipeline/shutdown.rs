@@ -1,0 +1,101 @@
+//! The guard returned by `install()`: flush on demand, shut down on drop.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::{Message, Shared, set_current};
+use crate::stats::{self, Stats};
+
+/// Serialises install and uninstall so two threads cannot both install.
+pub(super) static INSTALL_LOCK: Mutex<()> = Mutex::new(());
+
+/// Keeps the monitor installed. Dropping it stops capturing, hands what is
+/// queued to the sinks and waits for them at most the shutdown timeout: it
+/// never hangs, and what could not be written in time is counted as
+/// `shutdown_deadline`.
+#[must_use = "the monitor is uninstalled as soon as the guard is dropped"]
+pub struct MonitorGuard {
+    shared: Arc<Shared>,
+    worker: Option<std::thread::JoinHandle<()>>,
+    shutdown_timeout: Duration,
+}
+
+impl MonitorGuard {
+    pub(super) fn new(shared: Arc<Shared>, worker: std::thread::JoinHandle<()>, shutdown_timeout: Duration) -> Self {
+        MonitorGuard { shared, worker: Some(worker), shutdown_timeout }
+    }
+
+    /// Hands everything captured so far to the sinks and waits until they
+    /// have written it, or until `timeout`. Returns true if they finished.
+    ///
+    /// ```
+    /// let guard = monitor_runtime::Monitor::builder().install().unwrap();
+    /// monitor_runtime::capture_message("flushed", monitor_runtime::Severity::Info);
+    /// assert!(guard.flush(std::time::Duration::from_secs(5)));
+    /// ```
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let (done, wait) = flume::bounded(1);
+        if self.shared.sender.send_timeout(Message::Flush(done), timeout).is_err() {
+            return false;
+        }
+        wait.recv_deadline(deadline).is_ok()
+    }
+
+    /// The same as [`crate::stats`], for this monitor.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Shuts down like dropping the guard does, and returns the final counts
+    /// (with `installed: false`).
+    ///
+    /// ```
+    /// let guard = monitor_runtime::Monitor::builder().install().unwrap();
+    /// monitor_runtime::capture_message("last words", monitor_runtime::Severity::Info);
+    /// let stats = guard.shutdown();
+    /// assert_eq!(stats.written, 1);
+    /// assert!(!stats.installed);
+    /// ```
+    pub fn shutdown(mut self) -> Stats {
+        self.shut_down();
+        Stats { installed: false, ..self.shared.stats() }
+    }
+
+    fn shut_down(&mut self) {
+        if self.worker.is_none() {
+            return;
+        }
+        {
+            let _install = INSTALL_LOCK.lock();
+            set_current(None);
+        }
+        let deadline = Instant::now() + self.shutdown_timeout;
+        let (done, wait) = flume::bounded(1);
+        let sent = self.shared.sender.send_deadline(Message::Shutdown { deadline, done }, deadline);
+        let finished = sent.is_ok() && wait.recv_deadline(deadline + Duration::from_millis(50)).is_ok();
+        let worker = self.worker.take();
+        if finished {
+            if let Some(worker) = worker {
+                let _ = worker.join();
+            }
+        } else {
+            // The worker is stuck (in a sink that ignores its own timeouts);
+            // it is left to finish on its own rather than hang the host.
+            let queued = self.shared.sender.len() as u64;
+            self.shared.counters.drop_events(stats::SHUTDOWN_DEADLINE, queued);
+            eprintln!(
+                "monitor: shutdown deadline of {:?} passed before the sinks finished; unwritten events are counted as dropped",
+                self.shutdown_timeout
+            );
+        }
+    }
+}
+
+impl Drop for MonitorGuard {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}

@@ -1,0 +1,278 @@
+//! The worker: one named thread that scrubs events, batches them and hands
+//! each batch to every sink's own task.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::event::{Batch, Event};
+use crate::metric_names;
+use crate::scrub::Scrubber;
+use crate::sink::Sink;
+use crate::stats;
+
+use super::{Message, Shared};
+
+pub(super) struct WorkerConfig {
+    pub batch_size: usize,
+    pub flush_interval: Duration,
+    pub sink_queue_capacity: usize,
+    pub scrubber: Scrubber,
+}
+
+pub(super) fn spawn(
+    shared: Arc<Shared>,
+    receiver: flume::Receiver<Message>,
+    sinks: Vec<Box<dyn Sink>>,
+    config: WorkerConfig,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    // Built here so that a failure is an install error, not a dead thread.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    std::thread::Builder::new()
+        .name("monitor-worker".to_owned())
+        .spawn(move || runtime.block_on(Worker::new(shared, receiver, sinks, config).run()))
+}
+
+enum SinkMessage {
+    Batch(Arc<Batch>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// One sink's queue and task.
+struct SinkRunner {
+    name: String,
+    queue: mpsc::Sender<SinkMessage>,
+    /// Events handed to this sink and not yet written or failed.
+    in_flight: Arc<AtomicU64>,
+}
+
+impl SinkRunner {
+    fn spawn(sink: Box<dyn Sink>, capacity: usize, shared: Arc<Shared>) -> Self {
+        let name = sink.name().to_owned();
+        let (queue, mut receiver) = mpsc::channel(capacity);
+        let in_flight = Arc::new(AtomicU64::new(0));
+        let task_in_flight = in_flight.clone();
+        tokio::spawn(async move {
+            let name = sink.name().to_owned();
+            while let Some(message) = receiver.recv().await {
+                match message {
+                    SinkMessage::Batch(batch) => {
+                        let events = batch.events.len() as u64;
+                        match sink.write(&batch).await {
+                            Ok(()) => shared.counters.delivered(&name, events),
+                            Err(error) => {
+                                shared.counters.drop_events(&format!("{name}:{}", error.kind.as_str()), events);
+                                report_sink_error(&name, &error);
+                            }
+                        }
+                        task_in_flight.fetch_sub(events, Relaxed);
+                    }
+                    SinkMessage::Flush(done) => {
+                        if let Err(error) = sink.flush().await {
+                            report_sink_error(&name, &error);
+                        }
+                        let _ = done.send(());
+                    }
+                }
+            }
+        });
+        SinkRunner { name, queue, in_flight }
+    }
+
+    fn offer(&self, batch: &Arc<Batch>, shared: &Shared) {
+        let events = batch.events.len() as u64;
+        self.in_flight.fetch_add(events, Relaxed);
+        if self.queue.try_send(SinkMessage::Batch(batch.clone())).is_err() {
+            self.in_flight.fetch_sub(events, Relaxed);
+            shared.counters.drop_events(&format!("{}:{}", self.name, stats::SINK_QUEUE_FULL), events);
+        }
+    }
+}
+
+/// Sink failures go to stderr at most once a minute per sink, so a dead disk
+/// does not flood the host's logs; the counts are always in `stats()`.
+fn report_sink_error(name: &str, error: &crate::sink::SinkError) {
+    use parking_lot::Mutex;
+    use std::collections::HashMap;
+    static LAST_REPORT: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
+    let mut last = LAST_REPORT.lock();
+    let last = last.get_or_insert_with(HashMap::new);
+    let now = Instant::now();
+    if last.get(name).is_none_or(|at| now.duration_since(*at) > Duration::from_secs(60)) {
+        last.insert(name.to_owned(), now);
+        eprintln!("monitor: sink `{name}` failed, events are counted as dropped: {error}");
+    }
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    receiver: flume::Receiver<Message>,
+    sinks: Vec<Box<dyn Sink>>,
+    runners: Vec<SinkRunner>,
+    pending: Vec<Arc<Event>>,
+    config: WorkerConfig,
+}
+
+impl Worker {
+    fn new(shared: Arc<Shared>, receiver: flume::Receiver<Message>, sinks: Vec<Box<dyn Sink>>, config: WorkerConfig) -> Self {
+        Worker { shared, receiver, sinks, runners: Vec::new(), pending: Vec::new(), config }
+    }
+
+    async fn run(mut self) {
+        let capacity = self.config.sink_queue_capacity;
+        self.runners = std::mem::take(&mut self.sinks)
+            .into_iter()
+            .map(|sink| SinkRunner::spawn(sink, capacity, self.shared.clone()))
+            .collect();
+        let mut tick = tokio::time::interval(self.config.flush_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                message = self.receiver.recv_async() => match message {
+                    Ok(Message::Event(event)) => self.accept(*event),
+                    Ok(Message::Flush(done)) => {
+                        self.dispatch();
+                        self.flush_sinks(Instant::now() + Duration::from_secs(30), false).await;
+                        let _ = done.send(());
+                    }
+                    Ok(Message::Shutdown { deadline, done }) => {
+                        self.drain();
+                        self.dispatch();
+                        self.flush_sinks(deadline, true).await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Err(flume::RecvError::Disconnected) => {
+                        self.dispatch();
+                        self.flush_sinks(Instant::now() + Duration::from_secs(5), true).await;
+                        return;
+                    }
+                },
+                _ = tick.tick() => {
+                    self.shared.groups.evict_over_limit();
+                    metrics::gauge!(metric_names::GROUPS).set(self.shared.groups.len() as f64);
+                    self.dispatch();
+                }
+            }
+        }
+    }
+
+    fn accept(&mut self, event: Event) {
+        let event = scrub_event(&self.config.scrubber, event);
+        self.pending.push(Arc::new(event));
+        if self.pending.len() >= self.config.batch_size {
+            self.dispatch_events_only();
+        }
+    }
+
+    /// Takes whatever is still queued, answering flushes on the way.
+    fn drain(&mut self) {
+        while let Ok(message) = self.receiver.try_recv() {
+            match message {
+                Message::Event(event) => self.accept(*event),
+                Message::Flush(done) | Message::Shutdown { done, .. } => {
+                    let _ = done.send(());
+                }
+            }
+        }
+    }
+
+    fn dispatch_events_only(&mut self) {
+        let batch = Batch { events: std::mem::take(&mut self.pending), groups: Vec::new() };
+        self.offer(batch);
+    }
+
+    /// Hands pending events and changed group counters to every sink.
+    fn dispatch(&mut self) {
+        let mut groups = self.shared.groups.take_dirty();
+        for group in &mut groups {
+            if let std::borrow::Cow::Owned(clean) = self.config.scrubber.scrub_text(&group.template) {
+                group.template = clean;
+            }
+        }
+        let batch = Batch { events: std::mem::take(&mut self.pending), groups };
+        self.offer(batch);
+    }
+
+    fn offer(&self, batch: Batch) {
+        if batch.is_empty() {
+            return;
+        }
+        let events = batch.events.len() as u64;
+        self.shared.counters.written.fetch_add(events, Relaxed);
+        if self.runners.is_empty() {
+            return;
+        }
+        let batch = Arc::new(batch);
+        for runner in &self.runners {
+            runner.offer(&batch, &self.shared);
+        }
+    }
+
+    /// Asks every sink to write out what it has, waiting until `deadline`.
+    /// At shutdown, events still not written then are counted as
+    /// `shutdown_deadline`.
+    async fn flush_sinks(&self, deadline: Instant, shutting_down: bool) {
+        let mut waits = Vec::new();
+        for runner in &self.runners {
+            let (done, wait) = oneshot::channel();
+            let sent = tokio::time::timeout_at(deadline.into(), runner.queue.send(SinkMessage::Flush(done))).await;
+            if matches!(sent, Ok(Ok(()))) {
+                waits.push(wait);
+            }
+        }
+        for wait in waits {
+            let _ = tokio::time::timeout_at(deadline.into(), wait).await;
+        }
+        if !shutting_down {
+            return;
+        }
+        for runner in &self.runners {
+            let stuck = runner.in_flight.swap(0, Relaxed);
+            self.shared.counters.drop_events(stats::SHUTDOWN_DEADLINE, stuck);
+        }
+    }
+}
+
+/// Applies the scrubber to every text of an event that a person or a sink
+/// will read.
+fn scrub_event(scrubber: &Scrubber, mut event: Event) -> Event {
+    use std::borrow::Cow;
+    let clean = |text: &mut String| {
+        if let Cow::Owned(scrubbed) = scrubber.scrub_text(text) {
+            *text = scrubbed;
+        }
+    };
+    clean(&mut event.message);
+    clean(&mut event.template);
+    event.chain.iter_mut().for_each(clean);
+    for (name, value) in &mut event.args {
+        if let Cow::Owned(scrubbed) = scrubber.scrub_field(name, value) {
+            *value = scrubbed;
+        }
+    }
+    let context = &event.context;
+    let mut scrubbed = (**context).clone();
+    let mut changed = false;
+    for value in [&mut scrubbed.user, &mut scrubbed.trace_id, &mut scrubbed.service, &mut scrubbed.environment, &mut scrubbed.release]
+        .into_iter()
+        .flatten()
+    {
+        if let Cow::Owned(clean) = scrubber.scrub_text(value) {
+            *value = clean;
+            changed = true;
+        }
+    }
+    for (key, value) in &mut scrubbed.tags {
+        if let Cow::Owned(clean) = scrubber.scrub_field(key, value) {
+            *value = clean;
+            changed = true;
+        }
+    }
+    if changed {
+        event.context = Arc::new(scrubbed);
+    }
+    event
+}

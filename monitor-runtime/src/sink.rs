@@ -1,0 +1,183 @@
+//! The one small trait every destination implements.
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::event::Batch;
+
+/// A destination for batches of events: storage, console, webhooks, e-mail.
+///
+/// Each sink runs in its own task with its own bounded queue, so a slow sink
+/// holds back no other. Errors are counted as drops under the sink's name and
+/// the error's [`SinkErrorKind`].
+///
+/// ```
+/// use monitor_runtime::{async_trait, Batch, Sink, SinkError};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// #[derive(Default)]
+/// struct CountingSink(AtomicUsize);
+///
+/// #[async_trait]
+/// impl Sink for CountingSink {
+///     fn name(&self) -> &str {
+///         "counting"
+///     }
+///
+///     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {
+///         self.0.fetch_add(batch.events.len(), Ordering::Relaxed);
+///         Ok(())
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait Sink: Send + Sync + 'static {
+    /// A short name for stats and error messages, such as `sqlite`.
+    fn name(&self) -> &str;
+
+    /// Called once by `install()` before any batch: open files, connect,
+    /// create tables. An error here stops `install()` (or disables this sink
+    /// when it was added with `optional_sink`).
+    fn start(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    /// Writes one batch. Called for one batch at a time, in order.
+    async fn write(&self, batch: &crate::event::Batch) -> Result<(), SinkError>;
+
+    /// Makes everything written so far durable. Called on flush and shutdown.
+    async fn flush(&self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// Why a sink could not take a batch; the kind becomes the drop reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SinkErrorKind {
+    /// The destination cannot be reached or opened.
+    Unavailable,
+    /// The destination is out of space (a full disk).
+    Full,
+    /// The destination is locked by someone else (a busy database).
+    Locked,
+    /// The destination refused the data as invalid.
+    Rejected,
+    /// Anything else.
+    Other,
+}
+
+impl SinkErrorKind {
+    /// The name used in drop reasons, such as `storage_full`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SinkErrorKind::Unavailable => "unavailable",
+            SinkErrorKind::Full => "storage_full",
+            SinkErrorKind::Locked => "storage_locked",
+            SinkErrorKind::Rejected => "rejected",
+            SinkErrorKind::Other => "sink_error",
+        }
+    }
+}
+
+/// An error from a sink: its kind, for counting, and a message for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SinkError {
+    /// What kind of failure this is.
+    pub kind: SinkErrorKind,
+    /// What went wrong and, where possible, how to fix it.
+    pub message: String,
+}
+
+impl SinkError {
+    /// A new error of `kind`.
+    ///
+    /// ```
+    /// use monitor_runtime::{SinkError, SinkErrorKind};
+    ///
+    /// let err = SinkError::new(SinkErrorKind::Full, "disk full while writing monitor.db");
+    /// assert_eq!(err.to_string(), "storage_full: disk full while writing monitor.db");
+    /// ```
+    pub fn new(kind: SinkErrorKind, message: impl Into<String>) -> Self {
+        SinkError { kind, message: message.into() }
+    }
+}
+
+impl fmt::Display for SinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for SinkError {}
+
+/// Consumes and ignores [`Batch`]es; handy to measure the pipeline alone.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NullSink;
+
+#[async_trait]
+impl Sink for NullSink {
+    fn name(&self) -> &str {
+        "null"
+    }
+
+    async fn write(&self, _batch: &Batch) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// Keeps everything it receives in memory: for tests, examples and
+/// development. Clones share the same storage.
+///
+/// ```
+/// use monitor_runtime::{capture_message, MemorySink, Monitor, Severity};
+///
+/// let sink = MemorySink::new();
+/// let guard = Monitor::builder().sink(sink.clone()).install().unwrap();
+/// capture_message("disk almost full", Severity::Warning);
+/// guard.shutdown();
+/// assert_eq!(sink.events()[0].message, "disk almost full");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct MemorySink {
+    inner: std::sync::Arc<parking_lot::Mutex<MemoryContents>>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryContents {
+    events: Vec<std::sync::Arc<crate::event::Event>>,
+    groups: std::collections::BTreeMap<crate::event::GroupKey, crate::event::GroupSnapshot>,
+}
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every event received, in order.
+    pub fn events(&self) -> Vec<std::sync::Arc<crate::event::Event>> {
+        self.inner.lock().events.clone()
+    }
+
+    /// The latest snapshot of every group received, by key.
+    pub fn groups(&self) -> Vec<crate::event::GroupSnapshot> {
+        self.inner.lock().groups.values().cloned().collect()
+    }
+}
+
+#[async_trait]
+impl Sink for MemorySink {
+    fn name(&self) -> &str {
+        "memory"
+    }
+
+    async fn write(&self, batch: &Batch) -> Result<(), SinkError> {
+        let mut contents = self.inner.lock();
+        contents.events.extend(batch.events.iter().cloned());
+        for group in &batch.groups {
+            contents.groups.insert(group.key, group.clone());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,55 @@
+//! The schema, as an ordered list of migrations. Append, never edit: a
+//! database records how far it has migrated and only later steps run.
+
+use rusqlite_migration::{M, Migrations};
+
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE groups (
+            group_key     TEXT PRIMARY KEY,
+            template      TEXT NOT NULL,
+            module        TEXT NOT NULL,
+            function      TEXT NOT NULL,
+            file          TEXT NOT NULL,
+            line          INTEGER NOT NULL,
+            error_type    TEXT,
+            severity      TEXT NOT NULL,
+            severity_rank INTEGER NOT NULL,
+            status        TEXT NOT NULL,
+            count         INTEGER NOT NULL,
+            first_seen_ms INTEGER NOT NULL,
+            last_seen_ms  INTEGER NOT NULL
+        );
+        CREATE INDEX groups_by_last_seen ON groups (last_seen_ms);
+        CREATE TABLE events (
+            id            INTEGER PRIMARY KEY,
+            timestamp_ms  INTEGER NOT NULL,
+            kind          TEXT NOT NULL,
+            severity      TEXT NOT NULL,
+            severity_rank INTEGER NOT NULL,
+            group_key     TEXT NOT NULL,
+            template      TEXT NOT NULL,
+            module        TEXT NOT NULL,
+            function      TEXT NOT NULL,
+            file          TEXT NOT NULL,
+            line          INTEGER NOT NULL,
+            error_type    TEXT,
+            message       TEXT NOT NULL,
+            chain         TEXT NOT NULL,
+            context       TEXT NOT NULL,
+            args          TEXT NOT NULL,
+            duration_us   INTEGER,
+            occurrences   INTEGER NOT NULL
+        );
+        CREATE INDEX events_by_group ON events (group_key, timestamp_ms);
+        CREATE INDEX events_by_time ON events (timestamp_ms);",
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(super::migrations().validate().is_ok());
+    }
+}

@@ -1,0 +1,434 @@
+//! The SQLite store: opening and migrating the file, writing batches in one
+//! transaction each, and the queries for later analysis.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use monitor_runtime::{Batch, Context, EventKind, GroupKey, GroupStatus, Location, Severity, SinkError, SinkErrorKind};
+use rusqlite::{Connection, ErrorCode, OpenFlags, params};
+
+use super::schema;
+
+/// Settings of a SQLite store.
+#[derive(Clone, Debug)]
+pub struct SqliteOptions {
+    /// How long a write waits for another connection's lock before giving
+    /// up with `storage_locked` (default 5 s).
+    pub busy_timeout: Duration,
+    /// A cap on the file's size; writes past it fail with `storage_full`
+    /// (default: none).
+    pub max_size_bytes: Option<u64>,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { busy_timeout: Duration::from_secs(5), max_size_bytes: None }
+    }
+}
+
+/// An error of the store, with the kind the pipeline counts drops under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreError {
+    /// What kind of failure it is (`Full`, `Locked`, `Unavailable`, …).
+    pub kind: SinkErrorKind,
+    /// What went wrong, naming the file, and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<StoreError> for SinkError {
+    fn from(error: StoreError) -> Self {
+        SinkError::new(error.kind, error.message)
+    }
+}
+
+fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> StoreError {
+    let code = error.sqlite_error_code();
+    let (kind, hint) = match code {
+        Some(ErrorCode::DiskFull) => (SinkErrorKind::Full, "free disk space or raise the size cap"),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            (SinkErrorKind::Locked, "another connection holds a lock on the file")
+        }
+        Some(ErrorCode::ReadOnly) => (SinkErrorKind::Unavailable, "the file is read-only; make it writable or choose another path"),
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            (SinkErrorKind::Unavailable, "check that the directory exists and is writable")
+        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            (SinkErrorKind::Unavailable, "the file is not a SQLite database; choose another path")
+        }
+        _ => (SinkErrorKind::Other, "see the SQLite message"),
+    };
+    StoreError { kind, message: format!("SQLite file `{}`: {doing} failed: {error} ({hint})", path.display()) }
+}
+
+fn millis(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn from_millis(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
+}
+
+fn severity_rank(severity: Severity) -> i64 {
+    Severity::ALL.iter().position(|s| *s == severity).unwrap_or(0) as i64
+}
+
+/// A group as stored: totals across every process that reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredGroup {
+    /// The group's key.
+    pub key: GroupKey,
+    /// The group's template.
+    pub template: String,
+    /// Where its events come from.
+    pub location: Location,
+    /// Error type of its events.
+    pub error_type: Option<String>,
+    /// Severity of its events.
+    pub severity: Severity,
+    /// Triage status.
+    pub status: GroupStatus,
+    /// Occurrences in total.
+    pub count: u64,
+    /// First occurrence.
+    pub first_seen: SystemTime,
+    /// Latest occurrence.
+    pub last_seen: SystemTime,
+}
+
+/// An event as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    /// Row id, increasing in insertion order.
+    pub id: i64,
+    /// When it happened.
+    pub timestamp: SystemTime,
+    /// Why it was captured.
+    pub kind: EventKind,
+    /// How bad it is.
+    pub severity: Severity,
+    /// Its group.
+    pub group_key: GroupKey,
+    /// Its template.
+    pub template: String,
+    /// Where it comes from.
+    pub location: Location,
+    /// Error type, if any.
+    pub error_type: Option<String>,
+    /// Scrubbed message.
+    pub message: String,
+    /// Scrubbed `source()` chain.
+    pub chain: Vec<String>,
+    /// Context in force.
+    pub context: Context,
+    /// Captured arguments.
+    pub args: Vec<(String, String)>,
+    /// Duration of the call, if timed.
+    pub duration: Option<Duration>,
+    /// Occurrences in the window when it was queued.
+    pub occurrences: u64,
+}
+
+/// Which groups [`SqliteStore::groups`] returns, most recently seen first.
+///
+/// ```
+/// use monitor_runtime::{GroupStatus, Severity};
+/// use monitor_sinks::GroupQuery;
+///
+/// let query = GroupQuery { min_severity: Some(Severity::Error), status: Some(GroupStatus::Open), ..GroupQuery::default() };
+/// assert_eq!(query.limit, 100);
+/// ```
+#[derive(Clone, Debug)]
+pub struct GroupQuery {
+    /// Only groups of this severity or worse.
+    pub min_severity: Option<Severity>,
+    /// Only groups with this status.
+    pub status: Option<GroupStatus>,
+    /// Only groups last seen at or after this time.
+    pub seen_since: Option<SystemTime>,
+    /// Only groups last seen before this time.
+    pub seen_before: Option<SystemTime>,
+    /// At most this many groups.
+    pub limit: usize,
+}
+
+impl Default for GroupQuery {
+    fn default() -> Self {
+        GroupQuery { min_severity: None, status: None, seen_since: None, seen_before: None, limit: 100 }
+    }
+}
+
+/// A SQLite database of events and groups: one file, WAL journal, schema
+/// migrated on open.
+///
+/// ```
+/// use monitor_sinks::{GroupQuery, SqliteStore};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = SqliteStore::open(dir.path().join("monitor.db")).unwrap();
+/// assert!(store.groups(&GroupQuery::default()).unwrap().is_empty());
+/// ```
+pub struct SqliteStore {
+    connection: Connection,
+    path: PathBuf,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, &SqliteOptions::default())
+    }
+
+    /// Opens with explicit [`SqliteOptions`]. A file that cannot be opened,
+    /// is read-only or is not a database is an error saying so.
+    pub fn open_with(path: impl AsRef<Path>, options: &SqliteOptions) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut connection = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, "opening", &e))?;
+        connection.busy_timeout(options.busy_timeout).map_err(|e| classify(&path, "setting the busy timeout", &e))?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| classify(&path, "switching to WAL", &e))?;
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| classify(&path, "setting synchronous", &e))?;
+        schema::migrations().to_latest(&mut connection).map_err(|error| match error {
+            rusqlite_migration::Error::RusqliteError { err, .. } => classify(&path, "migrating the schema", &err),
+            other => StoreError {
+                kind: SinkErrorKind::Unavailable,
+                message: format!("SQLite file `{}`: migrating the schema failed: {other}", path.display()),
+            },
+        })?;
+        if let Some(max) = options.max_size_bytes {
+            let page_size: i64 = connection
+                .query_row("PRAGMA page_size", [], |row| row.get(0))
+                .map_err(|e| classify(&path, "reading the page size", &e))?;
+            let pages = (max as i64 / page_size.max(1)).max(1);
+            connection
+                .pragma_update(None, "max_page_count", pages)
+                .map_err(|e| classify(&path, "setting the size cap", &e))?;
+        }
+        // A read-only file opens fine; find out now rather than on the first batch.
+        connection
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(|e| classify(&path, "taking a write lock", &e))?;
+        Ok(SqliteStore { connection, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a batch in one transaction: every event, and each group's new
+    /// occurrences added to its stored total.
+    pub fn write_batch(&mut self, batch: &Batch) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let fail = |doing: &'static str| {
+            let path = path.clone();
+            move |e: rusqlite::Error| classify(&path, doing, &e)
+        };
+        let tx = self.connection.transaction().map_err(fail("starting a transaction"))?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template, module,
+                        function, file, line, error_type, message, chain, context, args, duration_us, occurrences)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                )
+                .map_err(fail("preparing the event insert"))?;
+            for event in &batch.events {
+                insert
+                    .execute(params![
+                        millis(event.timestamp),
+                        event.kind.as_str(),
+                        event.severity.as_str(),
+                        severity_rank(event.severity),
+                        event.group_key.to_string(),
+                        event.template,
+                        event.location.module,
+                        event.location.function,
+                        event.location.file,
+                        event.location.line,
+                        event.error_type.as_deref(),
+                        event.message,
+                        to_json(&event.chain),
+                        to_json(&*event.context),
+                        to_json(&event.args),
+                        event.duration.map(|d| d.as_micros() as i64),
+                        event.occurrences as i64,
+                    ])
+                    .map_err(fail("inserting an event"))?;
+            }
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO groups (group_key, template, module, function, file, line, error_type, severity,
+                        severity_rank, status, count, first_seen_ms, last_seen_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                     ON CONFLICT (group_key) DO UPDATE SET
+                        count = count + excluded.count,
+                        status = excluded.status,
+                        first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
+                        last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+                )
+                .map_err(fail("preparing the group upsert"))?;
+            for group in &batch.groups {
+                upsert
+                    .execute(params![
+                        group.key.to_string(),
+                        group.template,
+                        group.location.module,
+                        group.location.function,
+                        group.location.file,
+                        group.location.line,
+                        group.error_type.as_deref(),
+                        group.severity.as_str(),
+                        severity_rank(group.severity),
+                        group.status.as_str(),
+                        group.new_occurrences as i64,
+                        millis(group.first_seen),
+                        millis(group.last_seen),
+                    ])
+                    .map_err(fail("updating a group"))?;
+            }
+        }
+        tx.commit().map_err(fail("committing"))
+    }
+
+    /// Groups matching `query`, most recently seen first.
+    pub fn groups(&self, query: &GroupQuery) -> Result<Vec<StoredGroup>, StoreError> {
+        self.query_groups(
+            "WHERE (?1 IS NULL OR severity_rank >= ?1) AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR last_seen_ms >= ?3) AND (?4 IS NULL OR last_seen_ms < ?4)
+             ORDER BY last_seen_ms DESC, group_key LIMIT ?5",
+            params![
+                query.min_severity.map(severity_rank),
+                query.status.map(GroupStatus::as_str),
+                query.seen_since.map(millis),
+                query.seen_before.map(millis),
+                query.limit.min(i64::MAX as usize) as i64,
+            ],
+        )
+    }
+
+    /// One stored group.
+    pub fn group(&self, key: GroupKey) -> Result<Option<StoredGroup>, StoreError> {
+        Ok(self.query_groups("WHERE group_key = ?1", params![key.to_string()])?.pop())
+    }
+
+    fn query_groups(&self, filter: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<StoredGroup>, StoreError> {
+        let sql = format!(
+            "SELECT group_key, template, module, function, file, line, error_type, severity, status, count,
+                    first_seen_ms, last_seen_ms FROM groups {filter}"
+        );
+        let mut statement =
+            self.connection.prepare_cached(&sql).map_err(|e| classify(&self.path, "preparing the group query", &e))?;
+        let rows = statement
+            .query_map(params, |row| {
+                Ok(StoredGroup {
+                    key: parse_key(row.get_ref(0)?.as_str()?),
+                    template: row.get(1)?,
+                    location: Location {
+                        module: row.get::<_, String>(2)?.into(),
+                        function: row.get::<_, String>(3)?.into(),
+                        file: row.get::<_, String>(4)?.into(),
+                        line: row.get(5)?,
+                    },
+                    error_type: row.get(6)?,
+                    severity: row.get_ref(7)?.as_str()?.parse().unwrap_or(Severity::Error),
+                    status: GroupStatus::parse(row.get_ref(8)?.as_str()?).unwrap_or(GroupStatus::Open),
+                    count: row.get::<_, i64>(9)? as u64,
+                    first_seen: from_millis(row.get(10)?),
+                    last_seen: from_millis(row.get(11)?),
+                })
+            })
+            .map_err(|e| classify(&self.path, "querying groups", &e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| classify(&self.path, "reading groups", &e))
+    }
+
+    /// The latest `limit` events of a group, newest first.
+    pub fn events_of_group(&self, key: GroupKey, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        self.query_events("WHERE group_key = ?1 ORDER BY id DESC LIMIT ?2", params![key.to_string(), limit as i64])
+    }
+
+    /// The latest `limit` events, newest first.
+    pub fn recent_events(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        self.query_events("ORDER BY id DESC LIMIT ?1", params![limit as i64])
+    }
+
+    fn query_events(&self, filter: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<StoredEvent>, StoreError> {
+        let sql = format!(
+            "SELECT id, timestamp_ms, kind, severity, group_key, template, module, function, file, line, error_type,
+                    message, chain, context, args, duration_us, occurrences FROM events {filter}"
+        );
+        let mut statement =
+            self.connection.prepare_cached(&sql).map_err(|e| classify(&self.path, "preparing the event query", &e))?;
+        let rows = statement
+            .query_map(params, |row| {
+                let json = |index: usize| -> rusqlite::Result<String> { row.get(index) };
+                Ok(StoredEvent {
+                    id: row.get(0)?,
+                    timestamp: from_millis(row.get(1)?),
+                    kind: EventKind::parse(row.get_ref(2)?.as_str()?).unwrap_or(EventKind::Error),
+                    severity: row.get_ref(3)?.as_str()?.parse().unwrap_or(Severity::Error),
+                    group_key: parse_key(row.get_ref(4)?.as_str()?),
+                    template: row.get(5)?,
+                    location: Location {
+                        module: row.get::<_, String>(6)?.into(),
+                        function: row.get::<_, String>(7)?.into(),
+                        file: row.get::<_, String>(8)?.into(),
+                        line: row.get(9)?,
+                    },
+                    error_type: row.get(10)?,
+                    message: row.get(11)?,
+                    chain: serde_json::from_str(&json(12)?).unwrap_or_default(),
+                    context: serde_json::from_str(&json(13)?).unwrap_or_default(),
+                    args: serde_json::from_str(&json(14)?).unwrap_or_default(),
+                    duration: row.get::<_, Option<i64>>(15)?.map(|us| Duration::from_micros(us.max(0) as u64)),
+                    occurrences: row.get::<_, i64>(16)? as u64,
+                })
+            })
+            .map_err(|e| classify(&self.path, "querying events", &e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| classify(&self.path, "reading events", &e))
+    }
+
+    /// Number of stored events.
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        self.connection
+            .query_row("SELECT count(*) FROM events", [], |row| row.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| classify(&self.path, "counting events", &e))
+    }
+
+    /// Sets a stored group's status; returns false when no such group is stored.
+    pub fn set_group_status(&self, key: GroupKey, status: GroupStatus) -> Result<bool, StoreError> {
+        self.connection
+            .execute("UPDATE groups SET status = ?1 WHERE group_key = ?2", params![status.as_str(), key.to_string()])
+            .map(|changed| changed > 0)
+            .map_err(|e| classify(&self.path, "updating a group's status", &e))
+    }
+}
+
+fn parse_key(text: &str) -> GroupKey {
+    text.parse().unwrap_or(GroupKey(0))
+}
+
+/// JSON columns: serializing plain strings and maps cannot fail, but if it
+/// ever did the row is still written, with `null`.
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
