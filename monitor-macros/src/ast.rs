@@ -13,7 +13,7 @@ pub(crate) enum Output {
     /// `-> !`: the body never returns; only panics can be recorded.
     Never,
     /// A type that can be written in a `let` (most types).
-    Nameable(Type),
+    Nameable(Box<Type>),
     /// A type containing `impl Trait`, which cannot be written in a `let`.
     Opaque,
 }
@@ -21,10 +21,10 @@ pub(crate) enum Output {
 impl Output {
     pub(crate) fn of(ty: &ReturnType) -> Self {
         match ty {
-            ReturnType::Default => Output::Nameable(syn::parse_quote!(())),
+            ReturnType::Default => Output::Nameable(Box::new(syn::parse_quote!(()))),
             ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => Output::Never,
             ReturnType::Type(_, ty) if contains_impl_trait(ty) => Output::Opaque,
-            ReturnType::Type(_, ty) => Output::Nameable((**ty).clone()),
+            ReturnType::Type(_, ty) => Output::Nameable(ty.clone()),
         }
     }
 
@@ -57,7 +57,7 @@ pub(crate) enum Shape {
     Async,
     /// What `#[async_trait]` made of an `async fn`: a sync function whose
     /// tail is `Box::pin(async move { … })` returning `Pin<Box<dyn Future<Output = T>>>`.
-    AsyncTrait { output: Option<Type> },
+    AsyncTrait { output: Option<Box<Type>> },
 }
 
 impl Shape {
@@ -66,7 +66,7 @@ impl Shape {
             return Shape::Async;
         }
         match (boxed_async_block(function), future_output(&function.sig.output)) {
-            (true, output) => Shape::AsyncTrait { output },
+            (true, output) => Shape::AsyncTrait { output: output.map(Box::new) },
             (false, _) => Shape::Sync,
         }
     }
@@ -153,7 +153,11 @@ pub(crate) fn check(function: &ItemFn, options: &Options) -> syn::Result<()> {
     for arg in &options.args {
         if !known.iter().any(|name| name == arg) {
             let list = known.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-            let hint = if list.is_empty() { "it takes no named arguments".to_owned() } else { format!("its arguments are: {list}") };
+            let hint = if list.is_empty() {
+                "it takes no named arguments".to_owned()
+            } else {
+                format!("its arguments are: {list}")
+            };
             push(syn::Error::new(
                 arg.span(),
                 format!("unknown argument `{arg}` in `args(…)`: `{}` has no such argument; {hint}", function.sig.ident),
@@ -171,19 +175,34 @@ pub(crate) fn check(function: &ItemFn, options: &Options) -> syn::Result<()> {
 pub(crate) fn parse_function(item: TokenStream) -> syn::Result<ItemFn> {
     match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(function)) => Ok(function),
-        Ok(other) => Err(syn::Error::new_spanned(
-            other.to_token_stream(),
-            "#[monitor] goes on a function or method with a body; this item is not one",
-        )),
-        Err(_) => match syn::parse2::<syn::TraitItemFn>(item) {
-            Ok(method) if method.default.is_none() => Err(syn::Error::new(
-                method.sig.span(),
-                "#[monitor] needs a function body: put it on the trait's impl, or give the method a default body",
+        Ok(syn::Item::Verbatim(tokens)) => match syn::parse2::<syn::TraitItemFn>(tokens.clone()) {
+            Ok(method) if method.default.is_none() => Err(syn::Error::new_spanned(
+                method.sig.to_token_stream(),
+                "#[monitor] needs a function body: put it on the method in the trait's impl, or give the method a default body",
             )),
-            _ => Err(syn::Error::new(
-                crate::attr::call_site(),
-                "#[monitor] goes on a function or method with a body",
-            )),
+            _ => Err(syn::Error::new_spanned(tokens, NOT_A_FUNCTION)),
         },
+        Ok(other) => Err(syn::Error::new(item_keyword_span(&other), NOT_A_FUNCTION)),
+        Err(error) => Err(error),
+    }
+}
+
+const NOT_A_FUNCTION: &str = "#[monitor] goes on a function or method with a body; this item is not one";
+
+/// The keyword that says what the item is (`struct`, `impl`, …), to point at.
+fn item_keyword_span(item: &syn::Item) -> proc_macro2::Span {
+    use syn::Item;
+    match item {
+        Item::Struct(item) => item.struct_token.span,
+        Item::Enum(item) => item.enum_token.span,
+        Item::Union(item) => item.union_token.span,
+        Item::Impl(item) => item.impl_token.span,
+        Item::Trait(item) => item.trait_token.span,
+        Item::Mod(item) => item.mod_token.span,
+        Item::Const(item) => item.const_token.span,
+        Item::Static(item) => item.static_token.span,
+        Item::Type(item) => item.type_token.span,
+        Item::Use(item) => item.use_token.span,
+        other => other.span(),
     }
 }

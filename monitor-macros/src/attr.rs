@@ -1,6 +1,5 @@
 //! Parsing `#[monitor(…)]` options.
 
-use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Token};
@@ -91,7 +90,8 @@ impl Parse for Options {
                 _ => {
                     let content;
                     syn::parenthesized!(content in input);
-                    let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, syn::ext::IdentExt::parse_any)?;
+                    let names =
+                        Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, syn::ext::IdentExt::parse_any)?;
                     if names.is_empty() {
                         errors.push(syn::Error::new(key.span(), "`args(…)` needs at least one argument name"));
                     }
@@ -135,7 +135,9 @@ fn parse_duration(literal: &LitStr) -> syn::Result<u64> {
     let duration = humantime::parse_duration(text.trim()).map_err(|error| {
         syn::Error::new(
             literal.span(),
-            format!("bad duration \"{text}\": {error}; write a number and a unit, such as \"250ms\", \"2s\" or \"1m 30s\""),
+            format!(
+                "bad duration \"{text}\": {error}; write a number and a unit, such as \"250ms\", \"2s\" or \"1m 30s\""
+            ),
         )
     })?;
     if duration.is_zero() {
@@ -143,9 +145,4 @@ fn parse_duration(literal: &LitStr) -> syn::Result<u64> {
     }
     u64::try_from(duration.as_nanos())
         .map_err(|_| syn::Error::new(literal.span(), "`slow` is too long: keep it under a few centuries"))
-}
-
-/// A span for errors that concern the whole attribute.
-pub(crate) fn call_site() -> Span {
-    Span::call_site()
 }

@@ -31,7 +31,7 @@ pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> syn::Result<Token
             let inner = &function.block;
             async_body(quote!(#inner), output.nameable(), &options, guard_is_mut)
         }
-        Shape::AsyncTrait { output } => async_trait_body(&mut function, output.as_ref(), &options, guard_is_mut),
+        Shape::AsyncTrait { output } => async_trait_body(&mut function, output.as_deref(), &options, guard_is_mut),
     };
     let ItemFn { attrs, vis, sig, .. } = &function;
     Ok(quote! {
@@ -80,9 +80,10 @@ fn guard(constructor: TokenStream, options: &Options, is_mut: bool) -> TokenStre
         quote!()
     } else {
         // Spanned on each name, so a missing `Debug` points at it.
-        let values = options.args.iter().map(|arg| {
-            quote_spanned!(arg.span() => &#arg as &dyn ::monitor_runtime::__private::Debug)
-        });
+        let values = options
+            .args
+            .iter()
+            .map(|arg| quote_spanned!(arg.span() => &#arg as &dyn ::monitor_runtime::__private::Debug));
         quote! {
             if __monitor_guard.wants_args() {
                 __monitor_guard.set_arg_values(&[#(#values),*]);
@@ -149,7 +150,12 @@ fn async_body(inner: TokenStream, output: Option<&Type>, options: &Options, guar
 
 /// `#[async_trait]` has already turned the method into a sync function whose
 /// tail is `Box::pin(async move { … })`; the guard goes inside that block.
-fn async_trait_body(function: &mut ItemFn, output: Option<&Type>, options: &Options, guard_is_mut: bool) -> TokenStream {
+fn async_trait_body(
+    function: &mut ItemFn,
+    output: Option<&Type>,
+    options: &Options,
+    guard_is_mut: bool,
+) -> TokenStream {
     let mut block: Block = (*function.block).clone();
     if let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last_mut()
         && let Some(Expr::Async(async_block)) = call.args.first_mut()

@@ -13,7 +13,5 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
     let item2: proc_macro2::TokenStream = item.into();
-    expand::monitor(args.into(), item2.clone())
-        .unwrap_or_else(|error| expand::with_error(error, item2))
-        .into()
+    expand::monitor(args.into(), item2.clone()).unwrap_or_else(|error| expand::with_error(error, item2)).into()
 }
