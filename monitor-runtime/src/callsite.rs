@@ -172,11 +172,10 @@ impl Callsite {
         REGISTRY.lock().push(self);
         let labels = [("module", self.module), ("function", self.function)];
         let outcome = |name: &'static str| {
-            metrics::counter!(crate::metric_names::CALLS, &[
-                ("module", self.module),
-                ("function", self.function),
-                ("outcome", name)
-            ])
+            metrics::counter!(
+                crate::metric_names::CALLS,
+                &[("module", self.module), ("function", self.function), ("outcome", name)]
+            )
         };
         let _ = self.metrics.set(CallsiteMetrics {
             duration: metrics::histogram!(crate::metric_names::CALL_DURATION, &labels),

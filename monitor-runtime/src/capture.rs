@@ -187,7 +187,11 @@ fn event_context(shared: &Shared) -> Arc<Context> {
     }
 }
 
-pub(crate) fn capture_panic(callsite: &'static Callsite, elapsed: Duration, args: Option<&[(Cow<'static, str>, String)]>) {
+pub(crate) fn capture_panic(
+    callsite: &'static Callsite,
+    elapsed: Duration,
+    args: Option<&[(Cow<'static, str>, String)]>,
+) {
     let Some(shared) = pipeline::current() else { return };
     let message = crate::panic_hook::last_panic_message();
     let location = callsite_location(callsite);
@@ -196,7 +200,11 @@ pub(crate) fn capture_panic(callsite: &'static Callsite, elapsed: Duration, args
     guarded(&shared, || capture(&shared, EventKind::Panic, severity, &location, details, Some(elapsed), args));
 }
 
-pub(crate) fn capture_slow(callsite: &'static Callsite, elapsed: Duration, args: Option<&[(Cow<'static, str>, String)]>) {
+pub(crate) fn capture_slow(
+    callsite: &'static Callsite,
+    elapsed: Duration,
+    args: Option<&[(Cow<'static, str>, String)]>,
+) {
     let Some(shared) = pipeline::current() else { return };
     let threshold = callsite.slow_threshold().unwrap_or_default();
     let message = SlowMessage { function: callsite.function(), elapsed, threshold };
@@ -231,7 +239,8 @@ impl fmt::Display for SlowMessage {
 pub fn capture_error<E: StdError + ?Sized>(error: &E) {
     let Some(shared) = pipeline::current() else { return };
     let location = caller_location("capture_error");
-    let details = ErrorDetails { error_type: Some(std::any::type_name::<E>()), message: &error, source: error.source() };
+    let details =
+        ErrorDetails { error_type: Some(std::any::type_name::<E>()), message: &error, source: error.source() };
     guarded(&shared, || capture(&shared, EventKind::Error, Severity::Error, &location, details, None, None));
 }
 

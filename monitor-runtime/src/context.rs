@@ -163,10 +163,7 @@ pub struct ContextGuard {
 
 impl ContextGuard {
     fn set(context: Arc<Context>) -> Self {
-        let previous = CURRENT
-            .try_with(|slot| slot.replace(Some(context)))
-            .ok()
-            .flatten();
+        let previous = CURRENT.try_with(|slot| slot.replace(Some(context))).ok().flatten();
         ContextGuard { previous, _not_send: PhantomData }
     }
 }

@@ -60,10 +60,7 @@ pub(crate) struct DedupGroups {
 }
 
 pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 fn to_system_time(ms: u64) -> SystemTime {
@@ -142,7 +139,7 @@ impl DedupGroups {
             return Verdict::Queue { occurrences: 1 };
         }
         let in_window = entry.window_count.fetch_add(1, Relaxed) + 1;
-        if in_window % self.sample_every == 0 {
+        if in_window.is_multiple_of(self.sample_every) {
             Verdict::Queue { occurrences: in_window }
         } else {
             Verdict::Counted
@@ -178,11 +175,8 @@ impl DedupGroups {
         if len <= self.max_groups {
             return 0;
         }
-        let mut by_age: Vec<(u64, GroupKey)> = self
-            .groups
-            .iter()
-            .map(|entry| (entry.last_seen_ms.load(Relaxed), *entry.key()))
-            .collect();
+        let mut by_age: Vec<(u64, GroupKey)> =
+            self.groups.iter().map(|entry| (entry.last_seen_ms.load(Relaxed), *entry.key())).collect();
         by_age.sort_unstable();
         let excess = len - self.max_groups;
         for (_, key) in by_age.into_iter().take(excess) {

@@ -37,9 +37,7 @@ impl EventKind {
 
     /// Parses the name written by [`EventKind::as_str`].
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::Error, Self::Panic, Self::Slow, Self::Message]
-            .into_iter()
-            .find(|kind| kind.as_str() == name)
+        [Self::Error, Self::Panic, Self::Slow, Self::Message].into_iter().find(|kind| kind.as_str() == name)
     }
 }
 

@@ -64,13 +64,8 @@ impl CallGuard {
     /// order of the call site's argument names.
     pub fn set_arg_values(&mut self, values: &[&dyn fmt::Debug]) {
         let names = self.callsite.arg_names();
-        self.args = Some(
-            names
-                .iter()
-                .zip(values)
-                .map(|(name, value)| (Cow::Borrowed(*name), format!("{value:?}")))
-                .collect(),
-        );
+        self.args =
+            Some(names.iter().zip(values).map(|(name, value)| (Cow::Borrowed(*name), format!("{value:?}"))).collect());
     }
 
     /// Marks an async call as finished (so dropping the guard is not a cancellation).
@@ -84,7 +79,12 @@ impl CallGuard {
     /// Records an error value returned by the call (called by the generated
     /// probes, see `observe`).
     #[cold]
-    pub(crate) fn fail(&self, error_type: &'static str, message: &dyn fmt::Display, source: Option<&(dyn StdError + 'static)>) {
+    pub(crate) fn fail(
+        &self,
+        error_type: &'static str,
+        message: &dyn fmt::Display,
+        source: Option<&(dyn StdError + 'static)>,
+    ) {
         let Some(start) = self.start else { return };
         if self.state.get() == State::Failed {
             // One error per call: `?` already recorded the inner error.

@@ -46,7 +46,7 @@ pub mod metric_names;
 mod observe;
 mod panic_hook;
 mod pipeline;
-#[path = "/tmp/ph/scrub.rs"] pub mod scrub;
+pub mod scrub;
 mod severity;
 mod sink;
 mod stats;
@@ -71,8 +71,8 @@ pub mod __private {
     pub use crate::callsite::Callsite;
     pub use crate::guard::CallGuard;
     pub use crate::observe::{
-        ObserveDebug, ObserveDisplay, ObserveDynError, ObserveDynSendError, ObserveError, ObserveOpaque,
-        ObserveOther, Probe,
+        ObserveDebug, ObserveDisplay, ObserveDynError, ObserveDynSendError, ObserveError, ObserveOpaque, ObserveOther,
+        Probe,
     };
     pub use crate::severity::Severity;
     pub use ::core::fmt::Debug;

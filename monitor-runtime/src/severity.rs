@@ -35,14 +35,8 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, from least to worst.
-    pub const ALL: [Severity; 6] = [
-        Severity::Debug,
-        Severity::Info,
-        Severity::Warning,
-        Severity::Error,
-        Severity::Critical,
-        Severity::Fatal,
-    ];
+    pub const ALL: [Severity; 6] =
+        [Severity::Debug, Severity::Info, Severity::Warning, Severity::Error, Severity::Critical, Severity::Fatal];
 
     /// The lowercase name used in attributes, rule files and storage.
     pub const fn as_str(self) -> &'static str {
@@ -69,11 +63,7 @@ pub struct UnknownSeverity(pub String);
 
 impl fmt::Display for UnknownSeverity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown severity `{}`: expected one of debug, info, warning, error, critical, fatal",
-            self.0
-        )
+        write!(f, "unknown severity `{}`: expected one of debug, info, warning, error, critical, fatal", self.0)
     }
 }
 

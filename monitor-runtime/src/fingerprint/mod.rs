@@ -6,15 +6,15 @@
 //! changes, and the group key of an event combines that with where it comes
 //! from (module, function, kind, error type).
 
-#[path = "/tmp/ph/ga.rs"] mod ga;
-#[path = "/tmp/ph/grouper.rs"] mod grouper;
-#[path = "/tmp/ph/normalize.rs"] mod normalize;
+mod ga;
+mod grouper;
+mod normalize;
 
 use xxhash_rust::xxh3::Xxh3;
 
 pub use ga::grouping_accuracy;
 pub use grouper::{Grouper, GrouperConfig, TemplateKey};
-pub use normalize::{normalize, normalize_into};
+pub use normalize::{MAX_NORMALIZED_BYTES, WILDCARD, normalize, normalize_into};
 
 use crate::event::{EventKind, GroupKey, Location};
 
@@ -36,7 +36,13 @@ impl Fingerprinter {
         Fingerprinter { grouper: Grouper::new(config) }
     }
 
-    pub(crate) fn fingerprint(&self, location: &Location, kind: EventKind, error_type: Option<&str>, message: &str) -> Fingerprint {
+    pub(crate) fn fingerprint(
+        &self,
+        location: &Location,
+        kind: EventKind,
+        error_type: Option<&str>,
+        message: &str,
+    ) -> Fingerprint {
         let template = self.grouper.group(message);
         let mut hasher = Xxh3::new();
         for part in [&*location.module, &*location.function, kind.as_str(), error_type.unwrap_or("")] {

@@ -116,7 +116,12 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(shared: Arc<Shared>, receiver: flume::Receiver<Message>, sinks: Vec<Box<dyn Sink>>, config: WorkerConfig) -> Self {
+    fn new(
+        shared: Arc<Shared>,
+        receiver: flume::Receiver<Message>,
+        sinks: Vec<Box<dyn Sink>>,
+        config: WorkerConfig,
+    ) -> Self {
         Worker { shared, receiver, sinks, runners: Vec::new(), pending: Vec::new(), config }
     }
 
@@ -256,9 +261,15 @@ fn scrub_event(scrubber: &Scrubber, mut event: Event) -> Event {
     let context = &event.context;
     let mut scrubbed = (**context).clone();
     let mut changed = false;
-    for value in [&mut scrubbed.user, &mut scrubbed.trace_id, &mut scrubbed.service, &mut scrubbed.environment, &mut scrubbed.release]
-        .into_iter()
-        .flatten()
+    for value in [
+        &mut scrubbed.user,
+        &mut scrubbed.trace_id,
+        &mut scrubbed.service,
+        &mut scrubbed.environment,
+        &mut scrubbed.release,
+    ]
+    .into_iter()
+    .flatten()
     {
         if let Cow::Owned(clean) = scrubber.scrub_text(value) {
             *value = clean;
