@@ -49,7 +49,10 @@ fn full_queue_drops_and_counts_without_blocking() {
     let stats = guard.shutdown();
     assert_eq!(stats.captured, 300);
     let dropped = stats.total_dropped();
-    assert!(stats.dropped.contains_key("queue_full") || stats.dropped.contains_key("stuck:sink_queue_full"), "{stats:?}");
+    assert!(
+        stats.dropped.contains_key("queue_full") || stats.dropped.contains_key("stuck:sink_queue_full"),
+        "{stats:?}"
+    );
     assert_eq!(
         stats.delivered.get("stuck").copied().unwrap_or(0) + dropped,
         stats.captured,
@@ -78,7 +81,11 @@ fn shutdown_returns_at_its_deadline_with_a_stuck_sink() {
 
 #[test]
 fn flush_with_a_stuck_sink_gives_up_at_its_timeout() {
-    let guard = Monitor::builder().sink(StuckSink(Arc::new(AtomicUsize::new(0)))).shutdown_timeout(Duration::from_millis(100)).install().unwrap();
+    let guard = Monitor::builder()
+        .sink(StuckSink(Arc::new(AtomicUsize::new(0))))
+        .shutdown_timeout(Duration::from_millis(100))
+        .install()
+        .unwrap();
     capture_message("one", Severity::Info);
     assert!(!guard.flush(Duration::from_millis(100)));
 }

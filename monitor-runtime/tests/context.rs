@@ -16,7 +16,13 @@ fn sync_failure() -> Result<(), std::fmt::Error> {
 #[test]
 fn events_carry_the_context_of_their_scope() {
     let sink = MemorySink::new();
-    let guard = Monitor::builder().service("payments").environment("test").release("1.4.2").sink(sink.clone()).install().unwrap();
+    let guard = Monitor::builder()
+        .service("payments")
+        .environment("test")
+        .release("1.4.2")
+        .sink(sink.clone())
+        .install()
+        .unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
 
     {

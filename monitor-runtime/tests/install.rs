@@ -1,6 +1,9 @@
 //! Installing and uninstalling; monitored code without a monitor.
 
-use monitor_runtime::{InstallError, Monitor, Severity, Sink, SinkError, SinkErrorKind, async_trait, callsites, capture_message, monitor, stats};
+use monitor_runtime::{
+    InstallError, Monitor, Severity, Sink, SinkError, SinkErrorKind, async_trait, callsites, capture_message, monitor,
+    stats,
+};
 
 #[monitor]
 fn untouched(x: u32) -> Result<u32, String> {

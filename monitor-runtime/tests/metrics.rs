@@ -29,8 +29,12 @@ fn calls_and_durations_are_published_with_labels() {
             continue;
         }
         match (key.key().name(), value) {
-            ("monitor_calls_total", DebugValue::Counter(n)) if labels.contains(&("outcome".into(), "ok".into())) => ok = Some(n),
-            ("monitor_calls_total", DebugValue::Counter(n)) if labels.contains(&("outcome".into(), "error".into())) => errors = Some(n),
+            ("monitor_calls_total", DebugValue::Counter(n)) if labels.contains(&("outcome".into(), "ok".into())) => {
+                ok = Some(n)
+            }
+            ("monitor_calls_total", DebugValue::Counter(n)) if labels.contains(&("outcome".into(), "error".into())) => {
+                errors = Some(n)
+            }
             ("monitor_call_duration_seconds", DebugValue::Histogram(values)) => durations = values.len(),
             _ => {}
         }

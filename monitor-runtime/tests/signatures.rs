@@ -255,7 +255,8 @@ fn every_signature_behaves_as_written() {
     ] {
         assert!(functions.contains(&expected), "no error event from {expected}: {functions:?}");
     }
-    let panics: Vec<&str> = events.iter().filter(|e| e.kind == EventKind::Panic).map(|e| &*e.location.function).collect();
+    let panics: Vec<&str> =
+        events.iter().filter(|e| e.kind == EventKind::Panic).map(|e| &*e.location.function).collect();
     assert!(panics.contains(&"diverges_in_the_tail"), "{panics:?}");
     assert!(panics.contains(&"never_returns"), "{panics:?}");
     let parse = errors.iter().find(|e| e.location.function == "early_return_and_question_mark").unwrap();

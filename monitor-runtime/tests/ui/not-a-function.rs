@@ -1,0 +1,10 @@
+use monitor_runtime::monitor;
+
+#[monitor]
+struct Invoice {
+    id: u64,
+}
+
+fn main() {
+    let _ = Invoice { id: 1 }.id;
+}

@@ -1,0 +1,8 @@
+use monitor_runtime::monitor;
+
+#[monitor(slow = "0ms")]
+fn pay() {}
+
+fn main() {
+    pay();
+}
