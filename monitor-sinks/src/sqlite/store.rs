@@ -57,7 +57,9 @@ fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> StoreError {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             (SinkErrorKind::Locked, "another connection holds a lock on the file")
         }
-        Some(ErrorCode::ReadOnly) => (SinkErrorKind::Unavailable, "the file is read-only; make it writable or choose another path"),
+        Some(ErrorCode::ReadOnly) => {
+            (SinkErrorKind::Unavailable, "the file is read-only; make it writable or choose another path")
+        }
         Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
             (SinkErrorKind::Unavailable, "check that the directory exists and is writable")
         }
@@ -200,9 +202,7 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut connection = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, "opening", &e))?;
         connection.busy_timeout(options.busy_timeout).map_err(|e| classify(&path, "setting the busy timeout", &e))?;
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| classify(&path, "switching to WAL", &e))?;
+        connection.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(&path, "switching to WAL", &e))?;
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| classify(&path, "setting synchronous", &e))?;

@@ -1,0 +1,175 @@
+//! The SQLite sink against real files: what is stored, the queries, and what
+//! happens when the file cannot be used.
+
+use std::time::{Duration, SystemTime};
+
+use monitor_runtime::{EventKind, GroupStatus, InstallError, Monitor, Severity, SinkErrorKind, monitor};
+use monitor_sinks::{GroupQuery, SqliteSink, SqliteStore};
+
+#[derive(Debug)]
+struct BankError(u32);
+
+impl std::fmt::Display for BankError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bank rejected batch {}", self.0)
+    }
+}
+
+impl std::error::Error for BankError {}
+
+#[monitor(severity = critical, args(batch))]
+fn submit(batch: u32) -> Result<(), BankError> {
+    Err(BankError(batch))
+}
+
+#[monitor(severity = warning)]
+fn validate(line: u32) -> Result<(), String> {
+    Err(format!("mandate reference missing on line {line}"))
+}
+
+#[test]
+fn events_and_groups_are_stored_and_queryable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    let before = SystemTime::now() - Duration::from_secs(1);
+    let guard = Monitor::builder().service("sepa").sink(SqliteSink::new(&path)).install().unwrap();
+    for batch in 0..30 {
+        let _ = submit(batch);
+    }
+    for line in 0..3 {
+        let _ = validate(line);
+    }
+    let stats = guard.shutdown();
+    assert_eq!(stats.delivered.get("sqlite"), Some(&stats.written));
+
+    let store = SqliteStore::open(&path).unwrap();
+    let all = store.groups(&GroupQuery::default()).unwrap();
+    assert_eq!(all.len(), 2);
+    let critical =
+        store.groups(&GroupQuery { min_severity: Some(Severity::Critical), ..GroupQuery::default() }).unwrap();
+    assert_eq!(critical.len(), 1);
+    let submit_group = &critical[0];
+    assert_eq!(submit_group.count, 30);
+    assert_eq!(submit_group.location.function, "submit");
+    assert!(submit_group.first_seen >= before && submit_group.last_seen >= submit_group.first_seen);
+    let none_later = store
+        .groups(&GroupQuery { seen_since: Some(SystemTime::now() + Duration::from_secs(60)), ..GroupQuery::default() })
+        .unwrap();
+    assert!(none_later.is_empty());
+
+    let events = store.events_of_group(submit_group.key, 10).unwrap();
+    assert_eq!(events.len(), 1, "dedup: one event stored for the window");
+    let event = &events[0];
+    assert_eq!(event.kind, EventKind::Error);
+    assert_eq!(event.message, "bank rejected batch 0");
+    assert_eq!(event.context.service.as_deref(), Some("sepa"));
+    assert_eq!(event.args, vec![("batch".to_owned(), "0".to_owned())]);
+    assert!(event.error_type.as_deref().unwrap().ends_with("BankError"));
+
+    assert!(store.set_group_status(submit_group.key, GroupStatus::Investigating).unwrap());
+    let investigating =
+        store.groups(&GroupQuery { status: Some(GroupStatus::Investigating), ..GroupQuery::default() }).unwrap();
+    assert_eq!(investigating.len(), 1);
+}
+
+#[test]
+fn counts_add_up_across_restarts_and_reopening_does_not_migrate_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    for _ in 0..2 {
+        let guard = Monitor::builder().sink(SqliteSink::new(&path)).install().unwrap();
+        for batch in 0..5 {
+            let _ = submit(batch);
+        }
+        guard.shutdown();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let groups = store.groups(&GroupQuery::default()).unwrap();
+    assert_eq!(groups.len(), 1, "the same key in both runs");
+    assert_eq!(groups[0].count, 10);
+    assert_eq!(store.event_count().unwrap(), 2);
+}
+
+#[test]
+fn a_path_that_cannot_be_opened_is_a_clear_install_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no/such/dir/monitor.db");
+    let error = Monitor::builder().sink(SqliteSink::new(&path)).install().err().unwrap();
+    let InstallError::Sink { sink, error } = error else { panic!("unexpected {error:?}") };
+    assert_eq!(sink, "sqlite");
+    assert_eq!(error.kind, SinkErrorKind::Unavailable);
+    assert!(error.message.contains("no/such/dir/monitor.db"), "{}", error.message);
+    assert!(error.message.contains("directory exists and is writable"), "{}", error.message);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "these are not SQLite pages, and must survive").unwrap();
+    let error = Monitor::builder().sink(SqliteSink::new(&path)).install().err().unwrap();
+    assert!(error.to_string().contains("not a SQLite database"), "{error}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "these are not SQLite pages, and must survive");
+}
+
+#[test]
+fn a_read_only_file_fails_install_or_is_skipped_when_optional() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&path, permissions).unwrap();
+    if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
+        eprintln!("skipped: this user (root?) can write read-only files, so read-only cannot be simulated");
+        return;
+    }
+    let error = Monitor::builder().sink(SqliteSink::new(&path)).install().err().unwrap();
+    assert!(error.to_string().contains("read-only"), "{error}");
+
+    let guard = Monitor::builder().optional_sink(SqliteSink::new(&path)).install().unwrap();
+    assert_eq!(guard.stats().disabled_sinks, vec!["sqlite".to_owned()]);
+}
+
+#[test]
+fn a_locked_database_drops_with_that_reason_and_the_host_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    let guard = Monitor::builder()
+        .sink(SqliteSink::new(&path).busy_timeout(Duration::from_millis(50)))
+        .flush_interval(Duration::from_millis(10))
+        .install()
+        .unwrap();
+    let locker = rusqlite::Connection::open(&path).unwrap();
+    locker.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+    let _ = submit(1);
+    assert!(guard.flush(Duration::from_secs(10)));
+    locker.execute_batch("ROLLBACK;").unwrap();
+    let _ = validate(2);
+    let stats = guard.shutdown();
+    assert_eq!(stats.dropped.get("sqlite:storage_locked"), Some(&1), "{stats:?}");
+    assert_eq!(stats.delivered.get("sqlite"), Some(&1), "writes resume once the lock is gone");
+}
+
+#[test]
+fn a_full_database_drops_with_that_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    let guard =
+        Monitor::builder().sink(SqliteSink::new(&path).max_size_bytes(64 * 1024)).batch_size(1).install().unwrap();
+    let filler = "x".repeat(3_000);
+    for i in 0..40u8 {
+        // A distinct leading word per message keeps each in its own group, so each is stored.
+        let word: String = [b'a' + i % 26, b'a' + i / 26, b'q'].iter().map(|b| char::from(*b)).collect();
+        monitor_runtime::capture_message(&format!("{word} {filler}"), Severity::Error);
+    }
+    let stats = guard.shutdown();
+    assert!(stats.dropped.get("sqlite:storage_full").copied().unwrap_or(0) > 0, "{stats:?}");
+    assert_eq!(
+        stats.delivered.get("sqlite").copied().unwrap_or(0) + stats.total_dropped(),
+        stats.captured,
+        "{stats:?}"
+    );
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store.event_count().unwrap() > 0, "what fitted is intact");
+}
