@@ -48,8 +48,11 @@ fn load_customer(id: u32) -> Result<String, std::io::Error> {
 #[monitor(severity = warning)]
 async fn fetch_exchange_rate(currency: &str, attempt: u32) -> Result<f64, InvoiceError> {
     tokio::time::sleep(Duration::from_millis(2)).await;
-    if currency != "EUR" && attempt % 3 == 0 {
-        return Err(InvoiceError::RateTimeout { host: format!("10.0.3.{}:8443", attempt % 5), waited_ms: 200 + u64::from(attempt) });
+    if currency != "EUR" && attempt.is_multiple_of(3) {
+        return Err(InvoiceError::RateTimeout {
+            host: format!("10.0.3.{}:8443", attempt % 5),
+            waited_ms: 200 + u64::from(attempt),
+        });
     }
     Ok(1.08)
 }
@@ -104,7 +107,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let store = SqliteStore::open(&path)?;
-    let groups = store.groups(&GroupQuery { seen_since: Some(started - Duration::from_secs(1)), ..GroupQuery::default() })?;
+    let groups =
+        store.groups(&GroupQuery { seen_since: Some(started - Duration::from_secs(1)), ..GroupQuery::default() })?;
     println!("{:<9} {:>5}  {:<12} {:<12} template", "severity", "count", "first seen", "last seen");
     for group in &groups {
         println!(
@@ -120,7 +124,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let absolute = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone().into());
     println!("\n{} groups; events and groups are in {}", groups.len(), absolute.display());
-    println!("try: sqlite3 {} 'SELECT kind, severity, message FROM events ORDER BY id DESC LIMIT 5'", absolute.display());
+    println!(
+        "try: sqlite3 {} 'SELECT kind, severity, message FROM events ORDER BY id DESC LIMIT 5'",
+        absolute.display()
+    );
     Ok(())
 }
 

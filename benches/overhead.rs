@@ -1,0 +1,105 @@
+//! What `#[monitor]` costs on the caller's thread, next to a bare call,
+//! `tracing`'s `#[instrument]` and the Sentry SDK, all in one run.
+//!
+//! `cargo bench -p monitor-benches --bench overhead`
+
+// criterion_group! makes a public function without docs.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use monitor_runtime::{Monitor, NullSink, monitor};
+
+#[derive(Debug)]
+struct LedgerError(u64);
+
+impl std::fmt::Display for LedgerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ledger entry {} is locked by batch 7781", self.0)
+    }
+}
+
+impl std::error::Error for LedgerError {}
+
+#[inline(never)]
+fn bare(x: u64) -> Result<u64, LedgerError> {
+    if x == u64::MAX { Err(LedgerError(x)) } else { Ok(x.wrapping_mul(31)) }
+}
+
+#[inline(never)]
+#[monitor]
+fn monitored(x: u64) -> Result<u64, LedgerError> {
+    if x == u64::MAX { Err(LedgerError(x)) } else { Ok(x.wrapping_mul(31)) }
+}
+
+#[inline(never)]
+#[monitor]
+fn monitored_failing(x: u64) -> Result<u64, LedgerError> {
+    Err(LedgerError(x))
+}
+
+#[inline(never)]
+#[tracing::instrument]
+fn instrumented(x: u64) -> Result<u64, LedgerError> {
+    if x == u64::MAX { Err(LedgerError(x)) } else { Ok(x.wrapping_mul(31)) }
+}
+
+/// Sentry with a transport that drops every envelope: what remains is the
+/// SDK's own work on the caller's thread.
+struct DiscardTransport;
+
+impl sentry::Transport for DiscardTransport {
+    fn send_envelope(&self, envelope: sentry::Envelope) {
+        black_box(envelope);
+    }
+}
+
+fn overhead(c: &mut Criterion) {
+    let mut group = c.benchmark_group("overhead");
+
+    group.bench_function("two Instant::now() reads", |b| {
+        b.iter(|| {
+            black_box(Instant::now());
+            black_box(Instant::now());
+        })
+    });
+    group.bench_function("bare call", |b| b.iter(|| bare(black_box(7))));
+    group.bench_function("#[monitor], not installed", |b| b.iter(|| monitored(black_box(7))));
+    group.bench_function("#[tracing::instrument], no subscriber", |b| b.iter(|| instrumented(black_box(7))));
+    {
+        let subscriber = tracing_subscriber::registry();
+        let _default = tracing::subscriber::set_default(subscriber);
+        group.bench_function("#[tracing::instrument], registry subscriber", |b| b.iter(|| instrumented(black_box(7))));
+    }
+
+    let guard = Monitor::builder().sink(NullSink).queue_capacity(1 << 16).install().expect("monitor installs");
+    group.bench_function("#[monitor], success", |b| b.iter(|| monitored(black_box(7))));
+    group.bench_function("#[monitor], repeated error", |b| {
+        let mut id = 0u64;
+        b.iter(|| {
+            id = id.wrapping_add(1);
+            monitored_failing(black_box(id))
+        })
+    });
+    drop(guard);
+
+    let _sentry = sentry::init(sentry::ClientOptions {
+        dsn: Some("https://public@sentry.invalid/1".parse().expect("a valid DSN")),
+        transport: Some(Arc::new(|_: &sentry::ClientOptions| Arc::new(DiscardTransport) as Arc<dyn sentry::Transport>)),
+        ..Default::default()
+    });
+    group.bench_function("sentry::capture_error, discarding transport", |b| {
+        let mut id = 0u64;
+        b.iter(|| {
+            id = id.wrapping_add(1);
+            sentry::capture_error(&LedgerError(black_box(id)))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, overhead);
+criterion_main!(benches);

@@ -1,0 +1,1 @@
+//! Benchmarks live beside this crate: `benches/*.rs`, run with `cargo bench -p monitor-benches`.
