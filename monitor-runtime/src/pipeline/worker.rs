@@ -193,9 +193,8 @@ impl Worker {
     fn dispatch(&mut self) {
         let mut groups = self.shared.groups.take_dirty();
         for group in &mut groups {
-            if let std::borrow::Cow::Owned(clean) = self.config.scrubber.scrub_text(&group.template) {
-                group.template = clean;
-            }
+            let clean = self.config.scrubber.scrub_text(&group.template).into_owned();
+            group.template = clean;
         }
         let batch = Batch { events: std::mem::take(&mut self.pending), groups };
         self.offer(batch);
@@ -244,46 +243,45 @@ impl Worker {
 /// Applies the scrubber to every text of an event that a person or a sink
 /// will read.
 fn scrub_event(scrubber: &Scrubber, mut event: Event) -> Event {
-    use std::borrow::Cow;
-    let clean = |text: &mut String| {
-        if let Cow::Owned(scrubbed) = scrubber.scrub_text(text) {
-            *text = scrubbed;
-        }
-    };
-    clean(&mut event.message);
-    clean(&mut event.template);
-    event.chain.iter_mut().for_each(clean);
+    let text = |value: &mut String| set_if_changed(value, |v| changed(v, scrubber.scrub_text(v)));
+    text(&mut event.message);
+    text(&mut event.template);
+    event.chain.iter_mut().for_each(|link| {
+        text(link);
+    });
     for (name, value) in &mut event.args {
-        if let Cow::Owned(scrubbed) = scrubber.scrub_field(name, value) {
-            *value = scrubbed;
-        }
+        set_if_changed(value, |v| changed(v, scrubber.scrub_field(name, v)));
     }
-    let context = &event.context;
-    let mut scrubbed = (**context).clone();
-    let mut changed = false;
-    for value in [
-        &mut scrubbed.user,
-        &mut scrubbed.trace_id,
-        &mut scrubbed.service,
-        &mut scrubbed.environment,
-        &mut scrubbed.release,
-    ]
-    .into_iter()
-    .flatten()
+    let mut context = (*event.context).clone();
+    let mut any = false;
+    for value in
+        [&mut context.user, &mut context.trace_id, &mut context.service, &mut context.environment, &mut context.release]
+            .into_iter()
+            .flatten()
     {
-        if let Cow::Owned(clean) = scrubber.scrub_text(value) {
-            *value = clean;
-            changed = true;
-        }
+        any |= text(value);
     }
-    for (key, value) in &mut scrubbed.tags {
-        if let Cow::Owned(clean) = scrubber.scrub_field(key, value) {
-            *value = clean;
-            changed = true;
-        }
+    for (key, value) in &mut context.tags {
+        any |= set_if_changed(value, |v| changed(v, scrubber.scrub_field(key, v)));
     }
-    if changed {
-        event.context = Arc::new(scrubbed);
+    if any {
+        event.context = Arc::new(context);
     }
     event
+}
+
+/// The scrubbed text, if it differs. A redaction may come back borrowed
+/// (`[REDACTED]`), so this compares content rather than looking at the `Cow`.
+fn changed(original: &str, scrubbed: std::borrow::Cow<'_, str>) -> Option<String> {
+    (scrubbed != original).then(|| scrubbed.into_owned())
+}
+
+fn set_if_changed(value: &mut String, scrub: impl FnOnce(&str) -> Option<String>) -> bool {
+    match scrub(value) {
+        Some(clean) => {
+            *value = clean;
+            true
+        }
+        None => false,
+    }
 }
