@@ -52,7 +52,7 @@ pub fn normalize_into(message: &str, out: &mut String) {
         let text_start = out.len();
         match classify(token) {
             Token::Word => mask_inner_values(token, out),
-            Token::Value => out.push_str(WILDCARD),
+            Token::Value => push_value_keeping_brackets(token, out),
             Token::KeyValue(key_len) => {
                 out.push_str(&token[..key_len]);
                 let value = &token[key_len..];
@@ -76,6 +76,24 @@ pub fn normalize_into(message: &str, out: &mut String) {
         }
         previous_start = Some(text_start);
     }
+}
+
+/// `<*>` for a value token, keeping the brackets and punctuation around it
+/// (`(2)` → `(<*>)`, `7:` → `<*>:`), which belong to the message, not the
+/// value. Quotes are part of the value.
+fn push_value_keeping_brackets(token: &str, out: &mut String) {
+    let core_start = token.len() - token.trim_start_matches(['(', '[', '{', '<']).len();
+    let core_end = token.trim_end_matches([')', ']', '}', '>', ',', ';', ':', '.']).len().max(core_start);
+    let (open, close) = (&token[..core_start], &token[core_end..]);
+    // An empty pair such as `()` still reads as an empty value: `(<*>)`.
+    let (open, close) = if core_start == core_end && open.len() + close.len() == token.len() {
+        token.split_at(token.len() / 2)
+    } else {
+        (open, close)
+    };
+    out.push_str(open);
+    out.push_str(WILDCARD);
+    out.push_str(close);
 }
 
 /// Copies `token`, masking the values inside it: a run of letters and
@@ -275,7 +293,7 @@ mod tests {
         assert_eq!(normalize(r#"file "d.txt" missing"#), "file <*> missing");
         assert_eq!(normalize(r#"user="billing app" denied"#), "user=<*> denied");
         assert_eq!(normalize("name='unterminated value here"), "name=<*>");
-        assert_eq!(normalize(r#"open "x.txt", mode r"#), "open <*> mode r");
+        assert_eq!(normalize(r#"open "x.txt", mode r"#), "open <*>, mode r");
         // A quoted phrase keeps its words: `GET` and `POST` stay apart.
         assert_eq!(normalize(r#""GET /v2/servers HTTP/1.1" status: 200"#), r#""GET <*> HTTP/<*>" status: <*>"#);
     }
@@ -306,5 +324,37 @@ mod tests {
         let mut buffer = String::from("stale");
         normalize_into("fresh 1", &mut buffer);
         assert_eq!(buffer, "fresh <*>");
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Any text, control characters and all, gives a bounded template
+            /// without panicking, and the same one every time.
+            #[test]
+            fn any_text_is_normalized_safely(text in "(?s).{0,300}") {
+                let template = normalize(&text);
+                prop_assert!(template.len() <= MAX_NORMALIZED_BYTES * 2);
+                prop_assert_eq!(normalize(&text), template);
+            }
+
+            /// Bytes that are not UTF-8 arrive decoded lossily; that works too.
+            #[test]
+            fn lossy_decoded_bytes_are_fine(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+                let text = String::from_utf8_lossy(&bytes);
+                let _ = normalize(&text);
+            }
+
+            /// Huge messages cost no more than their first few kilobytes.
+            #[test]
+            fn long_messages_are_capped(word in "[a-z0-9=\"' ]{1,12}", repeat in 5_000usize..7_000) {
+                let text = word.repeat(repeat);
+                prop_assert!(normalize(&text).len() <= MAX_NORMALIZED_BYTES * 2);
+            }
+        }
     }
 }
