@@ -80,7 +80,6 @@ fn capture(
     args: Option<&[(Cow<'static, str>, String)]>,
 ) {
     shared.counters.captured.fetch_add(1, Relaxed);
-    metrics::counter!(crate::metric_names::EVENTS_CAPTURED, "kind" => kind.as_str()).increment(1);
     let reentrant = MESSAGE_BUFFER.with(|buffer| {
         // A `Display` impl that itself captures would find the buffer
         // borrowed; it then uses a fresh one instead of panicking.

@@ -1,13 +1,15 @@
 //! Names of the metrics published through the [`metrics`] facade.
 //!
 //! Install any `metrics` recorder (Prometheus, StatsD, …) before
-//! `install()`; each call site registers its handles on its first call.
+//! `install()`; each call site registers its handles on its first call. The
+//! event counters are published by the worker at each flush interval, so
+//! capturing an event never touches the recorder.
 //!
 //! | name | kind | labels |
 //! |---|---|---|
 //! | `monitor_calls_total` | counter | `module`, `function`, `outcome` (`ok`, `error`, `panic`, `cancelled`) |
 //! | `monitor_call_duration_seconds` | histogram | `module`, `function` |
-//! | `monitor_events_captured_total` | counter | `kind` |
+//! | `monitor_events_captured_total` | counter | |
 //! | `monitor_events_dropped_total` | counter | `reason` |
 //! | `monitor_events_delivered_total` | counter | `sink` |
 //! | `monitor_groups` | gauge | |

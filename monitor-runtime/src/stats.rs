@@ -38,7 +38,6 @@ impl Counters {
             return;
         }
         *self.by_reason.lock().entry(reason.to_owned()).or_default() += n;
-        metrics::counter!(metric_names::EVENTS_DROPPED, "reason" => reason.to_owned()).increment(n);
     }
 
     pub(crate) fn count_caller_drop(&self, reason: &'static str) {
@@ -48,12 +47,23 @@ impl Counters {
             _ => &self.capture_panicked,
         };
         counter.fetch_add(1, Relaxed);
-        metrics::counter!(metric_names::EVENTS_DROPPED, "reason" => reason).increment(1);
     }
 
     pub(crate) fn delivered(&self, sink: &str, n: u64) {
         *self.delivered.lock().entry(sink.to_owned()).or_default() += n;
-        metrics::counter!(metric_names::EVENTS_DELIVERED, "sink" => sink.to_owned()).increment(n);
+    }
+
+    /// Publishes the totals through the `metrics` facade. Called by the
+    /// worker on each tick, so callers never pay for a metrics lookup.
+    pub(crate) fn publish(&self, stats: &Stats) {
+        metrics::counter!(metric_names::EVENTS_CAPTURED).absolute(stats.captured);
+        for (reason, n) in &stats.dropped {
+            metrics::counter!(metric_names::EVENTS_DROPPED, "reason" => reason.clone()).absolute(*n);
+        }
+        for (sink, n) in &stats.delivered {
+            metrics::counter!(metric_names::EVENTS_DELIVERED, "sink" => sink.clone()).absolute(*n);
+        }
+        metrics::gauge!(metric_names::GROUPS).set(stats.groups as f64);
     }
 
     pub(crate) fn snapshot(&self, groups: usize, evicted_groups: u64, disabled_sinks: Vec<String>) -> Stats {

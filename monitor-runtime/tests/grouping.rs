@@ -94,5 +94,6 @@ fn typical_rust_service_errors_are_grouped_right() {
         .collect();
     assert!(rows.len() >= 60, "the labelled set is there");
     let ga = accuracy_of(&rows);
+    println!("rust service errors GA {ga:.4} over {} messages", rows.len());
     assert!(ga >= 0.95, "GA on Rust service errors is {ga:.3}");
 }

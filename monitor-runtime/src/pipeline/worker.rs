@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::event::{Batch, Event};
-use crate::metric_names;
 use crate::scrub::Scrubber;
 use crate::sink::Sink;
 use crate::stats;
@@ -157,7 +156,7 @@ impl Worker {
                 },
                 _ = tick.tick() => {
                     self.shared.groups.evict_over_limit();
-                    metrics::gauge!(metric_names::GROUPS).set(self.shared.groups.len() as f64);
+                    self.shared.counters.publish(&self.shared.stats());
                     self.dispatch();
                 }
             }
