@@ -179,11 +179,13 @@ pub struct Batch {
     pub events: Vec<Arc<Event>>,
     /// Groups whose counters changed since the last batch.
     pub groups: Vec<GroupSnapshot>,
+    /// Audit records, in the order they were recorded (never deduplicated).
+    pub audits: Vec<Arc<crate::audit::AuditRecord>>,
 }
 
 impl Batch {
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.groups.is_empty()
+        self.events.is_empty() && self.groups.is_empty() && self.audits.is_empty()
     }
 }

@@ -35,6 +35,10 @@
 //! the `pipeline` docs on [`Monitor`] and [`Stats`] for where events go and
 //! how drops are counted.
 
+// Library code reports failures; it never unwraps them (tests may).
+#![warn(clippy::unwrap_used)]
+
+pub mod audit;
 pub mod callsite;
 mod capture;
 mod context;

@@ -9,7 +9,9 @@ use crate::event::Batch;
 /// A destination for batches of events: storage, console, webhooks, e-mail.
 ///
 /// Each sink runs in its own task with its own bounded queue, so a slow sink
-/// holds back no other. Errors are counted as drops under the sink's name and
+/// holds back no other. The tasks share the worker's thread: a sink must not
+/// block it (do blocking I/O in `tokio::task::spawn_blocking`, as the SQLite
+/// sink does). Errors are counted as drops under the sink's name and
 /// the error's [`SinkErrorKind`].
 ///
 /// ```
@@ -146,6 +148,7 @@ pub struct MemorySink {
 #[derive(Debug, Default)]
 struct MemoryContents {
     events: Vec<std::sync::Arc<crate::event::Event>>,
+    audits: Vec<std::sync::Arc<crate::audit::AuditRecord>>,
     groups: std::collections::BTreeMap<crate::event::GroupKey, crate::event::GroupSnapshot>,
 }
 
@@ -158,6 +161,11 @@ impl MemorySink {
     /// Every event received, in order.
     pub fn events(&self) -> Vec<std::sync::Arc<crate::event::Event>> {
         self.inner.lock().events.clone()
+    }
+
+    /// Every audit record received, in order.
+    pub fn audits(&self) -> Vec<std::sync::Arc<crate::audit::AuditRecord>> {
+        self.inner.lock().audits.clone()
     }
 
     /// The latest snapshot of every group received, by key.
@@ -175,6 +183,7 @@ impl Sink for MemorySink {
     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {
         let mut contents = self.inner.lock();
         contents.events.extend(batch.events.iter().cloned());
+        contents.audits.extend(batch.audits.iter().cloned());
         for group in &batch.groups {
             contents.groups.insert(group.key, group.clone());
         }

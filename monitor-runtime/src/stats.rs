@@ -26,8 +26,10 @@ pub(crate) struct Counters {
     pub group_limit: AtomicU64,
     pub capture_panicked: AtomicU64,
     pub written: AtomicU64,
+    pub audits_queued: AtomicU64,
     by_reason: Mutex<BTreeMap<String, u64>>,
     delivered: Mutex<BTreeMap<String, u64>>,
+    audits_delivered: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Counters {
@@ -51,6 +53,12 @@ impl Counters {
 
     pub(crate) fn delivered(&self, sink: &str, n: u64) {
         *self.delivered.lock().entry(sink.to_owned()).or_default() += n;
+    }
+
+    pub(crate) fn audits_delivered(&self, sink: &str, n: u64) {
+        if n > 0 {
+            *self.audits_delivered.lock().entry(sink.to_owned()).or_default() += n;
+        }
     }
 
     /// Publishes the totals through the `metrics` facade. Called by the
@@ -86,6 +94,8 @@ impl Counters {
             suppressed: self.suppressed.load(Relaxed),
             written: self.written.load(Relaxed),
             delivered: self.delivered.lock().clone(),
+            audits_queued: self.audits_queued.load(Relaxed),
+            audits_delivered: self.audits_delivered.lock().clone(),
             dropped,
             groups,
             evicted_groups,
@@ -107,6 +117,8 @@ impl Counters {
 /// | `shutdown_deadline` | still queued when the shutdown deadline passed |
 /// | `<sink>:sink_queue_full` | that sink's own queue was full |
 /// | `<sink>:<kind>` | that sink failed, e.g. `sqlite:storage_full`, `sqlite:storage_locked` |
+/// | `audit_queue_timeout` | an audit record found the queue full for the whole bounded wait |
+/// | `<sink>:audit_<kind>` | that sink failed to store audit records |
 ///
 /// ```
 /// let guard = monitor_runtime::Monitor::builder().install().unwrap();
@@ -132,6 +144,10 @@ pub struct Stats {
     pub written: u64,
     /// Events each sink accepted, by sink name.
     pub delivered: BTreeMap<String, u64>,
+    /// Audit records handed to the worker.
+    pub audits_queued: u64,
+    /// Audit records each sink accepted, by sink name.
+    pub audits_delivered: BTreeMap<String, u64>,
     /// Events lost, by reason (see the table above).
     pub dropped: BTreeMap<String, u64>,
     /// Live dedup groups.

@@ -27,6 +27,7 @@ static CURRENT: ArcSwapOption<Shared> = ArcSwapOption::const_empty();
 /// What the worker receives.
 pub(crate) enum Message {
     Event(Box<Event>),
+    Audit(Box<crate::audit::AuditRecord>),
     Flush(flume::Sender<()>),
     Shutdown { deadline: std::time::Instant, done: flume::Sender<()> },
 }

@@ -59,14 +59,19 @@ impl SinkRunner {
                 match message {
                     SinkMessage::Batch(batch) => {
                         let events = batch.events.len() as u64;
+                        let audits = batch.audits.len() as u64;
                         match sink.write(&batch).await {
-                            Ok(()) => shared.counters.delivered(&name, events),
+                            Ok(()) => {
+                                shared.counters.delivered(&name, events);
+                                shared.counters.audits_delivered(&name, audits);
+                            }
                             Err(error) => {
                                 shared.counters.drop_events(&format!("{name}:{}", error.kind.as_str()), events);
+                                shared.counters.drop_events(&format!("{name}:audit_{}", error.kind.as_str()), audits);
                                 report_sink_error(&name, &error);
                             }
                         }
-                        task_in_flight.fetch_sub(events, Relaxed);
+                        task_in_flight.fetch_sub(events + audits, Relaxed);
                     }
                     SinkMessage::Flush(done) => {
                         if let Err(error) = sink.flush().await {
@@ -82,10 +87,12 @@ impl SinkRunner {
 
     fn offer(&self, batch: &Arc<Batch>, shared: &Shared) {
         let events = batch.events.len() as u64;
-        self.in_flight.fetch_add(events, Relaxed);
+        let audits = batch.audits.len() as u64;
+        self.in_flight.fetch_add(events + audits, Relaxed);
         if self.queue.try_send(SinkMessage::Batch(batch.clone())).is_err() {
-            self.in_flight.fetch_sub(events, Relaxed);
+            self.in_flight.fetch_sub(events + audits, Relaxed);
             shared.counters.drop_events(&format!("{}:{}", self.name, stats::SINK_QUEUE_FULL), events);
+            shared.counters.drop_events(&format!("{}:audit_{}", self.name, stats::SINK_QUEUE_FULL), audits);
         }
     }
 }
@@ -111,6 +118,7 @@ struct Worker {
     sinks: Vec<Box<dyn Sink>>,
     runners: Vec<SinkRunner>,
     pending: Vec<Arc<Event>>,
+    pending_audits: Vec<Arc<crate::audit::AuditRecord>>,
     config: WorkerConfig,
 }
 
@@ -121,7 +129,7 @@ impl Worker {
         sinks: Vec<Box<dyn Sink>>,
         config: WorkerConfig,
     ) -> Self {
-        Worker { shared, receiver, sinks, runners: Vec::new(), pending: Vec::new(), config }
+        Worker { shared, receiver, sinks, runners: Vec::new(), pending: Vec::new(), pending_audits: Vec::new(), config }
     }
 
     async fn run(mut self) {
@@ -136,6 +144,7 @@ impl Worker {
             tokio::select! {
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Event(event)) => self.accept(*event),
+                    Ok(Message::Audit(record)) => self.accept_audit(*record),
                     Ok(Message::Flush(done)) => {
                         self.dispatch();
                         self.flush_sinks(Instant::now() + Duration::from_secs(30), false).await;
@@ -166,7 +175,18 @@ impl Worker {
     fn accept(&mut self, event: Event) {
         let event = scrub_event(&self.config.scrubber, event);
         self.pending.push(Arc::new(event));
-        if self.pending.len() >= self.config.batch_size {
+        if self.pending.len() + self.pending_audits.len() >= self.config.batch_size {
+            self.dispatch_events_only();
+        }
+    }
+
+    fn accept_audit(&mut self, mut record: crate::audit::AuditRecord) {
+        // The derived code already masked what was marked; this catches what was not.
+        for value in record.details.values_mut() {
+            scrub_json(&self.config.scrubber, value);
+        }
+        self.pending_audits.push(Arc::new(record));
+        if self.pending.len() + self.pending_audits.len() >= self.config.batch_size {
             self.dispatch_events_only();
         }
     }
@@ -176,6 +196,7 @@ impl Worker {
         while let Ok(message) = self.receiver.try_recv() {
             match message {
                 Message::Event(event) => self.accept(*event),
+                Message::Audit(record) => self.accept_audit(*record),
                 Message::Flush(done) | Message::Shutdown { done, .. } => {
                     let _ = done.send(());
                 }
@@ -184,7 +205,11 @@ impl Worker {
     }
 
     fn dispatch_events_only(&mut self) {
-        let batch = Batch { events: std::mem::take(&mut self.pending), groups: Vec::new() };
+        let batch = Batch {
+            events: std::mem::take(&mut self.pending),
+            groups: Vec::new(),
+            audits: std::mem::take(&mut self.pending_audits),
+        };
         self.offer(batch);
     }
 
@@ -195,7 +220,11 @@ impl Worker {
             let clean = self.config.scrubber.scrub_text(&group.template).into_owned();
             group.template = clean;
         }
-        let batch = Batch { events: std::mem::take(&mut self.pending), groups };
+        let batch = Batch {
+            events: std::mem::take(&mut self.pending),
+            groups,
+            audits: std::mem::take(&mut self.pending_audits),
+        };
         self.offer(batch);
     }
 
@@ -282,5 +311,24 @@ fn set_if_changed(value: &mut String, scrub: impl FnOnce(&str) -> Option<String>
             true
         }
         None => false,
+    }
+}
+
+fn scrub_json(scrubber: &Scrubber, value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => {
+            set_if_changed(text, |v| changed(v, scrubber.scrub_text(v)));
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| scrub_json(scrubber, item)),
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if let serde_json::Value::String(text) = item {
+                    set_if_changed(text, |v| changed(v, scrubber.scrub_field(key, v)));
+                } else {
+                    scrub_json(scrubber, item);
+                }
+            }
+        }
+        _ => {}
     }
 }
