@@ -14,6 +14,9 @@
 //! # Ok::<(), monitor_runtime::InstallError>(())
 //! ```
 
+// Library code reports failures; it never unwraps them (tests may).
+#![warn(clippy::unwrap_used)]
+
 mod console;
 pub mod sqlite;
 

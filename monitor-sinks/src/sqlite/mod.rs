@@ -1,5 +1,6 @@
 //! The embedded default store: one SQLite file, no server.
 
+mod audit;
 mod schema;
 mod store;
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
 
+pub use audit::{AuditQuery, BrokenLink, ChainReport, GENESIS_HASH, StoredAudit};
 pub use store::{GroupQuery, SqliteOptions, SqliteStore, StoreError, StoredEvent, StoredGroup};
 
 /// The SQLite sink: every event and group counter, written in batched

@@ -4,8 +4,9 @@
 use rusqlite_migration::{M, Migrations};
 
 pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE groups (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE groups (
             group_key     TEXT PRIMARY KEY,
             template      TEXT NOT NULL,
             module        TEXT NOT NULL,
@@ -43,7 +44,38 @@ pub(crate) fn migrations() -> Migrations<'static> {
         );
         CREATE INDEX events_by_group ON events (group_key, timestamp_ms);
         CREATE INDEX events_by_time ON events (timestamp_ms);",
-    )])
+        ),
+        // The audit log: append-only (the triggers refuse UPDATE and DELETE)
+        // and hash-chained (each row's hash covers its content and the
+        // previous row's hash), so an edit made around the triggers is found
+        // by `verify_audit_chain`.
+        M::up(
+            "CREATE TABLE audit_log (
+            seq            INTEGER PRIMARY KEY,
+            timestamp_ms   INTEGER NOT NULL,
+            process        TEXT NOT NULL,
+            action         TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            reference_kind TEXT,
+            reference_id   TEXT,
+            actor          TEXT,
+            trace_id       TEXT,
+            service        TEXT,
+            details        TEXT NOT NULL,
+            truncated      INTEGER NOT NULL,
+            detail_errors  TEXT NOT NULL,
+            prev_hash      TEXT NOT NULL,
+            hash           TEXT NOT NULL
+        );
+        CREATE INDEX audit_by_process ON audit_log (process, status, timestamp_ms);
+        CREATE INDEX audit_by_reference ON audit_log (reference_kind, reference_id);
+        CREATE INDEX audit_by_actor ON audit_log (actor, timestamp_ms);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+        ),
+    ])
 }
 
 #[cfg(test)]

@@ -71,11 +71,11 @@ fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> StoreError {
     StoreError { kind, message: format!("SQLite file `{}`: {doing} failed: {error} ({hint})", path.display()) }
 }
 
-fn millis(time: SystemTime) -> i64 {
+pub(crate) fn millis(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-fn from_millis(ms: i64) -> SystemTime {
+pub(crate) fn from_millis(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
 }
 
@@ -234,6 +234,14 @@ impl SqliteStore {
         &self.path
     }
 
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    pub(crate) fn error(&self, doing: &str, error: &rusqlite::Error) -> StoreError {
+        classify(&self.path, doing, error)
+    }
+
     /// Writes a batch in one transaction: every event, and each group's new
     /// occurrences added to its stored total.
     pub fn write_batch(&mut self, batch: &Batch) -> Result<(), StoreError> {
@@ -242,7 +250,12 @@ impl SqliteStore {
             let path = path.clone();
             move |e: rusqlite::Error| classify(&path, doing, &e)
         };
-        let tx = self.connection.transaction().map_err(fail("starting a transaction"))?;
+        // IMMEDIATE: take the write lock up front, so two processes sharing the
+        // file cannot both read the same last audit hash.
+        let tx = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(fail("starting a transaction"))?;
         {
             let mut insert = tx
                 .prepare_cached(
@@ -306,6 +319,7 @@ impl SqliteStore {
                     .map_err(fail("updating a group"))?;
             }
         }
+        super::audit::append(&tx, &batch.audits).map_err(fail("appending to the audit log"))?;
         tx.commit().map_err(fail("committing"))
     }
 
