@@ -1,0 +1,10 @@
+use monitor_runtime::audit::AuditEvent;
+
+#[derive(AuditEvent)]
+#[audit(process = "payment_processing", status = approved)]
+struct Settled {
+    #[audit(reference = "payment")]
+    payment: u64,
+}
+
+fn main() {}
