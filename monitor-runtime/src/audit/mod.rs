@@ -116,7 +116,12 @@ impl std::error::Error for AuditError {}
 pub fn audit<E: AuditEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
     let Some(shared) = pipeline::current() else { return Err(AuditError::NotInstalled) };
     let record = with_context(event.audit_record());
-    let result = sent(shared.sender.send_timeout(Message::Audit(Box::new(record)), AUDIT_QUEUE_TIMEOUT));
+    // Most of the time there is room: no timer to set up.
+    let result = match shared.sender.try_send(Message::Audit(Box::new(record))) {
+        Ok(()) => Ok(()),
+        Err(flume::TrySendError::Disconnected(_)) => Err(AuditError::ShutDown),
+        Err(flume::TrySendError::Full(message)) => sent(shared.sender.send_timeout(message, AUDIT_QUEUE_TIMEOUT)),
+    };
     count(&shared, &result);
     result
 }
