@@ -4,6 +4,7 @@
 // Library code reports failures; it never unwraps them (tests may).
 #![warn(clippy::unwrap_used)]
 
+mod alerts;
 mod ast;
 mod attr;
 mod audit;
@@ -34,4 +35,11 @@ pub fn derive_audit_event(input: TokenStream) -> TokenStream {
 pub fn derive_audited(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     audit::derive_audited(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Declares alert destinations and rules, checked at compile time by the
+/// validator that also checks rule files. See `monitor_runtime::alerts!`.
+#[proc_macro]
+pub fn alerts(input: TokenStream) -> TokenStream {
+    alerts::expand(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Severities are ordered, so rules can say "error or above":
 ///
 /// ```
-/// use monitor_runtime::Severity;
+/// use monitor_rules::Severity;
 ///
 /// assert!(Severity::Critical > Severity::Error);
 /// assert_eq!("warning".parse::<Severity>().unwrap(), Severity::Warning);

@@ -1,0 +1,298 @@
+//! `alerts! { … }`: destinations and rules, checked at compile time by the
+//! same validator that checks rule files, and expanded into an
+//! `AlertConfig` value.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{ToTokens, quote};
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, Lit, LitStr, Token};
+
+use monitor_rules::{Condition, Field, Filter, Loc, Op, RawConfig, RawDestination, RawRule, Rule, Sp, Target};
+
+pub(crate) struct AlertsInput(RawConfig);
+
+fn sp_ident(ident: &Ident) -> Sp<String> {
+    Sp::new(ident.to_string(), Loc::Token(ident.span()))
+}
+
+impl Parse for AlertsInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut raw = RawConfig::default();
+        while !input.is_empty() {
+            let keyword: Ident = input.parse()?;
+            match keyword.to_string().as_str() {
+                "destination" => raw.destinations.push(destination(input)?),
+                "rule" => raw.rules.push(rule(input)?),
+                other => {
+                    return Err(syn::Error::new(
+                        keyword.span(),
+                        format!("expected `destination` or `rule`, found `{other}`"),
+                    ));
+                }
+            }
+        }
+        Ok(AlertsInput(raw))
+    }
+}
+
+/// `destination name = kind("value", …);`
+fn destination(input: ParseStream<'_>) -> syn::Result<RawDestination> {
+    let name: Ident = input.parse()?;
+    input.parse::<Token![=]>()?;
+    let kind: Ident = input.parse()?;
+    let mut values = Vec::new();
+    if input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        for value in content.parse_terminated(<LitStr as Parse>::parse, Token![,])? {
+            values.push(Sp::new(value.value(), Loc::Token(value.span())));
+        }
+    }
+    input.parse::<Token![;]>()?;
+    Ok(RawDestination { name: sp_ident(&name), kind: sp_ident(&kind), values })
+}
+
+/// `rule name { when …; severity …; notify …; … }`
+fn rule(input: ParseStream<'_>) -> syn::Result<RawRule> {
+    let name: Ident = input.parse()?;
+    let body;
+    syn::braced!(body in input);
+    let mut rule = RawRule::named(sp_ident(&name));
+    while !body.is_empty() {
+        let clause: Ident = body.parse()?;
+        match clause.to_string().as_str() {
+            "when" => {
+                let mut tokens = TokenStream::new();
+                while !body.is_empty() && !body.peek(Token![;]) {
+                    tokens.extend([body.parse::<TokenTree>()?]);
+                }
+                rule.when = Some((tokens, Loc::Token(clause.span())));
+            }
+            "severity" => rule.severity = Some(sp_ident(&body.parse()?)),
+            "notify" => rule.notify = names(&body)?,
+            "group_by" => rule.group_by = names(&body)?,
+            "group_wait" => rule.group_wait = Some(duration(&body)?),
+            "group_interval" => rule.group_interval = Some(duration(&body)?),
+            "repeat_interval" => rule.repeat_interval = Some(duration(&body)?),
+            other => {
+                return Err(syn::Error::new(
+                    clause.span(),
+                    format!(
+                        "unknown clause `{other}`: expected when, severity, notify, group_by, group_wait, group_interval or repeat_interval"
+                    ),
+                ));
+            }
+        }
+        body.parse::<Token![;]>()?;
+    }
+    Ok(rule)
+}
+
+/// `a, b, tag.tenant`
+fn names(input: ParseStream<'_>) -> syn::Result<Vec<Sp<String>>> {
+    let mut names = Vec::new();
+    loop {
+        let first: Ident = input.parse()?;
+        let mut name = sp_ident(&first);
+        if input.peek(Token![.]) {
+            input.parse::<Token![.]>()?;
+            let second: Ident = input.parse()?;
+            name.value = format!("{first}.{second}");
+        }
+        names.push(name);
+        if !input.peek(Token![,]) {
+            return Ok(names);
+        }
+        input.parse::<Token![,]>()?;
+    }
+}
+
+/// `4h`, `1h30m`, `"90s"` as written; the validator parses it.
+fn duration(input: ParseStream<'_>) -> syn::Result<Sp<String>> {
+    let lit: Lit = input.parse()?;
+    let text = match &lit {
+        Lit::Str(s) => s.value(),
+        Lit::Int(int) => int.token().to_string(),
+        Lit::Float(float) => float.token().to_string(),
+        _ => return Err(syn::Error::new(lit.span(), "expected a duration, such as `5m`")),
+    };
+    Ok(Sp::new(text, Loc::Token(lit.span())))
+}
+
+pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+    let AlertsInput(raw) = syn::parse2(input)?;
+    let config = monitor_rules::check(&raw).map_err(|errors| {
+        let mut all: Option<syn::Error> = None;
+        for error in errors {
+            let span = match error.loc {
+                Loc::Token(span) => span,
+                Loc::File { .. } => proc_macro2::Span::call_site(),
+            };
+            let error = syn::Error::new(span, error.message);
+            match &mut all {
+                Some(all) => all.combine(error),
+                None => all = Some(error),
+            }
+        }
+        all.unwrap_or_else(|| syn::Error::new(proc_macro2::Span::call_site(), "invalid alert rules"))
+    })?;
+    let destinations = config.destinations.iter().map(|d| {
+        let name = &d.name;
+        let target = target(&d.target);
+        quote!(::monitor_runtime::alerts::Destination { name: ::std::string::String::from(#name), target: #target })
+    });
+    let rules = config.rules.iter().map(rule_tokens);
+    Ok(quote! {
+        ::monitor_runtime::alerts::AlertConfig {
+            destinations: ::std::vec![#(#destinations),*],
+            rules: ::std::vec![#(#rules),*],
+        }
+    })
+}
+
+fn string(value: &str) -> TokenStream {
+    quote!(::std::string::String::from(#value))
+}
+
+fn strings(values: &[String]) -> TokenStream {
+    let values = values.iter().map(|v| string(v));
+    quote!(::std::vec![#(#values),*])
+}
+
+fn duration_tokens(duration: std::time::Duration) -> TokenStream {
+    let (secs, nanos) = (duration.as_secs(), duration.subsec_nanos());
+    quote!(::std::time::Duration::new(#secs, #nanos))
+}
+
+fn target(target: &Target) -> TokenStream {
+    let path = quote!(::monitor_runtime::alerts::Target);
+    match target {
+        Target::Slack(url) => {
+            let url = string(url);
+            quote!(#path::Slack(#url))
+        }
+        Target::Discord(url) => {
+            let url = string(url);
+            quote!(#path::Discord(#url))
+        }
+        Target::Teams(url) => {
+            let url = string(url);
+            quote!(#path::Teams(#url))
+        }
+        Target::Webhook(url) => {
+            let url = string(url);
+            quote!(#path::Webhook(#url))
+        }
+        Target::Email(to) => {
+            let to = strings(to);
+            quote!(#path::Email(#to))
+        }
+        Target::Console => quote!(#path::Console),
+    }
+}
+
+fn filters(filters: &[Filter]) -> TokenStream {
+    let items = filters.iter().map(|filter| {
+        let field = match &filter.field {
+            Field::Severity => quote!(Severity),
+            Field::Module => quote!(Module),
+            Field::Function => quote!(Function),
+            Field::Group => quote!(Group),
+            Field::Kind => quote!(Kind),
+            Field::Process => quote!(Process),
+            Field::Action => quote!(Action),
+            Field::Status => quote!(Status),
+            Field::Tag(tag) => {
+                let tag = string(tag);
+                quote!(Tag(#tag))
+            }
+        };
+        let op = match filter.op {
+            Op::Eq => quote!(Eq),
+            Op::Ne => quote!(Ne),
+            Op::Ge => quote!(Ge),
+            Op::Gt => quote!(Gt),
+            Op::Le => quote!(Le),
+            Op::Lt => quote!(Lt),
+        };
+        let value = string(&filter.value);
+        quote! {
+            ::monitor_runtime::alerts::Filter {
+                field: ::monitor_runtime::alerts::Field::#field,
+                op: ::monitor_runtime::alerts::Op::#op,
+                value: #value,
+            }
+        }
+    });
+    quote!(::std::vec![#(#items),*])
+}
+
+fn condition(condition: &Condition) -> TokenStream {
+    let path = quote!(::monitor_runtime::alerts::Condition);
+    match condition {
+        Condition::Errors { filters: f, above, window } => {
+            let (f, w) = (filters(f), duration_tokens(*window));
+            quote!(#path::Errors { filters: #f, above: #above, window: #w })
+        }
+        Condition::Audit { filters: f, above, window } => {
+            let (f, w) = (filters(f), duration_tokens(*window));
+            quote!(#path::Audit { filters: #f, above: #above, window: #w })
+        }
+        Condition::Latency { percentile, filters: f, above, window } => {
+            let (f, a, w) = (filters(f), duration_tokens(*above), duration_tokens(*window));
+            quote!(#path::Latency { percentile: #percentile, filters: #f, above: #a, window: #w })
+        }
+        Condition::NewGroup { filters: f } => {
+            let f = filters(f);
+            quote!(#path::NewGroup { filters: #f })
+        }
+        Condition::Regression { filters: f } => {
+            let f = filters(f);
+            quote!(#path::Regression { filters: #f })
+        }
+        Condition::Absent { heartbeat, period } => {
+            let (h, p) = (string(heartbeat), duration_tokens(*period));
+            quote!(#path::Absent { heartbeat: #h, period: #p })
+        }
+        Condition::Memory { above_bytes, every } => {
+            let e = duration_tokens(*every);
+            quote!(#path::Memory { above_bytes: #above_bytes, every: #e })
+        }
+        Condition::Cpu { above_percent, every } => {
+            let e = duration_tokens(*every);
+            quote!(#path::Cpu { above_percent: #above_percent, every: #e })
+        }
+    }
+}
+
+fn rule_tokens(rule: &Rule) -> TokenStream {
+    let name = string(&rule.name);
+    let condition = condition(&rule.condition);
+    let severity = syn::Ident::new(
+        &{
+            let mut s = rule.severity.as_str().to_owned();
+            s[..1].make_ascii_uppercase();
+            s
+        },
+        proc_macro2::Span::call_site(),
+    );
+    let notify = strings(&rule.notify);
+    let group_by = strings(&rule.group_by);
+    let (wait, interval, repeat) =
+        (duration_tokens(rule.group_wait), duration_tokens(rule.group_interval), duration_tokens(rule.repeat_interval));
+    let mut tokens = TokenStream::new();
+    quote! {
+        ::monitor_runtime::alerts::Rule {
+            name: #name,
+            condition: #condition,
+            severity: ::monitor_runtime::Severity::#severity,
+            notify: #notify,
+            group_by: #group_by,
+            group_wait: #wait,
+            group_interval: #interval,
+            repeat_interval: #repeat,
+        }
+    }
+    .to_tokens(&mut tokens);
+    tokens
+}

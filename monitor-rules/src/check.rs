@@ -1,0 +1,258 @@
+//! The one validator: turns a configuration as written into a checked
+//! [`AlertConfig`], or lists every mistake with where it is.
+
+use std::time::Duration;
+
+use crate::condition::parse_condition;
+use crate::duration::parse_duration;
+use crate::model::{
+    AlertConfig, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination, MAX_WINDOW, Rule,
+    Target,
+};
+use crate::raw::{Loc, RawConfig, RawDestination, RawRule, RuleError, Sp};
+use crate::severity::Severity;
+
+const LABELS: [&str; 5] = ["function", "module", "group", "severity", "kind"];
+
+/// Checks a configuration; all mistakes are reported together.
+pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
+    let mut errors = Vec::new();
+    let mut destinations = Vec::new();
+    for (index, destination) in raw.destinations.iter().enumerate() {
+        if raw.destinations[..index].iter().any(|d| d.name.value == destination.name.value) {
+            errors.push(RuleError::new(
+                destination.name.loc,
+                format!("destination `{}` is declared twice", destination.name.value),
+            ));
+        }
+        if let Some(target) = check_destination(destination, &mut errors) {
+            destinations.push(Destination { name: destination.name.value.clone(), target });
+        }
+    }
+    let mut rules = Vec::new();
+    for (index, rule) in raw.rules.iter().enumerate() {
+        if raw.rules[..index].iter().any(|r| r.name.value == rule.name.value) {
+            errors.push(RuleError::new(rule.name.loc, format!("rule `{}` is declared twice", rule.name.value)));
+        }
+        if let Some(rule) = check_rule(rule, raw, &mut errors) {
+            rules.push(rule);
+        }
+    }
+    if errors.is_empty() { Ok(AlertConfig { destinations, rules }) } else { Err(errors) }
+}
+
+fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) -> Option<Target> {
+    let kind = destination.kind.value.as_str();
+    let mut url = || -> Option<String> {
+        match destination.values.as_slice() {
+            [url] => check_url(url, errors).then(|| url.value.clone()),
+            _ => {
+                errors.push(RuleError::new(destination.kind.loc, format!("`{kind}` takes one URL")));
+                None
+            }
+        }
+    };
+    match kind {
+        "slack" => url().map(Target::Slack),
+        "discord" => url().map(Target::Discord),
+        "teams" => url().map(Target::Teams),
+        "webhook" => url().map(Target::Webhook),
+        "console" => Some(Target::Console),
+        "email" => {
+            if destination.values.is_empty() {
+                errors.push(RuleError::new(destination.kind.loc, "`email` needs at least one address"));
+                return None;
+            }
+            let valid = destination.values.iter().filter(|address| check_email(address, errors)).count();
+            (valid == destination.values.len())
+                .then(|| Target::Email(destination.values.iter().map(|a| a.value.clone()).collect()))
+        }
+        other => {
+            errors.push(RuleError::new(
+                destination.kind.loc,
+                format!(
+                    "unknown destination kind `{other}`: expected slack, discord, teams, webhook, email or console"
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// HTTPS only, except plain HTTP to this machine (for tests and local relays).
+fn check_url(url: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
+    let parsed = match url::Url::parse(&url.value) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            errors.push(RuleError::new(url.loc, format!("`{}` is not a valid URL: {error}", redact_url(&url.value))));
+            return false;
+        }
+    };
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => true,
+        "http" if loopback => true,
+        scheme => {
+            errors.push(RuleError::new(
+                url.loc,
+                format!(
+                    "webhook URL `{}` uses `{scheme}`: use https (plain http is allowed only to localhost)",
+                    redact_url(&url.value)
+                ),
+            ));
+            false
+        }
+    }
+}
+
+/// Webhook URLs carry secrets in their path: errors show scheme and host only.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => format!("{}://{}/…", parsed.scheme(), parsed.host_str().unwrap_or("")),
+        Err(_) => url.chars().take(16).collect::<String>() + "…",
+    }
+}
+
+fn check_email(address: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
+    let text = address.value.trim();
+    let valid = match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        }
+        None => false,
+    };
+    if !valid {
+        errors.push(RuleError::new(
+            address.loc,
+            format!("`{text}` is not a valid e-mail address (expected name@domain.tld)"),
+        ));
+    }
+    valid
+}
+
+fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> Option<Rule> {
+    let before = errors.len();
+    let condition = match &rule.when {
+        None => {
+            errors.push(RuleError::new(rule.name.loc, format!("rule `{}` has no `when` condition", rule.name.value)));
+            None
+        }
+        Some((tokens, base)) => match parse_condition(tokens.clone()) {
+            Ok(condition) => Some(condition),
+            Err(error) => {
+                errors.extend(error.into_iter().map(|e| RuleError::new(relocate(e.span(), *base), e.to_string())));
+                None
+            }
+        },
+    };
+    let severity = match &rule.severity {
+        None => Some(Severity::Error),
+        Some(name) => match name.value.parse::<Severity>() {
+            Ok(severity) => Some(severity),
+            Err(error) => {
+                errors.push(RuleError::new(name.loc, error.to_string()));
+                None
+            }
+        },
+    };
+    if rule.notify.is_empty() {
+        errors.push(RuleError::new(
+            rule.name.loc,
+            format!("rule `{}` has no destination: add `notify` with at least one destination", rule.name.value),
+        ));
+    }
+    for target in &rule.notify {
+        if !raw.destinations.iter().any(|d| d.name.value == target.value) {
+            let known: Vec<&str> = raw.destinations.iter().map(|d| d.name.value.as_str()).collect();
+            errors.push(RuleError::new(
+                target.loc,
+                format!("unknown destination `{}`: declared destinations are {}", target.value, list(&known)),
+            ));
+        }
+    }
+    for label in &rule.group_by {
+        if !LABELS.contains(&label.value.as_str()) && !label.value.starts_with("tag.") {
+            errors.push(RuleError::new(
+                label.loc,
+                format!("unknown group_by label `{}`: expected {}, or tag.<name>", label.value, LABELS.join(", ")),
+            ));
+        }
+    }
+    let group_wait = interval(rule.group_wait.as_ref(), DEFAULT_GROUP_WAIT, errors);
+    let group_interval = interval(rule.group_interval.as_ref(), DEFAULT_GROUP_INTERVAL, errors);
+    let repeat_interval = interval(rule.repeat_interval.as_ref(), DEFAULT_REPEAT_INTERVAL, errors);
+    if let (Some(group), Some(repeat)) = (group_interval, repeat_interval)
+        && repeat < group
+    {
+        let loc = rule.repeat_interval.as_ref().map_or(rule.name.loc, |r| r.loc);
+        errors.push(RuleError::new(
+            loc,
+            format!(
+                "repeat_interval ({}) is shorter than group_interval ({}): a repeat can only go out at a group interval",
+                humantime::format_duration(repeat),
+                humantime::format_duration(group)
+            ),
+        ));
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(Rule {
+        name: rule.name.value.clone(),
+        condition: condition?,
+        severity: severity?,
+        notify: rule.notify.iter().map(|n| n.value.clone()).collect(),
+        group_by: rule.group_by.iter().map(|g| g.value.clone()).collect(),
+        group_wait: group_wait?,
+        group_interval: group_interval?,
+        repeat_interval: repeat_interval?,
+    })
+}
+
+fn interval(value: Option<&Sp<String>>, default: Duration, errors: &mut Vec<RuleError>) -> Option<Duration> {
+    let Some(value) = value else { return Some(default) };
+    match parse_duration(&value.value) {
+        Ok(duration) if duration.is_zero() => {
+            errors.push(RuleError::new(value.loc, "an interval must be longer than zero"));
+            None
+        }
+        Ok(duration) if duration > MAX_WINDOW => {
+            errors.push(RuleError::new(value.loc, "an interval longer than 7 days is not supported"));
+            None
+        }
+        Ok(duration) => Some(duration),
+        Err(message) => {
+            errors.push(RuleError::new(value.loc, message));
+            None
+        }
+    }
+}
+
+/// A token of a condition read from a file knows its column within the
+/// condition's text; this turns it into a place in the file.
+fn relocate(span: proc_macro2::Span, base: Loc) -> Loc {
+    match base {
+        Loc::File { start, end } => {
+            // `start` is the opening quote of the string; columns count from 0.
+            let column = span.start().column;
+            let at = (start + 1 + column).min(end);
+            Loc::File { start: at, end: at + 1 }
+        }
+        Loc::Token(_) => Loc::Token(span),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    if names.is_empty() { "none (declare one with `destination`)".to_owned() } else { names.join(", ") }
+}

@@ -1,0 +1,42 @@
+//! Alert rules of monitor: the model, the condition language and the one
+//! validator, shared by the `alerts!` macro (compile-time errors on the
+//! offending token) and by rule files loaded at run time (errors with file,
+//! line and column).
+//!
+//! ```
+//! use monitor_rules::{AlertConfig, Condition};
+//!
+//! let config = AlertConfig::from_toml_str(r#"
+//!     [destinations]
+//!     oncall = { email = ["oncall@example.org"] }
+//!
+//!     [[rules]]
+//!     name = "slow_payments"
+//!     when = "p95(function = \"payments::*\") > 2s over 15m"
+//!     severity = "warning"
+//!     notify = ["oncall"]
+//! "#).unwrap();
+//! assert!(matches!(config.rules[0].condition, Condition::Latency { percentile, .. } if percentile == 95.0));
+//! ```
+
+// Library code reports failures; it never unwraps them (tests may).
+#![warn(clippy::unwrap_used)]
+
+mod check;
+mod condition;
+mod duration;
+mod file;
+mod model;
+mod raw;
+mod severity;
+
+pub use check::check;
+pub use condition::parse_condition;
+pub use duration::parse_duration;
+pub use file::{ConfigError, ConfigErrors};
+pub use model::{
+    AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination, Field,
+    Filter, MAX_WINDOW, Op, Rule, Target,
+};
+pub use raw::{Loc, RawConfig, RawDestination, RawRule, RuleError, Sp};
+pub use severity::{Severity, UnknownSeverity};

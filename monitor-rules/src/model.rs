@@ -1,0 +1,199 @@
+//! Checked alert configuration: what the engine runs.
+
+use std::time::Duration;
+
+use crate::severity::Severity;
+
+/// Destinations and rules, checked: every reference resolves, every value
+/// is in range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertConfig {
+    /// Where alerts can go.
+    pub destinations: Vec<Destination>,
+    /// When alerts fire.
+    pub rules: Vec<Rule>,
+}
+
+impl AlertConfig {
+    /// The destination called `name`.
+    pub fn destination(&self, name: &str) -> Option<&Destination> {
+        self.destinations.iter().find(|d| d.name == name)
+    }
+
+    /// The rule called `name`.
+    pub fn rule(&self, name: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.name == name)
+    }
+}
+
+/// A named place alerts are delivered to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destination {
+    /// Its name, used by rules.
+    pub name: String,
+    /// What it is.
+    pub target: Target,
+}
+
+/// The kinds of destination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A Slack incoming webhook URL.
+    Slack(String),
+    /// A Discord webhook URL.
+    Discord(String),
+    /// A Microsoft Teams Workflows webhook URL.
+    Teams(String),
+    /// A generic JSON webhook URL.
+    Webhook(String),
+    /// E-mail recipients.
+    Email(Vec<String>),
+    /// The process's standard error (development).
+    Console,
+}
+
+/// One alert rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// Its name, unique in the configuration.
+    pub name: String,
+    /// What makes it fire.
+    pub condition: Condition,
+    /// The severity of its alerts.
+    pub severity: Severity,
+    /// Destinations, by name.
+    pub notify: Vec<String>,
+    /// Labels that split its alerts into groups (`function`, `module`, …).
+    pub group_by: Vec<String>,
+    /// How long to wait before the first notification of a new group.
+    pub group_wait: Duration,
+    /// How long to wait before notifying changes in a group.
+    pub group_interval: Duration,
+    /// How long to wait before repeating a notification that did not change.
+    pub repeat_interval: Duration,
+}
+
+/// Default `group_wait`, as in Alertmanager.
+pub const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(30);
+/// Default `group_interval`, as in Alertmanager.
+pub const DEFAULT_GROUP_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// Default `repeat_interval`, as in Alertmanager.
+pub const DEFAULT_REPEAT_INTERVAL: Duration = Duration::from_secs(4 * 60 * 60);
+/// Longest window a rule may look back over.
+pub const MAX_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// What makes a rule fire.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// More than `above` errors matching `filters` within `window`.
+    Errors {
+        /// Which errors count.
+        filters: Vec<Filter>,
+        /// Fires above this many.
+        above: u64,
+        /// Sliding window.
+        window: Duration,
+    },
+    /// The `percentile` of call durations of matching functions above `above` over `window`.
+    Latency {
+        /// In (0, 100].
+        percentile: f64,
+        /// Which calls count.
+        filters: Vec<Filter>,
+        /// Fires above this duration.
+        above: Duration,
+        /// Sliding window.
+        window: Duration,
+    },
+    /// More than `above` audit records matching `filters` within `window`.
+    Audit {
+        /// Which records count (`process`, `action`, `status`).
+        filters: Vec<Filter>,
+        /// Fires above this many.
+        above: u64,
+        /// Sliding window.
+        window: Duration,
+    },
+    /// A group never seen before appears.
+    NewGroup {
+        /// Which groups count.
+        filters: Vec<Filter>,
+    },
+    /// A resolved group is seen again.
+    Regression {
+        /// Which groups count.
+        filters: Vec<Filter>,
+    },
+    /// No heartbeat called `heartbeat` for `period`.
+    Absent {
+        /// The heartbeat's name.
+        heartbeat: String,
+        /// How long silence is tolerated.
+        period: Duration,
+    },
+    /// Resident memory above `above_bytes`, checked every `every`.
+    Memory {
+        /// Fires above this many bytes.
+        above_bytes: u64,
+        /// Check period.
+        every: Duration,
+    },
+    /// CPU use above `above_percent` of one core, checked every `every`.
+    Cpu {
+        /// Fires above this percentage.
+        above_percent: f64,
+        /// Check period.
+        every: Duration,
+    },
+}
+
+/// `field op value`, such as `severity >= error` or `function = "payments::*"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    /// What is compared.
+    pub field: Field,
+    /// How.
+    pub op: Op,
+    /// With what (`*` matches any run of characters in names).
+    pub value: String,
+}
+
+/// Fields a filter can test.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// Event severity.
+    Severity,
+    /// Module path.
+    Module,
+    /// Function name.
+    Function,
+    /// Group key (hex).
+    Group,
+    /// Event kind (error, panic, slow, message).
+    Kind,
+    /// A context tag.
+    Tag(String),
+    /// Audit process.
+    Process,
+    /// Audit action.
+    Action,
+    /// Audit compliance status.
+    Status,
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `>=`
+    Ge,
+    /// `>`
+    Gt,
+    /// `<=`
+    Le,
+    /// `<`
+    Lt,
+}

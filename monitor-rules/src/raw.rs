@@ -1,0 +1,116 @@
+//! Configuration as written, before checking: every piece keeps where it
+//! came from, so each error can point at it.
+
+use std::fmt;
+
+use proc_macro2::{Span, TokenStream};
+
+/// Where a piece of configuration was written.
+#[derive(Clone, Copy, Debug)]
+pub enum Loc {
+    /// A token of the `alerts!` macro (or of a condition parsed from text).
+    Token(Span),
+    /// A byte range in a rule file.
+    File {
+        /// First byte.
+        start: usize,
+        /// One past the last byte.
+        end: usize,
+    },
+}
+
+/// A value and where it was written.
+#[derive(Clone, Debug)]
+pub struct Sp<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+impl<T> Sp<T> {
+    /// A value at `loc`.
+    pub fn new(value: T, loc: Loc) -> Self {
+        Sp { value, loc }
+    }
+}
+
+/// A destination as written: `ops_chat = slack("https://…")`.
+#[derive(Clone, Debug)]
+pub struct RawDestination {
+    /// Its name.
+    pub name: Sp<String>,
+    /// `slack`, `discord`, `teams`, `webhook`, `email` or `console`.
+    pub kind: Sp<String>,
+    /// The URL, or the e-mail addresses.
+    pub values: Vec<Sp<String>>,
+}
+
+/// A rule as written.
+#[derive(Clone, Debug)]
+pub struct RawRule {
+    /// Its name.
+    pub name: Sp<String>,
+    /// The `when` condition's tokens, and where the condition text starts in
+    /// a file (conditions from files are parsed from their text).
+    pub when: Option<(TokenStream, Loc)>,
+    /// Severity name.
+    pub severity: Option<Sp<String>>,
+    /// Destination names.
+    pub notify: Vec<Sp<String>>,
+    /// Label names.
+    pub group_by: Vec<Sp<String>>,
+    /// Durations as written (`30s`, `5m`, `4h`).
+    pub group_wait: Option<Sp<String>>,
+    /// See [`RawRule::group_wait`].
+    pub group_interval: Option<Sp<String>>,
+    /// See [`RawRule::group_wait`].
+    pub repeat_interval: Option<Sp<String>>,
+}
+
+impl RawRule {
+    /// A rule with only its name.
+    pub fn named(name: Sp<String>) -> Self {
+        RawRule {
+            name,
+            when: None,
+            severity: None,
+            notify: Vec::new(),
+            group_by: Vec::new(),
+            group_wait: None,
+            group_interval: None,
+            repeat_interval: None,
+        }
+    }
+}
+
+/// Destinations and rules as written.
+#[derive(Clone, Debug, Default)]
+pub struct RawConfig {
+    /// In the order written.
+    pub destinations: Vec<RawDestination>,
+    /// In the order written.
+    pub rules: Vec<RawRule>,
+}
+
+/// One mistake in a configuration.
+#[derive(Clone, Debug)]
+pub struct RuleError {
+    /// Where it is.
+    pub loc: Loc,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl RuleError {
+    /// An error at `loc`.
+    pub fn new(loc: Loc, message: impl Into<String>) -> Self {
+        RuleError { loc, message: message.into() }
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
