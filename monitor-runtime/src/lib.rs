@@ -38,6 +38,7 @@
 // Library code reports failures; it never unwraps them (tests may).
 #![warn(clippy::unwrap_used)]
 
+pub mod alerts;
 pub mod audit;
 pub mod callsite;
 mod capture;
@@ -51,12 +52,15 @@ mod observe;
 mod panic_hook;
 mod pipeline;
 pub mod scrub;
-mod severity;
+/// The one severity scale, shared with the rule checker.
+mod severity {
+    pub use monitor_rules::{Severity, UnknownSeverity};
+}
 mod sink;
 mod stats;
 
 #[doc(inline)]
-pub use monitor_macros::monitor;
+pub use monitor_macros::{alerts, monitor};
 
 pub use async_trait::async_trait;
 pub use callsite::{CallsiteStats, callsites};

@@ -1,0 +1,116 @@
+//! Rule files are checked by the same validator as `alerts!`, list every
+//! mistake at once with line and column, and never panic.
+
+use monitor_runtime::alerts::{AlertConfig, Condition};
+use proptest::prelude::*;
+
+const GOOD: &str = r#"
+[destinations]
+ops_chat = { slack = "https://hooks.slack.com/services/T000/B000/XXXX" }
+oncall = { email = ["oncall@example.org", "lead@example.org"] }
+local = { webhook = "http://127.0.0.1:9000/hook" }
+
+[[rules]]
+name = "too_many_errors"
+when = "errors(severity >= error) > 10 within 1h"
+severity = "critical"
+notify = ["ops_chat", "oncall"]
+
+[[rules]]
+name = "slow_payments"
+when = 'p95(function = "payments::*") > 2s over 15m'
+severity = "warning"
+notify = ["ops_chat"]
+group_by = ["function"]
+
+[[rules]]
+name = "resources"
+when = "memory > 512MiB every 15m"
+notify = ["local"]
+group_interval = "10m"
+repeat_interval = "1h"
+"#;
+
+#[test]
+fn a_file_and_the_macro_give_the_same_configuration() {
+    let from_file = AlertConfig::from_toml_str(GOOD).unwrap();
+    let from_code = monitor_runtime::alerts! {
+        destination ops_chat = slack("https://hooks.slack.com/services/T000/B000/XXXX");
+        destination oncall = email("oncall@example.org", "lead@example.org");
+        destination local = webhook("http://127.0.0.1:9000/hook");
+        rule too_many_errors { when errors(severity >= error) > 10 within 1h; severity critical; notify ops_chat, oncall; }
+        rule slow_payments { when p95(function = "payments::*") > 2s over 15m; severity warning; notify ops_chat; group_by function; }
+        rule resources { when memory > 512MiB every 15m; notify local; group_interval 10m; repeat_interval 1h; }
+    };
+    assert_eq!(from_file.rules, from_code.rules);
+    assert_eq!(from_file.destinations.len(), from_code.destinations.len());
+    for destination in &from_code.destinations {
+        assert_eq!(from_file.destination(&destination.name), Some(destination));
+    }
+    assert!(
+        matches!(from_file.rules[2].condition, Condition::Memory { above_bytes, .. } if above_bytes == 512 * 1024 * 1024)
+    );
+}
+
+#[test]
+fn every_mistake_is_listed_with_line_and_column() {
+    let text = r#"[destinations]
+hook = { webhook = "http://alerts.example.org/services/T0/SECRETTOKEN" }
+oncall = { email = ["oncall.example.org"] }
+
+[[rules]]
+name = "a"
+when = "errors(sevrity >= error) > 0 within 30d"
+severity = "severe"
+notify = ["pager"]
+repeat_interval = "1m"
+"#;
+    let errors = AlertConfig::from_toml_str(text).unwrap_err();
+    let lines: Vec<String> = errors.0.iter().map(|e| format!("{}:{} {}", e.line, e.column, e.message)).collect();
+    let expect = [
+        ("2:20", "uses `http`"),
+        ("3:21", "not a valid e-mail address"),
+        ("7:16", "unknown filter field `sevrity`"),
+        ("7:36", "at least 1"),
+        ("8:12", "unknown severity `severe`"),
+        ("9:11", "unknown destination `pager`"),
+        ("10:19", "shorter than group_interval"),
+    ];
+    for (position, message) in expect {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{position} ")) && l.contains(message)),
+            "missing {position} {message} in:\n{}",
+            lines.join("\n")
+        );
+    }
+    assert!(!errors.to_string().contains("SECRETTOKEN"), "webhook secrets stay out of errors: {errors}");
+}
+
+#[test]
+fn a_toml_syntax_error_has_its_place_too() {
+    let errors = AlertConfig::from_toml_str("[[rules]]\nname = \"x\"\nwhen = errors > 10\n").unwrap_err();
+    assert_eq!((errors.0[0].line, errors.0[0].column), (3, 8), "{errors}");
+    let unknown = AlertConfig::from_toml_str("[[rules]]\nname = \"x\"\nnotfy = [\"a\"]\n").unwrap_err();
+    assert!(unknown.to_string().contains("notfy"), "{unknown}");
+}
+
+#[test]
+fn a_missing_file_names_the_file() {
+    let errors = AlertConfig::from_path("/nonexistent/alerts.toml").unwrap_err();
+    assert!(errors.to_string().contains("/nonexistent/alerts.toml"), "{errors}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_text_gives_a_config_or_errors_never_a_panic(text in "(?s).{0,200}") {
+        let _ = AlertConfig::from_toml_str(&text);
+    }
+
+    #[test]
+    fn any_condition_gives_a_config_or_errors_never_a_panic(condition in "[a-z0-9_ ().,=<>!\"*:-]{0,60}") {
+        let text = format!("[destinations]\nd = {{ console = true }}\n[[rules]]\nname = \"r\"\nnotify = [\"d\"]\nwhen = '{condition}'\n");
+        let _ = AlertConfig::from_toml_str(&text);
+    }
+}

@@ -1,0 +1,6 @@
+fn main() {
+    let _config = monitor_runtime::alerts! {
+    destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/X");
+    rule too_many_errors { when errors(sevrity >= error) > 10 within 1h; notify ops_chat; }
+    };
+}
