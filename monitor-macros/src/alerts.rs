@@ -166,29 +166,20 @@ fn duration_tokens(duration: std::time::Duration) -> TokenStream {
 
 fn target(target: &Target) -> TokenStream {
     let path = quote!(::monitor_runtime::alerts::Target);
-    match target {
-        Target::Slack(url) => {
-            let url = string(url);
-            quote!(#path::Slack(#url))
-        }
-        Target::Discord(url) => {
-            let url = string(url);
-            quote!(#path::Discord(#url))
-        }
-        Target::Teams(url) => {
-            let url = string(url);
-            quote!(#path::Teams(#url))
-        }
-        Target::Webhook(url) => {
-            let url = string(url);
-            quote!(#path::Webhook(#url))
-        }
+    let (variant, url) = match target {
+        Target::Slack(url) => ("Slack", url),
+        Target::Discord(url) => ("Discord", url),
+        Target::Teams(url) => ("Teams", url),
+        Target::Webhook(url) => ("Webhook", url),
         Target::Email(to) => {
             let to = strings(to);
-            quote!(#path::Email(#to))
+            return quote!(#path::Email(#to));
         }
-        Target::Console => quote!(#path::Console),
-    }
+        Target::Console => return quote!(#path::Console),
+    };
+    let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
+    let url = string(url);
+    quote!(#path::#variant(#url))
 }
 
 fn filters(filters: &[Filter]) -> TokenStream {
