@@ -1,6 +1,8 @@
 //! Typed audit events: what the derives generate, masking, and recording
 //! through the pipeline (never deduplicated, bounded wait when full).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use monitor_runtime::audit::{AuditError, AuditEvent, Audited, ComplianceStatus, audit};
@@ -164,8 +166,8 @@ fn without_a_monitor_recording_says_so() {
 }
 
 /// A badly written sink that blocks its thread, which stalls the worker:
-/// the case where the queue really fills up.
-struct ThreadBlockingSink;
+/// the case where the queue really fills up. It says when it has started.
+struct ThreadBlockingSink(Arc<AtomicBool>);
 
 #[async_trait]
 impl Sink for ThreadBlockingSink {
@@ -174,23 +176,39 @@ impl Sink for ThreadBlockingSink {
     }
 
     async fn write(&self, _batch: &Batch) -> Result<(), SinkError> {
-        std::thread::sleep(Duration::from_millis(1500));
+        self.0.store(true, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_secs(3));
         Ok(())
     }
 }
 
 #[test]
 fn a_full_queue_waits_a_bounded_time_then_reports_and_counts() {
+    let blocked = Arc::new(AtomicBool::new(false));
     let guard = Monitor::builder()
-        .sink(ThreadBlockingSink)
+        .sink(ThreadBlockingSink(blocked.clone()))
         .queue_capacity(2)
         .batch_size(1)
         .shutdown_timeout(Duration::from_millis(100))
         .install()
         .unwrap();
-    let outcomes: Vec<_> = (0..6).map(|_| audit(&PaymentEvent::Paused)).collect();
-    let failures = outcomes.iter().filter(|o| **o == Err(AuditError::QueueTimeout)).count();
-    assert!(failures > 0, "{outcomes:?}");
+    audit(&PaymentEvent::Paused).unwrap();
+    // Wait (boundedly) until the sink holds the worker's thread.
+    for _ in 0..5_000 {
+        if blocked.load(Ordering::SeqCst) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(blocked.load(Ordering::SeqCst), "the sink started writing");
+    let outcomes: Vec<_> = (0..4).map(|_| audit(&PaymentEvent::Paused)).collect();
+    assert_eq!(&outcomes[..2], &[Ok(()), Ok(())], "two fit in the queue");
+    assert_eq!(
+        &outcomes[2..],
+        &[Err(AuditError::QueueTimeout), Err(AuditError::QueueTimeout)],
+        "then each waits and gives up"
+    );
+    let failures = 2;
     let stats = guard.shutdown();
     assert_eq!(stats.dropped.get("audit_queue_timeout").copied(), Some(failures as u64));
     assert!(AuditError::QueueTimeout.to_string().contains("raise queue_capacity"));

@@ -53,14 +53,14 @@ fn a_new_window_delivers_again_and_samples_carry_counts() {
     let sink = MemorySink::new();
     let guard = Monitor::builder()
         .sink(sink.clone())
-        .dedup_window(Duration::from_millis(50))
+        .dedup_window(Duration::from_millis(300))
         .sample_every(10)
         .install()
         .unwrap();
     for id in 0..25 {
         let _ = fetch(id);
     }
-    std::thread::sleep(Duration::from_millis(60));
+    std::thread::sleep(Duration::from_millis(400));
     let _ = fetch(99);
     guard.shutdown();
     let occurrences: Vec<u64> = sink.events().iter().map(|e| e.occurrences).collect();
