@@ -51,6 +51,7 @@ pub mod metric_names;
 mod observe;
 mod panic_hook;
 mod pipeline;
+pub mod rules;
 pub mod scrub;
 /// The one severity scale, shared with the rule checker.
 mod severity {

@@ -1,0 +1,258 @@
+//! The router: when and where alerts are notified, with Alertmanager's
+//! semantics as the reference: wait `group_wait` before the first
+//! notification of a new alert, send changes (such as resolution) at most
+//! every `group_interval`, repeat an unchanged firing alert every
+//! `repeat_interval`; a critical alert inhibits lower ones with the same
+//! labels; each destination is rate limited, and what is over the limit is
+//! held and sent later, not dropped (unless the held queue overflows,
+//! which is counted).
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use monitor_rules::{AlertConfig, Rule};
+use xxhash_rust::xxh3::Xxh3;
+
+use super::engine::{Alert, AlertState, Labels};
+use crate::severity::Severity;
+
+/// Settings of the [`Router`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouterConfig {
+    /// Notifications per minute each destination receives at most (default 10).
+    pub per_destination_per_minute: u32,
+    /// Notifications held per destination while over its rate (default 100);
+    /// beyond it the oldest held one is dropped and counted.
+    pub held_per_destination: usize,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig { per_destination_per_minute: 10, held_per_destination: 100 }
+    }
+}
+
+/// One alert to deliver to one destination.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    /// The same for every delivery attempt of this notification, different
+    /// for every new one: receivers use it to drop duplicates.
+    pub key: String,
+    /// The destination's name.
+    pub destination: String,
+    /// The alert as it stands.
+    pub alert: Alert,
+}
+
+/// What the router did, for `stats()` and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RouterCounts {
+    /// Notifications handed out.
+    pub sent: u64,
+    /// Notifications held back by inhibition.
+    pub inhibited: u64,
+    /// Notifications delayed by a rate limit (sent later).
+    pub rate_limited: u64,
+    /// Held notifications dropped because the held queue was full.
+    pub dropped: u64,
+}
+
+struct Group {
+    latest: Alert,
+    first_seen: SystemTime,
+    last_notified: Option<SystemTime>,
+    last_state: Option<AlertState>,
+    sequence: u64,
+}
+
+struct Bucket {
+    tokens: f64,
+    refilled: SystemTime,
+}
+
+/// Decides which notifications go out at each moment; see the module docs.
+///
+/// ```
+/// use monitor_runtime::rules::{Alert, AlertState, Router, RouterConfig};
+/// use monitor_runtime::Severity;
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let config = monitor_runtime::alerts! {
+///     destination ops = console;
+///     rule too_many { when errors > 10 within 1h; notify ops; group_wait 30s; }
+/// };
+/// let mut router = Router::new(&config, RouterConfig::default());
+/// let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+/// let alert = Alert {
+///     rule: "too_many".into(), severity: Severity::Error, labels: Default::default(),
+///     state: AlertState::Firing, value: 11.0, threshold: 10.0, summary: "11 errors".into(),
+///     starts_at: t0, ends_at: None,
+/// };
+/// assert!(router.route(t0, &[alert.clone()]).is_empty(), "group_wait first");
+/// assert_eq!(router.route(t0 + Duration::from_secs(30), &[alert]).len(), 1);
+/// ```
+pub struct Router {
+    rules: HashMap<String, Rule>,
+    config: RouterConfig,
+    groups: HashMap<(String, Labels), Group>,
+    buckets: HashMap<String, Bucket>,
+    held: HashMap<String, VecDeque<Notification>>,
+    counts: RouterCounts,
+}
+
+impl Router {
+    /// A router for the rules of `alerts`.
+    pub fn new(alerts: &AlertConfig, config: RouterConfig) -> Self {
+        Router {
+            rules: alerts.rules.iter().map(|r| (r.name.clone(), r.clone())).collect(),
+            config,
+            groups: HashMap::new(),
+            buckets: HashMap::new(),
+            held: HashMap::new(),
+            counts: RouterCounts::default(),
+        }
+    }
+
+    /// What the router did so far.
+    pub fn counts(&self) -> RouterCounts {
+        self.counts
+    }
+
+    /// Takes the engine's latest alerts and returns what is due at `now`.
+    /// Call it regularly even without new alerts: timers run on it.
+    pub fn route(&mut self, now: SystemTime, alerts: &[Alert]) -> Vec<Notification> {
+        for alert in alerts {
+            let key = (alert.rule.clone(), alert.labels.clone());
+            let group = self.groups.entry(key).or_insert_with(|| Group {
+                latest: alert.clone(),
+                first_seen: now,
+                last_notified: None,
+                last_state: None,
+                sequence: 0,
+            });
+            group.latest = alert.clone();
+        }
+        let mut out = self.release_held(now);
+        let critical: Vec<(String, Labels)> = self
+            .groups
+            .values()
+            .filter(|g| g.latest.state == AlertState::Firing && g.latest.severity >= Severity::Critical)
+            .map(|g| (g.latest.rule.clone(), g.latest.labels.clone()))
+            .collect();
+        let mut finished = Vec::new();
+        let mut due = Vec::new();
+        for (key, group) in &mut self.groups {
+            let Some(rule) = self.rules.get(&group.latest.rule) else { continue };
+            let state = group.latest.state;
+            if state == AlertState::Resolved && group.last_notified.is_none() {
+                // Resolved before anyone was told it fired: nothing to say.
+                finished.push(key.clone());
+                continue;
+            }
+            let is_due = match group.last_notified {
+                None => elapsed(group.first_seen, now) >= rule.group_wait,
+                Some(at) if group.last_state != Some(state) => elapsed(at, now) >= rule.group_interval,
+                Some(at) => elapsed(at, now) >= rule.repeat_interval,
+            };
+            if !is_due {
+                continue;
+            }
+            let inhibited = state == AlertState::Firing
+                && group.latest.severity < Severity::Critical
+                && critical.iter().any(|(r, labels)| *r != group.latest.rule && *labels == group.latest.labels);
+            if inhibited {
+                self.counts.inhibited += 1;
+                continue;
+            }
+            group.sequence += 1;
+            group.last_notified = Some(now);
+            group.last_state = Some(state);
+            let key_text = notification_key(&group.latest, group.sequence);
+            for destination in &rule.notify {
+                due.push(Notification {
+                    key: key_text.clone(),
+                    destination: destination.clone(),
+                    alert: group.latest.clone(),
+                });
+            }
+            if state == AlertState::Resolved {
+                finished.push(key.clone());
+            }
+        }
+        for key in finished {
+            self.groups.remove(&key);
+        }
+        for notification in due {
+            if let Some(sent) = self.admit(now, notification) {
+                out.push(sent);
+            }
+        }
+        out
+    }
+
+    /// Passes a notification if its destination has a token, else holds it.
+    fn admit(&mut self, now: SystemTime, notification: Notification) -> Option<Notification> {
+        if self.held.get(&notification.destination).is_some_and(|q| !q.is_empty())
+            || !self.take_token(now, &notification.destination)
+        {
+            self.counts.rate_limited += 1;
+            let queue = self.held.entry(notification.destination.clone()).or_default();
+            if queue.len() >= self.config.held_per_destination.max(1) {
+                queue.pop_front();
+                self.counts.dropped += 1;
+            }
+            queue.push_back(notification);
+            return None;
+        }
+        self.counts.sent += 1;
+        Some(notification)
+    }
+
+    fn release_held(&mut self, now: SystemTime) -> Vec<Notification> {
+        let destinations: Vec<String> = self.held.keys().cloned().collect();
+        let mut out = Vec::new();
+        for destination in destinations {
+            while self.held.get(&destination).is_some_and(|q| !q.is_empty()) && self.take_token(now, &destination) {
+                if let Some(notification) = self.held.get_mut(&destination).and_then(VecDeque::pop_front) {
+                    self.counts.sent += 1;
+                    out.push(notification);
+                }
+            }
+        }
+        out
+    }
+
+    fn take_token(&mut self, now: SystemTime, destination: &str) -> bool {
+        let per_minute = f64::from(self.config.per_destination_per_minute.max(1));
+        let bucket = self.buckets.entry(destination.to_owned()).or_insert(Bucket { tokens: per_minute, refilled: now });
+        let refill = elapsed(bucket.refilled, now).as_secs_f64() * per_minute / 60.0;
+        bucket.tokens = (bucket.tokens + refill).min(per_minute);
+        bucket.refilled = bucket.refilled.max(now);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn elapsed(since: SystemTime, now: SystemTime) -> Duration {
+    now.duration_since(since).unwrap_or_default()
+}
+
+fn notification_key(alert: &Alert, sequence: u64) -> String {
+    let mut hasher = Xxh3::new();
+    hasher.update(alert.rule.as_bytes());
+    for (name, value) in &alert.labels {
+        hasher.update(&[0xff]);
+        hasher.update(name.as_bytes());
+        hasher.update(&[0xfe]);
+        hasher.update(value.as_bytes());
+    }
+    let started = alert.starts_at.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+    hasher.update(&started.to_le_bytes());
+    hasher.update(&[u8::from(alert.state == AlertState::Resolved)]);
+    hasher.update(&sequence.to_le_bytes());
+    format!("{:016x}", hasher.digest())
+}

@@ -1,0 +1,257 @@
+//! The rules engine and router on a manual clock: every window and timer,
+//! deterministically, without sleeping.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use monitor_runtime::audit::{AuditRecordBuilder, ComplianceStatus};
+use monitor_runtime::rules::{AlertState, Clock, Engine, ManualClock, Occurrence, Router, RouterConfig};
+use monitor_runtime::{EventKind, GroupKey, Severity};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+fn start() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+fn occurrence<'a>(function: &'a str, severity: Severity, tags: &'a BTreeMap<String, String>) -> Occurrence<'a> {
+    Occurrence {
+        severity,
+        kind: EventKind::Error,
+        module: "billing",
+        function,
+        group: GroupKey(7),
+        tags,
+        template: "card <*> declined",
+    }
+}
+
+#[test]
+fn error_counts_fire_per_label_and_resolve_when_the_window_slides() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule too_many_errors {
+            when errors(severity >= error, module = "bill*") > 10 within 1h;
+            severity critical;
+            notify ops;
+            group_by function;
+        }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    let tags = BTreeMap::new();
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 8);
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Warning, &tags), 50);
+    engine.record_occurrences(clock.now(), &occurrence("refund", Severity::Critical, &tags), 3);
+    assert!(engine.evaluate(clock.now()).is_empty(), "8 errors and warnings that do not count");
+
+    clock.advance(10 * MINUTE);
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 3);
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].labels.get("function").map(String::as_str), Some("charge"));
+    assert_eq!((alerts[0].state, alerts[0].value, alerts[0].threshold), (AlertState::Firing, 11.0, 10.0));
+    assert!(alerts[0].summary.contains("11 errors within 1h"), "{}", alerts[0].summary);
+
+    clock.advance(55 * MINUTE); // the first 8 slid out
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts[0].state, AlertState::Resolved);
+    assert_eq!(alerts[0].ends_at, Some(clock.now()));
+    assert!(engine.evaluate(clock.now()).is_empty(), "a resolution is reported once");
+}
+
+#[test]
+fn failed_audit_records_fire_an_audit_rule() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule failed_sepa { when audit(process = "sepa_*", status = failed) > 2 within 1h; notify ops; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    for status in
+        [ComplianceStatus::Failed, ComplianceStatus::Compliant, ComplianceStatus::Failed, ComplianceStatus::Failed]
+    {
+        let mut record = AuditRecordBuilder::new("sepa_payment_processing", "collect", status).finish();
+        record.timestamp = clock.now();
+        engine.record_audit(&record);
+    }
+    let mut other = AuditRecordBuilder::new("member_lifecycle", "terminate", ComplianceStatus::Failed).finish();
+    other.timestamp = clock.now();
+    engine.record_audit(&other);
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].value, 3.0);
+}
+
+#[test]
+fn new_groups_and_regressions_fire_once_and_resolve_after_the_group_interval() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule new_kind { when new_group(severity >= error); notify ops; group_interval 5m; }
+        rule came_back { when regression; notify ops; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    let tags = BTreeMap::new();
+    engine.record_group(clock.now(), &occurrence("charge", Severity::Error, &tags), false);
+    engine.record_group(clock.now(), &occurrence("charge", Severity::Info, &tags), false);
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].rule, "new_kind");
+    assert!(alerts[0].summary.contains("appeared for the first time"));
+    engine.record_group(clock.now(), &occurrence("charge", Severity::Error, &tags), true);
+    assert_eq!(engine.evaluate(clock.now()).len(), 2);
+    clock.advance(5 * MINUTE);
+    let alerts = engine.evaluate(clock.now());
+    assert!(alerts.iter().all(|a| a.state == AlertState::Resolved), "{alerts:?}");
+}
+
+#[test]
+fn a_missing_heartbeat_fires_and_a_late_one_resolves() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule health { when absent(heartbeat = "health") for 20m; severity critical; notify ops; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    clock.advance(15 * MINUTE);
+    engine.heartbeat(clock.now(), "health");
+    clock.advance(19 * MINUTE);
+    assert!(engine.evaluate(clock.now()).is_empty());
+    clock.advance(2 * MINUTE);
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts[0].state, AlertState::Firing);
+    assert!(alerts[0].summary.contains("no heartbeat `health` for 21m"), "{}", alerts[0].summary);
+    engine.heartbeat(clock.now(), "other");
+    assert_eq!(engine.evaluate(clock.now())[0].state, AlertState::Firing, "another heartbeat does not count");
+    engine.heartbeat(clock.now(), "health");
+    assert_eq!(engine.evaluate(clock.now())[0].state, AlertState::Resolved);
+}
+
+/// Drives engine and router together, minute by minute, and returns the
+/// minute of each notification with its state.
+fn run(
+    config: &monitor_runtime::alerts::AlertConfig,
+    minutes: u32,
+    failing_until: u32,
+) -> Vec<(u32, AlertState, String)> {
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(config, RouterConfig::default());
+    let tags = BTreeMap::new();
+    let mut sent = Vec::new();
+    for minute in 0..minutes {
+        if minute < failing_until {
+            engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 5);
+        }
+        for notification in router.route(clock.now(), &engine.evaluate(clock.now())) {
+            sent.push((minute, notification.alert.state, notification.key));
+        }
+        clock.advance(MINUTE);
+    }
+    sent
+}
+
+#[test]
+fn router_waits_repeats_and_resolves_on_its_timers() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule too_many {
+            when errors > 3 within 1m;
+            notify ops;
+            group_wait 2m;
+            group_interval 5m;
+            repeat_interval 20m;
+        }
+    };
+    let sent = run(&config, 60, 33);
+    // A resolution within group_interval of the last notification waits for it.
+    let quick = run(&config, 60, 24);
+    assert_eq!(
+        quick.iter().map(|(m, s, _)| (*m, *s)).collect::<Vec<_>>(),
+        vec![(2, AlertState::Firing), (22, AlertState::Firing), (27, AlertState::Resolved)]
+    );
+    let minutes: Vec<(u32, AlertState)> = sent.iter().map(|(m, s, _)| (*m, *s)).collect();
+    // Fires at minute 0; first notification after group_wait (minute 2);
+    // repeated after repeat_interval while unchanged (minute 22); resolves at
+    // minute 33 (the last errors slid out of the 1m window), and since a
+    // group_interval has passed since the last notification, the resolution
+    // goes out at once.
+    assert_eq!(minutes, vec![(2, AlertState::Firing), (22, AlertState::Firing), (33, AlertState::Resolved)]);
+    let keys: Vec<&String> = sent.iter().map(|(_, _, k)| k).collect();
+    assert!(keys[0] != keys[1] && keys[1] != keys[2], "each notification has its own key");
+    assert_eq!(
+        run(&config, 60, 33).iter().map(|(_, _, k)| k.clone()).collect::<Vec<_>>(),
+        sent.iter().map(|(_, _, k)| k.clone()).collect::<Vec<_>>(),
+        "keys are deterministic"
+    );
+}
+
+#[test]
+fn an_alert_resolved_before_its_group_wait_is_never_notified() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule blip { when errors > 3 within 1m; notify ops; group_wait 5m; }
+    };
+    assert!(run(&config, 30, 2).is_empty());
+}
+
+#[test]
+fn a_critical_alert_inhibits_lower_ones_with_the_same_labels() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        destination chat = console;
+        rule many { when errors > 3 within 1m; severity warning; notify chat; group_by function; group_wait 1s; }
+        rule very_many { when errors > 8 within 1m; severity critical; notify ops, chat; group_by function; group_wait 1s; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(&config, RouterConfig::default());
+    let tags = BTreeMap::new();
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 10);
+    engine.record_occurrences(clock.now(), &occurrence("refund", Severity::Error, &tags), 5);
+    router.route(clock.now(), &engine.evaluate(clock.now()));
+    clock.advance(Duration::from_secs(2));
+    let sent = router.route(clock.now(), &engine.evaluate(clock.now()));
+    let mut seen: Vec<(String, String, String)> = sent
+        .iter()
+        .map(|n| (n.alert.rule.clone(), n.alert.labels["function"].clone(), n.destination.clone()))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("many".into(), "refund".into(), "chat".into()),
+            ("very_many".into(), "charge".into(), "chat".into()),
+            ("very_many".into(), "charge".into(), "ops".into()),
+        ],
+        "the warning for `charge` is muted by the critical one; `refund` is not"
+    );
+    assert_eq!(router.counts().inhibited, 1);
+}
+
+#[test]
+fn a_destination_over_its_rate_gets_the_rest_later_in_order() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule per_function { when errors > 1 within 1m; notify ops; group_by function; group_wait 1s; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(&config, RouterConfig { per_destination_per_minute: 10, held_per_destination: 100 });
+    let tags = BTreeMap::new();
+    let names: Vec<String> = (0..15).map(|i| format!("f{i:02}")).collect();
+    for name in &names {
+        engine.record_occurrences(clock.now(), &occurrence(name, Severity::Error, &tags), 2);
+    }
+    router.route(clock.now(), &engine.evaluate(clock.now()));
+    clock.advance(Duration::from_secs(1));
+    let first = router.route(clock.now(), &engine.evaluate(clock.now()));
+    assert_eq!(first.len(), 10, "10 per minute");
+    assert_eq!(router.counts().rate_limited, 5);
+    clock.advance(Duration::from_secs(30)); // 5 tokens come back
+    let later = router.route(clock.now(), &[]);
+    assert_eq!(later.len(), 5);
+    assert_eq!(router.counts().sent, 15);
+    assert_eq!(router.counts().dropped, 0);
+}
