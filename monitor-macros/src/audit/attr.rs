@@ -55,7 +55,7 @@ pub(crate) struct FieldAttrs {
     pub actor: bool,
     pub trace_id: bool,
     pub status: bool,
-    pub mask: Option<(Mask, Span)>,
+    pub mask: Option<Mask>,
     pub skip: bool,
     pub redact: bool,
     pub rename: Option<LitStr>,
@@ -156,7 +156,7 @@ pub(crate) fn field(attrs: &[Attribute], ty: &Type, allowed: &[&str], errors: &m
                 "id" => out.id = true,
                 "track" => out.track = true,
                 "rename" => out.rename = Some(lit_str(&meta)?),
-                _ => out.mask = Some((parse_mask(&meta)?, meta.path.span())),
+                _ => out.mask = Some(parse_mask(&meta)?),
             }
             Ok(())
         });
@@ -164,10 +164,7 @@ pub(crate) fn field(attrs: &[Attribute], ty: &Type, allowed: &[&str], errors: &m
             errors.push(error);
         }
     }
-    if let Some((_, span)) = &out.mask
-        && !is_string_like(ty)
-    {
-        let _ = span;
+    if out.mask.is_some() && !is_string_like(ty) {
         errors.spanned(
             ty.span(),
             "`mask` needs a string field (String, &str, Cow<str>, Box<str>, Arc<str>, or an Option of one); \

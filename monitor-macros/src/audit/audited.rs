@@ -41,11 +41,11 @@ pub(crate) fn derive_audited(input: &DeriveInput) -> syn::Result<TokenStream> {
         let field_name = name.to_string();
         let render = |value: TokenStream| match (&attrs.mask, attrs.redact) {
             (_, true) => quote!(::std::string::String::from("[REDACTED]")),
-            (Some((mask, _)), _) if attr::is_option(&field.ty) => {
+            (Some(mask), _) if attr::is_option(&field.ty) => {
                 let inner = masked(mask, quote!(::core::convert::AsRef::<str>::as_ref(__monitor_value)));
                 quote!(::std::format!("{:?}", #value.as_ref().map(|__monitor_value| #inner)))
             }
-            (Some((mask, _)), _) => masked(mask, quote!(::core::convert::AsRef::<str>::as_ref(&#value))),
+            (Some(mask), _) => masked(mask, quote!(::core::convert::AsRef::<str>::as_ref(&#value))),
             (None, _) => quote!(::std::format!("{:?}", &#value)),
         };
         let old = render(quote!(self.#name));

@@ -90,7 +90,7 @@ fn fill(field: &Field, attrs: &FieldAttrs, binding: &syn::Ident, name: &str) -> 
     if attrs.redact {
         return quote!(__monitor_record.detail_text(#name, ::std::string::String::from("[REDACTED]")););
     }
-    if let Some((mask, _)) = &attrs.mask {
+    if let Some(mask) = &attrs.mask {
         let value = masked_value(field, mask, binding);
         return quote_spanned!(span => __monitor_record.detail(#name, &#value););
     }

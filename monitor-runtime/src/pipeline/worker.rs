@@ -175,9 +175,7 @@ impl Worker {
     fn accept(&mut self, event: Event) {
         let event = scrub_event(&self.config.scrubber, event);
         self.pending.push(Arc::new(event));
-        if self.pending.len() + self.pending_audits.len() >= self.config.batch_size {
-            self.dispatch_events_only();
-        }
+        self.dispatch_if_full();
     }
 
     fn accept_audit(&mut self, mut record: crate::audit::AuditRecord) {
@@ -186,8 +184,13 @@ impl Worker {
             scrub_json(&self.config.scrubber, value);
         }
         self.pending_audits.push(Arc::new(record));
+        self.dispatch_if_full();
+    }
+
+    /// A full batch goes out at once, without group counters (they follow on the tick).
+    fn dispatch_if_full(&mut self) {
         if self.pending.len() + self.pending_audits.len() >= self.config.batch_size {
-            self.dispatch_events_only();
+            self.offer_pending(Vec::new());
         }
     }
 
@@ -204,15 +207,6 @@ impl Worker {
         }
     }
 
-    fn dispatch_events_only(&mut self) {
-        let batch = Batch {
-            events: std::mem::take(&mut self.pending),
-            groups: Vec::new(),
-            audits: std::mem::take(&mut self.pending_audits),
-        };
-        self.offer(batch);
-    }
-
     /// Hands pending events and changed group counters to every sink.
     fn dispatch(&mut self) {
         let mut groups = self.shared.groups.take_dirty();
@@ -220,6 +214,10 @@ impl Worker {
             let clean = self.config.scrubber.scrub_text(&group.template).into_owned();
             group.template = clean;
         }
+        self.offer_pending(groups);
+    }
+
+    fn offer_pending(&mut self, groups: Vec<crate::event::GroupSnapshot>) {
         let batch = Batch {
             events: std::mem::take(&mut self.pending),
             groups,
