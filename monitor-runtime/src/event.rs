@@ -181,11 +181,14 @@ pub struct Batch {
     pub groups: Vec<GroupSnapshot>,
     /// Audit records, in the order they were recorded (never deduplicated).
     pub audits: Vec<Arc<crate::audit::AuditRecord>>,
+    /// Alert notifications the router released, each for one destination.
+    /// Storage keeps them all; a delivery sink takes those addressed to it.
+    pub notifications: Vec<Arc<crate::rules::Notification>>,
 }
 
 impl Batch {
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.groups.is_empty() && self.audits.is_empty()
+        self.events.is_empty() && self.groups.is_empty() && self.audits.is_empty() && self.notifications.is_empty()
     }
 }

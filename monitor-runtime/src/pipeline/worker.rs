@@ -222,6 +222,7 @@ impl Worker {
             events: std::mem::take(&mut self.pending),
             groups,
             audits: std::mem::take(&mut self.pending_audits),
+            notifications: Vec::new(),
         };
         self.offer(batch);
     }

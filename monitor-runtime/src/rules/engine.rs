@@ -45,6 +45,41 @@ pub struct Alert {
     pub starts_at: SystemTime,
     /// When it resolved.
     pub ends_at: Option<SystemTime>,
+    /// What it is about, for the people who read it.
+    pub details: AlertDetails,
+}
+
+/// What an alert is about: filled from the latest event or group that
+/// matched its rule, where there is one (empty for heartbeats and process
+/// resources). Destinations show these as fields.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlertDetails {
+    /// The reporting service.
+    pub service: Option<String>,
+    /// Its environment (production, staging…).
+    pub environment: Option<String>,
+    /// Module path of the code involved.
+    pub module: Option<String>,
+    /// Function involved.
+    pub function: Option<String>,
+    /// The error group involved.
+    pub group: Option<GroupKey>,
+    /// Error, panic, slow call or message.
+    pub kind: Option<EventKind>,
+    /// The latest message (scrubbed), or the group's template.
+    pub message: Option<String>,
+    /// The error's type name.
+    pub error_type: Option<String>,
+    /// The user in context, if any.
+    pub user: Option<String>,
+    /// The trace id in context, if any.
+    pub trace_id: Option<String>,
+    /// The error's `source()` chain or the panic's location, outermost first.
+    pub traceback: Vec<String>,
+    /// Occurrences counted for the alert (in its window, or of its group).
+    pub occurrences: u64,
+    /// Context tags of the latest event.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// What the engine needs to know of one occurrence (or of several of one group).
@@ -184,6 +219,7 @@ impl Engine {
                 summary: format!("{}::{}: `{}` {what}", occurrence.module, occurrence.function, occurrence.template),
                 starts_at: at,
                 ends_at: None,
+                details: AlertDetails::default(),
             });
         }
     }
@@ -232,6 +268,7 @@ impl Engine {
                             summary: String::new(),
                             starts_at: now,
                             ends_at: None,
+                            details: AlertDetails::default(),
                         });
                         alert.value = silent.as_secs_f64();
                         alert.summary = format!(
@@ -276,6 +313,7 @@ fn evaluate_counts(
                 summary: String::new(),
                 starts_at: now,
                 ends_at: None,
+                details: AlertDetails::default(),
             });
             alert.value = total as f64;
             alert.summary = format!("{total} {what} within {} (more than {above})", humantime::format_duration(window));

@@ -16,5 +16,5 @@ mod router;
 mod window;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use engine::{Alert, AlertState, Engine, Labels, Occurrence};
+pub use engine::{Alert, AlertDetails, AlertState, Engine, Labels, Occurrence};
 pub use router::{Notification, Router, RouterConfig, RouterCounts};
