@@ -28,7 +28,8 @@ pub(super) fn spawn(
     config: WorkerConfig,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     // Built here so that a failure is an install error, not a dead thread.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    // I/O is enabled because delivery sinks (HTTP, SMTP) run their tasks here.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     std::thread::Builder::new()
         .name("monitor-worker".to_owned())
         .spawn(move || runtime.block_on(Worker::new(shared, receiver, sinks, config).run()))
