@@ -50,6 +50,7 @@ fn evaluation(c: &mut Criterion) {
                 group: GroupKey(i % 50),
                 tags: &tags,
                 template: "card <*> declined",
+                details: None,
             };
             engine.record_occurrences(start + Duration::from_millis(i), black_box(&occurrence), 1);
         })

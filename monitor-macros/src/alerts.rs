@@ -7,7 +7,10 @@ use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Lit, LitStr, Token};
 
-use monitor_rules::{Condition, Field, Filter, Loc, Op, RawConfig, RawDestination, RawRule, Rule, Sp, Target};
+use monitor_rules::{
+    Condition, Field, Filter, Loc, Op, OutsideSchedule, RawConfig, RawDestination, RawRule, RawSchedule, Rule,
+    Schedule, Sp, Target,
+};
 
 pub(crate) struct AlertsInput(RawConfig);
 
@@ -23,10 +26,11 @@ impl Parse for AlertsInput {
             match keyword.to_string().as_str() {
                 "destination" => raw.destinations.push(destination(input)?),
                 "rule" => raw.rules.push(rule(input)?),
+                "schedule" => raw.schedules.push(schedule(input)?),
                 other => {
                     return Err(syn::Error::new(
                         keyword.span(),
-                        format!("expected `destination` or `rule`, found `{other}`"),
+                        format!("expected `destination`, `rule` or `schedule`, found `{other}`"),
                     ));
                 }
             }
@@ -52,6 +56,32 @@ fn destination(input: ParseStream<'_>) -> syn::Result<RawDestination> {
     Ok(RawDestination { name: sp_ident(&name), kind: sp_ident(&kind), values })
 }
 
+/// `schedule name { days "mon-fri"; hours "08:00-18:00"; timezone "Europe/Amsterdam"; }`
+fn schedule(input: ParseStream<'_>) -> syn::Result<RawSchedule> {
+    let name: Ident = input.parse()?;
+    let body;
+    syn::braced!(body in input);
+    let mut schedule = RawSchedule { name: sp_ident(&name), days: None, hours: None, timezone: None };
+    while !body.is_empty() {
+        let clause: Ident = body.parse()?;
+        let value: LitStr = body.parse()?;
+        let value = Some(Sp::new(value.value(), Loc::Token(value.span())));
+        match clause.to_string().as_str() {
+            "days" => schedule.days = value,
+            "hours" => schedule.hours = value,
+            "timezone" => schedule.timezone = value,
+            other => {
+                return Err(syn::Error::new(
+                    clause.span(),
+                    format!("unknown clause `{other}`: expected days, hours or timezone"),
+                ));
+            }
+        }
+        body.parse::<Token![;]>()?;
+    }
+    Ok(schedule)
+}
+
 /// `rule name { when …; severity …; notify …; … }`
 fn rule(input: ParseStream<'_>) -> syn::Result<RawRule> {
     let name: Ident = input.parse()?;
@@ -74,11 +104,13 @@ fn rule(input: ParseStream<'_>) -> syn::Result<RawRule> {
             "group_wait" => rule.group_wait = Some(duration(&body)?),
             "group_interval" => rule.group_interval = Some(duration(&body)?),
             "repeat_interval" => rule.repeat_interval = Some(duration(&body)?),
+            "during" => rule.during = Some(sp_ident(&body.parse()?)),
+            "outside" => rule.outside = Some(sp_ident(&body.parse()?)),
             other => {
                 return Err(syn::Error::new(
                     clause.span(),
                     format!(
-                        "unknown clause `{other}`: expected when, severity, notify, group_by, group_wait, group_interval or repeat_interval"
+                        "unknown clause `{other}`: expected when, severity, notify, group_by, group_wait, group_interval, repeat_interval, during or outside"
                     ),
                 ));
             }
@@ -142,10 +174,12 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         quote!(::monitor_runtime::alerts::Destination { name: ::std::string::String::from(#name), target: #target })
     });
     let rules = config.rules.iter().map(rule_tokens);
+    let schedules = config.schedules.iter().map(schedule_tokens);
     Ok(quote! {
         ::monitor_runtime::alerts::AlertConfig {
             destinations: ::std::vec![#(#destinations),*],
             rules: ::std::vec![#(#rules),*],
+            schedules: ::std::vec![#(#schedules),*],
         }
     })
 }
@@ -256,6 +290,21 @@ fn condition(condition: &Condition) -> TokenStream {
     }
 }
 
+fn schedule_tokens(schedule: &Schedule) -> TokenStream {
+    let (name, zone) = (string(&schedule.name), string(&schedule.timezone));
+    let days = schedule.days;
+    let (from, to) = (schedule.from_minute, schedule.to_minute);
+    quote! {
+        ::monitor_runtime::alerts::Schedule {
+            name: #name,
+            days: [#(#days),*],
+            from_minute: #from,
+            to_minute: #to,
+            timezone: #zone,
+        }
+    }
+}
+
 fn rule_tokens(rule: &Rule) -> TokenStream {
     let name = string(&rule.name);
     let condition = condition(&rule.condition);
@@ -271,6 +320,17 @@ fn rule_tokens(rule: &Rule) -> TokenStream {
     let group_by = strings(&rule.group_by);
     let (wait, interval, repeat) =
         (duration_tokens(rule.group_wait), duration_tokens(rule.group_interval), duration_tokens(rule.repeat_interval));
+    let schedule = match &rule.schedule {
+        Some(name) => {
+            let name = string(name);
+            quote!(::std::option::Option::Some(#name))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let outside = match rule.outside_schedule {
+        OutsideSchedule::Hold => quote!(Hold),
+        OutsideSchedule::Drop => quote!(Drop),
+    };
     let mut tokens = TokenStream::new();
     quote! {
         ::monitor_runtime::alerts::Rule {
@@ -282,6 +342,8 @@ fn rule_tokens(rule: &Rule) -> TokenStream {
             group_wait: #wait,
             group_interval: #interval,
             repeat_interval: #repeat,
+            schedule: #schedule,
+            outside_schedule: ::monitor_runtime::alerts::OutsideSchedule::#outside,
         }
     }
     .to_tokens(&mut tokens);

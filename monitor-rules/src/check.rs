@@ -9,7 +9,8 @@ use crate::model::{
     AlertConfig, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination, MAX_WINDOW, Rule,
     Target,
 };
-use crate::raw::{Loc, RawConfig, RawDestination, RawRule, RuleError, Sp};
+use crate::raw::{Loc, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
 const LABELS: [&str; 5] = ["function", "module", "group", "severity", "kind"];
@@ -29,6 +30,18 @@ pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
             destinations.push(Destination { name: destination.name.value.clone(), target });
         }
     }
+    let mut schedules = Vec::new();
+    for (index, schedule) in raw.schedules.iter().enumerate() {
+        if raw.schedules[..index].iter().any(|s| s.name.value == schedule.name.value) {
+            errors.push(RuleError::new(
+                schedule.name.loc,
+                format!("schedule `{}` is declared twice", schedule.name.value),
+            ));
+        }
+        if let Some(schedule) = check_schedule(schedule, &mut errors) {
+            schedules.push(schedule);
+        }
+    }
     let mut rules = Vec::new();
     for (index, rule) in raw.rules.iter().enumerate() {
         if raw.rules[..index].iter().any(|r| r.name.value == rule.name.value) {
@@ -38,7 +51,7 @@ pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
             rules.push(rule);
         }
     }
-    if errors.is_empty() { Ok(AlertConfig { destinations, rules }) } else { Err(errors) }
+    if errors.is_empty() { Ok(AlertConfig { destinations, rules, schedules }) } else { Err(errors) }
 }
 
 fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) -> Option<Target> {
@@ -141,6 +154,28 @@ fn check_email(address: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
     valid
 }
 
+fn check_schedule(schedule: &RawSchedule, errors: &mut Vec<RuleError>) -> Option<Schedule> {
+    let text = |part: &Option<Sp<String>>, default: &str| part.as_ref().map_or(default.to_owned(), |p| p.value.clone());
+    let loc = |part: &Option<Sp<String>>| part.as_ref().map_or(schedule.name.loc, |p| p.loc);
+    let name = &schedule.name.value;
+    let (days, hours, zone) =
+        (text(&schedule.days, "daily"), text(&schedule.hours, "all day"), text(&schedule.timezone, "UTC"));
+    // Each part is parsed on its own so that the error points at the part at fault.
+    let parts = [
+        (Schedule::parse(name, &days, "all day", "UTC"), loc(&schedule.days)),
+        (Schedule::parse(name, "daily", &hours, "UTC"), loc(&schedule.hours)),
+        (Schedule::parse(name, "daily", "all day", &zone), loc(&schedule.timezone)),
+    ];
+    let mut valid = true;
+    for (result, at) in parts {
+        if let Err(message) = result {
+            errors.push(RuleError::new(at, format!("schedule `{name}`: {message}")));
+            valid = false;
+        }
+    }
+    valid.then(|| Schedule::parse(name, &days, &hours, &zone).ok()).flatten()
+}
+
 fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> Option<Rule> {
     let before = errors.len();
     let condition = match &rule.when {
@@ -189,6 +224,31 @@ fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> O
             ));
         }
     }
+    if let Some(during) = &rule.during
+        && !raw.schedules.iter().any(|s| s.name.value == during.value)
+    {
+        let known: Vec<&str> = raw.schedules.iter().map(|s| s.name.value.as_str()).collect();
+        let known = if known.is_empty() { "none (declare one with `schedule`)".to_owned() } else { known.join(", ") };
+        errors.push(RuleError::new(
+            during.loc,
+            format!("unknown schedule `{}`: declared schedules are {known}", during.value),
+        ));
+    }
+    let outside_schedule = match &rule.outside {
+        None => OutsideSchedule::Hold,
+        Some(outside) if rule.during.is_none() => {
+            errors.push(RuleError::new(outside.loc, "`outside` needs a schedule: add `during <schedule>`"));
+            OutsideSchedule::Hold
+        }
+        Some(outside) => match outside.value.as_str() {
+            "hold" => OutsideSchedule::Hold,
+            "drop" => OutsideSchedule::Drop,
+            other => {
+                errors.push(RuleError::new(outside.loc, format!("`outside {other}`: expected `hold` or `drop`")));
+                OutsideSchedule::Hold
+            }
+        },
+    };
     let group_wait = interval(rule.group_wait.as_ref(), DEFAULT_GROUP_WAIT, errors);
     let group_interval = interval(rule.group_interval.as_ref(), DEFAULT_GROUP_INTERVAL, errors);
     let repeat_interval = interval(rule.repeat_interval.as_ref(), DEFAULT_REPEAT_INTERVAL, errors);
@@ -217,6 +277,8 @@ fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> O
         group_wait: group_wait?,
         group_interval: group_interval?,
         repeat_interval: repeat_interval?,
+        schedule: rule.during.as_ref().map(|d| d.value.clone()),
+        outside_schedule,
     })
 }
 

@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use crate::check::check;
 use crate::model::AlertConfig;
-use crate::raw::{Loc, RawConfig, RawDestination, RawRule, RuleError, Sp};
+use crate::raw::{Loc, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +20,16 @@ struct FileConfig {
     destinations: BTreeMap<Spanned<String>, Spanned<FileDestination>>,
     #[serde(default)]
     rules: Vec<Spanned<FileRule>>,
+    #[serde(default)]
+    schedules: BTreeMap<Spanned<String>, Spanned<FileSchedule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSchedule {
+    days: Option<Spanned<String>>,
+    hours: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +56,8 @@ struct FileRule {
     group_wait: Option<Spanned<String>>,
     group_interval: Option<Spanned<String>>,
     repeat_interval: Option<Spanned<String>>,
+    during: Option<Spanned<String>>,
+    outside: Option<Spanned<String>>,
 }
 
 fn loc<T>(value: &Spanned<T>) -> Loc {
@@ -238,7 +250,18 @@ fn raw_config(file: &FileConfig, errors: &mut Vec<RuleError>) -> RawConfig {
         raw_rule.group_wait = rule.group_wait.as_ref().map(sp);
         raw_rule.group_interval = rule.group_interval.as_ref().map(sp);
         raw_rule.repeat_interval = rule.repeat_interval.as_ref().map(sp);
+        raw_rule.during = rule.during.as_ref().map(sp);
+        raw_rule.outside = rule.outside.as_ref().map(sp);
         raw.rules.push(raw_rule);
+    }
+    for (name, schedule) in &file.schedules {
+        let schedule = schedule.get_ref();
+        raw.schedules.push(RawSchedule {
+            name: sp(name),
+            days: schedule.days.as_ref().map(sp),
+            hours: schedule.hours.as_ref().map(sp),
+            timezone: schedule.timezone.as_ref().map(sp),
+        });
     }
     raw
 }

@@ -28,6 +28,7 @@ mod duration;
 mod file;
 mod model;
 mod raw;
+mod schedule;
 mod severity;
 
 pub use check::check;
@@ -38,5 +39,6 @@ pub use model::{
     AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination, Field,
     Filter, MAX_WINDOW, Op, Rule, Target,
 };
-pub use raw::{Loc, RawConfig, RawDestination, RawRule, RuleError, Sp};
+pub use raw::{Loc, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+pub use schedule::{OutsideSchedule, Schedule};
 pub use severity::{Severity, UnknownSeverity};

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
 /// Destinations and rules, checked: every reference resolves, every value
@@ -12,6 +13,8 @@ pub struct AlertConfig {
     pub destinations: Vec<Destination>,
     /// When alerts fire.
     pub rules: Vec<Rule>,
+    /// When notifications may go out, for rules that name one.
+    pub schedules: Vec<Schedule>,
 }
 
 impl AlertConfig {
@@ -23,6 +26,11 @@ impl AlertConfig {
     /// The rule called `name`.
     pub fn rule(&self, name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.name == name)
+    }
+
+    /// The schedule called `name`.
+    pub fn schedule(&self, name: &str) -> Option<&Schedule> {
+        self.schedules.iter().find(|s| s.name == name)
     }
 }
 
@@ -71,6 +79,10 @@ pub struct Rule {
     pub group_interval: Duration,
     /// How long to wait before repeating a notification that did not change.
     pub repeat_interval: Duration,
+    /// The schedule its notifications keep to, by name (any time when `None`).
+    pub schedule: Option<String>,
+    /// What happens to notifications due outside the schedule.
+    pub outside_schedule: OutsideSchedule,
 }
 
 /// Default `group_wait`, as in Alertmanager.

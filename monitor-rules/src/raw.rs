@@ -46,6 +46,19 @@ pub struct RawDestination {
     pub values: Vec<Sp<String>>,
 }
 
+/// A schedule as written: `office { days "mon-fri"; hours "08:00-18:00"; timezone "Europe/Amsterdam"; }`.
+#[derive(Clone, Debug)]
+pub struct RawSchedule {
+    /// Its name.
+    pub name: Sp<String>,
+    /// Days (`mon-fri`, `weekends`); every day when absent.
+    pub days: Option<Sp<String>>,
+    /// Hours (`08:00-18:00`); all day when absent.
+    pub hours: Option<Sp<String>>,
+    /// IANA time zone; UTC when absent.
+    pub timezone: Option<Sp<String>>,
+}
+
 /// A rule as written.
 #[derive(Clone, Debug)]
 pub struct RawRule {
@@ -66,6 +79,10 @@ pub struct RawRule {
     pub group_interval: Option<Sp<String>>,
     /// See [`RawRule::group_wait`].
     pub repeat_interval: Option<Sp<String>>,
+    /// The schedule's name, when notifications go out only during it.
+    pub during: Option<Sp<String>>,
+    /// `hold` or `drop`: what happens to notifications due outside the schedule.
+    pub outside: Option<Sp<String>>,
 }
 
 impl RawRule {
@@ -80,6 +97,8 @@ impl RawRule {
             group_wait: None,
             group_interval: None,
             repeat_interval: None,
+            during: None,
+            outside: None,
         }
     }
 }
@@ -91,6 +110,8 @@ pub struct RawConfig {
     pub destinations: Vec<RawDestination>,
     /// In the order written.
     pub rules: Vec<RawRule>,
+    /// In the order written.
+    pub schedules: Vec<RawSchedule>,
 }
 
 /// One mistake in a configuration.

@@ -48,10 +48,14 @@
 //! assert_eq!(from_file.rules[0], config.rules[0]);
 //! ```
 //!
-//! The rules engine that evaluates these rules is not part of this release
-//! yet: the configuration is checked and ready for it.
+//! Rules may keep to a schedule: `schedule office { days "mon-fri"; hours
+//! "08:00-18:00"; timezone "Europe/Amsterdam"; }` and, in a rule, `during
+//! office; outside hold;` (or `drop`). Give the configuration to
+//! [`MonitorBuilder::alerts`](crate::MonitorBuilder::alerts) and the worker
+//! evaluates it; see [`rules`](crate::rules) for the engine and the router.
 
 pub use monitor_rules::{
     AlertConfig, Condition, ConfigError, ConfigErrors, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT,
-    DEFAULT_REPEAT_INTERVAL, Destination, Field, Filter, MAX_WINDOW, Op, Rule, Target, parse_duration,
+    DEFAULT_REPEAT_INTERVAL, Destination, Field, Filter, MAX_WINDOW, Op, OutsideSchedule, Rule, Schedule, Target,
+    parse_duration,
 };

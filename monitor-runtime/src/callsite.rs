@@ -12,10 +12,12 @@ use parking_lot::Mutex;
 
 use crate::severity::Severity;
 
-/// Number of duration buckets. Bucket `i > 0` holds calls that took
-/// `[2^(i-1), 2^i)` microseconds; bucket 0 holds calls under one microsecond
-/// and the last bucket everything from about 67 seconds up.
-pub const DURATION_BUCKETS: usize = 28;
+/// Number of duration buckets. Durations are counted in units of 1024 ns
+/// ("microseconds"); each power of two of them is split into four buckets,
+/// so a bucket's bounds are within 25% of each other and latency
+/// percentiles are estimated to within that. Buckets 0–3 hold calls under
+/// 4 µs, the last one everything from about 67 seconds up.
+pub const DURATION_BUCKETS: usize = 104;
 
 /// A function annotated with `#[monitor]`: where it is, how it is
 /// configured, and what its calls did.
@@ -219,21 +221,45 @@ impl std::fmt::Debug for Callsite {
 #[inline]
 fn bucket_index(nanos: u64) -> usize {
     let micros = nanos >> 10; // a power of two close enough to 1000 for bucketing
-    let index = (u64::BITS - micros.leading_zeros()) as usize;
-    index.min(DURATION_BUCKETS - 1)
+    if micros < 8 {
+        return micros as usize;
+    }
+    // The top bit says the power of two, the next two bits the quarter within it.
+    let top = (u64::BITS - 1 - micros.leading_zeros()) as usize;
+    let quarter = ((micros >> (top - 2)) & 3) as usize;
+    (4 * (top - 1) + quarter).min(DURATION_BUCKETS - 1)
+}
+
+/// The lower bound of duration bucket `index`.
+///
+/// ```
+/// use monitor_runtime::callsite::bucket_lower_bound;
+/// use std::time::Duration;
+///
+/// assert_eq!(bucket_lower_bound(0), Duration::ZERO);
+/// assert_eq!(bucket_lower_bound(8), Duration::from_nanos(8 * 1024));
+/// ```
+pub fn bucket_lower_bound(index: usize) -> Duration {
+    let index = index.min(DURATION_BUCKETS - 1);
+    if index < 8 {
+        return Duration::from_nanos(1024 * index as u64);
+    }
+    let (top, quarter) = (index / 4 + 1, (index % 4) as u64);
+    Duration::from_nanos(1024 * ((4 + quarter) << (top - 2)))
 }
 
 /// The upper bound of duration bucket `index` (`None` for the last, open bucket).
 ///
 /// ```
-/// use monitor_runtime::callsite::bucket_upper_bound;
+/// use monitor_runtime::callsite::{bucket_upper_bound, DURATION_BUCKETS};
 /// use std::time::Duration;
 ///
 /// assert_eq!(bucket_upper_bound(0), Some(Duration::from_nanos(1024)));
-/// assert_eq!(bucket_upper_bound(27), None);
+/// assert_eq!(bucket_upper_bound(8), Some(Duration::from_nanos(10 * 1024)));
+/// assert_eq!(bucket_upper_bound(DURATION_BUCKETS - 1), None);
 /// ```
 pub fn bucket_upper_bound(index: usize) -> Option<Duration> {
-    (index + 1 < DURATION_BUCKETS).then(|| Duration::from_nanos(1024u64 << index))
+    (index + 1 < DURATION_BUCKETS).then(|| bucket_lower_bound(index + 1))
 }
 
 /// Counters of one call site, as returned by [`callsites`].
@@ -305,13 +331,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buckets_are_powers_of_two_microseconds() {
+    fn buckets_are_quarters_of_powers_of_two() {
         assert_eq!(bucket_index(0), 0);
         assert_eq!(bucket_index(1023), 0);
         assert_eq!(bucket_index(1024), 1);
-        assert_eq!(bucket_index(2047), 1);
-        assert_eq!(bucket_index(2048), 2);
+        assert_eq!(bucket_index(8 * 1024 - 1), 7);
+        assert_eq!(bucket_index(8 * 1024), 8);
         assert_eq!(bucket_index(u64::MAX), DURATION_BUCKETS - 1);
+        // Every duration lands in the bucket whose bounds hold it, and the
+        // bounds of neighbouring buckets meet.
+        for nanos in (0..40).map(|shift| (1u64 << shift) + 12_345 % (1u64 << shift).max(1)) {
+            let index = bucket_index(nanos);
+            let (low, high) = (bucket_lower_bound(index), bucket_upper_bound(index));
+            assert!(Duration::from_nanos(nanos) >= low, "{nanos} ns in bucket {index} from {low:?}");
+            assert!(high.is_none_or(|high| Duration::from_nanos(nanos) < high), "{nanos} ns under {high:?}");
+        }
+        for index in 0..DURATION_BUCKETS - 1 {
+            assert_eq!(bucket_upper_bound(index), Some(bucket_lower_bound(index + 1)));
+            let (low, high) = (bucket_lower_bound(index), bucket_lower_bound(index + 1));
+            assert!(index < 8 || high.as_nanos() * 4 <= low.as_nanos() * 5, "bucket {index} is at most 25% wide");
+        }
+        assert!(bucket_lower_bound(DURATION_BUCKETS - 1) > Duration::from_secs(60));
     }
 
     #[test]

@@ -130,9 +130,10 @@ fn decide_and_queue(
         location,
         error_type: details.error_type,
         severity,
+        kind,
     });
-    let occurrences = match verdict {
-        Verdict::Queue { occurrences } => occurrences,
+    let (occurrences, reason) = match verdict {
+        Verdict::Queue { occurrences, reason } => (occurrences, reason),
         Verdict::Counted => {
             shared.counters.deduplicated.fetch_add(1, Relaxed);
             return;
@@ -160,6 +161,7 @@ fn decide_and_queue(
         args: args.map(<[_]>::to_vec).unwrap_or_default(),
         duration,
         occurrences,
+        reason,
     };
     shared.enqueue(Message::Event(Box::new(event)));
 }

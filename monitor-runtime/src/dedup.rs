@@ -11,14 +11,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
 
-use crate::event::{GroupKey, GroupSnapshot, GroupStatus, Location};
+use crate::event::{EventKind, GroupKey, GroupSnapshot, GroupStatus, Location, QueueReason};
 use crate::severity::Severity;
 
 /// What the caller should do with an occurrence after counting it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
     /// First in its window, a sample, new, or a regression: queue an event.
-    Queue { occurrences: u64 },
+    Queue { occurrences: u64, reason: QueueReason },
     /// Counted only.
     Counted,
     /// The group is ignored: counted, never delivered.
@@ -32,6 +32,7 @@ pub(crate) struct GroupEntry {
     location: Location,
     error_type: Option<Cow<'static, str>>,
     severity: Severity,
+    kind: EventKind,
     status: AtomicU8,
     count: AtomicU64,
     /// `count` as of the last snapshot, so snapshots carry what is new.
@@ -49,6 +50,7 @@ pub(crate) struct NewGroup<'a> {
     pub location: &'a Location,
     pub error_type: Option<&'static str>,
     pub severity: Severity,
+    pub kind: EventKind,
 }
 
 pub(crate) struct DedupGroups {
@@ -98,6 +100,7 @@ impl DedupGroups {
                 location: fields.location.clone(),
                 error_type: fields.error_type.map(Cow::Borrowed),
                 severity: fields.severity,
+                kind: fields.kind,
                 status: AtomicU8::new(GroupStatus::Open as u8),
                 count: AtomicU64::new(1),
                 reported: AtomicU64::new(0),
@@ -109,7 +112,7 @@ impl DedupGroups {
             }
         });
         if queued_now {
-            Verdict::Queue { occurrences: 1 }
+            Verdict::Queue { occurrences: 1, reason: QueueReason::NewGroup }
         } else {
             // Another thread created it between our lookup and insert.
             self.repeat(&entry, now)
@@ -127,7 +130,7 @@ impl DedupGroups {
                 entry.status.store(GroupStatus::Open as u8, Relaxed);
                 entry.window_start_ms.store(now, Relaxed);
                 entry.window_count.store(1, Relaxed);
-                return Verdict::Queue { occurrences: 1 };
+                return Verdict::Queue { occurrences: 1, reason: QueueReason::Regression };
             }
             GroupStatus::Open | GroupStatus::Investigating => {}
         }
@@ -136,11 +139,11 @@ impl DedupGroups {
             && entry.window_start_ms.compare_exchange(window_start, now, Relaxed, Relaxed).is_ok()
         {
             entry.window_count.store(1, Relaxed);
-            return Verdict::Queue { occurrences: 1 };
+            return Verdict::Queue { occurrences: 1, reason: QueueReason::NewWindow };
         }
         let in_window = entry.window_count.fetch_add(1, Relaxed) + 1;
         if in_window.is_multiple_of(self.sample_every) {
-            Verdict::Queue { occurrences: in_window }
+            Verdict::Queue { occurrences: in_window, reason: QueueReason::Sample }
         } else {
             Verdict::Counted
         }
@@ -202,6 +205,7 @@ impl DedupGroups {
                 location: entry.location.clone(),
                 error_type: entry.error_type.clone(),
                 severity: entry.severity,
+                kind: entry.kind,
                 status: status_from_u8(entry.status.load(Relaxed)),
                 count,
                 new_occurrences,
@@ -236,16 +240,21 @@ mod tests {
             location: &location,
             error_type: None,
             severity: Severity::Error,
+            kind: EventKind::Error,
         })
     }
 
     #[test]
     fn only_first_in_window_and_samples_are_queued() {
         let groups = DedupGroups::new(Duration::from_secs(60), 10, 100);
-        assert_eq!(observe(&groups, 1, 0), Verdict::Queue { occurrences: 1 });
+        assert_eq!(observe(&groups, 1, 0), Verdict::Queue { occurrences: 1, reason: QueueReason::NewGroup });
         let queued = (1..100).filter(|i| observe(&groups, 1, *i) != Verdict::Counted).count();
         assert_eq!(queued, 10, "occurrences 10, 20, … 100 are samples");
-        assert_eq!(observe(&groups, 1, 60_000), Verdict::Queue { occurrences: 1 }, "new window");
+        assert_eq!(
+            observe(&groups, 1, 60_000),
+            Verdict::Queue { occurrences: 1, reason: QueueReason::NewWindow },
+            "new window"
+        );
     }
 
     #[test]
@@ -253,7 +262,7 @@ mod tests {
         let groups = DedupGroups::new(Duration::from_secs(60), 1000, 100);
         observe(&groups, 7, 0);
         assert!(groups.set_status(GroupKey(7), GroupStatus::Resolved));
-        assert_eq!(observe(&groups, 7, 1), Verdict::Queue { occurrences: 1 });
+        assert_eq!(observe(&groups, 7, 1), Verdict::Queue { occurrences: 1, reason: QueueReason::Regression });
         assert_eq!(groups.status(GroupKey(7)), Some(GroupStatus::Open));
     }
 

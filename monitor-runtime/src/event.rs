@@ -41,6 +41,21 @@ impl EventKind {
     }
 }
 
+/// Why an occurrence was queued as an event rather than only counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueReason {
+    /// The first occurrence of a group this process had never seen.
+    NewGroup,
+    /// A resolved group seen again (it reopened).
+    Regression,
+    /// The first occurrence of a known group in a new deduplication window.
+    #[default]
+    NewWindow,
+    /// Every `sample_every`th occurrence within a window.
+    Sample,
+}
+
 /// Where an event comes from in the source code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
@@ -84,6 +99,9 @@ pub struct Event {
     /// How many times the group had been seen in the current window when this
     /// event was queued (1 for the first occurrence, more for samples).
     pub occurrences: u64,
+    /// Why this occurrence was queued.
+    #[serde(default)]
+    pub reason: QueueReason,
 }
 
 /// A stable 64-bit key naming a group of repeated events.
@@ -159,6 +177,8 @@ pub struct GroupSnapshot {
     pub error_type: Option<Cow<'static, str>>,
     /// The severity of the group's events.
     pub severity: Severity,
+    /// The kind of the group's events.
+    pub kind: EventKind,
     /// Triage status.
     pub status: GroupStatus,
     /// Occurrences since the group was first seen by this process.

@@ -67,8 +67,11 @@ pub use async_trait::async_trait;
 pub use callsite::{CallsiteStats, callsites};
 pub use capture::{capture_error, capture_message};
 pub use context::{Context, ContextExt, ContextGuard, WithContext};
-pub use event::{Batch, Event, EventKind, GroupKey, GroupSnapshot, GroupStatus, Location};
-pub use pipeline::{InstallError, Monitor, MonitorBuilder, MonitorGuard, group_status, set_group_status, stats};
+pub use event::{Batch, Event, EventKind, GroupKey, GroupSnapshot, GroupStatus, Location, QueueReason};
+pub use pipeline::{
+    AlertStats, InstallError, Monitor, MonitorBuilder, MonitorGuard, ReloadError, group_status, heartbeat,
+    reload_alerts, reload_alerts_from_path, set_group_status, stats,
+};
 pub use severity::{Severity, UnknownSeverity};
 pub use sink::{MemorySink, NullSink, Sink, SinkError, SinkErrorKind};
 pub use stats::Stats;

@@ -150,6 +150,7 @@ struct MemoryContents {
     events: Vec<std::sync::Arc<crate::event::Event>>,
     audits: Vec<std::sync::Arc<crate::audit::AuditRecord>>,
     groups: std::collections::BTreeMap<crate::event::GroupKey, crate::event::GroupSnapshot>,
+    notifications: Vec<std::sync::Arc<crate::rules::Notification>>,
 }
 
 impl MemorySink {
@@ -168,6 +169,11 @@ impl MemorySink {
         self.inner.lock().audits.clone()
     }
 
+    /// Every alert notification received, in order.
+    pub fn notifications(&self) -> Vec<std::sync::Arc<crate::rules::Notification>> {
+        self.inner.lock().notifications.clone()
+    }
+
     /// The latest snapshot of every group received, by key.
     pub fn groups(&self) -> Vec<crate::event::GroupSnapshot> {
         self.inner.lock().groups.values().cloned().collect()
@@ -184,6 +190,7 @@ impl Sink for MemorySink {
         let mut contents = self.inner.lock();
         contents.events.extend(batch.events.iter().cloned());
         contents.audits.extend(batch.audits.iter().cloned());
+        contents.notifications.extend(batch.notifications.iter().cloned());
         for group in &batch.groups {
             contents.groups.insert(group.key, group.clone());
         }

@@ -13,6 +13,7 @@ pub(crate) const GROUP_LIMIT: &str = "group_limit";
 pub(crate) const CAPTURE_PANICKED: &str = "capture_panicked";
 pub(crate) const SHUTDOWN_DEADLINE: &str = "shutdown_deadline";
 pub(crate) const SINK_QUEUE_FULL: &str = "sink_queue_full";
+pub(crate) const CONTROL_QUEUE_TIMEOUT: &str = "control_queue_timeout";
 
 /// Counters shared by callers and the worker. Hot ones are atomics; the
 /// per-sink maps are only touched by the worker and by `stats()`.
@@ -100,6 +101,7 @@ impl Counters {
             groups,
             evicted_groups,
             disabled_sinks,
+            alerts: Default::default(),
         }
     }
 }
@@ -119,6 +121,7 @@ impl Counters {
 /// | `<sink>:<kind>` | that sink failed, e.g. `sqlite:storage_full`, `sqlite:storage_locked` |
 /// | `audit_queue_timeout` | an audit record found the queue full for the whole bounded wait |
 /// | `<sink>:audit_<kind>` | that sink failed to store audit records |
+/// | `control_queue_timeout` | a heartbeat or rule reload found the queue full for 250 ms |
 ///
 /// ```
 /// let guard = monitor_runtime::Monitor::builder().install().unwrap();
@@ -156,6 +159,8 @@ pub struct Stats {
     pub evicted_groups: u64,
     /// Sinks that failed to start and were left out (see `optional_sink`).
     pub disabled_sinks: Vec<String>,
+    /// Alert rules, alerts and notifications.
+    pub alerts: crate::pipeline::AlertStats,
 }
 
 impl Stats {

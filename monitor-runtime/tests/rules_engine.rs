@@ -23,6 +23,7 @@ fn occurrence<'a>(function: &'a str, severity: Severity, tags: &'a BTreeMap<Stri
         group: GroupKey(7),
         tags,
         template: "card <*> declined",
+        details: None,
     }
 }
 
@@ -71,13 +72,11 @@ fn failed_audit_records_fire_an_audit_rule() {
     for status in
         [ComplianceStatus::Failed, ComplianceStatus::Compliant, ComplianceStatus::Failed, ComplianceStatus::Failed]
     {
-        let mut record = AuditRecordBuilder::new("sepa_payment_processing", "collect", status).finish();
-        record.timestamp = clock.now();
-        engine.record_audit(&record);
+        let record = AuditRecordBuilder::new("sepa_payment_processing", "collect", status).finish();
+        engine.record_audit(clock.now(), &record);
     }
-    let mut other = AuditRecordBuilder::new("member_lifecycle", "terminate", ComplianceStatus::Failed).finish();
-    other.timestamp = clock.now();
-    engine.record_audit(&other);
+    let other = AuditRecordBuilder::new("member_lifecycle", "terminate", ComplianceStatus::Failed).finish();
+    engine.record_audit(clock.now(), &other);
     let alerts = engine.evaluate(clock.now());
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].value, 3.0);

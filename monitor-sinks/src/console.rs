@@ -2,10 +2,17 @@
 
 use std::io::Write;
 
+use monitor_runtime::rules::AlertState;
 use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
 
+fn unavailable(error: std::io::Error) -> SinkError {
+    SinkError::new(SinkErrorKind::Unavailable, format!("cannot write to stderr: {error}"))
+}
+
 /// Prints each event as one line on stderr:
-/// `[error] billing::load_invoice: invoice 42 not found (1×, group 3f…)`.
+/// `[error] billing::load_invoice: invoice 42 not found (1×, group 3f…)`,
+/// and each alert notification as
+/// `[alert FIRING] too_many_errors (critical) {function=charge} -> ops: 11 errors within 1h (more than 10)`.
 ///
 /// ```
 /// use monitor_runtime::{capture_message, Monitor, Severity};
@@ -46,7 +53,22 @@ impl Sink for ConsoleSink {
                 "[{}] {place}: {}{duration} ({}×, group {})",
                 event.severity, event.message, event.occurrences, event.group_key
             )
-            .map_err(|error| SinkError::new(SinkErrorKind::Unavailable, format!("cannot write to stderr: {error}")))?;
+            .map_err(unavailable)?;
+        }
+        for notification in &batch.notifications {
+            let alert = &notification.alert;
+            let state = match alert.state {
+                AlertState::Firing => "FIRING",
+                AlertState::Resolved => "RESOLVED",
+            };
+            let labels: Vec<String> = alert.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let labels = if labels.is_empty() { String::new() } else { format!(" {{{}}}", labels.join(", ")) };
+            writeln!(
+                out,
+                "[alert {state}] {} ({}){labels} -> {}: {}",
+                alert.rule, alert.severity, notification.destination, alert.summary
+            )
+            .map_err(unavailable)?;
         }
         Ok(())
     }

@@ -4,13 +4,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::alerts::AlertConfig;
 use crate::context::Context;
 use crate::dedup::DedupGroups;
 use crate::fingerprint::{Fingerprinter, GrouperConfig};
+use crate::rules::{Clock, RouterConfig, SystemClock};
 use crate::scrub::Scrubber;
 use crate::sink::{Sink, SinkError};
 use crate::stats::Counters;
 
+use super::alerting::{AlertCounters, Alerting};
 use super::shutdown::MonitorGuard;
 use super::worker::{self, WorkerConfig};
 use super::{Shared, set_current};
@@ -57,6 +60,9 @@ pub struct MonitorBuilder {
     grouper: GrouperConfig,
     scrubber: Scrubber,
     panic_hook: bool,
+    alerts: AlertConfig,
+    router: RouterConfig,
+    clock: Arc<dyn Clock>,
 }
 
 impl Default for MonitorBuilder {
@@ -75,6 +81,9 @@ impl Default for MonitorBuilder {
             grouper: GrouperConfig::default(),
             scrubber: Scrubber::default(),
             panic_hook: true,
+            alerts: AlertConfig { destinations: Vec::new(), rules: Vec::new(), schedules: Vec::new() },
+            router: RouterConfig::default(),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -184,6 +193,49 @@ impl MonitorBuilder {
         self
     }
 
+    /// Alert rules the worker evaluates (from [`alerts!`](crate::alerts!)
+    /// or [`AlertConfig::from_path`]). Their notifications reach every sink
+    /// in [`Batch::notifications`](crate::Batch::notifications); replace them
+    /// later with [`reload_alerts`](crate::reload_alerts).
+    ///
+    /// ```
+    /// use monitor_runtime::{capture_message, MemorySink, Monitor, Severity};
+    ///
+    /// let sink = MemorySink::new();
+    /// let guard = Monitor::builder()
+    ///     .alerts(monitor_runtime::alerts! {
+    ///         destination ops = console;
+    ///         rule any_error { when errors(severity >= error) > 0 within 1m; notify ops; group_wait 1ms; }
+    ///     })
+    ///     .sink(sink.clone())
+    ///     .install()
+    ///     .unwrap();
+    /// capture_message("ledger out of balance", Severity::Error);
+    /// guard.flush(std::time::Duration::from_secs(5)); // the rule fires; group_wait starts
+    /// std::thread::sleep(std::time::Duration::from_millis(10));
+    /// guard.flush(std::time::Duration::from_secs(5)); // past group_wait: notified
+    /// let notifications = sink.notifications();
+    /// assert_eq!(notifications[0].alert.rule, "any_error");
+    /// assert_eq!(notifications[0].alert.details.message.as_deref(), Some("ledger out of balance"));
+    /// ```
+    pub fn alerts(mut self, config: AlertConfig) -> Self {
+        self.alerts = config;
+        self
+    }
+
+    /// Settings of the alert router (rate limits per destination).
+    pub fn router(mut self, config: RouterConfig) -> Self {
+        self.router = config;
+        self
+    }
+
+    /// The clock alert windows, timers and schedules read (the system clock
+    /// by default); tests pass a [`ManualClock`](crate::rules::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
     /// Starts the sinks and the worker and makes the monitor current.
     ///
     /// Fails if another monitor is installed, if a required sink cannot
@@ -210,19 +262,26 @@ impl MonitorBuilder {
             crate::panic_hook::install();
         }
         let (sender, receiver) = flume::bounded(self.queue_capacity);
+        let base_context = Arc::new(self.context);
+        let alert_counters = Arc::new(AlertCounters::default());
+        let alerting =
+            Alerting::new(self.alerts, self.router, self.clock.clone(), base_context.clone(), alert_counters.clone());
         let shared = Arc::new(Shared {
             sender,
             groups: DedupGroups::new(self.dedup_window, self.sample_every, self.max_groups),
             fingerprinter: Fingerprinter::new(self.grouper),
             counters: Counters::default(),
-            base_context: Arc::new(self.context),
+            base_context,
             disabled_sinks,
+            clock: self.clock,
+            alert_counters,
         });
         let config = WorkerConfig {
             batch_size: self.batch_size,
             flush_interval: self.flush_interval,
             sink_queue_capacity: self.sink_queue_capacity,
             scrubber: self.scrubber,
+            alerting,
         };
         let worker = worker::spawn(shared.clone(), receiver, started, config).map_err(InstallError::Worker)?;
         set_current(Some(shared.clone()));

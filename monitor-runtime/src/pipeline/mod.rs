@@ -1,6 +1,7 @@
 //! The pipeline: global install state, the shared part callers use, the
 //! builder, the worker and the guard that shuts it down.
 
+mod alerting;
 mod builder;
 mod shutdown;
 mod worker;
@@ -16,6 +17,7 @@ use crate::event::{Event, GroupKey, GroupStatus};
 use crate::fingerprint::Fingerprinter;
 use crate::stats::{self, Counters, Stats};
 
+pub use alerting::AlertStats;
 pub use builder::{InstallError, Monitor, MonitorBuilder};
 pub use shutdown::MonitorGuard;
 
@@ -28,6 +30,8 @@ static CURRENT: ArcSwapOption<Shared> = ArcSwapOption::const_empty();
 pub(crate) enum Message {
     Event(Box<Event>),
     Audit(Box<crate::audit::AuditRecord>),
+    Heartbeat { name: String, at: std::time::SystemTime },
+    Alerts(Box<crate::alerts::AlertConfig>),
     Flush(flume::Sender<()>),
     Shutdown { deadline: std::time::Instant, done: flume::Sender<()> },
 }
@@ -40,6 +44,8 @@ pub(crate) struct Shared {
     pub counters: Counters,
     pub base_context: Arc<Context>,
     pub disabled_sinks: Vec<String>,
+    pub clock: Arc<dyn crate::rules::Clock>,
+    pub alert_counters: Arc<alerting::AlertCounters>,
 }
 
 impl Shared {
@@ -55,8 +61,20 @@ impl Shared {
         }
     }
 
+    /// Heartbeats and reloads are rare and must not be lost to a burst of
+    /// errors: they wait (briefly) for room rather than being dropped.
+    pub(crate) fn enqueue_control(&self, message: Message) {
+        if let Err(flume::SendTimeoutError::Timeout(_)) =
+            self.sender.send_timeout(message, std::time::Duration::from_millis(250))
+        {
+            self.counters.drop_events(stats::CONTROL_QUEUE_TIMEOUT, 1);
+        }
+    }
+
     fn stats(&self) -> Stats {
-        self.counters.snapshot(self.groups.len(), self.groups.evictions(), self.disabled_sinks.clone())
+        let mut stats = self.counters.snapshot(self.groups.len(), self.groups.evictions(), self.disabled_sinks.clone());
+        stats.alerts = self.alert_counters.get();
+        stats
     }
 }
 
@@ -81,6 +99,83 @@ fn set_current(shared: Option<Arc<Shared>>) {
 /// (all zero, with `installed: false`, when none is).
 pub fn stats() -> Stats {
     current().map(|shared| shared.stats()).unwrap_or_default()
+}
+
+/// Reports that the heartbeat `name` is alive; a rule `when absent(heartbeat
+/// = "name") for 20m` fires when it stays silent longer. Costs one message
+/// to the worker; does nothing without an installed monitor.
+///
+/// ```
+/// let _guard = monitor_runtime::Monitor::builder().install().unwrap();
+/// monitor_runtime::heartbeat("health");
+/// ```
+pub fn heartbeat(name: &str) {
+    if let Some(shared) = current() {
+        let at = shared.clock.now();
+        shared.enqueue_control(Message::Heartbeat { name: name.to_owned(), at });
+    }
+}
+
+/// Why [`reload_alerts`] or [`reload_alerts_from_path`] did not take a configuration.
+#[derive(Debug)]
+pub enum ReloadError {
+    /// No monitor is installed.
+    NotInstalled,
+    /// The rule file has mistakes; the previous rules keep running.
+    Invalid(crate::alerts::ConfigErrors),
+}
+
+impl std::fmt::Display for ReloadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReloadError::NotInstalled => f.write_str("no monitor is installed: install one before reloading its rules"),
+            ReloadError::Invalid(errors) => {
+                write!(f, "the new rules were not taken, the previous ones keep running: {errors}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReloadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReloadError::Invalid(errors) => Some(errors),
+            ReloadError::NotInstalled => None,
+        }
+    }
+}
+
+/// Replaces the installed monitor's alert rules. Rules that did not change
+/// keep their windows and firing alerts; alerts of rules that are gone or
+/// changed resolve.
+pub fn reload_alerts(config: crate::alerts::AlertConfig) -> Result<(), ReloadError> {
+    let shared = current().ok_or(ReloadError::NotInstalled)?;
+    shared.enqueue_control(Message::Alerts(Box::new(config)));
+    Ok(())
+}
+
+/// Reads and checks a rule file, then [`reload_alerts`]. A file with
+/// mistakes changes nothing: every mistake is listed with file, line and
+/// column, and the previous rules keep running.
+///
+/// ```
+/// use monitor_runtime::{reload_alerts_from_path, ReloadError};
+///
+/// let _guard = monitor_runtime::Monitor::builder().install().unwrap();
+/// let file = std::env::temp_dir().join(format!("rules-{}.toml", std::process::id()));
+/// std::fs::write(&file, "[[rules]]\nname = \"typo\"\nwhen = \"errors > 0 within 0s\"\n").unwrap();
+/// match reload_alerts_from_path(&file) {
+///     Err(ReloadError::Invalid(errors)) => assert!(errors.0.len() >= 2, "{errors}"),
+///     other => panic!("expected the file to be refused: {other:?}"),
+/// }
+/// # std::fs::remove_file(file).ok();
+/// ```
+pub fn reload_alerts_from_path(path: impl AsRef<std::path::Path>) -> Result<(), ReloadError> {
+    if current().is_none() {
+        return Err(ReloadError::NotInstalled);
+    }
+    let config = crate::alerts::AlertConfig::from_path(path).map_err(ReloadError::Invalid)?;
+    reload_alerts(config)
 }
 
 /// Sets a group's triage status. Ignored groups are counted but never

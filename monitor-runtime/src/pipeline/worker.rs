@@ -12,6 +12,7 @@ use crate::scrub::Scrubber;
 use crate::sink::Sink;
 use crate::stats;
 
+use super::alerting::Alerting;
 use super::{Message, Shared};
 
 pub(super) struct WorkerConfig {
@@ -19,6 +20,7 @@ pub(super) struct WorkerConfig {
     pub flush_interval: Duration,
     pub sink_queue_capacity: usize,
     pub scrubber: Scrubber,
+    pub alerting: Alerting,
 }
 
 pub(super) fn spawn(
@@ -146,6 +148,8 @@ impl Worker {
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Event(event)) => self.accept(*event),
                     Ok(Message::Audit(record)) => self.accept_audit(*record),
+                    Ok(Message::Heartbeat { name, at }) => self.config.alerting.on_heartbeat(&name, at),
+                    Ok(Message::Alerts(config)) => self.reload_alerts(*config),
                     Ok(Message::Flush(done)) => {
                         self.dispatch();
                         self.flush_sinks(Instant::now() + Duration::from_secs(30), false).await;
@@ -175,6 +179,7 @@ impl Worker {
 
     fn accept(&mut self, event: Event) {
         let event = scrub_event(&self.config.scrubber, event);
+        self.config.alerting.on_event(&event);
         self.pending.push(Arc::new(event));
         self.dispatch_if_full();
     }
@@ -184,6 +189,7 @@ impl Worker {
         for value in record.details.values_mut() {
             scrub_json(&self.config.scrubber, value);
         }
+        self.config.alerting.on_audit(&record);
         self.pending_audits.push(Arc::new(record));
         self.dispatch_if_full();
     }
@@ -191,8 +197,13 @@ impl Worker {
     /// A full batch goes out at once, without group counters (they follow on the tick).
     fn dispatch_if_full(&mut self) {
         if self.pending.len() + self.pending_audits.len() >= self.config.batch_size {
-            self.offer_pending(Vec::new());
+            self.offer_pending(Vec::new(), Vec::new());
         }
+    }
+
+    fn reload_alerts(&mut self, config: crate::alerts::AlertConfig) {
+        let notifications = self.config.alerting.reload(config);
+        self.offer_pending(Vec::new(), notifications);
     }
 
     /// Takes whatever is still queued, answering flushes on the way.
@@ -201,6 +212,8 @@ impl Worker {
             match message {
                 Message::Event(event) => self.accept(*event),
                 Message::Audit(record) => self.accept_audit(*record),
+                Message::Heartbeat { name, at } => self.config.alerting.on_heartbeat(&name, at),
+                Message::Alerts(config) => self.reload_alerts(*config),
                 Message::Flush(done) | Message::Shutdown { done, .. } => {
                     let _ = done.send(());
                 }
@@ -208,22 +221,29 @@ impl Worker {
         }
     }
 
-    /// Hands pending events and changed group counters to every sink.
+    /// Hands pending events, changed group counters and the notifications
+    /// due from the alert rules to every sink.
     fn dispatch(&mut self) {
         let mut groups = self.shared.groups.take_dirty();
         for group in &mut groups {
             let clean = self.config.scrubber.scrub_text(&group.template).into_owned();
             group.template = clean;
         }
-        self.offer_pending(groups);
+        self.config.alerting.on_groups(&groups);
+        let notifications = self.config.alerting.evaluate();
+        self.offer_pending(groups, notifications);
     }
 
-    fn offer_pending(&mut self, groups: Vec<crate::event::GroupSnapshot>) {
+    fn offer_pending(
+        &mut self,
+        groups: Vec<crate::event::GroupSnapshot>,
+        notifications: Vec<Arc<crate::rules::Notification>>,
+    ) {
         let batch = Batch {
             events: std::mem::take(&mut self.pending),
             groups,
             audits: std::mem::take(&mut self.pending_audits),
-            notifications: Vec::new(),
+            notifications,
         };
         self.offer(batch);
     }

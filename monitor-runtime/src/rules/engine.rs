@@ -1,116 +1,51 @@
-//! The rules engine: feeds on occurrences, audit records, new and regressed
-//! groups and heartbeats, and says which alerts fire and which resolved,
-//! with the numbers that made them.
+//! The rules engine: feeds on occurrences, call durations, audit records,
+//! new and regressed groups, heartbeats and resource samples, and says which
+//! alerts fire and which resolved, with the numbers that made them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use monitor_rules::{AlertConfig, Condition, Field, Filter, Op, Rule};
+use monitor_rules::{AlertConfig, Condition, Rule};
 
-use super::window::SlidingCount;
+use super::alert::{Alert, AlertDetails, AlertState, Labels, Occurrence, ResourceSample};
+use super::matching::{call_labels, matches_audit, matches_call, matches_occurrence, occurrence_labels};
+use super::window::{SlidingCount, SlidingHistogram};
 use crate::audit::AuditRecord;
-use crate::event::{EventKind, GroupKey};
-use crate::severity::Severity;
-
-/// Labels of an alert: the rule's `group_by` values.
-pub type Labels = BTreeMap<String, String>;
-
-/// Whether an alert is on or over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AlertState {
-    /// The condition holds.
-    Firing,
-    /// The condition held and no longer does.
-    Resolved,
-}
-
-/// One alert of one rule for one set of labels.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Alert {
-    /// The rule's name.
-    pub rule: String,
-    /// The rule's severity.
-    pub severity: Severity,
-    /// The rule's `group_by` values for this alert.
-    pub labels: Labels,
-    /// Firing or resolved.
-    pub state: AlertState,
-    /// The number that was compared (a count, seconds of silence).
-    pub value: f64,
-    /// What it was compared with.
-    pub threshold: f64,
-    /// One sentence for people.
-    pub summary: String,
-    /// When it started firing.
-    pub starts_at: SystemTime,
-    /// When it resolved.
-    pub ends_at: Option<SystemTime>,
-    /// What it is about, for the people who read it.
-    pub details: AlertDetails,
-}
-
-/// What an alert is about: filled from the latest event or group that
-/// matched its rule, where there is one (empty for heartbeats and process
-/// resources). Destinations show these as fields.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AlertDetails {
-    /// The reporting service.
-    pub service: Option<String>,
-    /// Its environment (production, staging…).
-    pub environment: Option<String>,
-    /// Module path of the code involved.
-    pub module: Option<String>,
-    /// Function involved.
-    pub function: Option<String>,
-    /// The error group involved.
-    pub group: Option<GroupKey>,
-    /// Error, panic, slow call or message.
-    pub kind: Option<EventKind>,
-    /// The latest message (scrubbed), or the group's template.
-    pub message: Option<String>,
-    /// The error's type name.
-    pub error_type: Option<String>,
-    /// The user in context, if any.
-    pub user: Option<String>,
-    /// The trace id in context, if any.
-    pub trace_id: Option<String>,
-    /// The error's `source()` chain or the panic's location, outermost first.
-    pub traceback: Vec<String>,
-    /// Occurrences counted for the alert (in its window, or of its group).
-    pub occurrences: u64,
-    /// Context tags of the latest event.
-    pub tags: BTreeMap<String, String>,
-}
-
-/// What the engine needs to know of one occurrence (or of several of one group).
-#[derive(Clone, Copy, Debug)]
-pub struct Occurrence<'a> {
-    /// Severity.
-    pub severity: Severity,
-    /// Kind.
-    pub kind: EventKind,
-    /// Module path.
-    pub module: &'a str,
-    /// Function.
-    pub function: &'a str,
-    /// Group key.
-    pub group: GroupKey,
-    /// Context tags.
-    pub tags: &'a BTreeMap<String, String>,
-    /// The group's template, for summaries.
-    pub template: &'a str,
-}
+use crate::callsite::DURATION_BUCKETS;
 
 enum State {
     /// Count conditions (errors, audit records) per label set.
-    Counting { windows: HashMap<Labels, SlidingCount>, firing: HashMap<Labels, Alert> },
+    Counting {
+        windows: HashMap<Labels, SlidingCount>,
+        firing: HashMap<Labels, Alert>,
+        latest: HashMap<Labels, Arc<AlertDetails>>,
+    },
+    /// Latency percentiles per label set.
+    Latency { windows: HashMap<Labels, SlidingHistogram>, firing: HashMap<Labels, Alert> },
     /// One-off conditions (new group, regression): an alert per event, resolved after the group interval.
     Events { firing: HashMap<Labels, Alert> },
     /// Absence of a heartbeat.
     Heartbeat { last: SystemTime, firing: Option<Alert> },
-    /// Conditions evaluated from call statistics and process resources, which
-    /// this engine does not evaluate yet.
-    NotEvaluated,
+    /// Memory or CPU, checked every `every`.
+    Resource { next_check: SystemTime, firing: Option<Alert>, resolved: Option<Alert> },
+}
+
+impl State {
+    fn for_rule(rule: &Rule, now: SystemTime) -> State {
+        match &rule.condition {
+            Condition::Errors { .. } | Condition::Audit { .. } => {
+                State::Counting { windows: HashMap::new(), firing: HashMap::new(), latest: HashMap::new() }
+            }
+            Condition::Latency { .. } => State::Latency { windows: HashMap::new(), firing: HashMap::new() },
+            Condition::NewGroup { .. } | Condition::Regression { .. } => State::Events { firing: HashMap::new() },
+            Condition::Absent { .. } => State::Heartbeat { last: now, firing: None },
+            // The first check is due at once: a process that starts over its limit says so.
+            Condition::Memory { .. } | Condition::Cpu { .. } => {
+                State::Resource { next_check: now, firing: None, resolved: None }
+            }
+        }
+    }
 }
 
 /// Evaluates a checked [`AlertConfig`] against what happens, at times given
@@ -131,7 +66,7 @@ enum State {
 /// let tags = BTreeMap::new();
 /// let occurrence = Occurrence {
 ///     severity: Severity::Error, kind: EventKind::Error, module: "billing", function: "charge",
-///     group: GroupKey(1), tags: &tags, template: "card <*> declined",
+///     group: GroupKey(1), tags: &tags, template: "card <*> declined", details: None,
 /// };
 /// engine.record_occurrences(start, &occurrence, 3);
 /// assert_eq!(engine.evaluate(start)[0].state, AlertState::Firing);
@@ -145,43 +80,66 @@ pub struct Engine {
 impl Engine {
     /// An engine for `config`, started at `now` (heartbeats count from here).
     pub fn new(config: AlertConfig, now: SystemTime) -> Self {
-        let rules = config
-            .rules
-            .into_iter()
-            .map(|rule| {
-                let state = match &rule.condition {
-                    Condition::Errors { .. } | Condition::Audit { .. } => {
-                        State::Counting { windows: HashMap::new(), firing: HashMap::new() }
-                    }
-                    Condition::NewGroup { .. } | Condition::Regression { .. } => {
-                        State::Events { firing: HashMap::new() }
-                    }
-                    Condition::Absent { .. } => State::Heartbeat { last: now, firing: None },
-                    Condition::Latency { .. } | Condition::Memory { .. } | Condition::Cpu { .. } => State::NotEvaluated,
-                };
-                (rule, state)
-            })
-            .collect();
-        Engine { rules }
+        let rules = config.rules.into_iter().map(|rule| (State::for_rule(&rule, now), rule)).map(|(s, r)| (r, s));
+        Engine { rules: rules.collect() }
+    }
+
+    /// Takes a new configuration. A rule that is unchanged (same name, same
+    /// definition) keeps its windows and firing alerts; the others start
+    /// afresh; alerts of removed or changed rules resolve at once (they are
+    /// returned here, to be routed).
+    pub fn reload(&mut self, config: AlertConfig, now: SystemTime) -> Vec<Alert> {
+        let mut old: Vec<(Rule, State)> = std::mem::take(&mut self.rules);
+        for rule in config.rules {
+            let state = match old.iter().position(|(r, _)| *r == rule) {
+                Some(index) => old.swap_remove(index).1,
+                None => State::for_rule(&rule, now),
+            };
+            self.rules.push((rule, state));
+        }
+        let mut resolved = Vec::new();
+        for (_, state) in old {
+            let firing: Vec<Alert> = match state {
+                State::Counting { firing, .. } | State::Latency { firing, .. } | State::Events { firing } => {
+                    firing.into_values().collect()
+                }
+                State::Heartbeat { firing, .. } | State::Resource { firing, .. } => firing.into_iter().collect(),
+            };
+            resolved.extend(firing.iter().map(|alert| resolve(alert, now)));
+        }
+        resolved
+    }
+
+    /// The number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// True without rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
     }
 
     /// Counts `n` occurrences of one group at `at`.
     pub fn record_occurrences(&mut self, at: SystemTime, occurrence: &Occurrence<'_>, n: u64) {
         for (rule, state) in &mut self.rules {
-            let (Condition::Errors { filters, window, .. }, State::Counting { windows, .. }) =
+            let (Condition::Errors { filters, window, .. }, State::Counting { windows, latest, .. }) =
                 (&rule.condition, &mut *state)
             else {
                 continue;
             };
             if filters.iter().all(|f| matches_occurrence(f, occurrence)) {
                 let labels = occurrence_labels(&rule.group_by, occurrence);
+                if let Some(details) = occurrence.details {
+                    latest.insert(labels.clone(), details.clone());
+                }
                 windows.entry(labels).or_insert_with(|| SlidingCount::new(*window)).add(at, n);
             }
         }
     }
 
-    /// Counts one audit record.
-    pub fn record_audit(&mut self, record: &AuditRecord) {
+    /// Counts one audit record at `at`.
+    pub fn record_audit(&mut self, at: SystemTime, record: &AuditRecord) {
         for (rule, state) in &mut self.rules {
             let (Condition::Audit { filters, window, .. }, State::Counting { windows, .. }) =
                 (&rule.condition, &mut *state)
@@ -189,7 +147,24 @@ impl Engine {
                 continue;
             };
             if filters.iter().all(|f| matches_audit(f, record)) {
-                windows.entry(Labels::new()).or_insert_with(|| SlidingCount::new(*window)).add(record.timestamp, 1);
+                windows.entry(Labels::new()).or_insert_with(|| SlidingCount::new(*window)).add(at, 1);
+            }
+        }
+    }
+
+    /// Call durations of one function, as counts per duration bucket (see
+    /// [`crate::callsite::bucket_upper_bound`]) of the calls that finished
+    /// since the previous report.
+    pub fn record_calls(&mut self, at: SystemTime, module: &str, function: &str, buckets: &[u64; DURATION_BUCKETS]) {
+        for (rule, state) in &mut self.rules {
+            let (Condition::Latency { filters, window, .. }, State::Latency { windows, .. }) =
+                (&rule.condition, &mut *state)
+            else {
+                continue;
+            };
+            if filters.iter().all(|f| matches_call(f, module, function)) {
+                let labels = call_labels(&rule.group_by, module, function);
+                windows.entry(labels).or_insert_with(|| SlidingHistogram::new(*window)).add(at, buckets);
             }
         }
     }
@@ -209,17 +184,13 @@ impl Engine {
             let mut labels = occurrence_labels(&rule.group_by, occurrence);
             labels.insert("group".to_owned(), occurrence.group.to_string());
             let what = if regression { "came back after it was resolved" } else { "appeared for the first time" };
-            firing.entry(labels.clone()).or_insert_with(|| Alert {
-                rule: rule.name.clone(),
-                severity: rule.severity,
-                labels,
-                state: AlertState::Firing,
-                value: 1.0,
-                threshold: 0.0,
-                summary: format!("{}::{}: `{}` {what}", occurrence.module, occurrence.function, occurrence.template),
-                starts_at: at,
-                ends_at: None,
-                details: AlertDetails::default(),
+            firing.entry(labels.clone()).or_insert_with(|| {
+                let mut alert = new_alert(rule, labels, at, 0.0);
+                alert.value = 1.0;
+                alert.summary =
+                    format!("{}::{}: `{}` {what}", occurrence.module, occurrence.function, occurrence.template);
+                alert.details = occurrence.details.map(|d| (**d).clone()).unwrap_or_default();
+                alert
             });
         }
     }
@@ -235,18 +206,61 @@ impl Engine {
         }
     }
 
+    /// Whether a memory or CPU rule wants a [`ResourceSample`] at `now`.
+    pub fn resources_due(&self, now: SystemTime) -> bool {
+        self.rules.iter().any(|(_, state)| matches!(state, State::Resource { next_check, .. } if *next_check <= now))
+    }
+
+    /// Checks the memory and CPU rules that are due against `sample`.
+    pub fn record_resources(&mut self, now: SystemTime, sample: ResourceSample) {
+        for (rule, state) in &mut self.rules {
+            let State::Resource { next_check, firing, resolved } = state else { continue };
+            if *next_check > now {
+                continue;
+            }
+            let (value, threshold, every, text) = match &rule.condition {
+                Condition::Memory { above_bytes, every } => {
+                    let Some(bytes) = sample.resident_bytes else { continue };
+                    let text = format!("resident memory {} (more than {})", mib(bytes), mib(*above_bytes));
+                    (bytes as f64, *above_bytes as f64, *every, text)
+                }
+                Condition::Cpu { above_percent, every } => {
+                    let Some(percent) = sample.cpu_percent else { continue };
+                    (
+                        percent,
+                        *above_percent,
+                        *every,
+                        format!("CPU {percent:.0}% of one core (more than {above_percent}%)"),
+                    )
+                }
+                _ => continue,
+            };
+            *next_check = now + every;
+            if value > threshold {
+                let alert = firing.get_or_insert_with(|| new_alert(rule, Labels::new(), now, threshold));
+                alert.value = value;
+                alert.summary = text;
+            } else if let Some(alert) = firing.take() {
+                *resolved = Some(resolve(&alert, now));
+            }
+        }
+    }
+
     /// The alerts firing at `now`, and those that resolved since the last
     /// evaluation (each resolved alert is returned once).
     pub fn evaluate(&mut self, now: SystemTime) -> Vec<Alert> {
         let mut out = Vec::new();
         for (rule, state) in &mut self.rules {
             match state {
-                State::Counting { windows, firing } => evaluate_counts(rule, windows, firing, now, &mut out),
+                State::Counting { windows, firing, latest } => {
+                    evaluate_counts(rule, windows, firing, latest, now, &mut out);
+                }
+                State::Latency { windows, firing } => evaluate_latency(rule, windows, firing, now, &mut out),
                 State::Events { firing } => {
                     let lifetime = rule.group_interval;
                     firing.retain(|_, alert| {
                         if now.duration_since(alert.starts_at).unwrap_or_default() >= lifetime {
-                            out.push(resolved(alert, now));
+                            out.push(resolve(alert, now));
                             false
                         } else {
                             out.push(alert.clone());
@@ -258,18 +272,8 @@ impl Engine {
                     let Condition::Absent { heartbeat, period } = &rule.condition else { continue };
                     let silent = now.duration_since(*last).unwrap_or_default();
                     if silent > *period {
-                        let alert = firing.get_or_insert_with(|| Alert {
-                            rule: rule.name.clone(),
-                            severity: rule.severity,
-                            labels: Labels::from([("heartbeat".to_owned(), heartbeat.clone())]),
-                            state: AlertState::Firing,
-                            value: 0.0,
-                            threshold: period.as_secs_f64(),
-                            summary: String::new(),
-                            starts_at: now,
-                            ends_at: None,
-                            details: AlertDetails::default(),
-                        });
+                        let labels = Labels::from([("heartbeat".to_owned(), heartbeat.clone())]);
+                        let alert = firing.get_or_insert_with(|| new_alert(rule, labels, now, period.as_secs_f64()));
                         alert.value = silent.as_secs_f64();
                         alert.summary = format!(
                             "no heartbeat `{heartbeat}` for {} (allowed: {})",
@@ -278,10 +282,13 @@ impl Engine {
                         );
                         out.push(alert.clone());
                     } else if let Some(alert) = firing.take() {
-                        out.push(resolved(&alert, now));
+                        out.push(resolve(&alert, now));
                     }
                 }
-                State::NotEvaluated => {}
+                State::Resource { firing, resolved, .. } => {
+                    out.extend(firing.iter().cloned());
+                    out.extend(resolved.take());
+                }
             }
         }
         out
@@ -292,6 +299,7 @@ fn evaluate_counts(
     rule: &Rule,
     windows: &mut HashMap<Labels, SlidingCount>,
     firing: &mut HashMap<Labels, Alert>,
+    latest: &mut HashMap<Labels, Arc<AlertDetails>>,
     now: SystemTime,
     out: &mut Vec<Alert>,
 ) {
@@ -303,29 +311,78 @@ fn evaluate_counts(
     for (labels, count) in windows.iter_mut() {
         let total = count.total(now);
         if total > above {
-            let alert = firing.entry(labels.clone()).or_insert_with(|| Alert {
-                rule: rule.name.clone(),
-                severity: rule.severity,
-                labels: labels.clone(),
-                state: AlertState::Firing,
-                value: 0.0,
-                threshold: above as f64,
-                summary: String::new(),
-                starts_at: now,
-                ends_at: None,
-                details: AlertDetails::default(),
-            });
+            let alert =
+                firing.entry(labels.clone()).or_insert_with(|| new_alert(rule, labels.clone(), now, above as f64));
             alert.value = total as f64;
             alert.summary = format!("{total} {what} within {} (more than {above})", humantime::format_duration(window));
+            if let Some(details) = latest.get(labels) {
+                alert.details = (**details).clone();
+            }
+            alert.details.occurrences = total;
             out.push(alert.clone());
         } else if let Some(alert) = firing.remove(labels) {
-            out.push(resolved(&alert, now));
+            out.push(resolve(&alert, now));
         }
     }
     windows.retain(|labels, count| !count.is_empty() || firing.contains_key(labels));
+    latest.retain(|labels, _| windows.contains_key(labels));
 }
 
-fn resolved(alert: &Alert, now: SystemTime) -> Alert {
+fn evaluate_latency(
+    rule: &Rule,
+    windows: &mut HashMap<Labels, SlidingHistogram>,
+    firing: &mut HashMap<Labels, Alert>,
+    now: SystemTime,
+    out: &mut Vec<Alert>,
+) {
+    let Condition::Latency { percentile, above, window, .. } = &rule.condition else { return };
+    for (labels, histogram) in windows.iter_mut() {
+        match histogram.percentile(now, *percentile) {
+            Some((calls, value)) if value > *above => {
+                let alert = firing.entry(labels.clone()).or_insert_with(|| new_alert(rule, labels.clone(), now, 0.0));
+                alert.threshold = above.as_secs_f64();
+                alert.value = value.as_secs_f64();
+                let place = labels
+                    .get("function")
+                    .or_else(|| labels.get("module"))
+                    .map_or(String::new(), |p| format!(" of {p}"));
+                alert.summary = format!(
+                    "p{percentile}{place} was {:.3?} over {} ({calls} calls; more than {:?})",
+                    value,
+                    humantime::format_duration(*window),
+                    above
+                );
+                alert.details.function = labels.get("function").cloned();
+                alert.details.module = labels.get("module").cloned();
+                alert.details.occurrences = calls;
+                out.push(alert.clone());
+            }
+            _ => {
+                if let Some(alert) = firing.remove(labels) {
+                    out.push(resolve(&alert, now));
+                }
+            }
+        }
+    }
+    windows.retain(|labels, histogram| !histogram.is_empty() || firing.contains_key(labels));
+}
+
+fn new_alert(rule: &Rule, labels: Labels, now: SystemTime, threshold: f64) -> Alert {
+    Alert {
+        rule: rule.name.clone(),
+        severity: rule.severity,
+        labels,
+        state: AlertState::Firing,
+        value: 0.0,
+        threshold,
+        summary: String::new(),
+        starts_at: now,
+        ends_at: None,
+        details: AlertDetails::default(),
+    }
+}
+
+fn resolve(alert: &Alert, now: SystemTime) -> Alert {
     Alert { state: AlertState::Resolved, ends_at: Some(now), ..alert.clone() }
 }
 
@@ -333,99 +390,6 @@ fn whole_seconds(duration: Duration) -> Duration {
     Duration::from_secs(duration.as_secs())
 }
 
-fn occurrence_labels(group_by: &[String], occurrence: &Occurrence<'_>) -> Labels {
-    group_by
-        .iter()
-        .map(|label| {
-            let value = match label.as_str() {
-                "function" => occurrence.function.to_owned(),
-                "module" => occurrence.module.to_owned(),
-                "group" => occurrence.group.to_string(),
-                "severity" => occurrence.severity.as_str().to_owned(),
-                "kind" => occurrence.kind.as_str().to_owned(),
-                tag => occurrence.tags.get(tag.trim_start_matches("tag.")).cloned().unwrap_or_default(),
-            };
-            (label.clone(), value)
-        })
-        .collect()
-}
-
-fn matches_occurrence(filter: &Filter, occurrence: &Occurrence<'_>) -> bool {
-    match &filter.field {
-        Field::Severity => match filter.value.parse::<Severity>() {
-            Ok(wanted) => compare(filter.op, occurrence.severity.cmp(&wanted)),
-            Err(_) => false,
-        },
-        Field::Module => text(filter, occurrence.module),
-        Field::Function => text(filter, occurrence.function),
-        Field::Group => text(filter, &occurrence.group.to_string()),
-        Field::Kind => text(filter, occurrence.kind.as_str()),
-        Field::Tag(tag) => text(filter, occurrence.tags.get(tag).map_or("", String::as_str)),
-        Field::Process | Field::Action | Field::Status => false,
-    }
-}
-
-fn matches_audit(filter: &Filter, record: &AuditRecord) -> bool {
-    match &filter.field {
-        Field::Process => text(filter, &record.process),
-        Field::Action => text(filter, &record.action),
-        Field::Status => text(filter, record.status.as_str()),
-        _ => false,
-    }
-}
-
-fn compare(op: Op, ordering: std::cmp::Ordering) -> bool {
-    use std::cmp::Ordering::*;
-    match op {
-        Op::Eq => ordering == Equal,
-        Op::Ne => ordering != Equal,
-        Op::Ge => ordering != Less,
-        Op::Gt => ordering == Greater,
-        Op::Le => ordering != Greater,
-        Op::Lt => ordering == Less,
-    }
-}
-
-/// `=` and `!=` match with `*` as "any run of characters"; the orderings compare text.
-fn text(filter: &Filter, value: &str) -> bool {
-    match filter.op {
-        Op::Eq => glob(&filter.value, value),
-        Op::Ne => !glob(&filter.value, value),
-        op => compare(op, value.cmp(filter.value.as_str())),
-    }
-}
-
-fn glob(pattern: &str, value: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == value;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !value.starts_with(first) || !value[first.len()..].ends_with(last) || value.len() < first.len() + last.len() {
-        return false;
-    }
-    let mut rest = &value[first.len()..value.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn globs_match_runs_of_characters() {
-        assert!(glob("payments::*", "payments::sepa::collect"));
-        assert!(!glob("payments::*", "billing::payments"));
-        assert!(glob("*::collect", "payments::sepa::collect"));
-        assert!(glob("a*b*c", "axxbyyc"));
-        assert!(!glob("a*b*c", "axxc"));
-        assert!(glob("exact", "exact"));
-        assert!(!glob("ab*ba", "aba"));
-    }
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }

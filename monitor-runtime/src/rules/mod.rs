@@ -1,20 +1,26 @@
 //! Evaluating alert rules and routing their alerts.
 //!
-//! [`Engine`] turns what happened (occurrences, audit records, new and
-//! regressed groups, heartbeats) into firing and resolved [`Alert`]s with
-//! the numbers that made them; [`Router`] decides which notifications go
-//! out when. Both take the time as an argument, from a [`Clock`], so every
-//! window and timer is tested without sleeping.
+//! [`Engine`] turns what happened (occurrences, call durations, audit
+//! records, new and regressed groups, heartbeats, resource samples) into
+//! firing and resolved [`Alert`]s with the numbers that made them;
+//! [`Router`] decides which notifications go out when. Both take the time
+//! as an argument, from a [`Clock`], so every window, timer and schedule is
+//! tested without sleeping.
 //!
-//! Not evaluated yet: latency percentiles and process resources (memory,
-//! CPU) conditions, and delivery schedules (business hours, weekends); the
-//! engine and router are not yet fed by the monitor's worker.
+//! An installed monitor runs both on its worker when given rules with
+//! [`MonitorBuilder::alerts`](crate::MonitorBuilder::alerts); notifications
+//! reach the sinks in [`Batch::notifications`](crate::Batch::notifications).
 
+mod alert;
 mod clock;
 mod engine;
+mod matching;
+mod resources;
 mod router;
 mod window;
 
+pub use alert::{Alert, AlertDetails, AlertState, Labels, Occurrence, ResourceSample};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use engine::{Alert, AlertDetails, AlertState, Engine, Labels, Occurrence};
+pub use engine::Engine;
+pub use resources::ResourceSampler;
 pub use router::{Notification, Router, RouterConfig, RouterCounts};

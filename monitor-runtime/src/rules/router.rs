@@ -5,15 +5,16 @@
 //! `repeat_interval`; a critical alert inhibits lower ones with the same
 //! labels; each destination is rate limited, and what is over the limit is
 //! held and sent later, not dropped (unless the held queue overflows,
-//! which is counted).
+//! which is counted). A rule with a schedule sends only during it; outside
+//! it, notifications are held until it opens, or dropped, as the rule says.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use monitor_rules::{AlertConfig, Rule};
+use monitor_rules::{AlertConfig, OutsideSchedule, Rule, Schedule};
 use xxhash_rust::xxh3::Xxh3;
 
-use super::engine::{Alert, AlertState, Labels};
+use super::alert::{Alert, AlertState, Labels};
 use crate::severity::Severity;
 
 /// Settings of the [`Router`].
@@ -55,6 +56,10 @@ pub struct RouterCounts {
     pub rate_limited: u64,
     /// Held notifications dropped because the held queue was full.
     pub dropped: u64,
+    /// Notifications held because they fell outside their rule's schedule.
+    pub held_by_schedule: u64,
+    /// Notifications dropped because they fell outside their rule's schedule.
+    pub dropped_by_schedule: u64,
 }
 
 struct Group {
@@ -93,6 +98,9 @@ struct Bucket {
 /// ```
 pub struct Router {
     rules: HashMap<String, Rule>,
+    schedules: HashMap<String, Schedule>,
+    /// Notifications waiting for their rule's schedule to open, in order.
+    waiting_for_schedule: VecDeque<Notification>,
     config: RouterConfig,
     groups: HashMap<(String, Labels), Group>,
     buckets: HashMap<String, Bucket>,
@@ -105,12 +113,27 @@ impl Router {
     pub fn new(alerts: &AlertConfig, config: RouterConfig) -> Self {
         Router {
             rules: alerts.rules.iter().map(|r| (r.name.clone(), r.clone())).collect(),
+            schedules: alerts.schedules.iter().map(|s| (s.name.clone(), s.clone())).collect(),
+            waiting_for_schedule: VecDeque::new(),
             config,
             groups: HashMap::new(),
             buckets: HashMap::new(),
             held: HashMap::new(),
             counts: RouterCounts::default(),
         }
+    }
+
+    /// Takes a new configuration. Alerts of rules that are gone can still
+    /// be routed (their resolutions); their groups are forgotten once resolved.
+    pub fn reload(&mut self, alerts: &AlertConfig) {
+        let mut rules: HashMap<String, Rule> = alerts.rules.iter().map(|r| (r.name.clone(), r.clone())).collect();
+        for (name, rule) in self.rules.drain() {
+            if !rules.contains_key(&name) && self.groups.keys().any(|(r, _)| *r == name) {
+                rules.insert(name, rule);
+            }
+        }
+        self.rules = rules;
+        self.schedules = alerts.schedules.iter().map(|s| (s.name.clone(), s.clone())).collect();
     }
 
     /// What the router did so far.
@@ -133,6 +156,9 @@ impl Router {
             group.latest = alert.clone();
         }
         let mut out = self.release_held(now);
+        for notification in self.release_scheduled(now) {
+            out.extend(self.admit(now, notification));
+        }
         let critical: Vec<(String, Labels)> = self
             .groups
             .values()
@@ -183,11 +209,39 @@ impl Router {
             self.groups.remove(&key);
         }
         for notification in due {
-            if let Some(sent) = self.admit(now, notification) {
-                out.push(sent);
+            match self.schedule_verdict(now, &notification.alert.rule) {
+                None => out.extend(self.admit(now, notification)),
+                Some(OutsideSchedule::Drop) => self.counts.dropped_by_schedule += 1,
+                Some(OutsideSchedule::Hold) => {
+                    self.counts.held_by_schedule += 1;
+                    if self.waiting_for_schedule.len() >= self.config.held_per_destination.max(1) * 10 {
+                        self.waiting_for_schedule.pop_front();
+                        self.counts.dropped += 1;
+                    }
+                    self.waiting_for_schedule.push_back(notification);
+                }
             }
         }
         out
+    }
+
+    /// `None` when the rule may send now, else what to do with its notification.
+    fn schedule_verdict(&self, now: SystemTime, rule: &str) -> Option<OutsideSchedule> {
+        let rule = self.rules.get(rule)?;
+        let schedule = self.schedules.get(rule.schedule.as_deref()?)?;
+        (!schedule.is_active(now)).then_some(rule.outside_schedule)
+    }
+
+    /// Held notifications whose schedule is open now, in the order they were held.
+    fn release_scheduled(&mut self, now: SystemTime) -> Vec<Notification> {
+        if self.waiting_for_schedule.is_empty() {
+            return Vec::new();
+        }
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting_for_schedule)
+            .into_iter()
+            .partition(|n| self.schedule_verdict(now, &n.alert.rule).is_none());
+        self.waiting_for_schedule = waiting.into();
+        ready
     }
 
     /// Passes a notification if its destination has a token, else holds it.

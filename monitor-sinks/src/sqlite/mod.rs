@@ -1,5 +1,6 @@
 //! The embedded default store: one SQLite file, no server.
 
+mod alerts;
 mod audit;
 mod schema;
 mod store;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
 
+pub use alerts::StoredNotification;
 pub use audit::{AuditQuery, BrokenLink, ChainReport, GENESIS_HASH, StoredAudit};
 pub use store::{GroupQuery, SqliteOptions, SqliteStore, StoreError, StoredEvent, StoredGroup};
 

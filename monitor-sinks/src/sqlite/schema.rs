@@ -75,6 +75,28 @@ pub(crate) fn migrations() -> Migrations<'static> {
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
         ),
+        // Alert notifications, one row per notification key and destination,
+        // so a notification written twice (a retried batch) is kept once.
+        M::up(
+            "CREATE TABLE notifications (
+            id             INTEGER PRIMARY KEY,
+            key            TEXT NOT NULL,
+            destination    TEXT NOT NULL,
+            rule           TEXT NOT NULL,
+            severity       TEXT NOT NULL,
+            state          TEXT NOT NULL,
+            labels         TEXT NOT NULL,
+            value          REAL NOT NULL,
+            threshold      REAL NOT NULL,
+            summary        TEXT NOT NULL,
+            starts_at_ms   INTEGER NOT NULL,
+            ends_at_ms     INTEGER,
+            group_key      TEXT,
+            details        TEXT NOT NULL,
+            UNIQUE (key, destination)
+        );
+        CREATE INDEX notifications_by_rule ON notifications (rule, starts_at_ms);",
+        ),
     ])
 }
 

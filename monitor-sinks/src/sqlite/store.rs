@@ -320,6 +320,7 @@ impl SqliteStore {
             }
         }
         super::audit::append(&tx, &batch.audits).map_err(fail("appending to the audit log"))?;
+        super::alerts::append(&tx, &batch.notifications).map_err(fail("storing alert notifications"))?;
         tx.commit().map_err(fail("committing"))
     }
 

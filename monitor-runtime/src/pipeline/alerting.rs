@@ -1,0 +1,229 @@
+//! The rules engine and router as the worker runs them: fed with what the
+//! worker sees (events, group counters, audit records, heartbeats, call
+//! durations, resource samples), evaluated on every tick, and turned into
+//! notifications that go to the sinks with the next batch.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use parking_lot::Mutex;
+
+use crate::alerts::AlertConfig;
+use crate::audit::AuditRecord;
+use crate::callsite::{DURATION_BUCKETS, callsites};
+use crate::context::Context;
+use crate::event::{Event, GroupKey, GroupSnapshot, QueueReason};
+use crate::rules::{
+    AlertDetails, AlertState, Clock, Engine, Notification, Occurrence, ResourceSampler, Router, RouterConfig,
+    RouterCounts,
+};
+
+/// Details kept for at most this many groups; beyond it the map starts
+/// over (details then come from group counters until the next event).
+const MAX_DETAILED_GROUPS: usize = 10_000;
+
+/// What `stats()` shows of alerting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AlertStats {
+    /// Rules being evaluated.
+    pub rules: usize,
+    /// Alerts firing at the last evaluation.
+    pub firing: u64,
+    /// Alerts that resolved.
+    pub resolved: u64,
+    /// What the router did with notifications.
+    pub routed: RouterCounts,
+    /// Configurations taken by `reload_alerts`.
+    pub reloads: u64,
+}
+
+/// Shared with callers, for `stats()`.
+#[derive(Default)]
+pub(crate) struct AlertCounters(Mutex<AlertStats>);
+
+impl AlertCounters {
+    pub(crate) fn get(&self) -> AlertStats {
+        *self.0.lock()
+    }
+}
+
+pub(super) struct Alerting {
+    engine: Engine,
+    router: Router,
+    clock: Arc<dyn Clock>,
+    sampler: ResourceSampler,
+    base: Arc<Context>,
+    /// Call-site histograms as of the previous tick, to feed only what is new.
+    calls_seen: HashMap<(&'static str, &'static str, u32), [u64; DURATION_BUCKETS]>,
+    /// What alerts about a group show: from its latest event.
+    details: HashMap<GroupKey, Arc<AlertDetails>>,
+    counters: Arc<AlertCounters>,
+    stats: AlertStats,
+}
+
+impl Alerting {
+    pub(super) fn new(
+        config: AlertConfig,
+        router: RouterConfig,
+        clock: Arc<dyn Clock>,
+        base: Arc<Context>,
+        counters: Arc<AlertCounters>,
+    ) -> Self {
+        let now = clock.now();
+        let stats = AlertStats { rules: config.rules.len(), ..AlertStats::default() };
+        let mut alerting = Alerting {
+            router: Router::new(&config, router),
+            engine: Engine::new(config, now),
+            clock,
+            sampler: ResourceSampler::new(),
+            base,
+            calls_seen: HashMap::new(),
+            details: HashMap::new(),
+            counters,
+            stats,
+        };
+        // Calls made before install are not this monitor's to judge.
+        alerting.new_calls();
+        alerting
+    }
+
+    pub(super) fn reload(&mut self, config: AlertConfig) -> Vec<Arc<Notification>> {
+        let now = self.clock.now();
+        self.router.reload(&config);
+        self.stats.rules = config.rules.len();
+        self.stats.reloads += 1;
+        let resolved = self.engine.reload(config, now);
+        self.stats.resolved += resolved.len() as u64;
+        self.router.route(now, &resolved).into_iter().map(Arc::new).collect()
+    }
+
+    /// An event the worker accepted (already scrubbed).
+    pub(super) fn on_event(&mut self, event: &Event) {
+        let details = Arc::new(event_details(event));
+        if self.details.len() >= MAX_DETAILED_GROUPS {
+            self.details.clear();
+        }
+        self.details.insert(event.group_key, details.clone());
+        let regression = match event.reason {
+            QueueReason::NewGroup => false,
+            QueueReason::Regression => true,
+            QueueReason::NewWindow | QueueReason::Sample => return,
+        };
+        let occurrence = Occurrence {
+            severity: event.severity,
+            kind: event.kind,
+            module: &event.location.module,
+            function: &event.location.function,
+            group: event.group_key,
+            tags: &event.context.tags,
+            template: &event.template,
+            details: Some(&details),
+        };
+        self.engine.record_group(self.clock.now(), &occurrence, regression);
+    }
+
+    pub(super) fn on_audit(&mut self, record: &AuditRecord) {
+        self.engine.record_audit(self.clock.now(), record);
+    }
+
+    pub(super) fn on_heartbeat(&mut self, name: &str, at: SystemTime) {
+        self.engine.heartbeat(at, name);
+    }
+
+    /// Counts the occurrences group snapshots report as new.
+    pub(super) fn on_groups(&mut self, groups: &[GroupSnapshot]) {
+        let now = self.clock.now();
+        let no_tags = BTreeMap::new();
+        for group in groups.iter().filter(|g| g.new_occurrences > 0) {
+            let details = match self.details.get(&group.key) {
+                Some(details) => details.clone(),
+                None => Arc::new(self.group_details(group)),
+            };
+            let occurrence = Occurrence {
+                severity: group.severity,
+                kind: group.kind,
+                module: &group.location.module,
+                function: &group.location.function,
+                group: group.key,
+                // Repeats that were only counted carry no context of their
+                // own: the group's latest event speaks for them.
+                tags: if details.tags.is_empty() { &no_tags } else { &details.tags },
+                template: &group.template,
+                details: Some(&details),
+            };
+            self.engine.record_occurrences(now, &occurrence, group.new_occurrences);
+        }
+    }
+
+    /// Evaluates every rule and returns the notifications due now.
+    pub(super) fn evaluate(&mut self) -> Vec<Arc<Notification>> {
+        let now = self.clock.now();
+        for (module, function, buckets) in self.new_calls() {
+            self.engine.record_calls(now, module, function, &buckets);
+        }
+        if self.engine.resources_due(now) {
+            let sample = self.sampler.sample();
+            self.engine.record_resources(now, sample);
+        }
+        let alerts = self.engine.evaluate(now);
+        self.stats.firing = alerts.iter().filter(|a| a.state == AlertState::Firing).count() as u64;
+        self.stats.resolved += alerts.iter().filter(|a| a.state == AlertState::Resolved).count() as u64;
+        let notifications = self.router.route(now, &alerts);
+        self.stats.routed = self.router.counts();
+        *self.counters.0.lock() = self.stats;
+        notifications.into_iter().map(Arc::new).collect()
+    }
+
+    /// Calls that finished since the previous look, per call site.
+    fn new_calls(&mut self) -> Vec<(&'static str, &'static str, [u64; DURATION_BUCKETS])> {
+        let mut out = Vec::new();
+        for site in callsites() {
+            let seen = self.calls_seen.entry((site.module, site.function, site.line)).or_insert([0; DURATION_BUCKETS]);
+            let mut delta = [0u64; DURATION_BUCKETS];
+            for ((new, old), now) in delta.iter_mut().zip(seen.iter()).zip(site.duration_buckets.iter()) {
+                *new = now.saturating_sub(*old);
+            }
+            *seen = site.duration_buckets;
+            if delta.iter().any(|n| *n > 0) {
+                out.push((site.module, site.function, delta));
+            }
+        }
+        out
+    }
+
+    fn group_details(&self, group: &GroupSnapshot) -> AlertDetails {
+        AlertDetails {
+            service: self.base.service.clone(),
+            environment: self.base.environment.clone(),
+            module: Some(group.location.module.to_string()),
+            function: Some(group.location.function.to_string()),
+            group: Some(group.key),
+            kind: Some(group.kind),
+            message: Some(group.template.clone()),
+            error_type: group.error_type.as_ref().map(|t| t.to_string()),
+            ..AlertDetails::default()
+        }
+    }
+}
+
+fn event_details(event: &Event) -> AlertDetails {
+    let context = &event.context;
+    let mut traceback = event.chain.clone();
+    traceback.push(format!("at {}:{}", event.location.file, event.location.line));
+    AlertDetails {
+        service: context.service.clone(),
+        environment: context.environment.clone(),
+        module: Some(event.location.module.to_string()),
+        function: Some(event.location.function.to_string()),
+        group: Some(event.group_key),
+        kind: Some(event.kind),
+        message: Some(event.message.clone()),
+        error_type: event.error_type.as_ref().map(|t| t.to_string()),
+        user: context.user.clone(),
+        trace_id: context.trace_id.clone(),
+        traceback,
+        occurrences: event.occurrences,
+        tags: context.tags.clone(),
+    }
+}

@@ -1,0 +1,128 @@
+//! Which events, audit records and calls a rule's filters select, and the
+//! labels that split its alerts.
+
+use monitor_rules::{Field, Filter, Op};
+
+use super::alert::{Labels, Occurrence};
+use crate::audit::AuditRecord;
+use crate::severity::Severity;
+
+pub(super) fn occurrence_labels(group_by: &[String], occurrence: &Occurrence<'_>) -> Labels {
+    group_by
+        .iter()
+        .map(|label| {
+            let value = match label.as_str() {
+                "function" => occurrence.function.to_owned(),
+                "module" => occurrence.module.to_owned(),
+                "group" => occurrence.group.to_string(),
+                "severity" => occurrence.severity.as_str().to_owned(),
+                "kind" => occurrence.kind.as_str().to_owned(),
+                tag => occurrence.tags.get(tag.trim_start_matches("tag.")).cloned().unwrap_or_default(),
+            };
+            (label.clone(), value)
+        })
+        .collect()
+}
+
+pub(super) fn matches_occurrence(filter: &Filter, occurrence: &Occurrence<'_>) -> bool {
+    match &filter.field {
+        Field::Severity => match filter.value.parse::<Severity>() {
+            Ok(wanted) => compare(filter.op, occurrence.severity.cmp(&wanted)),
+            Err(_) => false,
+        },
+        Field::Module => text(filter, occurrence.module),
+        Field::Function => text(filter, occurrence.function),
+        Field::Group => text(filter, &occurrence.group.to_string()),
+        Field::Kind => text(filter, occurrence.kind.as_str()),
+        Field::Tag(tag) => text(filter, occurrence.tags.get(tag).map_or("", String::as_str)),
+        Field::Process | Field::Action | Field::Status => false,
+    }
+}
+
+pub(super) fn matches_audit(filter: &Filter, record: &AuditRecord) -> bool {
+    match &filter.field {
+        Field::Process => text(filter, &record.process),
+        Field::Action => text(filter, &record.action),
+        Field::Status => text(filter, record.status.as_str()),
+        _ => false,
+    }
+}
+
+fn compare(op: Op, ordering: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering::*;
+    match op {
+        Op::Eq => ordering == Equal,
+        Op::Ne => ordering != Equal,
+        Op::Ge => ordering != Less,
+        Op::Gt => ordering == Greater,
+        Op::Le => ordering != Greater,
+        Op::Lt => ordering == Less,
+    }
+}
+
+/// `=` and `!=` match with `*` as "any run of characters"; the orderings compare text.
+fn text(filter: &Filter, value: &str) -> bool {
+    match filter.op {
+        Op::Eq => glob(&filter.value, value),
+        Op::Ne => !glob(&filter.value, value),
+        op => compare(op, value.cmp(filter.value.as_str())),
+    }
+}
+
+fn glob(pattern: &str, value: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == value;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !value.starts_with(first) || !value[first.len()..].ends_with(last) || value.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &value[first.len()..value.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Latency rules filter calls by where they are.
+pub(super) fn matches_call(filter: &Filter, module: &str, function: &str) -> bool {
+    match &filter.field {
+        Field::Module => text(filter, module),
+        Field::Function => text(filter, function),
+        _ => false,
+    }
+}
+
+pub(super) fn call_labels(group_by: &[String], module: &str, function: &str) -> Labels {
+    group_by
+        .iter()
+        .map(|label| {
+            let value = match label.as_str() {
+                "function" => function.to_owned(),
+                "module" => module.to_owned(),
+                _ => String::new(),
+            };
+            (label.clone(), value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs_match_runs_of_characters() {
+        assert!(glob("payments::*", "payments::sepa::collect"));
+        assert!(!glob("payments::*", "billing::payments"));
+        assert!(glob("*::collect", "payments::sepa::collect"));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxc"));
+        assert!(glob("exact", "exact"));
+        assert!(!glob("ab*ba", "aba"));
+    }
+}
