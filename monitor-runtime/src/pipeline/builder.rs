@@ -205,7 +205,7 @@ impl MonitorBuilder {
     /// let guard = Monitor::builder()
     ///     .alerts(monitor_runtime::alerts! {
     ///         destination ops = console;
-    ///         rule any_error { when errors(severity >= error) > 0 within 1m; notify ops; group_wait 1ms; }
+    ///         rule new_error { when new_group(severity >= error); notify ops; group_wait 1ms; }
     ///     })
     ///     .sink(sink.clone())
     ///     .install()
@@ -215,7 +215,7 @@ impl MonitorBuilder {
     /// std::thread::sleep(std::time::Duration::from_millis(10));
     /// guard.flush(std::time::Duration::from_secs(5)); // past group_wait: notified
     /// let notifications = sink.notifications();
-    /// assert_eq!(notifications[0].alert.rule, "any_error");
+    /// assert_eq!(notifications[0].alert.rule, "new_error");
     /// assert_eq!(notifications[0].alert.details.message.as_deref(), Some("ledger out of balance"));
     /// ```
     pub fn alerts(mut self, config: AlertConfig) -> Self {
