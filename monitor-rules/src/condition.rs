@@ -10,7 +10,7 @@
 //! regression
 //! absent(heartbeat = "health") for 20m
 //! memory > 512MiB every 15m
-//! cpu > 90 every 15m
+//! cpu > 90              (checked every 15 minutes when `every` is left out)
 //! ```
 
 use std::time::Duration;
@@ -20,11 +20,12 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Ident, Lit, LitStr, Token};
 
 use crate::duration::parse_duration;
-use crate::model::{Condition, Field, Filter, MAX_WINDOW, Op};
+use crate::model::{Condition, DEFAULT_RESOURCE_CHECK, Field, Filter, MAX_WINDOW, Op};
 use crate::severity::Severity;
 
 const EVENT_FIELDS: &str = "severity, module, function, group, kind, tag.<name>";
 const AUDIT_FIELDS: &str = "process, action, status";
+const CALL_FIELDS: &str = "module, function";
 const METRICS: &str = "errors, p50/p95/p99 (latency), audit, new_group, regression, absent, memory, cpu";
 const COMPLIANCE: [&str; 4] = ["compliant", "exception", "failed", "pending_review"];
 
@@ -76,7 +77,7 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
         "memory" => {
             input.parse::<Token![>]>()?;
             let above_bytes = size(input)?;
-            let every = keyword_duration(input, "every")?;
+            let every = check_period(input)?;
             Ok(Condition::Memory { above_bytes, every })
         }
         "cpu" => {
@@ -85,12 +86,12 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
             if !(above_percent > 0.0 && above_percent <= 100.0 * 64.0) {
                 return Err(syn::Error::new(span, "a CPU threshold is a percentage of one core, above 0"));
             }
-            let every = keyword_duration(input, "every")?;
+            let every = check_period(input)?;
             Ok(Condition::Cpu { above_percent, every })
         }
         other if other.starts_with('p') && other[1..].chars().next().is_some_and(|c| c.is_ascii_digit()) => {
             let percentile = percentile(&metric);
-            let filters = optional_filters(input, Scope::Events)?;
+            let filters = optional_filters(input, Scope::Calls)?;
             let rest = input
                 .parse::<Token![>]>()
                 .and_then(|_| duration(input))
@@ -102,9 +103,16 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
     }
 }
 
+/// `every 5m`, or the default health-check period when left out.
+fn check_period(input: ParseStream<'_>) -> syn::Result<Duration> {
+    if input.is_empty() { Ok(DEFAULT_RESOURCE_CHECK) } else { keyword_duration(input, "every") }
+}
+
 #[derive(Clone, Copy)]
 enum Scope {
     Events,
+    /// Latency rules select calls by where they are.
+    Calls,
     Audit,
 }
 
@@ -205,8 +213,8 @@ fn filter(input: ParseStream<'_>, scope: Scope) -> syn::Result<Filter> {
 fn field(name: &Ident, scope: Scope) -> syn::Result<Field> {
     let field = match (scope, name.to_string().as_str()) {
         (Scope::Events, "severity") => Field::Severity,
-        (Scope::Events, "module") => Field::Module,
-        (Scope::Events, "function") => Field::Function,
+        (Scope::Events | Scope::Calls, "module") => Field::Module,
+        (Scope::Events | Scope::Calls, "function") => Field::Function,
         (Scope::Events, "group") => Field::Group,
         (Scope::Events, "kind") => Field::Kind,
         (Scope::Audit, "process") => Field::Process,
@@ -216,6 +224,7 @@ fn field(name: &Ident, scope: Scope) -> syn::Result<Field> {
             let expected = match scope {
                 Scope::Events => EVENT_FIELDS,
                 Scope::Audit => AUDIT_FIELDS,
+                Scope::Calls => CALL_FIELDS,
             };
             return Err(syn::Error::new(
                 name.span(),

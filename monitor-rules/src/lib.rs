@@ -36,8 +36,8 @@ pub use condition::parse_condition;
 pub use duration::parse_duration;
 pub use file::{ConfigError, ConfigErrors};
 pub use model::{
-    AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination, Field,
-    Filter, MAX_WINDOW, Op, Rule, Target,
+    AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL,
+    DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_WINDOW, Op, Rule, Target,
 };
 pub use raw::{Loc, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
 pub use schedule::{OutsideSchedule, Schedule};

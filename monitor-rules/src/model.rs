@@ -91,6 +91,8 @@ pub const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(30);
 pub const DEFAULT_GROUP_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// Default `repeat_interval`, as in Alertmanager.
 pub const DEFAULT_REPEAT_INTERVAL: Duration = Duration::from_secs(4 * 60 * 60);
+/// How often memory and CPU rules check the process when they do not say.
+pub const DEFAULT_RESOURCE_CHECK: Duration = Duration::from_secs(15 * 60);
 /// Longest window a rule may look back over.
 pub const MAX_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 

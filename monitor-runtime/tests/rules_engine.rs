@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use monitor_runtime::audit::{AuditRecordBuilder, ComplianceStatus};
-use monitor_runtime::rules::{AlertState, Clock, Engine, ManualClock, Occurrence, Router, RouterConfig};
+use monitor_runtime::callsite::{DURATION_BUCKETS, bucket_lower_bound};
+use monitor_runtime::rules::{
+    AlertState, Clock, Engine, ManualClock, Occurrence, ResourceSample, Router, RouterConfig, RouterCounts,
+};
 use monitor_runtime::{EventKind, GroupKey, Severity};
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -253,4 +256,167 @@ fn a_destination_over_its_rate_gets_the_rest_later_in_order() {
     assert_eq!(later.len(), 5);
     assert_eq!(router.counts().sent, 15);
     assert_eq!(router.counts().dropped, 0);
+}
+
+/// Counts per duration bucket: `n` calls that each took `each`.
+fn calls(n: u64, each: Duration) -> [u64; DURATION_BUCKETS] {
+    let mut buckets = [0; DURATION_BUCKETS];
+    let index = (0..DURATION_BUCKETS).rfind(|&i| bucket_lower_bound(i) <= each).unwrap_or(0);
+    buckets[index] = n;
+    buckets
+}
+
+#[test]
+fn a_latency_percentile_fires_per_function_and_resolves_when_fast_calls_take_over() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule slow_payments {
+            when p95(function = "payments::*") > 2s over 15m;
+            severity warning;
+            notify ops;
+            group_by function;
+        }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    // 90 fast calls and 10 slow ones: p95 is slow.
+    engine.record_calls(clock.now(), "shop", "payments::charge", &calls(90, Duration::from_millis(40)));
+    engine.record_calls(clock.now(), "shop", "payments::charge", &calls(10, Duration::from_millis(3500)));
+    // Slow, but not a payment function: not selected.
+    engine.record_calls(clock.now(), "shop", "catalog::search", &calls(100, Duration::from_secs(5)));
+    // A payment function under the threshold. (Percentiles are read from
+    // buckets about 14% wide: 1.6 s is clearly under 2 s, 1.9 s might not be.)
+    engine.record_calls(clock.now(), "shop", "payments::refund", &calls(100, Duration::from_millis(1600)));
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let alert = &alerts[0];
+    assert_eq!(alert.labels.get("function").map(String::as_str), Some("payments::charge"));
+    assert!(alert.value > 2.0 && alert.value < 4.5, "p95 estimate {} s", alert.value);
+    assert_eq!(alert.threshold, 2.0);
+    assert_eq!(alert.details.occurrences, 100);
+    assert!(alert.summary.starts_with("p95 of payments::charge was"), "{}", alert.summary);
+
+    // Ten minutes of fast calls later, the slow ones are 5% of the window.
+    clock.advance(10 * MINUTE);
+    engine.record_calls(clock.now(), "shop", "payments::charge", &calls(900, Duration::from_millis(40)));
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts[0].state, AlertState::Resolved, "{alerts:?}");
+}
+
+#[test]
+fn memory_and_cpu_are_checked_on_their_period_and_resolve_below_the_threshold() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule memory { when memory > 512MiB every 15m; notify ops; }
+        rule cpu { when cpu > 90; notify ops; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    assert!(engine.resources_due(clock.now()), "the first check is at start");
+    let high = ResourceSample { resident_bytes: Some(600 << 20), cpu_percent: Some(95.0) };
+    engine.record_resources(clock.now(), high);
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 2);
+    assert!(alerts.iter().any(|a| a.rule == "memory" && a.summary.contains("600.0 MiB")), "{alerts:?}");
+    assert!(alerts.iter().any(|a| a.rule == "cpu" && a.value == 95.0), "{alerts:?}");
+
+    clock.advance(14 * MINUTE);
+    assert!(!engine.resources_due(clock.now()), "cpu checks every 15 minutes by default");
+    let low = ResourceSample { resident_bytes: Some(100 << 20), cpu_percent: Some(5.0) };
+    engine.record_resources(clock.now(), low);
+    assert_eq!(engine.evaluate(clock.now()).len(), 2, "a sample before the period changes nothing");
+    clock.advance(MINUTE);
+    assert!(engine.resources_due(clock.now()));
+    engine.record_resources(clock.now(), low);
+    let alerts = engine.evaluate(clock.now());
+    assert!(alerts.iter().all(|a| a.state == AlertState::Resolved) && alerts.len() == 2, "{alerts:?}");
+    assert!(engine.evaluate(clock.now()).is_empty());
+}
+
+/// Monday 2026-11-23 00:00 UTC.
+fn monday() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_795_392_000)
+}
+
+fn scheduled_run(outside: &str, start_at: SystemTime, hours: u32) -> (Vec<(u32, AlertState)>, RouterCounts) {
+    let text = format!(
+        r#"
+        [destinations]
+        ops = {{ console = true }}
+        [schedules]
+        office = {{ days = "mon-fri", hours = "08:00-18:00", timezone = "Europe/Amsterdam" }}
+        [[rules]]
+        name = "too_many"
+        when = "errors > 3 within 1h"
+        notify = ["ops"]
+        group_wait = "1m"
+        during = "office"
+        outside = "{outside}"
+        "#
+    );
+    let config = monitor_runtime::alerts::AlertConfig::from_toml_str(&text).unwrap();
+    let clock = ManualClock::new(start_at);
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(&config, RouterConfig::default());
+    let tags = BTreeMap::new();
+    let mut sent = Vec::new();
+    for hour in 0..hours {
+        if hour < 2 {
+            engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 5);
+        }
+        for _ in 0..60 {
+            for notification in router.route(clock.now(), &engine.evaluate(clock.now())) {
+                sent.push((hour, notification.alert.state));
+            }
+            clock.advance(MINUTE);
+        }
+    }
+    (sent, router.counts())
+}
+
+#[test]
+fn outside_business_hours_notifications_are_held_until_the_office_opens() {
+    // Saturday 10:00 UTC: errors for two hours, resolved by the afternoon.
+    let saturday = monday() - Duration::from_secs(2 * 86_400) + Duration::from_secs(10 * 3600);
+    let (sent, counts) = scheduled_run("hold", saturday, 72);
+    // Monday 08:00 in Amsterdam is 07:00 UTC, 45 hours after Saturday 10:00:
+    // both the firing and the resolution go out then, in order.
+    assert_eq!(sent, vec![(45, AlertState::Firing), (45, AlertState::Resolved)]);
+    assert_eq!(counts.held_by_schedule, 2);
+}
+
+#[test]
+fn outside_business_hours_notifications_can_be_dropped_instead() {
+    let saturday = monday() - Duration::from_secs(2 * 86_400) + Duration::from_secs(10 * 3600);
+    let (sent, counts) = scheduled_run("drop", saturday, 72);
+    assert!(sent.is_empty(), "{sent:?}");
+    assert_eq!(counts.dropped_by_schedule, 2);
+    // The same errors on a Monday morning go out as they happen.
+    let (sent, _) = scheduled_run("drop", monday() + Duration::from_secs(8 * 3600), 4);
+    // (The last errors, at the start of hour 1, slide out of the 1h window in hour 2.)
+    assert_eq!(sent, vec![(0, AlertState::Firing), (2, AlertState::Resolved)]);
+}
+
+#[test]
+fn a_reload_keeps_unchanged_rules_and_resolves_the_alerts_of_removed_ones() {
+    let both = monitor_runtime::alerts! {
+        destination ops = console;
+        rule kept { when errors > 3 within 1h; notify ops; }
+        rule removed { when errors(severity >= error) > 1 within 1h; notify ops; }
+    };
+    let only_kept = monitor_runtime::alerts! {
+        destination ops = console;
+        rule kept { when errors > 3 within 1h; notify ops; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(both, clock.now());
+    let tags = BTreeMap::new();
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 5);
+    assert_eq!(engine.evaluate(clock.now()).len(), 2);
+    let resolved = engine.reload(only_kept, clock.now());
+    assert_eq!(resolved.len(), 1);
+    assert_eq!((resolved[0].rule.as_str(), resolved[0].state), ("removed", AlertState::Resolved));
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 1);
+    assert_eq!((alerts[0].rule.as_str(), alerts[0].value), ("kept", 5.0), "the kept rule kept its window");
 }
