@@ -1,0 +1,291 @@
+//! Alert rules evaluated by an installed monitor's worker, on a manual
+//! clock: what the monitored code does becomes notifications in the sinks,
+//! with the context that made them.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use monitor_runtime::rules::{AlertState, ManualClock};
+use monitor_runtime::{Context, MemorySink, Monitor, MonitorGuard, ReloadError, monitor};
+
+const FLUSH: Duration = Duration::from_secs(10);
+const MINUTE: Duration = Duration::from_secs(60);
+
+fn start() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+#[derive(Debug)]
+struct Declined(u64);
+
+impl std::fmt::Display for Declined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "card {} declined", self.0)
+    }
+}
+
+impl std::error::Error for Declined {}
+
+#[monitor(severity = error)]
+fn charge(card: u64) -> Result<(), Declined> {
+    Err(Declined(card))
+}
+
+fn install(config: monitor_runtime::alerts::AlertConfig, clock: &ManualClock, sink: &MemorySink) -> MonitorGuard {
+    Monitor::builder()
+        .service("billing")
+        .environment("production")
+        .alerts(config)
+        .clock(clock.clone())
+        .sink(sink.clone())
+        .install()
+        .expect("monitor installs")
+}
+
+#[test]
+fn repeated_errors_notify_once_with_their_context_then_resolve() {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = install(
+        monitor_runtime::alerts! {
+            destination ops = console;
+            rule too_many_errors {
+                when errors(severity >= error) > 10 within 1h;
+                severity critical;
+                notify ops;
+                group_by function;
+                group_wait 30s;
+            }
+        },
+        &clock,
+        &sink,
+    );
+    {
+        let _request = Context::new().user("clerk-7").trace_id("trace-42").tag("tenant", "acme").enter();
+        for card in 0..12 {
+            let _ = charge(card);
+        }
+    }
+    assert!(guard.flush(FLUSH));
+    assert!(sink.notifications().is_empty(), "group_wait has not passed");
+    assert_eq!(monitor_runtime::stats().alerts.firing, 1);
+
+    clock.advance(Duration::from_secs(30));
+    assert!(guard.flush(FLUSH));
+    let notifications = sink.notifications();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    let notification = &notifications[0];
+    assert_eq!(notification.destination, "ops");
+    let alert = &notification.alert;
+    assert_eq!((alert.rule.as_str(), alert.state), ("too_many_errors", AlertState::Firing));
+    assert_eq!((alert.value, alert.threshold), (12.0, 10.0), "twelve errors, eleven of them only counted");
+    assert_eq!(alert.labels.get("function").map(String::as_str), Some("charge"));
+    let details = &alert.details;
+    assert_eq!(details.service.as_deref(), Some("billing"));
+    assert_eq!(details.environment.as_deref(), Some("production"));
+    assert_eq!(details.function.as_deref(), Some("charge"));
+    assert_eq!(details.message.as_deref(), Some("card 0 declined"));
+    assert_eq!(details.user.as_deref(), Some("clerk-7"));
+    assert_eq!(details.trace_id.as_deref(), Some("trace-42"));
+    assert_eq!(details.tags.get("tenant").map(String::as_str), Some("acme"));
+    assert_eq!(details.occurrences, 12);
+    assert!(details.error_type.as_deref().is_some_and(|t| t.ends_with("Declined")), "{details:?}");
+
+    // An hour later the errors slid out of the window: the alert resolves,
+    // and the resolution is notified with a new key.
+    clock.advance(61 * MINUTE);
+    assert!(guard.flush(FLUSH));
+    let notifications = sink.notifications();
+    assert_eq!(notifications.len(), 2, "{notifications:?}");
+    assert_eq!(notifications[1].alert.state, AlertState::Resolved);
+    assert_ne!(notifications[1].key, notifications[0].key);
+    let stats = guard.shutdown();
+    assert_eq!(stats.alerts.routed.sent, 2);
+    assert_eq!(stats.alerts.resolved, 1);
+}
+
+#[test]
+fn a_silent_heartbeat_fires_and_a_new_beat_resolves_it() {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = install(
+        monitor_runtime::alerts! {
+            destination oncall = email("oncall@example.org");
+            rule health {
+                when absent(heartbeat = "health") for 20m;
+                severity critical;
+                notify oncall;
+                group_wait 1s;
+                group_interval 1m;
+            }
+        },
+        &clock,
+        &sink,
+    );
+    monitor_runtime::heartbeat("health");
+    clock.advance(19 * MINUTE);
+    assert!(guard.flush(FLUSH));
+    clock.advance(2 * MINUTE);
+    assert!(guard.flush(FLUSH));
+    clock.advance(Duration::from_secs(1));
+    assert!(guard.flush(FLUSH));
+    let notifications = sink.notifications();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    assert_eq!(notifications[0].destination, "oncall");
+    assert!(notifications[0].alert.summary.contains("no heartbeat `health`"), "{}", notifications[0].alert.summary);
+
+    monitor_runtime::heartbeat("health");
+    assert!(guard.flush(FLUSH));
+    clock.advance(MINUTE);
+    assert!(guard.flush(FLUSH));
+    let notifications = sink.notifications();
+    assert_eq!(notifications.len(), 2);
+    assert_eq!(notifications[1].alert.state, AlertState::Resolved);
+}
+
+#[monitor]
+fn slow_lookup(id: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(20));
+    id
+}
+
+#[test]
+fn slow_calls_fire_a_latency_rule_for_their_function() {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = install(
+        monitor_runtime::alerts! {
+            destination ops = console;
+            rule slow_lookups {
+                when p50(function = "*lookup*") > 5ms over 5m;
+                severity warning;
+                notify ops;
+                group_by function;
+                group_wait 1s;
+            }
+        },
+        &clock,
+        &sink,
+    );
+    for id in 0..3 {
+        slow_lookup(id);
+    }
+    assert!(guard.flush(FLUSH));
+    clock.advance(Duration::from_secs(1));
+    assert!(guard.flush(FLUSH));
+    let notifications = sink.notifications();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    let alert = &notifications[0].alert;
+    assert_eq!(alert.labels.get("function").map(String::as_str), Some("slow_lookup"));
+    assert!(alert.value >= 0.015, "p50 of 20 ms calls, estimated at {} s", alert.value);
+    assert_eq!(alert.details.occurrences, 3);
+}
+
+#[derive(monitor_runtime::audit::AuditEvent)]
+#[audit(process = "sepa_payment_processing", action = "collect", status = failed)]
+struct CollectionFailed {
+    #[audit(reference = "mandate")]
+    mandate: String,
+}
+
+#[test]
+fn failed_audit_events_fire_an_audit_rule() {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = install(
+        monitor_runtime::alerts! {
+            destination ops = console;
+            rule failed_sepa {
+                when audit(process = "sepa_payment_processing", status = failed) > 2 within 1h;
+                notify ops;
+                group_wait 1s;
+            }
+        },
+        &clock,
+        &sink,
+    );
+    for n in 0..3 {
+        monitor_runtime::audit::audit(&CollectionFailed { mandate: format!("M-{n}") }).expect("audited");
+    }
+    assert!(guard.flush(FLUSH));
+    clock.advance(Duration::from_secs(1));
+    assert!(guard.flush(FLUSH));
+    let notifications = sink.notifications();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    assert_eq!(notifications[0].alert.value, 3.0);
+    assert_eq!(sink.audits().len(), 3, "the audit records are stored as well");
+}
+
+#[test]
+fn a_rule_file_with_mistakes_is_refused_and_the_running_rules_stay() {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = install(
+        monitor_runtime::alerts! {
+            destination ops = console;
+            rule new_kind { when new_group(severity >= error); notify ops; group_wait 1s; }
+        },
+        &clock,
+        &sink,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[destinations]\nops = { console = true }\n\n[[rules]]\nname = \"typo\"\nwhen = \"errors > 0 within 1h\"\nnotify = [\"opps\"]\n",
+    )
+    .unwrap();
+    match monitor_runtime::reload_alerts_from_path(&bad) {
+        Err(ReloadError::Invalid(errors)) => {
+            assert_eq!(errors.0.len(), 2, "{errors}");
+            assert!(errors.0.iter().all(|e| e.line >= 6 && e.file.as_deref() == Some(bad.as_path())), "{errors}");
+        }
+        other => panic!("the file must be refused: {other:?}"),
+    }
+    let _ = charge(1);
+    assert!(guard.flush(FLUSH));
+    clock.advance(Duration::from_secs(1));
+    assert!(guard.flush(FLUSH));
+    assert_eq!(sink.notifications().len(), 1, "the previous rules still run");
+    assert_eq!(sink.notifications()[0].alert.rule, "new_kind");
+
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[destinations]\nops = { console = true }\n\n[[rules]]\nname = \"health\"\nwhen = 'absent(heartbeat = \"health\") for 1m'\nnotify = [\"ops\"]\ngroup_wait = \"1s\"\n",
+    )
+    .unwrap();
+    monitor_runtime::reload_alerts_from_path(&good).expect("a valid file is taken");
+    assert!(guard.flush(FLUSH));
+    let stats = monitor_runtime::stats();
+    assert_eq!((stats.alerts.rules, stats.alerts.reloads), (1, 1));
+    clock.advance(2 * MINUTE);
+    assert!(guard.flush(FLUSH));
+    clock.advance(Duration::from_secs(1));
+    assert!(guard.flush(FLUSH));
+    let rules: Vec<String> = sink.notifications().iter().map(|n| n.alert.rule.clone()).collect();
+    assert!(rules.contains(&"health".to_owned()), "{rules:?}");
+}
+
+#[test]
+fn the_process_memory_is_checked_at_start() {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = install(
+        monitor_runtime::alerts! {
+            destination ops = console;
+            // Any process is bigger than 1 MiB: the first check fires.
+            rule memory { when memory > 1MiB; notify ops; group_wait 1s; }
+        },
+        &clock,
+        &sink,
+    );
+    assert!(guard.flush(FLUSH));
+    clock.advance(Duration::from_secs(1));
+    assert!(guard.flush(FLUSH));
+    let notifications = sink.notifications();
+    if cfg!(target_os = "linux") {
+        assert_eq!(notifications.len(), 1, "{notifications:?}");
+        assert!(notifications[0].alert.value > 1_048_576.0);
+        assert!(notifications[0].alert.summary.starts_with("resident memory"));
+    }
+}
