@@ -321,7 +321,14 @@ fn evaluate_counts(
             alert.details.occurrences = total;
             out.push(alert.clone());
         } else if let Some(alert) = firing.remove(labels) {
-            out.push(resolve(&alert, now));
+            let mut resolved = resolve(&alert, now);
+            resolved.value = total as f64;
+            resolved.summary = format!(
+                "back to {total} {what} within {} (at most {above}; last above: {})",
+                humantime::format_duration(window),
+                alert.value
+            );
+            out.push(resolved);
         }
     }
     windows.retain(|labels, count| !count.is_empty() || firing.contains_key(labels));
@@ -357,9 +364,12 @@ fn evaluate_latency(
                 alert.details.occurrences = calls;
                 out.push(alert.clone());
             }
-            _ => {
+            estimate => {
                 if let Some(alert) = firing.remove(labels) {
-                    out.push(resolve(&alert, now));
+                    let mut resolved = resolve(&alert, now);
+                    resolved.value = estimate.map_or(0.0, |(_, value)| value.as_secs_f64());
+                    resolved.summary = format!("p{percentile} back under {above:?}; it fired at {:.3}s", alert.value);
+                    out.push(resolved);
                 }
             }
         }
