@@ -87,6 +87,60 @@ repeat_interval = "1m"
 }
 
 #[test]
+fn schedules_from_a_file_match_the_macro_and_their_mistakes_are_placed() {
+    let text = r#"[destinations]
+ops = { console = true }
+
+[schedules]
+office = { days = "mon-fri", hours = "08:00-18:00", timezone = "Europe/Amsterdam" }
+
+[[rules]]
+name = "office_only"
+when = "errors > 10 within 1h"
+notify = ["ops"]
+during = "office"
+outside = "drop"
+"#;
+    let from_file = AlertConfig::from_toml_str(text).unwrap();
+    let from_macro = monitor_runtime::alerts! {
+        destination ops = console;
+        schedule office { days "mon-fri"; hours "08:00-18:00"; timezone "Europe/Amsterdam"; }
+        rule office_only { when errors > 10 within 1h; notify ops; during office; outside drop; }
+    };
+    assert_eq!(from_file, from_macro);
+    assert_eq!(from_file.rules[0].outside_schedule, monitor_runtime::alerts::OutsideSchedule::Drop);
+
+    let bad = r#"[destinations]
+ops = { console = true }
+
+[schedules]
+office = { days = "mon-fry", hours = "8-18", timezone = "Europe/Amsterdm" }
+
+[[rules]]
+name = "a"
+when = "errors > 10 within 1h"
+notify = ["ops"]
+during = "ofice"
+outside = "later"
+"#;
+    let errors = AlertConfig::from_toml_str(bad).unwrap_err();
+    let lines: Vec<String> = errors.0.iter().map(|e| format!("{}:{} {}", e.line, e.column, e.message)).collect();
+    for (position, message) in [
+        ("5:19", "unknown day `fry`"),
+        ("5:38", "`8` is not a time of day: use HH:MM"),
+        ("5:57", "unknown time zone `Europe/Amsterdm`"),
+        ("11:10", "unknown schedule `ofice`: declared schedules are office"),
+        ("12:11", "expected `hold` or `drop`"),
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{position} ")) && l.contains(message)),
+            "missing {position} {message} in:\n{}",
+            lines.join("\n")
+        );
+    }
+}
+
+#[test]
 fn a_toml_syntax_error_has_its_place_too() {
     let errors = AlertConfig::from_toml_str("[[rules]]\nname = \"x\"\nwhen = errors > 10\n").unwrap_err();
     assert_eq!((errors.0[0].line, errors.0[0].column), (3, 8), "{errors}");
