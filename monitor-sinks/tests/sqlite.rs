@@ -73,6 +73,47 @@ fn events_and_groups_are_stored_and_queryable() {
 }
 
 #[test]
+fn alert_notifications_are_kept_with_their_details_per_destination() {
+    use monitor_runtime::rules::ManualClock;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let guard = Monitor::builder()
+        .service("sepa")
+        .alerts(monitor_runtime::alerts! {
+            destination ops = console;
+            destination oncall = email("oncall@example.org");
+            rule bank_down { when errors(severity >= critical) > 2 within 15m; notify ops, oncall; group_wait 30s; }
+        })
+        .clock(clock.clone())
+        .sink(SqliteSink::new(&path))
+        .install()
+        .unwrap();
+    for batch in 0..5 {
+        let _ = submit(batch);
+    }
+    assert!(guard.flush(Duration::from_secs(10)));
+    clock.advance(Duration::from_secs(30));
+    assert!(guard.flush(Duration::from_secs(10)));
+    clock.advance(Duration::from_secs(16 * 60));
+    assert!(guard.flush(Duration::from_secs(10)));
+    guard.shutdown();
+
+    let store = SqliteStore::open(&path).unwrap();
+    let stored = store.notifications(Some("bank_down"), 100).unwrap();
+    let seen: Vec<(&str, &str)> = stored.iter().map(|n| (n.state.as_str(), n.destination.as_str())).collect();
+    assert_eq!(seen, vec![("firing", "ops"), ("firing", "oncall"), ("resolved", "ops"), ("resolved", "oncall")]);
+    let firing = &stored[0];
+    assert_eq!((firing.value, firing.threshold, firing.severity.as_str()), (5.0, 2.0, "error"));
+    assert_eq!(firing.details["message"], "bank rejected batch 0");
+    assert_eq!(firing.details["service"], "sepa");
+    assert_eq!(firing.details["occurrences"], 5);
+    assert_eq!(firing.key, stored[1].key, "one key per notification, whatever the destination");
+    assert_ne!(firing.key, stored[2].key);
+    assert!(store.notifications(Some("another_rule"), 100).unwrap().is_empty());
+}
+
+#[test]
 fn counts_add_up_across_restarts_and_reopening_does_not_migrate_twice() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("monitor.db");
