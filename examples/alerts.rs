@@ -29,7 +29,7 @@ impl std::error::Error for GatewayError {}
 
 #[monitor(severity = error, args(payment))]
 fn charge(payment: u64, gateway_down: bool) -> Result<(), GatewayError> {
-    if gateway_down && payment % 3 != 0 { Err(GatewayError { code: 503, payment }) } else { Ok(()) }
+    if gateway_down && !payment.is_multiple_of(3) { Err(GatewayError { code: 503, payment }) } else { Ok(()) }
 }
 
 #[derive(AuditEvent)]
@@ -113,7 +113,7 @@ fn main() {
             payment += 1;
             let _ = charge(payment, gateway_down);
         }
-        if gateway_down && minute % 2 == 0 {
+        if gateway_down && minute.is_multiple_of(2) {
             let _ = audit(&CollectionFailed { mandate: format!("MNDT-{payment}") });
         }
         if minute < 60 {

@@ -26,9 +26,20 @@ enum State {
     /// One-off conditions (new group, regression): an alert per event, resolved after the group interval.
     Events { firing: HashMap<Labels, Alert> },
     /// Absence of a heartbeat.
-    Heartbeat { last: SystemTime, firing: Option<Alert> },
+    Heartbeat(Box<HeartbeatState>),
     /// Memory or CPU, checked every `every`.
-    Resource { next_check: SystemTime, firing: Option<Alert>, resolved: Option<Alert> },
+    Resource(Box<ResourceState>),
+}
+
+struct HeartbeatState {
+    last: SystemTime,
+    firing: Option<Alert>,
+}
+
+struct ResourceState {
+    next_check: SystemTime,
+    firing: Option<Alert>,
+    resolved: Option<Alert>,
 }
 
 impl State {
@@ -39,10 +50,10 @@ impl State {
             }
             Condition::Latency { .. } => State::Latency { windows: HashMap::new(), firing: HashMap::new() },
             Condition::NewGroup { .. } | Condition::Regression { .. } => State::Events { firing: HashMap::new() },
-            Condition::Absent { .. } => State::Heartbeat { last: now, firing: None },
+            Condition::Absent { .. } => State::Heartbeat(Box::new(HeartbeatState { last: now, firing: None })),
             // The first check is due at once: a process that starts over its limit says so.
             Condition::Memory { .. } | Condition::Cpu { .. } => {
-                State::Resource { next_check: now, firing: None, resolved: None }
+                State::Resource(Box::new(ResourceState { next_check: now, firing: None, resolved: None }))
             }
         }
     }
@@ -103,7 +114,8 @@ impl Engine {
                 State::Counting { firing, .. } | State::Latency { firing, .. } | State::Events { firing } => {
                     firing.into_values().collect()
                 }
-                State::Heartbeat { firing, .. } | State::Resource { firing, .. } => firing.into_iter().collect(),
+                State::Heartbeat(heartbeat) => heartbeat.firing.into_iter().collect(),
+                State::Resource(resource) => resource.firing.into_iter().collect(),
             };
             resolved.extend(firing.iter().map(|alert| resolve(alert, now)));
         }
@@ -198,23 +210,24 @@ impl Engine {
     /// A heartbeat called `name` at `at`.
     pub fn heartbeat(&mut self, at: SystemTime, name: &str) {
         for (rule, state) in &mut self.rules {
-            if let (Condition::Absent { heartbeat, .. }, State::Heartbeat { last, .. }) = (&rule.condition, state)
+            if let (Condition::Absent { heartbeat, .. }, State::Heartbeat(state)) = (&rule.condition, state)
                 && heartbeat == name
             {
-                *last = (*last).max(at);
+                state.last = state.last.max(at);
             }
         }
     }
 
     /// Whether a memory or CPU rule wants a [`ResourceSample`] at `now`.
     pub fn resources_due(&self, now: SystemTime) -> bool {
-        self.rules.iter().any(|(_, state)| matches!(state, State::Resource { next_check, .. } if *next_check <= now))
+        self.rules.iter().any(|(_, state)| matches!(state, State::Resource(resource) if resource.next_check <= now))
     }
 
     /// Checks the memory and CPU rules that are due against `sample`.
     pub fn record_resources(&mut self, now: SystemTime, sample: ResourceSample) {
         for (rule, state) in &mut self.rules {
-            let State::Resource { next_check, firing, resolved } = state else { continue };
+            let State::Resource(resource) = state else { continue };
+            let ResourceState { next_check, firing, resolved } = &mut **resource;
             if *next_check > now {
                 continue;
             }
@@ -268,7 +281,8 @@ impl Engine {
                         }
                     });
                 }
-                State::Heartbeat { last, firing } => {
+                State::Heartbeat(heartbeat_state) => {
+                    let HeartbeatState { last, firing } = &mut **heartbeat_state;
                     let Condition::Absent { heartbeat, period } = &rule.condition else { continue };
                     let silent = now.duration_since(*last).unwrap_or_default();
                     if silent > *period {
@@ -285,9 +299,9 @@ impl Engine {
                         out.push(resolve(&alert, now));
                     }
                 }
-                State::Resource { firing, resolved, .. } => {
-                    out.extend(firing.iter().cloned());
-                    out.extend(resolved.take());
+                State::Resource(resource) => {
+                    out.extend(resource.firing.iter().cloned());
+                    out.extend(resource.resolved.take());
                 }
             }
         }

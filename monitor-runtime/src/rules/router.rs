@@ -136,6 +136,11 @@ impl Router {
         self.schedules = alerts.schedules.iter().map(|s| (s.name.clone(), s.clone())).collect();
     }
 
+    /// True when nothing is tracked, held or waiting: routing would do nothing.
+    pub fn is_idle(&self) -> bool {
+        self.groups.is_empty() && self.held.values().all(VecDeque::is_empty) && self.waiting_for_schedule.is_empty()
+    }
+
     /// What the router did so far.
     pub fn counts(&self) -> RouterCounts {
         self.counts
