@@ -1,0 +1,90 @@
+//! Slack incoming-webhook bodies: Block Kit in an attachment coloured by
+//! severity, with a plain-text fallback, within Slack's published limits.
+
+use serde_json::{Value, json};
+
+use monitor_runtime::rules::Notification;
+
+use super::{RenderOptions, colour, event_time, fields, rfc3339, title};
+use crate::truncate::truncate;
+
+/// Slack's limits (characters), from its Block Kit reference.
+pub mod limits {
+    /// Blocks per message.
+    pub const BLOCKS: usize = 50;
+    /// Text of a section block.
+    pub const SECTION_TEXT: usize = 3000;
+    /// Text of a header block.
+    pub const HEADER: usize = 150;
+    /// Fields per section block.
+    pub const SECTION_FIELDS: usize = 10;
+    /// Text of one section field.
+    pub const FIELD_TEXT: usize = 2000;
+    /// The top-level `text` fallback is kept to a section's size.
+    pub const FALLBACK: usize = SECTION_TEXT;
+}
+
+/// The body of a Slack incoming-webhook request.
+///
+/// ```
+/// use monitor_delivery::format::{slack, sample_notification, RenderOptions};
+///
+/// let body = slack(&sample_notification("card 4 declined".into()), &RenderOptions::default());
+/// assert_eq!(body["text"], "[CRITICAL] too_many_errors: 12 errors within 1h (more than 10)");
+/// assert_eq!(body["attachments"][0]["color"], "#c62828");
+/// assert_eq!(body["attachments"][0]["blocks"][0]["type"], "header");
+/// ```
+pub fn slack(notification: &Notification, options: &RenderOptions) -> Value {
+    let alert = &notification.alert;
+    let title_text = title(alert);
+    let mut blocks = vec![json!({
+        "type": "header",
+        "text": { "type": "plain_text", "text": truncate(&title_text, limits::HEADER), "emoji": false },
+    })];
+    if let Some(message) = alert.details.message.as_deref().filter(|m| !m.is_empty()) {
+        blocks.push(section(message));
+    }
+    let field_texts: Vec<Value> = fields(alert, options)
+        .into_iter()
+        .map(|(name, value)| {
+            let text = format!("*{}*\n{}", escape(&name), escape(&value));
+            json!({ "type": "mrkdwn", "text": truncate(&text, limits::FIELD_TEXT) })
+        })
+        .collect();
+    let mut tail = Vec::new();
+    if !alert.details.traceback.is_empty() {
+        tail.push(section(&format!("```{}```", alert.details.traceback.join("\n"))));
+    }
+    tail.push(json!({
+        "type": "context",
+        "elements": [{
+            "type": "mrkdwn",
+            "text": format!("{} · notification `{}`", rfc3339(event_time(alert)), notification.key),
+        }],
+    }));
+    if let Some(link) = options.link_for(alert) {
+        tail.push(json!({
+            "type": "actions",
+            "elements": [{ "type": "button", "text": { "type": "plain_text", "text": "Open" }, "url": link }],
+        }));
+    }
+    // Field sections fill what the 50 blocks leave; the rest of the fields are left out.
+    let room = limits::BLOCKS.saturating_sub(blocks.len() + tail.len());
+    for chunk in field_texts.chunks(limits::SECTION_FIELDS).take(room) {
+        blocks.push(json!({ "type": "section", "fields": chunk }));
+    }
+    blocks.extend(tail);
+    json!({
+        "text": truncate(&title_text, limits::FALLBACK),
+        "attachments": [{ "color": format!("#{:06x}", colour(alert)), "blocks": blocks }],
+    })
+}
+
+fn section(text: &str) -> Value {
+    json!({ "type": "section", "text": { "type": "mrkdwn", "text": truncate(&escape(text), limits::SECTION_TEXT) } })
+}
+
+/// Slack's mrkdwn treats `&`, `<` and `>` as markup.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}

@@ -1,0 +1,101 @@
+//! Microsoft Teams Workflows webhook bodies: an Adaptive Card in a
+//! `message` attachment, within the 28 KB Teams accepts.
+
+use serde_json::{Value, json};
+
+use monitor_runtime::Severity;
+use monitor_runtime::rules::{AlertState, Notification};
+
+use super::{RenderOptions, event_time, fields, rfc3339, title};
+use crate::truncate::{chars, truncate};
+
+/// Teams' limits.
+pub mod limits {
+    /// Largest request body, in bytes.
+    pub const PAYLOAD_BYTES: usize = 28 * 1024;
+}
+
+/// The body of a Teams Workflows webhook request.
+///
+/// ```
+/// use monitor_delivery::format::{teams, sample_notification, RenderOptions};
+///
+/// let body = teams(&sample_notification("card 4 declined".into()), &RenderOptions::default());
+/// assert_eq!(body["type"], "message");
+/// let card = &body["attachments"][0];
+/// assert_eq!(card["contentType"], "application/vnd.microsoft.card.adaptive");
+/// assert_eq!(card["content"]["type"], "AdaptiveCard");
+/// assert_eq!(card["content"]["body"][0]["color"], "attention");
+/// ```
+pub fn teams(notification: &Notification, options: &RenderOptions) -> Value {
+    let alert = &notification.alert;
+    let mut message = alert.details.message.clone().unwrap_or_default();
+    let mut traceback = alert.details.traceback.join("\n");
+    let mut facts = fields(alert, options);
+    // Halve the longest texts until the card fits: the traceback first, then
+    // the message, then the facts from the end.
+    loop {
+        let body = card(notification, options, &message, &traceback, &facts);
+        if serde_json::to_vec(&body).map_or(0, |b| b.len()) <= limits::PAYLOAD_BYTES {
+            return body;
+        }
+        if chars(&traceback) > 200 {
+            traceback = truncate(&traceback, chars(&traceback) / 2).into_owned();
+        } else if chars(&message) > 200 {
+            message = truncate(&message, chars(&message) / 2).into_owned();
+        } else if facts.pop().is_none() {
+            traceback.clear();
+            message = truncate(&message, 100).into_owned();
+        }
+    }
+}
+
+fn card(
+    notification: &Notification,
+    options: &RenderOptions,
+    message: &str,
+    traceback: &str,
+    facts: &[(String, String)],
+) -> Value {
+    let alert = &notification.alert;
+    let colour = match (alert.state, alert.severity) {
+        (AlertState::Resolved, _) => "good",
+        (_, Severity::Fatal | Severity::Critical | Severity::Error) => "attention",
+        (_, Severity::Warning) => "warning",
+        _ => "accent",
+    };
+    let mut body = vec![json!({
+        "type": "TextBlock", "text": title(alert), "weight": "bolder", "size": "medium", "color": colour, "wrap": true,
+    })];
+    if !message.is_empty() {
+        body.push(json!({ "type": "TextBlock", "text": message, "wrap": true }));
+    }
+    body.push(json!({
+        "type": "FactSet",
+        "facts": facts.iter().map(|(title, value)| json!({ "title": title, "value": value })).collect::<Vec<_>>(),
+    }));
+    if !traceback.is_empty() {
+        body.push(
+            json!({ "type": "TextBlock", "text": traceback, "wrap": true, "fontType": "monospace", "size": "small" }),
+        );
+    }
+    body.push(json!({
+        "type": "TextBlock",
+        "text": format!("{} · notification {}", rfc3339(event_time(alert)), notification.key),
+        "isSubtle": true, "size": "small", "wrap": true,
+    }));
+    let mut content = json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "msteams": { "width": "Full" },
+        "body": body,
+    });
+    if let Some(link) = options.link_for(alert) {
+        content["actions"] = json!([{ "type": "Action.OpenUrl", "title": "Open", "url": link }]);
+    }
+    json!({
+        "type": "message",
+        "attachments": [{ "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": null, "content": content }],
+    })
+}

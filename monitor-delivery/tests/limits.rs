@@ -1,0 +1,89 @@
+//! Giant alerts never exceed any platform's published limits, and what was
+//! cut says so.
+
+use monitor_delivery::TRUNCATION_MARKER;
+use monitor_delivery::format::{RenderOptions, discord, generic, sample_notification, slack, teams};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn chars(value: &Value) -> usize {
+    value.as_str().map_or(0, |s| s.chars().count())
+}
+
+/// A notification as large as `--large` makes it: a 5,000-character
+/// message, a 100 KB traceback and 40 context fields, in any characters.
+fn giant(message: String, line: String, tag_value: String) -> monitor_runtime::rules::Notification {
+    let mut notification = sample_notification(message);
+    let details = &mut notification.alert.details;
+    details.traceback = (0..100_000 / line.len().max(1)).map(|_| line.clone()).collect();
+    details.tags = (0..40).map(|i| (format!("field_{i}"), tag_value.clone())).collect();
+    details.user = Some("clerk-7".into());
+    notification
+}
+
+fn check_discord(body: &Value) {
+    assert!(chars(&body["content"]) <= 2000);
+    let embed = &body["embeds"][0];
+    let fields = embed["fields"].as_array().unwrap();
+    assert!(fields.len() <= 25);
+    let mut total = chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+    assert!(chars(&embed["title"]) <= 256 && chars(&embed["description"]) <= 4096);
+    for field in fields {
+        assert!(chars(&field["name"]) <= 256 && chars(&field["value"]) <= 1024);
+        total += chars(&field["name"]) + chars(&field["value"]);
+    }
+    assert!(total <= 6000, "embed total {total}");
+}
+
+fn check_slack(body: &Value) {
+    let blocks = body["attachments"][0]["blocks"].as_array().unwrap();
+    assert!(blocks.len() <= 50);
+    assert!(chars(&body["text"]) <= 3000);
+    for block in blocks {
+        match block["type"].as_str().unwrap() {
+            "header" => assert!(chars(&block["text"]["text"]) <= 150),
+            "section" => {
+                assert!(chars(&block["text"]["text"]) <= 3000);
+                let fields = block["fields"].as_array().map_or(&[][..], Vec::as_slice);
+                assert!(fields.len() <= 10 && fields.iter().all(|f| chars(&f["text"]) <= 2000));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn the_large_sample_fits_everywhere_and_shows_where_it_was_cut() {
+    let notification = giant("m".repeat(5000), "at billing::cards::charge (src/cards.rs:42)".into(), "v".repeat(300));
+    let options = RenderOptions { link: Some("https://status.example.org/groups/{group}".into()), service: None };
+    let body = discord(&notification, &options);
+    check_discord(&body);
+    assert!(body["embeds"][0]["description"].as_str().unwrap().contains(TRUNCATION_MARKER));
+    let body = slack(&notification, &options);
+    check_slack(&body);
+    assert!(body.to_string().contains(TRUNCATION_MARKER));
+    let body = teams(&notification, &options);
+    assert!(serde_json::to_vec(&body).unwrap().len() <= 28 * 1024);
+    assert!(body.to_string().contains(TRUNCATION_MARKER));
+    let body = generic(&notification, &options);
+    assert_eq!(body["message"].as_str().unwrap().chars().count(), 5000, "the generic body keeps 16 KiB texts whole");
+    assert!(body["traceback"].as_array().unwrap().len() <= 64);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_giant_alert_stays_within_every_limit(
+        message in "\\PC{0,6000}",
+        line in "\\PC{1,200}",
+        tag_value in "\\PC{0,1500}",
+    ) {
+        let notification = giant(message, line, tag_value);
+        let options = RenderOptions::default();
+        check_discord(&discord(&notification, &options));
+        check_slack(&slack(&notification, &options));
+        let teams_body = serde_json::to_vec(&teams(&notification, &options)).unwrap();
+        prop_assert!(teams_body.len() <= 28 * 1024, "{} bytes", teams_body.len());
+    }
+}
