@@ -1,28 +1,87 @@
-//! Alert delivery for monitor: how a notification looks on each platform,
-//! within each platform's published limits.
+//! Alert delivery for monitor: Slack, Discord, Microsoft Teams, generic
+//! JSON webhooks and e-mail, with retries, pacing and a disk spool.
 //!
-//! [`format`] renders a [`Notification`](monitor_runtime::rules::Notification)
-//! for Slack (Block Kit with a text fallback), Discord (an embed with the
-//! severity's colour, fields, timestamp and footer), Microsoft Teams (an
-//! Adaptive Card in a `message` attachment) and a generic, versioned JSON
-//! schema. Texts over a platform's limits are cut on character boundaries
-//! with a visible marker, so a platform never rejects a notification for
-//! its size.
+//! [`sinks_for`] turns the destinations of an alert configuration into one
+//! [`DeliverySink`] each, checking every URL and address first. Hand them to
+//! the monitor like any sink; each has its own queue and thread, so a slow
+//! or dead destination holds back no other.
 //!
+//! ```no_run
+//! use monitor_delivery::{sinks_for, DeliveryOptions};
+//! use monitor_runtime::Monitor;
+//!
+//! let config = monitor_runtime::alerts! {
+//!     destination ops_chat = slack("https://hooks.slack.com/services/T000/B000/XXXX");
+//!     destination oncall = email("oncall@example.org");
+//!     rule too_many_errors { when errors(severity >= error) > 10 within 1h; severity critical; notify ops_chat, oncall; }
+//! };
+//! let options = DeliveryOptions::new()
+//!     .smtp("smtps://mail.example.org", "Billing alerts <alerts@example.org>")
+//!     .spool_dir("/var/lib/billing/monitor-spool")
+//!     .link("https://grafana.example.org/d/errors?var-group={group}");
+//! let mut builder = Monitor::builder().alerts(config.clone());
+//! for sink in sinks_for(&config, &options)? {
+//!     builder = builder.sink(sink);
+//! }
+//! let _guard = builder.install()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-//! use monitor_delivery::format::{discord, RenderOptions};
-//! # let notification = monitor_delivery::format::sample_notification("x".repeat(10_000));
 //!
-//! let body = discord(&notification, &RenderOptions::default());
-//! let description = body["embeds"][0]["description"].as_str().unwrap();
-//! assert!(description.chars().count() <= 4096);
-//! assert!(description.ends_with("[truncated]"));
-//! ```
+//! # What a notification goes through
+//!
+//! - **Formatting** ([`format`]): each platform's own layout (Block Kit,
+//!   embeds, Adaptive Cards, the `monitor.alert.v1` JSON schema, plain text
+//!   and HTML mail), within the platform's published limits: texts are cut
+//!   on character boundaries with a visible [`TRUNCATION_MARKER`].
+//! - **Pacing**: Slack one message a second per webhook, Teams four,
+//!   Discord as its `X-RateLimit-*` headers say.
+//! - **Retries** ([`RetryPolicy`]): timeouts, connection errors, 408, 429
+//!   and 5xx (not 501), and SMTP 4xx answers are retried with exponential
+//!   backoff and full jitter, waiting at least what `Retry-After` (seconds
+//!   or an HTTP date) or Discord's `retry_after` asks. Other 4xx answers and
+//!   SMTP 5xx answers drop the notification (counted as `rejected`).
+//! - **Circuit breaker** ([`BreakerPolicy`]): when a notification has used
+//!   up its retries, the destination is left alone for a while and probed
+//!   with one notification.
+//! - **Disk spool** ([`spool`]): while the circuit is open, and at flush or
+//!   shutdown for what is not delivered yet, notifications go to an
+//!   append-only file, replayed in order when the destination recovers and
+//!   when the process starts again. Delivery is at least once: every message
+//!   carries the notification key (`notification_key` in the generic JSON,
+//!   the footer elsewhere, the Message-ID of an e-mail).
+//! - **Disabled webhooks**: a webhook that answers 404 or 410 was deleted;
+//!   its destination is disabled until restart and says so in its
+//!   [`DeliveryStats`] and on stderr.
+//!
+//! Outcomes are counted per destination ([`DeliverySink::stats`],
+//! [`DeliveryHandle`]) and published as `monitor_notifications_total
+//! {destination, outcome}` and `monitor_notifications_dropped_total
+//! {destination, reason}` through the `metrics` facade.
+//!
+//! Webhook URLs carry secrets: they are shown everywhere as
+//! [`redact_url`] shows them, and never written to the spool.
 
 // Library code reports failures; it never unwraps them (tests may).
 #![warn(clippy::unwrap_used)]
 
+mod breaker;
+mod config;
+mod deliver;
+mod email;
 pub mod format;
+mod http;
+mod pacing;
+mod redact;
+mod retry;
+mod sink;
+pub mod spool;
+pub mod stats;
 mod truncate;
 
+pub use breaker::BreakerPolicy;
+pub use config::{ConfigError, DeliveryOptions, destinations_from_env, sinks_for};
+pub use redact::redact_url;
+pub use retry::{RetryPolicy, parse_retry_after};
+pub use sink::DeliverySink;
+pub use stats::{DeliveryHandle, DeliveryStats};
 pub use truncate::{TRUNCATION_MARKER, truncate};

@@ -70,6 +70,21 @@ fn the_large_sample_fits_everywhere_and_shows_where_it_was_cut() {
     assert!(body["traceback"].as_array().unwrap().len() <= 64);
 }
 
+#[test]
+fn giant_names_summary_and_key_still_fit() {
+    let mut notification = giant("m".repeat(5000), "frame".into(), "v".repeat(1500));
+    notification.alert.rule = "r".repeat(20_000);
+    notification.alert.summary = "s".repeat(40_000);
+    notification.key = "k".repeat(10_000);
+    let options = RenderOptions {
+        link: Some(format!("https://status.example.org/{}/{{rule}}", "p".repeat(4000))),
+        service: None,
+    };
+    check_discord(&discord(&notification, &options));
+    check_slack(&slack(&notification, &options));
+    assert!(serde_json::to_vec(&teams(&notification, &options)).unwrap().len() <= 28 * 1024);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 

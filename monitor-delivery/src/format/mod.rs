@@ -6,13 +6,16 @@
 //! resolved), the latest message, fields (service, place, occurrences, the
 //! number against its threshold, user, trace id, group, error type, tags),
 //! the error chain, the time and a link back when one is configured.
+//! [`email`] says the same in a plain-text and an HTML part.
 
 pub mod discord;
+pub mod email;
 pub mod generic;
 pub mod slack;
 pub mod teams;
 
 pub use discord::discord;
+pub use email::{EmailBody, email};
 pub use generic::{GENERIC_SCHEMA, generic};
 pub use slack::slack;
 pub use teams::teams;

@@ -20,6 +20,8 @@ pub mod limits {
     pub const SECTION_FIELDS: usize = 10;
     /// Text of one section field.
     pub const FIELD_TEXT: usize = 2000;
+    /// A button's URL.
+    pub const URL: usize = 3000;
     /// The top-level `text` fallback is kept to a section's size.
     pub const FALLBACK: usize = SECTION_TEXT;
 }
@@ -59,10 +61,10 @@ pub fn slack(notification: &Notification, options: &RenderOptions) -> Value {
         "type": "context",
         "elements": [{
             "type": "mrkdwn",
-            "text": format!("{} · notification `{}`", rfc3339(event_time(alert)), notification.key),
+            "text": truncate(&format!("{} · notification `{}`", rfc3339(event_time(alert)), notification.key), limits::SECTION_TEXT),
         }],
     }));
-    if let Some(link) = options.link_for(alert) {
+    if let Some(link) = options.link_for(alert).filter(|link| link.len() <= limits::URL) {
         tail.push(json!({
             "type": "actions",
             "elements": [{ "type": "button", "text": { "type": "plain_text", "text": "Open" }, "url": link }],

@@ -44,10 +44,17 @@ pub fn teams(notification: &Notification, options: &RenderOptions) -> Value {
         } else if chars(&message) > 200 {
             message = truncate(&message, chars(&message) / 2).into_owned();
         } else if facts.pop().is_none() {
-            traceback.clear();
-            message = truncate(&message, 100).into_owned();
+            break;
         }
     }
+    // Only a giant rule name, summary, key or link can get here: a card with
+    // the title cut short and nothing else always fits.
+    let bare = RenderOptions { link: None, ..options.clone() };
+    let mut short = notification.clone();
+    short.alert.rule = truncate(&short.alert.rule, 200).into_owned();
+    short.alert.summary = truncate(&short.alert.summary, 800).into_owned();
+    short.key = truncate(&short.key, 100).into_owned();
+    card(&short, &bare, "", "", &[])
 }
 
 fn card(

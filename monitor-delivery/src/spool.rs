@@ -1,0 +1,450 @@
+//! The disk spool: notifications a destination could not take yet, kept in
+//! order until it can, across restarts.
+//!
+//! # Format
+//!
+//! Each destination has two files in the spool directory, named after it
+//! (characters other than ASCII letters, digits, `-` and `_` written as
+//! `%XX`):
+//!
+//! - `<destination>.spool.jsonl`: one [`SpoolRecord`] per line, as JSON,
+//!   appended in the order the notifications were first handed over;
+//! - `<destination>.spool.cursor`: the byte offset (decimal) of the first
+//!   line not yet delivered. Lines before it are done.
+//!
+//! A record holds what is needed to send it again without the alert it
+//! came from: the rendered JSON body of a webhook request, or the whole
+//! RFC 5322 message of an e-mail with its envelope. Webhook URLs are never
+//! stored (they carry secrets); the destination's configured URL is used
+//! on replay. Example line (wrapped here):
+//!
+//! ```text
+//! {"v":1,"destination":"ops","key":"7f3c…","target":"webhook","rendered_at":"2026-11-24T09:35:01Z",
+//!  "kind":"http","body":{"schema":"monitor.alert.v1",…}}
+//! ```
+//!
+//! The file is fsync'd in batches (every 64 records or 200 ms, and on every
+//! flush); once every line is delivered it is emptied. Its live size is
+//! capped: a record that would pass the cap is dropped and counted
+//! (`spool_full`). A line cut short by a crash is skipped and counted
+//! (`spool_corrupt`). Delivery is at least once: a receiver drops
+//! duplicates by `key`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the record layout; a reader skips lines of other versions.
+pub const SPOOL_VERSION: u32 = 1;
+
+/// Records appended since the last fsync that force one.
+const SYNC_EVERY: usize = 64;
+/// The longest a record waits for its fsync.
+const SYNC_AFTER: Duration = Duration::from_millis(200);
+
+/// One line of a spool file.
+///
+/// ```
+/// use monitor_delivery::spool::{Payload, SpoolRecord};
+///
+/// let line = r#"{"v":1,"destination":"ops","key":"k1","target":"webhook","rendered_at":"2026-11-24T09:35:01Z","kind":"http","body":{"text":"hi"}}"#;
+/// let record: SpoolRecord = serde_json::from_str(line).unwrap();
+/// assert_eq!(record.key, "k1");
+/// assert!(matches!(record.payload, Payload::Http { ref body } if body["text"] == "hi"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpoolRecord {
+    /// [`SPOOL_VERSION`].
+    pub v: u32,
+    /// The destination's name.
+    pub destination: String,
+    /// The notification key: the same on every delivery of this
+    /// notification, so receivers can drop duplicates.
+    pub key: String,
+    /// The kind of destination it was rendered for: `slack`, `discord`,
+    /// `teams`, `webhook` or `email`.
+    pub target: String,
+    /// When it was rendered (RFC 3339).
+    pub rendered_at: String,
+    /// What to send.
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+/// What a record sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Payload {
+    /// A webhook request: its JSON body, posted to the destination's URL.
+    Http {
+        /// The request body.
+        body: serde_json::Value,
+    },
+    /// An e-mail.
+    Email {
+        /// Envelope sender.
+        from: String,
+        /// Envelope recipients.
+        to: Vec<String>,
+        /// The whole message (headers and body) as sent.
+        message: String,
+    },
+}
+
+/// Records of `destination` in `dir` not yet delivered, oldest first;
+/// for inspection and tests (a running sink owns its files).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// assert!(monitor_delivery::spool::pending(dir.path(), "ops").unwrap().is_empty());
+/// ```
+pub fn pending(dir: &Path, destination: &str) -> io::Result<Vec<SpoolRecord>> {
+    let (data, cursor) = paths(dir, destination);
+    let start = read_cursor(&cursor);
+    let mut file = match File::open(&data) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    file.seek(SeekFrom::Start(start))?;
+    let mut text = String::new();
+    BufReader::new(file).read_to_string(&mut text)?;
+    Ok(text.lines().filter_map(|line| parse(line.as_bytes())).collect())
+}
+
+fn paths(dir: &Path, destination: &str) -> (PathBuf, PathBuf) {
+    let mut name = String::new();
+    for byte in destination.bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
+            name.push(char::from(byte));
+        } else {
+            name.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    (dir.join(format!("{name}.spool.jsonl")), dir.join(format!("{name}.spool.cursor")))
+}
+
+fn read_cursor(path: &Path) -> u64 {
+    fs::read_to_string(path).ok().and_then(|text| text.trim().parse().ok()).unwrap_or(0)
+}
+
+fn parse(line: &[u8]) -> Option<SpoolRecord> {
+    serde_json::from_slice::<SpoolRecord>(line).ok().filter(|record| record.v == SPOOL_VERSION)
+}
+
+/// Why a record could not be spooled.
+#[derive(Debug)]
+pub(crate) enum AppendError {
+    /// The spool is at its size cap.
+    Full,
+    /// Writing failed.
+    Io(io::Error),
+}
+
+/// One destination's spool, owned by its delivery task.
+#[derive(Debug)]
+pub(crate) struct Spool {
+    data_path: PathBuf,
+    cursor_path: PathBuf,
+    file: File,
+    /// Bytes in the file.
+    len: u64,
+    /// Offset of the first record not yet delivered.
+    cursor: u64,
+    cursor_saved: bool,
+    /// The first record not yet delivered, and the offset after it.
+    head: Option<(SpoolRecord, u64)>,
+    max_bytes: u64,
+    /// Records not yet delivered.
+    pending: u64,
+    /// Lines skipped as unreadable since last asked.
+    corrupt: u64,
+    unsynced: usize,
+    dirty_since: Option<Instant>,
+}
+
+impl Spool {
+    /// Opens (or creates) the spool of `destination` in `dir`, holding at
+    /// most `max_bytes` of records not yet delivered.
+    pub(crate) fn open(dir: &Path, destination: &str, max_bytes: u64) -> io::Result<Spool> {
+        fs::create_dir_all(dir)?;
+        let (data_path, cursor_path) = paths(dir, destination);
+        let file = OpenOptions::new().read(true).append(true).create(true).open(&data_path)?;
+        let mut spool = Spool {
+            data_path,
+            cursor_path,
+            file,
+            len: 0,
+            cursor: 0,
+            cursor_saved: true,
+            head: None,
+            max_bytes,
+            pending: 0,
+            corrupt: 0,
+            unsynced: 0,
+            dirty_since: None,
+        };
+        spool.recover()?;
+        Ok(spool)
+    }
+
+    /// Drops what a crash left behind (a line cut short, lines already
+    /// delivered) and counts the records still to deliver.
+    fn recover(&mut self) -> io::Result<()> {
+        let mut text = Vec::new();
+        self.file.seek(SeekFrom::Start(0))?;
+        self.file.read_to_end(&mut text)?;
+        let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+        if complete < text.len() {
+            self.corrupt += 1;
+        }
+        let mut start = usize::try_from(read_cursor(&self.cursor_path)).unwrap_or(0);
+        // A cursor that is not at the start of a line is not ours to trust:
+        // deliver everything again rather than lose a record.
+        if start > complete || (start > 0 && text[start - 1] != b'\n') {
+            start = 0;
+        }
+        let live = &text[start..complete];
+        let mut kept = Vec::with_capacity(live.len());
+        for line in live.split_inclusive(|&b| b == b'\n') {
+            if parse(line).is_some() {
+                kept.extend_from_slice(line);
+                self.pending += 1;
+            } else if !line.iter().all(u8::is_ascii_whitespace) {
+                self.corrupt += 1;
+            }
+        }
+        if kept.len() != text.len() {
+            // Rewrite only the records still to deliver, atomically.
+            let temporary = self.data_path.with_extension("jsonl.tmp");
+            {
+                let mut out = File::create(&temporary)?;
+                out.write_all(&kept)?;
+                out.sync_all()?;
+            }
+            fs::rename(&temporary, &self.data_path)?;
+            self.file = OpenOptions::new().read(true).append(true).open(&self.data_path)?;
+        }
+        self.len = kept.len() as u64;
+        self.cursor = 0;
+        self.cursor_saved = false;
+        self.save_cursor()?;
+        Ok(())
+    }
+
+    /// Records not yet delivered.
+    pub(crate) fn pending(&self) -> u64 {
+        self.pending
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pending == 0
+    }
+
+    /// Unreadable lines skipped since the last call.
+    pub(crate) fn take_corrupt(&mut self) -> u64 {
+        std::mem::take(&mut self.corrupt)
+    }
+
+    /// Appends `record` (durable at the next [`Spool::sync`]).
+    pub(crate) fn append(&mut self, record: &SpoolRecord) -> Result<(), AppendError> {
+        let mut line = serde_json::to_vec(record).map_err(|e| AppendError::Io(io::Error::other(e)))?;
+        line.push(b'\n');
+        if (self.len - self.cursor).saturating_add(line.len() as u64) > self.max_bytes {
+            return Err(AppendError::Full);
+        }
+        self.file.write_all(&line).map_err(AppendError::Io)?;
+        self.len += line.len() as u64;
+        self.pending += 1;
+        self.unsynced += 1;
+        self.dirty_since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    /// The oldest record not yet delivered.
+    pub(crate) fn head(&mut self) -> io::Result<Option<&SpoolRecord>> {
+        while self.head.is_none() && self.cursor < self.len {
+            let mut reader = BufReader::new(&self.file);
+            reader.seek(SeekFrom::Start(self.cursor))?;
+            let mut line = Vec::new();
+            let read = reader.read_until(b'\n', &mut line)? as u64;
+            if read == 0 {
+                // The file is shorter than we wrote: someone else truncated it.
+                self.len = self.cursor;
+                break;
+            }
+            let end = self.cursor + read;
+            match parse(&line) {
+                Some(record) => self.head = Some((record, end)),
+                None => {
+                    self.corrupt += 1;
+                    self.pending = self.pending.saturating_sub(1);
+                    self.move_cursor(end)?;
+                }
+            }
+        }
+        if self.head.is_none() {
+            self.pending = 0;
+        }
+        Ok(self.head.as_ref().map(|(record, _)| record))
+    }
+
+    /// The head was delivered (or given up): move past it.
+    pub(crate) fn advance(&mut self) -> io::Result<()> {
+        if let Some((_, end)) = self.head.take() {
+            self.pending = self.pending.saturating_sub(1);
+            self.move_cursor(end)?;
+        }
+        Ok(())
+    }
+
+    fn move_cursor(&mut self, to: u64) -> io::Result<()> {
+        self.cursor = to;
+        self.cursor_saved = false;
+        if self.cursor >= self.len {
+            // Everything delivered: start the file again from nothing.
+            self.file.set_len(0)?;
+            self.len = 0;
+            self.cursor = 0;
+            self.pending = 0;
+        }
+        self.dirty_since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    /// When the next batched fsync is due, if anything waits for one.
+    pub(crate) fn sync_due(&self) -> Option<Instant> {
+        let since = self.dirty_since?;
+        Some(if self.unsynced >= SYNC_EVERY { since } else { since + SYNC_AFTER })
+    }
+
+    /// Makes every append and the cursor durable.
+    pub(crate) fn sync(&mut self) -> io::Result<()> {
+        if self.unsynced > 0 {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        self.save_cursor()?;
+        self.dirty_since = None;
+        Ok(())
+    }
+
+    fn save_cursor(&mut self) -> io::Result<()> {
+        if !self.cursor_saved {
+            // Written in place: a torn cursor fails the line-start check on
+            // recovery and everything is delivered again (at least once).
+            let mut file = File::create(&self.cursor_path)?;
+            file.write_all(self.cursor.to_string().as_bytes())?;
+            file.sync_data()?;
+            self.cursor_saved = true;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str) -> SpoolRecord {
+        SpoolRecord {
+            v: SPOOL_VERSION,
+            destination: "ops/chat".into(),
+            key: key.into(),
+            target: "webhook".into(),
+            rendered_at: "2026-11-24T09:35:01Z".into(),
+            payload: Payload::Http { body: serde_json::json!({ "key": key }) },
+        }
+    }
+
+    fn drain(spool: &mut Spool) -> Vec<String> {
+        let mut keys = Vec::new();
+        while let Some(head) = spool.head().unwrap() {
+            keys.push(head.key.clone());
+            spool.advance().unwrap();
+        }
+        keys
+    }
+
+    #[test]
+    fn in_order_across_reopening_and_partial_delivery() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        for key in ["a", "b", "c"] {
+            spool.append(&record(key)).unwrap();
+        }
+        assert_eq!(spool.head().unwrap().unwrap().key, "a");
+        spool.advance().unwrap();
+        spool.sync().unwrap();
+        drop(spool);
+        assert!(dir.path().join("ops%2Fchat.spool.jsonl").exists());
+        assert_eq!(pending(dir.path(), "ops/chat").unwrap().len(), 2);
+        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        assert_eq!(spool.pending(), 2);
+        spool.append(&record("d")).unwrap();
+        assert_eq!(drain(&mut spool), ["b", "c", "d"]);
+        assert!(spool.is_empty());
+        assert_eq!(fs::metadata(dir.path().join("ops%2Fchat.spool.jsonl")).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_torn_last_line_and_garbage_are_skipped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        spool.append(&record("a")).unwrap();
+        spool.sync().unwrap();
+        drop(spool);
+        let path = dir.path().join("ops%2Fchat.spool.jsonl");
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"not json\n{\"v\":1,\"destination\":\"ops\",\"ke").unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        assert_eq!(spool.take_corrupt(), 2);
+        spool.append(&record("b")).unwrap();
+        assert_eq!(drain(&mut spool), ["a", "b"]);
+    }
+
+    #[test]
+    fn the_cap_refuses_and_frees_as_records_are_delivered() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = serde_json::to_vec(&record("a")).unwrap().len() as u64 + 1;
+        let mut spool = Spool::open(dir.path(), "ops/chat", line * 2).unwrap();
+        spool.append(&record("a")).unwrap();
+        spool.append(&record("b")).unwrap();
+        assert!(matches!(spool.append(&record("c")), Err(AppendError::Full)));
+        assert_eq!(spool.head().unwrap().unwrap().key, "a");
+        spool.advance().unwrap();
+        spool.append(&record("c")).unwrap();
+        assert_eq!(drain(&mut spool), ["b", "c"]);
+    }
+
+    #[test]
+    fn a_cursor_in_the_middle_of_a_line_replays_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        spool.append(&record("a")).unwrap();
+        spool.append(&record("b")).unwrap();
+        spool.sync().unwrap();
+        drop(spool);
+        fs::write(dir.path().join("ops%2Fchat.spool.cursor"), "7").unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        assert_eq!(drain(&mut spool), ["a", "b"]);
+    }
+
+    #[test]
+    fn batched_sync_is_due_at_once_after_many_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path(), "ops", 1 << 20).unwrap();
+        assert_eq!(spool.sync_due(), None);
+        spool.append(&record("a")).unwrap();
+        let first = spool.sync_due().unwrap();
+        for i in 0..SYNC_EVERY {
+            spool.append(&record(&i.to_string())).unwrap();
+        }
+        assert!(spool.sync_due().unwrap() < first);
+        spool.sync().unwrap();
+        assert_eq!(spool.sync_due(), None);
+    }
+}
