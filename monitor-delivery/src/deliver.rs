@@ -185,7 +185,9 @@ impl Delivery {
         let plan = self.plan.clone();
         let start = retry_at.max(self.pacer.next_start());
         Box::pin(async move {
-            sleep_until(start).await;
+            if let Some(start) = start {
+                tokio::time::sleep_until(start.into()).await;
+            }
             let started = Instant::now();
             (started, send(&plan, &record.payload).await)
         })
@@ -406,6 +408,7 @@ async fn send(plan: &Plan, payload: &Payload) -> Attempt {
     }
 }
 
+/// Sleeps until `at`; forever without one (a `select!` branch that is off).
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,

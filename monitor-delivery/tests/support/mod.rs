@@ -1,0 +1,429 @@
+//! Real servers on loopback for the delivery tests: an HTTP server that
+//! plays a platform (its size limits included) and answers as told, and an
+//! SMTP server (aiosmtpd) that keeps what it receives.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use monitor_delivery::format::sample_notification;
+use monitor_runtime::Batch;
+use monitor_runtime::rules::Notification;
+use parking_lot::Mutex;
+use serde_json::Value;
+
+/// Which platform the server plays: what it refuses as too large.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    Slack,
+    Discord,
+    Teams,
+    Generic,
+}
+
+impl Platform {
+    /// The platform's published limits, as the platform enforces them: a
+    /// body over any of them is refused with 400.
+    pub fn check(self, body: &[u8]) -> Result<(), String> {
+        let json: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+        let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+        let over =
+            |what: &str, n: usize, max: usize| if n > max { Err(format!("{what}: {n} > {max}")) } else { Ok(()) };
+        match self {
+            Platform::Discord => {
+                over("content", chars(&json["content"]), 2000)?;
+                let embeds = json["embeds"].as_array().cloned().unwrap_or_default();
+                over("embeds", embeds.len(), 10)?;
+                let mut total = 0;
+                for embed in &embeds {
+                    over("title", chars(&embed["title"]), 256)?;
+                    over("description", chars(&embed["description"]), 4096)?;
+                    over("footer", chars(&embed["footer"]["text"]), 2048)?;
+                    over("author", chars(&embed["author"]["name"]), 256)?;
+                    let fields = embed["fields"].as_array().cloned().unwrap_or_default();
+                    over("fields", fields.len(), 25)?;
+                    total += chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+                    for field in &fields {
+                        over("field name", chars(&field["name"]), 256)?;
+                        over("field value", chars(&field["value"]), 1024)?;
+                        total += chars(&field["name"]) + chars(&field["value"]);
+                    }
+                }
+                over("embed total", total, 6000)
+            }
+            Platform::Slack => {
+                let mut blocks: Vec<Value> = json["blocks"].as_array().cloned().unwrap_or_default();
+                for attachment in json["attachments"].as_array().cloned().unwrap_or_default() {
+                    blocks.extend(attachment["blocks"].as_array().cloned().unwrap_or_default());
+                }
+                over("blocks", blocks.len(), 50)?;
+                for block in &blocks {
+                    match block["type"].as_str().unwrap_or_default() {
+                        "header" => over("header", chars(&block["text"]["text"]), 150)?,
+                        "section" => {
+                            over("section text", chars(&block["text"]["text"]), 3000)?;
+                            let fields = block["fields"].as_array().cloned().unwrap_or_default();
+                            over("section fields", fields.len(), 10)?;
+                            for field in &fields {
+                                over("section field", chars(&field["text"]), 2000)?;
+                            }
+                        }
+                        "context" => {
+                            for element in block["elements"].as_array().cloned().unwrap_or_default() {
+                                over("context text", chars(&element["text"]), 3000)?;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                over("text", chars(&json["text"]), 40_000)
+            }
+            Platform::Teams => over("payload bytes", body.len(), 28 * 1024),
+            Platform::Generic => Ok(()),
+        }
+    }
+}
+
+/// How the server answers one request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// 200 with `{}` (Discord: also its rate-limit headers, bucket not empty).
+    Ok,
+    /// This status, nothing else.
+    Status(u16),
+    /// 429 with this `Retry-After` header.
+    RetryAfter(String),
+    /// 429 with Discord's JSON body `retry_after` (seconds), no header.
+    DiscordRetryAfter(f64),
+    /// 200 saying the rate-limit bucket is empty for this many seconds.
+    BucketEmpty(f64),
+    /// Never answers.
+    Hang,
+    /// Closes the connection without an answer.
+    Close,
+}
+
+/// One request the server saw.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub at: Instant,
+    pub path: String,
+    pub body: Value,
+    /// The status answered; 0 when it hung or closed the connection.
+    pub status: u16,
+}
+
+impl Received {
+    /// The notification key the body carries.
+    pub fn key(&self) -> String {
+        key_of(&self.body)
+    }
+}
+
+/// The notification key in any body: `notification_key` in the generic
+/// schema, the `notification <key>` text elsewhere.
+pub fn key_of(body: &Value) -> String {
+    if let Some(key) = body["notification_key"].as_str() {
+        return key.to_owned();
+    }
+    let text = body.to_string();
+    let Some(at) = text.find("notification ") else { return String::new() };
+    text[at + "notification ".len()..]
+        .trim_start_matches('`')
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+#[derive(Debug)]
+struct State {
+    platform: Platform,
+    script: VecDeque<Reply>,
+    default: Reply,
+    received: Vec<Received>,
+}
+
+/// An HTTP server on loopback playing a platform.
+pub struct WebhookServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl WebhookServer {
+    pub fn start(platform: Platform) -> Self {
+        let state =
+            Arc::new(Mutex::new(State { platform, script: VecDeque::new(), default: Reply::Ok, received: Vec::new() }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, addr) = std::sync::mpsc::channel();
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                ready.send(listener.local_addr().unwrap()).unwrap();
+                let serve = async {
+                    loop {
+                        let Ok((stream, _)) = listener.accept().await else { continue };
+                        let state = shared.clone();
+                        tokio::spawn(async move {
+                            let service = hyper::service::service_fn(move |request| answer(request, state.clone()));
+                            let _ = hyper::server::conn::http1::Builder::new()
+                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                                .await;
+                        });
+                    }
+                };
+                tokio::select! {
+                    () = serve => {}
+                    _ = stopped => {}
+                }
+            });
+        });
+        WebhookServer { addr: addr.recv().unwrap(), state, stop: Some(stop) }
+    }
+
+    /// The URL of `path` (which plays the webhook's secret token).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Answers the next requests so, in order, then as by default.
+    pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
+        self.state.lock().script.extend(replies);
+    }
+
+    /// How requests are answered once the script is used up.
+    pub fn set_default(&self, reply: Reply) {
+        self.state.lock().default = reply;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.lock().received.clone()
+    }
+
+    /// Keys of the notifications accepted (2xx), in order, each once.
+    pub fn delivered_keys(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        self.received()
+            .iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .map(Received::key)
+            .filter(|key| seen.insert(key.clone()))
+            .collect()
+    }
+}
+
+impl Drop for WebhookServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn answer(request: Request<Incoming>, state: Arc<Mutex<State>>) -> Result<Response<Full<Bytes>>, std::io::Error> {
+    let path = request.uri().path().to_owned();
+    let body = request.into_body().collect().await.map_err(std::io::Error::other)?.to_bytes();
+    let at = Instant::now();
+    let (platform, reply) = {
+        let mut state = state.lock();
+        let reply = state.script.pop_front().unwrap_or_else(|| state.default.clone());
+        (state.platform, reply)
+    };
+    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let record = |status: u16| {
+        state.lock().received.push(Received { at, path: path.clone(), body: json.clone(), status });
+    };
+    // Like the platform: a body over its limits is refused whatever else.
+    if let Err(why) = platform.check(&body) {
+        record(400);
+        return Ok(respond(400, &[], format!("{{\"error\":\"{why}\"}}")));
+    }
+    match reply {
+        Reply::Ok => {
+            record(200);
+            let headers: &[(&str, String)] = if platform == Platform::Discord {
+                &[("x-ratelimit-remaining", "4".into()), ("x-ratelimit-reset-after", "1.0".into())]
+            } else {
+                &[]
+            };
+            Ok(respond(200, headers, "{}".into()))
+        }
+        Reply::Status(status) => {
+            record(status);
+            Ok(respond(status, &[], "{}".into()))
+        }
+        Reply::RetryAfter(value) => {
+            record(429);
+            Ok(respond(429, &[("retry-after", value)], "{}".into()))
+        }
+        Reply::DiscordRetryAfter(seconds) => {
+            record(429);
+            let body =
+                format!("{{\"message\":\"You are being rate limited.\",\"retry_after\":{seconds},\"global\":false}}");
+            Ok(respond(429, &[], body))
+        }
+        Reply::BucketEmpty(seconds) => {
+            record(200);
+            Ok(respond(
+                200,
+                &[("x-ratelimit-remaining", "0".into()), ("x-ratelimit-reset-after", seconds.to_string())],
+                "{}".into(),
+            ))
+        }
+        Reply::Hang => {
+            record(0);
+            std::future::pending::<()>().await;
+            unreachable!()
+        }
+        Reply::Close => {
+            record(0);
+            // An error from the service makes hyper drop the connection unanswered.
+            Err(std::io::Error::other("closing the connection on purpose"))
+        }
+    }
+}
+
+fn respond(status: u16, headers: &[(&str, String)], body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    for (name, value) in headers {
+        response
+            .headers_mut()
+            .insert(hyper::header::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+    }
+    response
+}
+
+/// A notification for `destination` with `key`, numbered in its message.
+pub fn notification(destination: &str, key: &str) -> Arc<Notification> {
+    let mut notification = sample_notification(format!("card declined for invoice {key}"));
+    notification.key = key.to_owned();
+    notification.destination = destination.to_owned();
+    Arc::new(notification)
+}
+
+/// A batch carrying these notifications.
+pub fn batch(notifications: Vec<Arc<Notification>>) -> Batch {
+    Batch { notifications, ..Batch::default() }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+pub async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    condition()
+}
+
+/// A fresh directory for a spool.
+pub fn spool_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Unique keys for a test.
+pub fn keys(prefix: &str, n: usize) -> Vec<String> {
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() % 1_000_000;
+    (0..n).map(|i| format!("{prefix}-{stamp}-{i:04}")).collect()
+}
+
+/// A real SMTP server (aiosmtpd) on loopback, storing what it accepts.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+}
+
+/// A Python with aiosmtpd: `MONITOR_TEST_PYTHON`, else `python3`, else the
+/// system's own (where Debian's python3-aiosmtpd installs).
+fn python() -> PathBuf {
+    let candidates: Vec<PathBuf> = std::env::var_os("MONITOR_TEST_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(["python3", "/usr/bin/python3"].map(PathBuf::from))
+        .collect();
+    for candidate in &candidates {
+        let works = Command::new(candidate)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if works {
+            return candidate.clone();
+        }
+    }
+    panic!(
+        "the e-mail tests need Python 3 with aiosmtpd (tried {candidates:?}): \
+         `apt-get install python3-aiosmtpd` or `pip install aiosmtpd`, or set MONITOR_TEST_PYTHON"
+    );
+}
+
+impl SmtpServer {
+    pub fn start(args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .arg(dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().parse().unwrap_or_else(|_| panic!("the SMTP server did not start: {line:?}"));
+        SmtpServer { child, port, dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// DATA commands seen, accepted or not.
+    pub fn attempts(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("attempts.log")).map_or(0, |t| t.lines().count())
+    }
+
+    /// Every message accepted, with its envelope recipients, in order.
+    pub fn messages(&self) -> Vec<(String, Vec<String>)> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|path| {
+                let message = std::fs::read_to_string(&path).unwrap();
+                let envelope: Value =
+                    serde_json::from_str(&std::fs::read_to_string(path.with_extension("json")).unwrap()).unwrap();
+                let to = envelope["to"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+                (message, to)
+            })
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
