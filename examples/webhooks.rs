@@ -1,0 +1,144 @@
+//! Sends a sample alert to every destination named in the environment and
+//! says what happened to each.
+//!
+//! ```text
+//! MONITOR_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/…   \
+//! MONITOR_DISCORD_WEBHOOK_URL=https://discord.com/api/webhooks/… \
+//! MONITOR_TEAMS_WEBHOOK_URL=https://….logic.azure.com/workflows/… \
+//! MONITOR_WEBHOOK_URL=https://example.org/alerts                   \
+//! MONITOR_SMTP_URL=smtps://mail.example.org:465 MONITOR_ALERT_EMAIL=oncall@example.org \
+//!     cargo run -p monitor-examples --example webhooks [-- --large]
+//! ```
+//!
+//! Destinations whose variable is not set are skipped. `--large` sends a
+//! 5,000-character message, a 100 KB traceback and 40 context fields, to
+//! show each platform's limits at work. What cannot be delivered within
+//! 30 seconds stays in the spool (`MONITOR_SPOOL_DIR`, `./monitor-spool` by
+//! default) and goes out the next time the example runs.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use monitor_delivery::{DeliveryOptions, DeliveryStats, destinations_from_env, sinks_for};
+use monitor_runtime::alerts::AlertConfig;
+use monitor_runtime::rules::{Alert, AlertDetails, AlertState, Notification};
+use monitor_runtime::{Batch, EventKind, GroupKey, Severity, Sink};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let large = std::env::args().any(|arg| arg == "--large");
+    let (destinations, options) = match destinations_from_env().and_then(|d| Ok((d, DeliveryOptions::from_env()?))) {
+        Ok(found) => found,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if destinations.is_empty() {
+        println!(
+            "Nothing to do: set MONITOR_SLACK_WEBHOOK_URL, MONITOR_DISCORD_WEBHOOK_URL, MONITOR_TEAMS_WEBHOOK_URL, \
+             MONITOR_WEBHOOK_URL, or MONITOR_SMTP_URL with MONITOR_ALERT_EMAIL."
+        );
+        return ExitCode::SUCCESS;
+    }
+    let config = AlertConfig { destinations, rules: Vec::new(), schedules: Vec::new() };
+    let options = options.service("billing").link("https://status.example.org/groups/{group}");
+    let mut sinks = match sinks_for(&config, &options) {
+        Ok(sinks) => sinks,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let stamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+    let notifications: Vec<Arc<Notification>> = sinks
+        .iter()
+        .map(|sink| Arc::new(sample(sink.destination(), &format!("example-{stamp}-{}", sink.destination()), large)))
+        .collect();
+    let batch = Batch { notifications, ..Batch::default() };
+    for sink in &mut sinks {
+        if let Err(error) = sink.start() {
+            eprintln!("{}: cannot start: {error}", sink.destination());
+            return ExitCode::FAILURE;
+        }
+        // Returns at once: each sink delivers on its own thread.
+        let _ = sink.write(&batch).await;
+    }
+    for sink in &sinks {
+        sink.handle().wait_idle(Duration::from_secs(30)).await;
+        // Whatever is still not delivered goes to the spool.
+        let _ = sink.flush().await;
+        println!("{:<8} {:<52} {}", sink.destination(), sink.target(), outcome(&sink.stats()));
+    }
+    ExitCode::SUCCESS
+}
+
+fn outcome(stats: &DeliveryStats) -> String {
+    let mut text = if stats.sent > 0 {
+        format!(
+            "delivered{}",
+            if stats.retried > 0 { format!(" after {} retries", stats.retried) } else { String::new() }
+        )
+    } else if let Some(why) = &stats.disabled {
+        format!("disabled: {why}")
+    } else if stats.spooled > 0 {
+        "spooled: will be sent when the destination answers (run again)".to_owned()
+    } else if !stats.dropped.is_empty() {
+        format!("dropped ({:?})", stats.dropped)
+    } else {
+        "still in flight".to_owned()
+    };
+    if stats.sent == 0
+        && stats.disabled.is_none()
+        && let Some(error) = &stats.last_error
+    {
+        text.push_str(&format!(" — {error}"));
+    }
+    text
+}
+
+/// The alert a payment service would send when card charges keep failing.
+fn sample(destination: &str, key: &str, large: bool) -> Notification {
+    let now = SystemTime::now();
+    let mut details = AlertDetails {
+        service: Some("billing".into()),
+        environment: Some("production".into()),
+        module: Some("billing::cards".into()),
+        function: Some("charge".into()),
+        group: Some(GroupKey(0x3f2a_9c41_d07e_5b11)),
+        kind: Some(EventKind::Error),
+        message: Some("card declined by issuer for invoice <*> (do_not_honor)".into()),
+        error_type: Some("billing::cards::ChargeError".into()),
+        user: Some("clerk-7".into()),
+        trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
+        traceback: vec!["card declined by issuer".into(), "at billing::cards::charge (src/cards.rs:42)".into()],
+        occurrences: 12,
+        tags: BTreeMap::from([("region".to_owned(), "eu-west-1".to_owned())]),
+    };
+    if large {
+        details.message =
+            Some(format!("card declined: {}", "the issuer said no, again. ".repeat(185)).chars().take(5000).collect());
+        let frame = "at billing::cards::charge::{{closure}} (src/cards.rs:42:17) in tokio::runtime::task::harness";
+        details.traceback = (0..100_000 / frame.len() + 1).map(|i| format!("{i:>4} {frame}")).collect();
+        details.tags = (0..40).map(|i| (format!("context_field_{i:02}"), format!("value {i} ").repeat(8))).collect();
+    }
+    Notification {
+        key: key.to_owned(),
+        destination: destination.to_owned(),
+        alert: Alert {
+            rule: "too_many_errors".into(),
+            severity: Severity::Critical,
+            labels: BTreeMap::from([("function".to_owned(), "charge".to_owned())]),
+            state: AlertState::Firing,
+            value: 12.0,
+            threshold: 10.0,
+            summary: "12 errors within 1h (more than 10)".into(),
+            starts_at: now - Duration::from_secs(60),
+            ends_at: None,
+            details,
+        },
+    }
+}
