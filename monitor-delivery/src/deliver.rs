@@ -185,7 +185,9 @@ impl Delivery {
         let plan = self.plan.clone();
         let start = retry_at.max(self.pacer.next_start());
         Box::pin(async move {
-            if let Some(start) = start {
+            // Only a start in the future sleeps: the timer rounds up to the
+            // next millisecond, which would cap delivery at 1,000 a second.
+            if let Some(start) = start.filter(|at| *at > Instant::now()) {
                 tokio::time::sleep_until(start.into()).await;
             }
             let started = Instant::now();

@@ -26,11 +26,17 @@ pub(crate) enum Attempt {
 const MAX_ERROR_BODY: usize = 16 * 1024;
 
 /// Posts JSON bodies to one webhook URL.
-#[derive(Debug)]
 pub(crate) struct HttpSender {
     client: reqwest::Client,
     url: reqwest::Url,
     discord: bool,
+}
+
+// Not derived: the URL holds the webhook's secret.
+impl std::fmt::Debug for HttpSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSender").field("url", &crate::redact::redact_url(self.url.as_str())).finish()
+    }
 }
 
 impl HttpSender {
