@@ -202,16 +202,18 @@ impl Delivery {
             Attempt::Sent(limit) => {
                 self.pacer.sent(started, limit);
                 self.breaker.success();
-                self.counters.sent(current.from_spool);
+                // The spool moves on before `sent` is counted: whoever sees
+                // the count also sees the spool without this notification.
                 self.done_with(&current);
+                self.counters.sent(current.from_spool);
             }
             Attempt::Rejected(why) => {
                 self.pacer.sent(started, Default::default());
                 // The destination is up; this notification will never go.
                 self.breaker.success();
+                self.done_with(&current);
                 self.counters.dropped(reason::REJECTED, 1);
                 self.report(format!("notification {} refused, dropped: {why}", current.record.key));
-                self.done_with(&current);
             }
             Attempt::Gone(why) => {
                 self.breaker.disable();

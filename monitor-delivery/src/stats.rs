@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -114,18 +115,22 @@ impl Counters {
 
     /// A notification accepted by `write()` left memory (sent, dropped or spooled).
     pub(crate) fn left_memory(&self) {
-        if self.in_memory.fetch_sub(1, Relaxed) <= 1 {
+        // Release: what the task did with the notification (spool, counts)
+        // is seen by whoever sees the queue shrink.
+        if self.in_memory.fetch_sub(1, Release) <= 1 {
             self.idle.notify_waiters();
         }
     }
 
     pub(crate) fn sent(&self, replayed: bool) {
-        self.sent.fetch_add(1, Relaxed);
-        self.publish("sent", 1);
         if replayed {
             self.replayed.fetch_add(1, Relaxed);
             self.publish("replayed", 1);
         }
+        // Release, last: a snapshot that sees this count also sees the
+        // spool and the other counters as they were when it was sent.
+        self.sent.fetch_add(1, Release);
+        self.publish("sent", 1);
     }
 
     pub(crate) fn retried(&self) {
@@ -169,15 +174,18 @@ impl Counters {
     }
 
     pub(crate) fn snapshot(&self) -> DeliveryStats {
+        // Acquire, first: everything done before the counts read here is seen.
+        let sent = self.sent.load(Acquire);
+        let queued = self.in_memory.load(Acquire);
         DeliveryStats {
             destination: self.destination.clone(),
-            sent: self.sent.load(Relaxed),
+            sent,
             retried: self.retried.load(Relaxed),
             spooled: self.spooled.load(Relaxed),
             replayed: self.replayed.load(Relaxed),
             dropped: self.dropped.lock().clone(),
             disabled: self.disabled.lock().clone(),
-            queued: self.in_memory.load(Relaxed),
+            queued,
             spool_pending: self.spool_pending.load(Relaxed),
             last_error: self.last_error.lock().as_ref().map(|(why, _)| why.clone()),
         }
@@ -222,11 +230,11 @@ impl DeliveryHandle {
             tokio::pin!(notified);
             // Registered before the check, so a wake-up in between is not missed.
             notified.as_mut().enable();
-            if self.counters.in_memory.load(Relaxed) == 0 {
+            if self.counters.in_memory.load(Acquire) == 0 {
                 return true;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.counters.in_memory.load(Relaxed) == 0;
+                return self.counters.in_memory.load(Acquire) == 0;
             }
         }
     }
