@@ -230,6 +230,38 @@ fn a_critical_alert_inhibits_lower_ones_with_the_same_labels() {
         "the warning for `charge` is muted by the critical one; `refund` is not"
     );
     assert_eq!(router.counts().inhibited, 1);
+    for _ in 0..5 {
+        clock.advance(Duration::from_secs(2));
+        router.route(clock.now(), &engine.evaluate(clock.now()));
+    }
+    assert_eq!(router.counts().inhibited, 1, "a muting is counted once, however often the router looks");
+}
+
+#[test]
+fn a_one_off_alert_that_outlived_its_group_wait_between_two_looks_is_still_notified() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule came_back { when regression; notify ops; group_wait 1s; group_interval 1s; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(&config, RouterConfig::default());
+    let tags = BTreeMap::new();
+    engine.record_group(clock.now(), &occurrence("charge", Severity::Error, &tags), true);
+    assert!(router.route(clock.now(), &engine.evaluate(clock.now())).is_empty(), "group_wait first");
+    // The next look comes after both the group_wait and the alert's life.
+    clock.advance(Duration::from_secs(5));
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts[0].state, AlertState::Resolved);
+    let sent = router.route(clock.now(), &alerts);
+    assert_eq!(sent.len(), 1, "the firing was due before the resolution");
+    assert_eq!((sent[0].alert.state, sent[0].alert.ends_at), (AlertState::Firing, None));
+    clock.advance(Duration::from_secs(1));
+    let sent_later = router.route(clock.now(), &engine.evaluate(clock.now()));
+    assert_eq!(sent_later.len(), 1);
+    assert_eq!(sent_later[0].alert.state, AlertState::Resolved);
+    assert_ne!(sent_later[0].key, sent[0].key);
+    assert!(router.is_idle());
 }
 
 #[test]

@@ -50,7 +50,8 @@ pub struct Notification {
 pub struct RouterCounts {
     /// Notifications handed out.
     pub sent: u64,
-    /// Notifications held back by inhibition.
+    /// Times an alert group was muted by inhibition (once per muting, not
+    /// once per look while it stays muted).
     pub inhibited: u64,
     /// Notifications delayed by a rate limit (sent later).
     pub rate_limited: u64,
@@ -68,6 +69,8 @@ struct Group {
     last_notified: Option<SystemTime>,
     last_state: Option<AlertState>,
     sequence: u64,
+    /// Muted by a critical alert at the last look (counted once per muting).
+    inhibited: bool,
 }
 
 struct Bucket {
@@ -157,6 +160,7 @@ impl Router {
                 last_notified: None,
                 last_state: None,
                 sequence: 0,
+                inhibited: false,
             });
             group.latest = alert.clone();
         }
@@ -174,11 +178,18 @@ impl Router {
         let mut due = Vec::new();
         for (key, group) in &mut self.groups {
             let Some(rule) = self.rules.get(&group.latest.rule) else { continue };
-            let state = group.latest.state;
+            let mut state = group.latest.state;
             if state == AlertState::Resolved && group.last_notified.is_none() {
-                // Resolved before anyone was told it fired: nothing to say.
-                finished.push(key.clone());
-                continue;
+                if !fired_past_group_wait(group, rule) {
+                    // Resolved before anyone was told it fired: nothing to say.
+                    finished.push(key.clone());
+                    continue;
+                }
+                // It fired for longer than its group_wait, but between two
+                // calls: the firing was due, so it goes out now and the
+                // resolution follows after the group interval, as if the
+                // router had looked at the right moment.
+                state = AlertState::Firing;
             }
             let is_due = match group.last_notified {
                 None => elapsed(group.first_seen, now) >= rule.group_wait,
@@ -192,19 +203,24 @@ impl Router {
                 && group.latest.severity < Severity::Critical
                 && critical.iter().any(|(r, labels)| *r != group.latest.rule && *labels == group.latest.labels);
             if inhibited {
-                self.counts.inhibited += 1;
+                if !group.inhibited {
+                    self.counts.inhibited += 1;
+                }
+                group.inhibited = true;
                 continue;
             }
+            group.inhibited = false;
             group.sequence += 1;
             group.last_notified = Some(now);
             group.last_state = Some(state);
-            let key_text = notification_key(&group.latest, group.sequence);
+            let mut alert = group.latest.clone();
+            if state != alert.state {
+                alert.state = state;
+                alert.ends_at = None;
+            }
+            let key_text = notification_key(&alert, group.sequence);
             for destination in &rule.notify {
-                due.push(Notification {
-                    key: key_text.clone(),
-                    destination: destination.clone(),
-                    alert: group.latest.clone(),
-                });
+                due.push(Notification { key: key_text.clone(), destination: destination.clone(), alert: alert.clone() });
             }
             if state == AlertState::Resolved {
                 finished.push(key.clone());
@@ -294,6 +310,12 @@ impl Router {
             false
         }
     }
+}
+
+/// Whether a resolved alert that was never notified stayed firing for at
+/// least its group_wait (so its firing notification was due).
+fn fired_past_group_wait(group: &Group, rule: &Rule) -> bool {
+    group.latest.ends_at.is_some_and(|ended| elapsed(group.first_seen, ended) >= rule.group_wait)
 }
 
 fn elapsed(since: SystemTime, now: SystemTime) -> Duration {
