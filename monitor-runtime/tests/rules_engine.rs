@@ -106,6 +106,14 @@ fn new_groups_and_regressions_fire_once_and_resolve_after_the_group_interval() {
     clock.advance(5 * MINUTE);
     let alerts = engine.evaluate(clock.now());
     assert!(alerts.iter().all(|a| a.state == AlertState::Resolved), "{alerts:?}");
+
+    // A look that comes only after the alert's life still shows it firing once.
+    engine.record_group(clock.now(), &occurrence("refund", Severity::Error, &tags), true);
+    clock.advance(10 * MINUTE);
+    let late = engine.evaluate(clock.now());
+    assert_eq!(late.iter().map(|a| a.state).collect::<Vec<_>>(), [AlertState::Firing]);
+    assert_eq!(engine.evaluate(clock.now())[0].state, AlertState::Resolved);
+    assert!(engine.evaluate(clock.now()).is_empty());
 }
 
 #[test]

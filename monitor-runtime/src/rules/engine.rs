@@ -2,7 +2,7 @@
 //! new and regressed groups, heartbeats and resource samples, and says which
 //! alerts fire and which resolved, with the numbers that made them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -23,8 +23,9 @@ enum State {
     },
     /// Latency percentiles per label set.
     Latency { windows: HashMap<Labels, SlidingHistogram>, firing: HashMap<Labels, Alert> },
-    /// One-off conditions (new group, regression): an alert per event, resolved after the group interval.
-    Events { firing: HashMap<Labels, Alert> },
+    /// One-off conditions (new group, regression): an alert per event,
+    /// resolved after the group interval once it has been reported firing.
+    Events { firing: HashMap<Labels, Alert>, reported: HashSet<Labels> },
     /// Absence of a heartbeat.
     Heartbeat(Box<HeartbeatState>),
     /// Memory or CPU, checked every `every`.
@@ -49,7 +50,9 @@ impl State {
                 State::Counting { windows: HashMap::new(), firing: HashMap::new(), latest: HashMap::new() }
             }
             Condition::Latency { .. } => State::Latency { windows: HashMap::new(), firing: HashMap::new() },
-            Condition::NewGroup { .. } | Condition::Regression { .. } => State::Events { firing: HashMap::new() },
+            Condition::NewGroup { .. } | Condition::Regression { .. } => {
+                State::Events { firing: HashMap::new(), reported: HashSet::new() }
+            }
             Condition::Absent { .. } => State::Heartbeat(Box::new(HeartbeatState { last: now, firing: None })),
             // The first check is due at once: a process that starts over its limit says so.
             Condition::Memory { .. } | Condition::Cpu { .. } => {
@@ -111,7 +114,7 @@ impl Engine {
         let mut resolved = Vec::new();
         for (_, state) in old {
             let firing: Vec<Alert> = match state {
-                State::Counting { firing, .. } | State::Latency { firing, .. } | State::Events { firing } => {
+                State::Counting { firing, .. } | State::Latency { firing, .. } | State::Events { firing, .. } => {
                     firing.into_values().collect()
                 }
                 State::Heartbeat(heartbeat) => heartbeat.firing.into_iter().collect(),
@@ -189,7 +192,7 @@ impl Engine {
                 (Condition::NewGroup { filters }, false) | (Condition::Regression { filters }, true) => filters,
                 _ => continue,
             };
-            let State::Events { firing } = state else { continue };
+            let State::Events { firing, .. } = state else { continue };
             if !filters.iter().all(|f| matches_occurrence(f, occurrence)) {
                 continue;
             }
@@ -269,10 +272,14 @@ impl Engine {
                     evaluate_counts(rule, windows, firing, latest, now, &mut out);
                 }
                 State::Latency { windows, firing } => evaluate_latency(rule, windows, firing, now, &mut out),
-                State::Events { firing } => {
+                State::Events { firing, reported } => {
                     let lifetime = rule.group_interval;
-                    firing.retain(|_, alert| {
-                        if now.duration_since(alert.starts_at).unwrap_or_default() >= lifetime {
+                    firing.retain(|labels, alert| {
+                        // Never resolved unseen: however late this look, the
+                        // router is shown the alert firing at least once.
+                        let seen = !reported.insert(labels.clone());
+                        if seen && now.duration_since(alert.starts_at).unwrap_or_default() >= lifetime {
+                            reported.remove(labels);
                             out.push(resolve(alert, now));
                             false
                         } else {
