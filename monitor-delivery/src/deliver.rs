@@ -16,6 +16,7 @@ use monitor_runtime::rules::Notification;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::breaker::{Breaker, State};
+use crate::clock::later;
 use crate::config::{DeliveryOptions, Endpoint, Kind, Plan};
 use crate::format;
 use crate::http::Attempt;
@@ -202,6 +203,11 @@ impl Delivery {
             Attempt::Sent(limit) => {
                 self.pacer.sent(started, limit);
                 self.breaker.success();
+                // An empty bucket for longer than max_wait: what comes next
+                // waits in the spool, not in memory.
+                if let Some(until) = self.paced_too_far(now) {
+                    self.breaker.pause_until(until);
+                }
                 // The spool moves on before `sent` is counted: whoever sees
                 // the count also sees the spool without this notification.
                 self.done_with(&current);
@@ -232,13 +238,17 @@ impl Delivery {
             Attempt::Retry { wait, limit, why } => {
                 self.pacer.sent(started, limit);
                 if let Some(wait) = wait {
-                    self.pacer.not_before(now + wait);
+                    self.pacer.not_before(later(now, wait));
                 }
                 current.failures += 1;
                 let exhausted = current.probe || current.failures >= self.policy.attempts();
-                let too_long = wait.is_some_and(|w| w > self.policy.longest_wait());
+                let paced = self.paced_too_far(now);
+                let too_long = wait.is_some_and(|w| w > self.policy.longest_wait()) || paced.is_some();
                 if exhausted || too_long {
                     self.breaker.trip(now, wait);
+                    if let Some(until) = paced {
+                        self.breaker.pause_until(until);
+                    }
                     self.report(format!(
                         "{} {why} ({} attempts); spooled, circuit open",
                         self.plan.shown, current.failures
@@ -248,12 +258,18 @@ impl Delivery {
                 } else {
                     self.counters.retried();
                     self.counters.failed(format!("{} {why}; retrying", self.plan.shown));
-                    let retry_at = now + self.policy.wait(current.failures, wait);
+                    let retry_at = later(now, self.policy.wait(current.failures, wait));
                     current.attempt = self.attempt(current.record.clone(), Some(retry_at));
                     self.current = Some(current);
                 }
             }
         }
+    }
+
+    /// When the pacing allows the next request only after more than
+    /// `max_wait` (a server's long rate limit).
+    fn paced_too_far(&self, now: Instant) -> Option<Instant> {
+        self.pacer.next_start().filter(|at| *at > later(now, self.policy.longest_wait()))
     }
 
     /// The current notification is finished with (delivered or dropped).
@@ -322,7 +338,7 @@ impl Delivery {
     }
 
     fn start_flush(&mut self, done: oneshot::Sender<()>, items: &mpsc::Receiver<Arc<Notification>>) {
-        let deadline = Instant::now() + self.flush_budget;
+        let deadline = later(Instant::now(), self.flush_budget);
         let (_, waiting) = self.flush.get_or_insert_with(|| (deadline, Vec::new()));
         waiting.push(done);
         self.answer_flushes_if_durable(items);

@@ -224,7 +224,8 @@ impl DeliveryHandle {
     /// delivered, dropped or spooled, or `timeout` passed; true when idle.
     /// Needs a Tokio runtime with its timer enabled.
     pub async fn wait_idle(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
+        // A timeout past the clock's range waits as long as it takes.
+        let deadline = tokio::time::Instant::now().checked_add(timeout);
         loop {
             let notified = self.counters.idle.notified();
             tokio::pin!(notified);
@@ -233,8 +234,13 @@ impl DeliveryHandle {
             if self.counters.in_memory.load(Acquire) == 0 {
                 return true;
             }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.counters.in_memory.load(Acquire) == 0;
+            match deadline {
+                Some(deadline) => {
+                    if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                        return self.counters.in_memory.load(Acquire) == 0;
+                    }
+                }
+                None => notified.await,
             }
         }
     }
