@@ -148,8 +148,8 @@ impl Delivery {
                 }
                 Err(why) => {
                     self.counters.dropped(reason::RENDER_FAILED, 1);
-                    self.counters.left_memory();
                     self.report(why);
+                    self.counters.left_memory();
                 }
             }
         }
@@ -161,8 +161,8 @@ impl Delivery {
             Ok(record) => record,
             Err(why) => {
                 self.counters.dropped(reason::RENDER_FAILED, 1);
-                self.counters.left_memory();
                 self.report(why);
+                self.counters.left_memory();
                 return;
             }
         };
@@ -208,18 +208,16 @@ impl Delivery {
                 if let Some(until) = self.paced_too_far(now) {
                     self.breaker.pause_until(until);
                 }
-                // The spool moves on before `sent` is counted: whoever sees
-                // the count also sees the spool without this notification.
-                self.done_with(&current);
-                self.counters.sent(current.from_spool);
+                self.done_with(&current, |this| this.counters.sent(current.from_spool));
             }
             Attempt::Rejected(why) => {
                 self.pacer.sent(started, Default::default());
                 // The destination is up; this notification will never go.
                 self.breaker.success();
-                self.done_with(&current);
-                self.counters.dropped(reason::REJECTED, 1);
-                self.report(format!("notification {} refused, dropped: {why}", current.record.key));
+                self.done_with(&current, |this| {
+                    this.counters.dropped(reason::REJECTED, 1);
+                    this.report(format!("notification {} refused, dropped: {why}", current.record.key));
+                });
             }
             Attempt::Gone(why) => {
                 self.breaker.disable();
@@ -272,16 +270,24 @@ impl Delivery {
         self.pacer.next_start().filter(|at| *at > later(now, self.policy.longest_wait()))
     }
 
-    /// The current notification is finished with (delivered or dropped).
-    fn done_with(&mut self, current: &Current) {
+    /// The current notification is finished with (delivered or dropped),
+    /// in this order: the spool moves past it, `count` records the outcome,
+    /// and only then does it leave the in-memory count. Whoever sees the
+    /// outcome counted sees the spool without it, and whoever sees the
+    /// queue empty (`wait_idle`, `queued`) sees the outcome.
+    fn done_with(&mut self, current: &Current, count: impl FnOnce(&mut Self)) {
         if current.from_spool {
             self.advance_spool();
-        } else {
+        }
+        count(self);
+        if !current.from_spool {
             self.counters.left_memory();
         }
     }
 
-    /// The current notification could not go: it waits in the spool.
+    /// The current notification could not go: it waits in the spool
+    /// (counted as spooled, or dropped when the spool refuses it) before it
+    /// leaves the in-memory count.
     fn keep(&mut self, current: &Current) {
         if !current.from_spool {
             self.spool_record(&current.record);
