@@ -23,7 +23,8 @@ fn options(dir: &Path) -> DeliveryOptions {
 
 #[tokio::test]
 async fn absurd_waits_from_the_server_crash_nothing_and_lose_nothing() {
-    let cases: [(&str, Platform, fn(String) -> Target, Reply); 3] = [
+    type MakeTarget = fn(String) -> Target;
+    let cases: [(&str, Platform, MakeTarget, Reply); 3] = [
         ("retry-after", Platform::Generic, Target::Webhook, Reply::RetryAfter("9999999999999999999".into())),
         ("discord-body", Platform::Discord, Target::Discord, Reply::DiscordRetryAfter(1e19)),
         ("discord-bucket", Platform::Discord, Target::Discord, Reply::BucketEmpty(1e19)),
