@@ -17,9 +17,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::breaker::{Breaker, State};
 use crate::clock::later;
-use crate::config::{DeliveryOptions, Endpoint, Kind, Plan};
+use crate::config::{Endpoint, Kind, Plan};
 use crate::format;
 use crate::http::Attempt;
+use crate::options::DeliveryOptions;
 use crate::pacing::Pacer;
 use crate::retry::RetryPolicy;
 use crate::spool::{AppendError, Payload, SPOOL_VERSION, Spool, SpoolRecord};

@@ -72,6 +72,7 @@ mod deliver;
 mod email;
 pub mod format;
 mod http;
+mod options;
 mod pacing;
 mod redact;
 mod retry;
@@ -81,7 +82,8 @@ pub mod stats;
 mod truncate;
 
 pub use breaker::BreakerPolicy;
-pub use config::{ConfigError, DeliveryOptions, destinations_from_env, sinks_for};
+pub use config::{ConfigError, destinations_from_env, sinks_for};
+pub use options::DeliveryOptions;
 pub use redact::redact_url;
 pub use retry::{MAX_SERVER_WAIT, RetryPolicy, parse_retry_after};
 pub use sink::DeliverySink;

@@ -9,8 +9,9 @@ use monitor_runtime::rules::Notification;
 use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::{DeliveryOptions, Plan};
+use crate::config::Plan;
 use crate::deliver::{Control, Delivery};
+use crate::options::DeliveryOptions;
 use crate::stats::{Counters, DeliveryHandle, DeliveryStats, reason};
 
 /// Delivers one destination's alert notifications: Slack, Discord, Teams,
