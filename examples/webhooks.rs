@@ -44,7 +44,15 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let config = AlertConfig { destinations, rules: Vec::new(), schedules: Vec::new() };
-    let options = options.service("billing").link("https://status.example.org/groups/{group}");
+    // The sample's own service and link, unless the environment names them.
+    let unset = |name: &str| std::env::var(name).map_or(true, |value| value.trim().is_empty());
+    let mut options = options;
+    if unset("MONITOR_SERVICE") {
+        options = options.service("billing");
+    }
+    if unset("MONITOR_LINK_URL") {
+        options = options.link("https://status.example.org/groups/{group}");
+    }
     let mut sinks = match sinks_for(&config, &options) {
         Ok(sinks) => sinks,
         Err(error) => {

@@ -3,10 +3,15 @@
 
 use std::time::{Duration, Instant};
 
+use crate::clock::later;
+
 /// How long a failing destination is left alone.
 ///
 /// The circuit opens when a notification has used up its retries, or when
-/// the server asks for a wait longer than the retry policy's `max_wait`.
+/// the server asks for a wait longer than the retry policy's `max_wait`
+/// (with `Retry-After`, or a rate-limit bucket empty for that long); then
+/// it stays open for what the server asked, at most
+/// [`MAX_SERVER_WAIT`](crate::MAX_SERVER_WAIT).
 /// While it is open, notifications go straight to the spool. After
 /// `open_for` one notification (the oldest in the spool) is tried once: if
 /// it goes through, the circuit closes and the spool is replayed; if not,
@@ -108,8 +113,18 @@ impl Breaker {
             return;
         }
         let open = self.next_open.max(at_least.unwrap_or_default());
-        self.state = State::Open(now + open);
+        self.state = State::Open(later(now, open));
         self.next_open = self.next_open.saturating_mul(2).min(self.policy.max_open).max(self.policy.open_for);
+    }
+
+    /// Holds notifications until `until` (a server said it takes nothing
+    /// before), then probes, without lengthening the next open period.
+    pub(crate) fn pause_until(&mut self, until: Instant) {
+        match self.state {
+            State::Disabled => {}
+            State::Open(open_until) if open_until >= until => {}
+            _ => self.state = State::Open(until),
+        }
     }
 
     pub(crate) fn disable(&mut self) {
@@ -139,6 +154,19 @@ mod tests {
         assert_eq!(breaker.state(), State::Closed);
         breaker.trip(now, Some(Duration::from_secs(10)));
         assert_eq!(breaker.reopens_at(), Some(now + Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn a_pause_holds_until_its_end_and_never_shortens_an_open_circuit() {
+        let mut breaker = Breaker::new(BreakerPolicy::default().open_for(Duration::from_secs(10)));
+        let now = Instant::now();
+        breaker.pause_until(now + Duration::from_secs(3));
+        assert_eq!(breaker.reopens_at(), Some(now + Duration::from_secs(3)));
+        breaker.trip(now, None);
+        breaker.pause_until(now + Duration::from_secs(5));
+        assert_eq!(breaker.reopens_at(), Some(now + Duration::from_secs(10)));
+        breaker.trip(now, Some(Duration::MAX));
+        assert!(breaker.holds(now + Duration::from_secs(86_400)), "an absurd wait opens it for long, and panics not");
     }
 
     #[test]

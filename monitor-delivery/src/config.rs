@@ -1,19 +1,18 @@
-//! Options, checked destinations and the environment variables.
+//! Destinations checked at start-up, from an alert configuration or the
+//! environment, and what goes wrong with them.
 
 use std::fmt;
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
 use monitor_runtime::alerts::{AlertConfig, Destination, Target};
 
-use crate::breaker::BreakerPolicy;
 use crate::email::{SmtpServer, mailbox};
 use crate::format::RenderOptions;
 use crate::http::HttpSender;
+use crate::options::{DeliveryOptions, env};
 use crate::redact::redact_url;
-use crate::retry::RetryPolicy;
 use crate::sink::DeliverySink;
 
 /// A destination or option that cannot work, found at start-up. The
@@ -74,190 +73,12 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// How notifications are delivered: where the spool lives, which SMTP
-/// server sends e-mail, what every message links back to, and how hard to
-/// try.
-///
-/// ```
-/// use std::time::Duration;
-/// use monitor_delivery::{DeliveryOptions, RetryPolicy};
-///
-/// let options = DeliveryOptions::new()
-///     .spool_dir("/var/lib/billing/monitor-spool")
-///     .smtp("smtps://mail.example.org", "Billing alerts <alerts@example.org>")
-///     .link("https://grafana.example.org/d/errors?var-group={group}")
-///     .service("billing")
-///     .retry(RetryPolicy::default().max_attempts(8))
-///     .request_timeout(Duration::from_secs(5));
-/// ```
-#[derive(Clone, Debug)]
-pub struct DeliveryOptions {
-    pub(crate) spool_dir: PathBuf,
-    pub(crate) smtp_url: Option<String>,
-    pub(crate) smtp_from: String,
-    pub(crate) link: Option<String>,
-    pub(crate) service: Option<String>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) breaker: BreakerPolicy,
-    pub(crate) request_timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) spool_max_bytes: u64,
-    pub(crate) queue_capacity: usize,
-    pub(crate) flush_budget: Duration,
-}
-
-impl Default for DeliveryOptions {
-    fn default() -> Self {
-        DeliveryOptions {
-            spool_dir: PathBuf::from("monitor-spool"),
-            smtp_url: None,
-            smtp_from: "monitor@localhost".to_owned(),
-            link: None,
-            service: None,
-            retry: RetryPolicy::default(),
-            breaker: BreakerPolicy::default(),
-            request_timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            spool_max_bytes: 64 * 1024 * 1024,
-            queue_capacity: 1024,
-            flush_budget: Duration::from_secs(1),
-        }
-    }
-}
-
-impl DeliveryOptions {
-    /// The defaults: spool in `./monitor-spool` (64 MiB per destination),
-    /// no SMTP server, [`RetryPolicy::default`], [`BreakerPolicy::default`],
-    /// 10 s per request, 5 s to connect, 1,024 notifications queued in
-    /// memory per destination, flushes done within 1 s.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The defaults, changed by the environment where set:
-    /// `MONITOR_SPOOL_DIR`, `MONITOR_SMTP_URL` (`smtp://host:port` for
-    /// STARTTLS, `smtps://host:port` for TLS, user and password allowed),
-    /// `MONITOR_SMTP_FROM`, `MONITOR_LINK_URL` and `MONITOR_SERVICE`.
-    ///
-    /// ```no_run
-    /// let options = monitor_delivery::DeliveryOptions::from_env()?;
-    /// # Ok::<(), monitor_delivery::ConfigError>(())
-    /// ```
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(&env)
-    }
-
-    fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mut options = Self::default();
-        if let Some(dir) = env("MONITOR_SPOOL_DIR") {
-            options = options.spool_dir(dir);
-        }
-        if let Some(url) = env("MONITOR_SMTP_URL") {
-            SmtpServer::from_url(&url, options.request_timeout).map_err(|e| from_variable(e, "MONITOR_SMTP_URL"))?;
-            options.smtp_url = Some(url);
-        }
-        if let Some(from) = env("MONITOR_SMTP_FROM") {
-            mailbox(&from)
-                .map_err(|why| ConfigError::new(None, from.clone(), &format!("MONITOR_SMTP_FROM is {why}")))?;
-            options.smtp_from = from;
-        }
-        if let Some(link) = env("MONITOR_LINK_URL") {
-            check_link(&link).map_err(|e| from_variable(e, "MONITOR_LINK_URL"))?;
-            options.link = Some(link);
-        }
-        if let Some(service) = env("MONITOR_SERVICE") {
-            options.service = Some(service);
-        }
-        Ok(options)
-    }
-
-    /// Where each destination keeps what it could not deliver yet (one
-    /// process per directory).
-    pub fn spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.spool_dir = dir.into();
-        self
-    }
-
-    /// The SMTP server (`smtp://host:port`: STARTTLS, or plain to a
-    /// loopback address; `smtps://host:port`: TLS) and the sender.
-    pub fn smtp(mut self, url: impl Into<String>, from: impl Into<String>) -> Self {
-        self.smtp_url = Some(url.into());
-        self.smtp_from = from.into();
-        self
-    }
-
-    /// A link back shown on every message; `{group}` and `{rule}` are
-    /// replaced by the alert's error group and rule.
-    pub fn link(mut self, url: impl Into<String>) -> Self {
-        self.link = Some(url.into());
-        self
-    }
-
-    /// The service named on messages whose alert names none.
-    pub fn service(mut self, name: impl Into<String>) -> Self {
-        self.service = Some(name.into());
-        self
-    }
-
-    /// How failed attempts are retried.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// How long a failing destination is left alone.
-    pub fn breaker(mut self, policy: BreakerPolicy) -> Self {
-        self.breaker = policy;
-        self
-    }
-
-    /// The longest one request (or SMTP conversation) may take.
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
-
-    /// The longest connecting to a webhook may take.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// The most each destination's spool holds; past it new notifications
-    /// are dropped and counted (`spool_full`).
-    pub fn spool_max_bytes(mut self, bytes: u64) -> Self {
-        self.spool_max_bytes = bytes;
-        self
-    }
-
-    /// Notifications waiting in memory per destination; past it they are
-    /// dropped and counted (`queue_full`).
-    pub fn queue_capacity(mut self, notifications: usize) -> Self {
-        self.queue_capacity = notifications.max(1);
-        self
-    }
-
-    /// How long `flush()` keeps delivering before it spools what is left.
-    pub fn flush_budget(mut self, budget: Duration) -> Self {
-        self.flush_budget = budget;
-        self
-    }
-
-    pub(crate) fn render_options(&self) -> RenderOptions {
-        RenderOptions { link: self.link.clone(), service: self.service.clone() }
-    }
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
 #[cfg(test)]
 fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
 }
 
-fn from_variable(error: ConfigError, variable: &str) -> ConfigError {
+pub(crate) fn from_variable(error: ConfigError, variable: &str) -> ConfigError {
     ConfigError { reason: format!("{variable}: {}", error.reason), ..error }
 }
 
@@ -389,6 +210,13 @@ pub(crate) struct Plan {
 impl Plan {
     pub(crate) fn new(destination: &Destination, options: &DeliveryOptions) -> Result<Option<Plan>, ConfigError> {
         let name = destination.name.as_str();
+        if matches!(destination.target, Target::Console) {
+            return Ok(None);
+        }
+        // Every kind shows the link: a malformed one is refused for all.
+        if let Some(link) = &options.link {
+            check_link(link)?;
+        }
         let (kind, url) = match &destination.target {
             Target::Console => return Ok(None),
             Target::Slack(url) => (Kind::Slack, url),
@@ -400,9 +228,6 @@ impl Plan {
         let parsed = webhook_url(url).map_err(|e| e.at(name))?;
         let sender = HttpSender::new(parsed, kind == Kind::Discord, options.request_timeout, options.connect_timeout)
             .map_err(|why| ConfigError::new(Some(name), redact_url(url), &why))?;
-        if let Some(link) = &options.link {
-            check_link(link)?;
-        }
         Ok(Some(Plan {
             destination: name.to_owned(),
             kind,
@@ -459,18 +284,25 @@ fn webhook_url(text: &str) -> Result<reqwest::Url, ConfigError> {
     }
 }
 
-fn check_link(link: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_link(link: &str) -> Result<(), ConfigError> {
     let filled = link.replace("{group}", "0").replace("{rule}", "rule");
     match url::Url::parse(&filled) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
-        Ok(_) => Err(ConfigError::new(None, redact_url(link), "a link must be an http or https URL")),
-        Err(e) => Err(ConfigError::new(None, redact_url(link), &format!("not a valid link URL ({e})"))),
+        Ok(_) => Err(ConfigError::new(None, shown_link(link), "a link must be an http or https URL")),
+        Err(e) => Err(ConfigError::new(None, shown_link(link), &format!("not a valid link URL ({e})"))),
     }
+}
+
+/// A link is in every message, so it is no secret and is named as it is,
+/// unless it may carry a user and password.
+fn shown_link(link: &str) -> String {
+    if link.contains('@') { redact_url(link) } else { link.to_owned() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn destination(target: Target) -> Destination {
         Destination { name: "ops".into(), target }
@@ -558,6 +390,55 @@ mod tests {
     #[test]
     fn a_bad_link_is_a_configuration_error() {
         let options = DeliveryOptions::new().link("grafana/d/{group}");
-        assert!(error_for(Target::Webhook("https://example.org/x".into()), &options).contains("link"));
+        let error = error_for(Target::Webhook("https://example.org/x".into()), &options);
+        assert!(error.contains("`grafana/d/{group}`") && error.contains("link"), "{error}");
+        let options = DeliveryOptions::new().link("ftp://user:SECRET@example.org/{group}");
+        let error = error_for(Target::Webhook("https://example.org/x".into()), &options);
+        assert!(error.contains("http or https") && !error.contains("SECRET"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_link_is_a_configuration_error_for_e_mail_alone_too() {
+        let options =
+            DeliveryOptions::new().smtp("smtp://127.0.0.1:2525", "monitor@example.org").link("grafana/d/{group}");
+        let config = AlertConfig {
+            destinations: vec![destination(Target::Email(vec!["oncall@example.org".into()]))],
+            rules: Vec::new(),
+            schedules: Vec::new(),
+        };
+        let error = sinks_for(&config, &options).unwrap_err().to_string();
+        assert!(error.contains("`grafana/d/{group}`") && error.contains("link"), "{error}");
+    }
+
+    #[test]
+    fn nothing_shown_for_debugging_carries_a_secret() {
+        let options = DeliveryOptions::new()
+            .smtp("smtps://mailer:SECRET-PASSWORD@mail.example.org:465", "Alerts <alerts@example.org>")
+            .link("https://status.example.org/groups/{group}");
+        let targets = [
+            Target::Slack("https://hooks.slack.com/services/T0/B0/SECRET-SLACK".into()),
+            Target::Discord("https://discord.com/api/webhooks/1/SECRET-DISCORD".into()),
+            Target::Teams("https://x.logic.azure.com/workflows/id/triggers?sig=SECRET-TEAMS".into()),
+            Target::Webhook("https://user:SECRET-BASIC@example.org/hook".into()),
+            Target::Email(vec!["oncall@example.org".into()]),
+        ];
+        let mut shown = vec![format!("{options:?}"), format!("{:?}", options.clone())];
+        for (i, target) in targets.into_iter().enumerate() {
+            let destination = Destination { name: format!("d{i}"), target };
+            shown.push(format!("{:?}", Plan::new(&destination, &options).unwrap().unwrap()));
+            let config = AlertConfig { destinations: vec![destination], rules: Vec::new(), schedules: Vec::new() };
+            let sink = sinks_for(&config, &options).unwrap().pop().unwrap();
+            shown.push(format!("{sink:?}"));
+            shown.push(sink.target().to_owned());
+            shown.push(format!("{:?}", sink.handle()));
+            shown.push(format!("{:?}", sink.stats()));
+        }
+        let bad = DeliveryOptions::new().smtp("smtp://mailer:SECRET-PASSWORD@mail.example.org/x", "a@example.org");
+        let error = Plan::new(&destination(Target::Email(vec!["a@example.org".into()])), &bad).unwrap_err();
+        shown.extend([format!("{error:?}"), error.to_string()]);
+        for text in &shown {
+            assert!(!text.contains("SECRET"), "{text}");
+        }
+        assert!(shown[0].contains("smtps://***@mail.example.org:465"), "still tells servers apart: {}", shown[0]);
     }
 }

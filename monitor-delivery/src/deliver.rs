@@ -16,9 +16,11 @@ use monitor_runtime::rules::Notification;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::breaker::{Breaker, State};
-use crate::config::{DeliveryOptions, Endpoint, Kind, Plan};
+use crate::clock::later;
+use crate::config::{Endpoint, Kind, Plan};
 use crate::format;
 use crate::http::Attempt;
+use crate::options::DeliveryOptions;
 use crate::pacing::Pacer;
 use crate::retry::RetryPolicy;
 use crate::spool::{AppendError, Payload, SPOOL_VERSION, Spool, SpoolRecord};
@@ -147,8 +149,8 @@ impl Delivery {
                 }
                 Err(why) => {
                     self.counters.dropped(reason::RENDER_FAILED, 1);
-                    self.counters.left_memory();
                     self.report(why);
+                    self.counters.left_memory();
                 }
             }
         }
@@ -160,8 +162,8 @@ impl Delivery {
             Ok(record) => record,
             Err(why) => {
                 self.counters.dropped(reason::RENDER_FAILED, 1);
-                self.counters.left_memory();
                 self.report(why);
+                self.counters.left_memory();
                 return;
             }
         };
@@ -202,18 +204,21 @@ impl Delivery {
             Attempt::Sent(limit) => {
                 self.pacer.sent(started, limit);
                 self.breaker.success();
-                // The spool moves on before `sent` is counted: whoever sees
-                // the count also sees the spool without this notification.
-                self.done_with(&current);
-                self.counters.sent(current.from_spool);
+                // An empty bucket for longer than max_wait: what comes next
+                // waits in the spool, not in memory.
+                if let Some(until) = self.paced_too_far(now) {
+                    self.breaker.pause_until(until);
+                }
+                self.done_with(&current, |this| this.counters.sent(current.from_spool));
             }
             Attempt::Rejected(why) => {
                 self.pacer.sent(started, Default::default());
                 // The destination is up; this notification will never go.
                 self.breaker.success();
-                self.done_with(&current);
-                self.counters.dropped(reason::REJECTED, 1);
-                self.report(format!("notification {} refused, dropped: {why}", current.record.key));
+                self.done_with(&current, |this| {
+                    this.counters.dropped(reason::REJECTED, 1);
+                    this.report(format!("notification {} refused, dropped: {why}", current.record.key));
+                });
             }
             Attempt::Gone(why) => {
                 self.breaker.disable();
@@ -232,13 +237,17 @@ impl Delivery {
             Attempt::Retry { wait, limit, why } => {
                 self.pacer.sent(started, limit);
                 if let Some(wait) = wait {
-                    self.pacer.not_before(now + wait);
+                    self.pacer.not_before(later(now, wait));
                 }
                 current.failures += 1;
                 let exhausted = current.probe || current.failures >= self.policy.attempts();
-                let too_long = wait.is_some_and(|w| w > self.policy.longest_wait());
+                let paced = self.paced_too_far(now);
+                let too_long = wait.is_some_and(|w| w > self.policy.longest_wait()) || paced.is_some();
                 if exhausted || too_long {
                     self.breaker.trip(now, wait);
+                    if let Some(until) = paced {
+                        self.breaker.pause_until(until);
+                    }
                     self.report(format!(
                         "{} {why} ({} attempts); spooled, circuit open",
                         self.plan.shown, current.failures
@@ -248,7 +257,7 @@ impl Delivery {
                 } else {
                     self.counters.retried();
                     self.counters.failed(format!("{} {why}; retrying", self.plan.shown));
-                    let retry_at = now + self.policy.wait(current.failures, wait);
+                    let retry_at = later(now, self.policy.wait(current.failures, wait));
                     current.attempt = self.attempt(current.record.clone(), Some(retry_at));
                     self.current = Some(current);
                 }
@@ -256,16 +265,30 @@ impl Delivery {
         }
     }
 
-    /// The current notification is finished with (delivered or dropped).
-    fn done_with(&mut self, current: &Current) {
+    /// When the pacing allows the next request only after more than
+    /// `max_wait` (a server's long rate limit).
+    fn paced_too_far(&self, now: Instant) -> Option<Instant> {
+        self.pacer.next_start().filter(|at| *at > later(now, self.policy.longest_wait()))
+    }
+
+    /// The current notification is finished with (delivered or dropped),
+    /// in this order: the spool moves past it, `count` records the outcome,
+    /// and only then does it leave the in-memory count. Whoever sees the
+    /// outcome counted sees the spool without it, and whoever sees the
+    /// queue empty (`wait_idle`, `queued`) sees the outcome.
+    fn done_with(&mut self, current: &Current, count: impl FnOnce(&mut Self)) {
         if current.from_spool {
             self.advance_spool();
-        } else {
+        }
+        count(self);
+        if !current.from_spool {
             self.counters.left_memory();
         }
     }
 
-    /// The current notification could not go: it waits in the spool.
+    /// The current notification could not go: it waits in the spool
+    /// (counted as spooled, or dropped when the spool refuses it) before it
+    /// leaves the in-memory count.
     fn keep(&mut self, current: &Current) {
         if !current.from_spool {
             self.spool_record(&current.record);
@@ -322,7 +345,7 @@ impl Delivery {
     }
 
     fn start_flush(&mut self, done: oneshot::Sender<()>, items: &mpsc::Receiver<Arc<Notification>>) {
-        let deadline = Instant::now() + self.flush_budget;
+        let deadline = later(Instant::now(), self.flush_budget);
         let (_, waiting) = self.flush.get_or_insert_with(|| (deadline, Vec::new()));
         waiting.push(done);
         self.answer_flushes_if_durable(items);

@@ -38,7 +38,8 @@
 //! - **Retries** ([`RetryPolicy`]): timeouts, connection errors, 408, 429
 //!   and 5xx (not 501), and SMTP 4xx answers are retried with exponential
 //!   backoff and full jitter, waiting at least what `Retry-After` (seconds
-//!   or an HTTP date) or Discord's `retry_after` asks. Other 4xx answers and
+//!   or an HTTP date) or Discord's `retry_after` asks, up to
+//!   [`MAX_SERVER_WAIT`]. Other 4xx answers and
 //!   SMTP 5xx answers drop the notification (counted as `rejected`).
 //! - **Circuit breaker** ([`BreakerPolicy`]): when a notification has used
 //!   up its retries, the destination is left alone for a while and probed
@@ -65,11 +66,13 @@
 #![warn(clippy::unwrap_used)]
 
 mod breaker;
+mod clock;
 mod config;
 mod deliver;
 mod email;
 pub mod format;
 mod http;
+mod options;
 mod pacing;
 mod redact;
 mod retry;
@@ -79,9 +82,10 @@ pub mod stats;
 mod truncate;
 
 pub use breaker::BreakerPolicy;
-pub use config::{ConfigError, DeliveryOptions, destinations_from_env, sinks_for};
+pub use config::{ConfigError, destinations_from_env, sinks_for};
+pub use options::DeliveryOptions;
 pub use redact::redact_url;
-pub use retry::{RetryPolicy, parse_retry_after};
+pub use retry::{MAX_SERVER_WAIT, RetryPolicy, parse_retry_after};
 pub use sink::DeliverySink;
 pub use stats::{DeliveryHandle, DeliveryStats};
 pub use truncate::{TRUNCATION_MARKER, truncate};

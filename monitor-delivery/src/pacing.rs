@@ -3,12 +3,16 @@
 
 use std::time::{Duration, Instant};
 
+use crate::clock::later;
+use crate::retry::server_seconds;
+
 /// What a response said about the rate limit (Discord's headers).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct RateLimit {
     /// Requests left in the current bucket (`X-RateLimit-Remaining`).
     pub remaining: Option<u64>,
-    /// Time until the bucket refills (`X-RateLimit-Reset-After`, seconds).
+    /// Time until the bucket refills (`X-RateLimit-Reset-After`, seconds),
+    /// at most [`MAX_SERVER_WAIT`](crate::MAX_SERVER_WAIT).
     pub reset_after: Option<Duration>,
 }
 
@@ -17,9 +21,7 @@ impl RateLimit {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
         RateLimit {
             remaining: text("x-ratelimit-remaining").and_then(|v| v.parse().ok()),
-            reset_after: text("x-ratelimit-reset-after")
-                .and_then(|v| v.parse::<f64>().ok())
-                .and_then(|s| Duration::try_from_secs_f64(s).ok()),
+            reset_after: text("x-ratelimit-reset-after").and_then(|v| v.parse::<f64>().ok()).and_then(server_seconds),
         }
     }
 }
@@ -46,12 +48,12 @@ impl Pacer {
 
     /// A request started at `started` and was answered with `limit`.
     pub(crate) fn sent(&mut self, started: Instant, limit: RateLimit) {
-        self.not_before(started + self.min_interval);
+        self.not_before(later(started, self.min_interval));
         if self.follow_headers
             && limit.remaining == Some(0)
             && let Some(reset) = limit.reset_after
         {
-            self.not_before(Instant::now() + reset);
+            self.not_before(later(Instant::now(), reset));
         }
     }
 
@@ -75,6 +77,18 @@ mod tests {
         assert_eq!(pacer.next_start(), Some(start + Duration::from_secs(1)));
         pacer.not_before(start + Duration::from_millis(10));
         assert_eq!(pacer.next_start(), Some(start + Duration::from_secs(1)), "an earlier bound changes nothing");
+    }
+
+    #[test]
+    fn an_absurd_reset_is_capped() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        headers.insert("x-ratelimit-reset-after", HeaderValue::from_static("1e19"));
+        let limit = RateLimit::from_headers(&headers);
+        assert_eq!(limit.reset_after, Some(crate::MAX_SERVER_WAIT));
+        let mut pacer = Pacer::new(Duration::MAX, true);
+        pacer.sent(Instant::now(), limit);
+        assert!(pacer.next_start().is_some());
     }
 
     #[test]

@@ -4,6 +4,20 @@ use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 
+/// The longest wait a server can impose (`Retry-After`, Discord's
+/// `retry_after` and `X-RateLimit-Reset-After`): one hour. A longer one is
+/// taken as this long; the destination is then probed again, which costs
+/// the server one request, rather than holding alerts for a day on the
+/// word of a misconfigured (or hostile) server.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use monitor_delivery::{MAX_SERVER_WAIT, parse_retry_after};
+///
+/// assert_eq!(parse_retry_after("9999999999999999999", SystemTime::now()), Some(MAX_SERVER_WAIT));
+/// ```
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(3600);
+
 /// How a destination retries a notification that failed for a reason that
 /// may pass (a timeout, a lost connection, 408, 429, 5xx other than 501, an
 /// SMTP 4xx answer).
@@ -62,9 +76,10 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest wait a server can ask for (with `Retry-After`) while the
-    /// notification stays in memory; a longer one sends it to the spool and
-    /// pauses the destination for that long.
+    /// The longest wait a server can ask for (with `Retry-After`, or an
+    /// empty Discord bucket) while notifications stay in memory; a longer
+    /// one sends them to the spool and pauses the destination for that long
+    /// (at most [`MAX_SERVER_WAIT`]).
     pub fn max_wait(mut self, wait: Duration) -> Self {
         self.max_wait = wait;
         self
@@ -101,8 +116,9 @@ impl RetryPolicy {
     }
 }
 
-/// A `Retry-After` value: delay seconds or an HTTP date (RFC 9110 §10.2.3).
-/// Dates in the past mean "now"; anything else unreadable is ignored.
+/// A `Retry-After` value: delay seconds or an HTTP date (RFC 9110 §10.2.3),
+/// at most [`MAX_SERVER_WAIT`]. Dates in the past mean "now"; anything else
+/// unreadable is ignored.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -116,20 +132,30 @@ impl RetryPolicy {
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds).min(MAX_SERVER_WAIT));
     }
     // Not in the standard, but some servers send fractions of a second.
-    if let Ok(seconds) = value.parse::<f64>() {
-        return Duration::try_from_secs_f64(seconds).ok();
+    // Digits and a point only: Rust's float syntax also takes "inf" and "1e9".
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return value.parse::<f64>().ok().and_then(server_seconds);
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or_default())
+    Some(at.duration_since(now).unwrap_or_default().min(MAX_SERVER_WAIT))
 }
 
 /// Discord's `retry_after` (seconds, may be fractional) from a 429 body.
 pub(crate) fn discord_retry_after(body: &[u8]) -> Option<Duration> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    Duration::try_from_secs_f64(value.get("retry_after")?.as_f64()?).ok()
+    server_seconds(value.get("retry_after")?.as_f64()?)
+}
+
+/// Seconds a server asked to wait, at most [`MAX_SERVER_WAIT`]; none when
+/// negative or not a number.
+pub(crate) fn server_seconds(seconds: f64) -> Option<Duration> {
+    if seconds.is_nan() || seconds < 0.0 {
+        return None;
+    }
+    Some(Duration::from_secs_f64(seconds.min(MAX_SERVER_WAIT.as_secs_f64())))
 }
 
 #[cfg(test)]
@@ -169,6 +195,23 @@ mod tests {
         );
         assert_eq!(discord_retry_after(br#"{"retry_after":-1}"#), None);
         assert_eq!(discord_retry_after(b"<html>"), None);
+    }
+
+    #[test]
+    fn absurd_waits_are_capped() {
+        let now = SystemTime::now();
+        for value in ["9999999999999999999", "99999999999999999999999", "3600.5", "86400.25"] {
+            let wait = parse_retry_after(value, now);
+            assert!(wait.is_some_and(|w| w <= MAX_SERVER_WAIT), "{value}: {wait:?}");
+        }
+        assert_eq!(parse_retry_after("9999999999999999999", now), Some(MAX_SERVER_WAIT));
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), Some(MAX_SERVER_WAIT));
+        assert_eq!(parse_retry_after("inf", now), None);
+        assert_eq!(parse_retry_after("1e19", now), None);
+        assert_eq!(discord_retry_after(br#"{"retry_after":1e19}"#), Some(MAX_SERVER_WAIT));
+        assert_eq!(discord_retry_after(br#"{"retry_after":1e400}"#), None, "not a number serde_json reads");
+        assert_eq!(server_seconds(f64::INFINITY), Some(MAX_SERVER_WAIT));
+        assert_eq!(server_seconds(f64::NAN), None);
     }
 
     #[test]

@@ -9,8 +9,9 @@ use monitor_runtime::rules::Notification;
 use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::{DeliveryOptions, Plan};
+use crate::config::Plan;
 use crate::deliver::{Control, Delivery};
+use crate::options::DeliveryOptions;
 use crate::stats::{Counters, DeliveryHandle, DeliveryStats, reason};
 
 /// Delivers one destination's alert notifications: Slack, Discord, Teams,
@@ -150,6 +151,9 @@ impl Sink for DeliverySink {
     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {
         let mine = batch.notifications.iter().filter(|n| n.destination == self.plan.destination);
         let mut lost = 0;
+        // Accepted but refused by the queue: they leave the in-memory count
+        // only once their drop and the error are recorded.
+        let mut refused = 0;
         for notification in mine {
             let Ok(runner) = self.runner() else {
                 self.counters.dropped(reason::STOPPED, 1);
@@ -158,19 +162,22 @@ impl Sink for DeliverySink {
             };
             self.counters.accepted();
             if let Err(error) = runner.items.try_send(notification.clone()) {
-                self.counters.left_memory();
                 let why = match error {
                     mpsc::error::TrySendError::Full(_) => reason::QUEUE_FULL,
                     mpsc::error::TrySendError::Closed(_) => reason::STOPPED,
                 };
                 self.counters.dropped(why, 1);
                 lost += 1;
+                refused += 1;
             }
         }
         // Never an error: the batch's events are not ours, and the worker
         // would count them as dropped. Lost notifications are counted here.
         if lost > 0 && self.counters.failed(format!("{lost} notifications dropped: queue full or delivery stopped")) {
             eprintln!("monitor: delivery to `{}`: {lost} notifications dropped (see stats)", self.plan.destination);
+        }
+        for _ in 0..refused {
+            self.counters.left_memory();
         }
         Ok(())
     }

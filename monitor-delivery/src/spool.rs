@@ -10,7 +10,11 @@
 //! - `<destination>.spool.jsonl`: one [`SpoolRecord`] per line, as JSON,
 //!   appended in the order the notifications were first handed over;
 //! - `<destination>.spool.cursor`: the byte offset (decimal) of the first
-//!   line not yet delivered. Lines before it are done.
+//!   line not yet delivered, a space, a checksum of the line before it
+//!   (FNV-1a, 16 hex digits) and a newline. Lines before it are done. A
+//!   cursor whose checksum does not match the line before its offset was
+//!   left from before the file was emptied or rewritten (a crash before the
+//!   next sync) and is ignored: every line is delivered again, none skipped.
 //!
 //! A record holds what is needed to send it again without the alert it
 //! came from: the rendered JSON body of a webhook request, or the whole
@@ -36,6 +40,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+
+mod cursor;
+use cursor::Cursor;
 
 /// Version of the record layout; a reader skips lines of other versions.
 pub const SPOOL_VERSION: u32 = 1;
@@ -103,16 +110,14 @@ pub enum Payload {
 /// ```
 pub fn pending(dir: &Path, destination: &str) -> io::Result<Vec<SpoolRecord>> {
     let (data, cursor) = paths(dir, destination);
-    let start = read_cursor(&cursor);
-    let mut file = match File::open(&data) {
-        Ok(file) => file,
+    let text = match fs::read(&data) {
+        Ok(text) => text,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => return Err(error),
     };
-    file.seek(SeekFrom::Start(start))?;
-    let mut text = String::new();
-    BufReader::new(file).read_to_string(&mut text)?;
-    Ok(text.lines().filter_map(|line| parse(line.as_bytes())).collect())
+    let complete = complete_lines(&text);
+    let start = Cursor::resume_in(Cursor::read(&cursor), &text[..complete]);
+    Ok(text[start..].split(|&b| b == b'\n').filter_map(parse).collect())
 }
 
 fn paths(dir: &Path, destination: &str) -> (PathBuf, PathBuf) {
@@ -127,8 +132,9 @@ fn paths(dir: &Path, destination: &str) -> (PathBuf, PathBuf) {
     (dir.join(format!("{name}.spool.jsonl")), dir.join(format!("{name}.spool.cursor")))
 }
 
-fn read_cursor(path: &Path) -> u64 {
-    fs::read_to_string(path).ok().and_then(|text| text.trim().parse().ok()).unwrap_or(0)
+/// The length of `text` up to the end of its last complete line.
+fn complete_lines(text: &[u8]) -> usize {
+    text.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1)
 }
 
 fn parse(line: &[u8]) -> Option<SpoolRecord> {
@@ -152,11 +158,11 @@ pub(crate) struct Spool {
     file: File,
     /// Bytes in the file.
     len: u64,
-    /// Offset of the first record not yet delivered.
-    cursor: u64,
+    /// The first record not yet delivered.
+    cursor: Cursor,
     cursor_saved: bool,
-    /// The first record not yet delivered, and the offset after it.
-    head: Option<(SpoolRecord, u64)>,
+    /// The first record not yet delivered, and the cursor after it.
+    head: Option<(SpoolRecord, Cursor)>,
     max_bytes: u64,
     /// Records not yet delivered.
     pending: u64,
@@ -178,7 +184,7 @@ impl Spool {
             cursor_path,
             file,
             len: 0,
-            cursor: 0,
+            cursor: Cursor::START,
             cursor_saved: true,
             head: None,
             max_bytes,
@@ -197,16 +203,13 @@ impl Spool {
         let mut text = Vec::new();
         self.file.seek(SeekFrom::Start(0))?;
         self.file.read_to_end(&mut text)?;
-        let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+        let complete = complete_lines(&text);
         if complete < text.len() {
             self.corrupt += 1;
         }
-        let mut start = usize::try_from(read_cursor(&self.cursor_path)).unwrap_or(0);
-        // A cursor that is not at the start of a line is not ours to trust:
-        // deliver everything again rather than lose a record.
-        if start > complete || (start > 0 && text[start - 1] != b'\n') {
-            start = 0;
-        }
+        // A cursor that is not just after the line it names is not ours to
+        // trust: deliver everything again rather than lose a record.
+        let start = Cursor::resume_in(Cursor::read(&self.cursor_path), &text[..complete]);
         let live = &text[start..complete];
         let mut kept = Vec::with_capacity(live.len());
         for line in live.split_inclusive(|&b| b == b'\n') {
@@ -226,10 +229,15 @@ impl Spool {
                 out.sync_all()?;
             }
             fs::rename(&temporary, &self.data_path)?;
+            // The rename itself made durable. Until the cursor below is
+            // written, the old one names a line of the old file: ignored.
+            if let Some(dir) = self.data_path.parent() {
+                File::open(dir)?.sync_all()?;
+            }
             self.file = OpenOptions::new().read(true).append(true).open(&self.data_path)?;
         }
         self.len = kept.len() as u64;
-        self.cursor = 0;
+        self.cursor = Cursor::START;
         self.cursor_saved = false;
         self.save_cursor()?;
         Ok(())
@@ -253,7 +261,7 @@ impl Spool {
     pub(crate) fn append(&mut self, record: &SpoolRecord) -> Result<(), AppendError> {
         let mut line = serde_json::to_vec(record).map_err(|e| AppendError::Io(io::Error::other(e)))?;
         line.push(b'\n');
-        if (self.len - self.cursor).saturating_add(line.len() as u64) > self.max_bytes {
+        if (self.len - self.cursor.offset).saturating_add(line.len() as u64) > self.max_bytes {
             return Err(AppendError::Full);
         }
         self.file.write_all(&line).map_err(AppendError::Io)?;
@@ -266,23 +274,23 @@ impl Spool {
 
     /// The oldest record not yet delivered.
     pub(crate) fn head(&mut self) -> io::Result<Option<&SpoolRecord>> {
-        while self.head.is_none() && self.cursor < self.len {
+        while self.head.is_none() && self.cursor.offset < self.len {
             let mut reader = BufReader::new(&self.file);
-            reader.seek(SeekFrom::Start(self.cursor))?;
+            reader.seek(SeekFrom::Start(self.cursor.offset))?;
             let mut line = Vec::new();
             let read = reader.read_until(b'\n', &mut line)? as u64;
             if read == 0 {
                 // The file is shorter than we wrote: someone else truncated it.
-                self.len = self.cursor;
+                self.len = self.cursor.offset;
                 break;
             }
-            let end = self.cursor + read;
+            let after = Cursor::after(&line, self.cursor.offset + read);
             match parse(&line) {
-                Some(record) => self.head = Some((record, end)),
+                Some(record) => self.head = Some((record, after)),
                 None => {
                     self.corrupt += 1;
                     self.pending = self.pending.saturating_sub(1);
-                    self.move_cursor(end)?;
+                    self.move_cursor(after)?;
                 }
             }
         }
@@ -294,21 +302,22 @@ impl Spool {
 
     /// The head was delivered (or given up): move past it.
     pub(crate) fn advance(&mut self) -> io::Result<()> {
-        if let Some((_, end)) = self.head.take() {
+        if let Some((_, after)) = self.head.take() {
             self.pending = self.pending.saturating_sub(1);
-            self.move_cursor(end)?;
+            self.move_cursor(after)?;
         }
         Ok(())
     }
 
-    fn move_cursor(&mut self, to: u64) -> io::Result<()> {
+    fn move_cursor(&mut self, to: Cursor) -> io::Result<()> {
         self.cursor = to;
         self.cursor_saved = false;
-        if self.cursor >= self.len {
-            // Everything delivered: start the file again from nothing.
+        if self.cursor.offset >= self.len {
+            // Everything delivered: start the file again from nothing. The
+            // cursor on disk, saved later, names a line no longer there.
             self.file.set_len(0)?;
             self.len = 0;
-            self.cursor = 0;
+            self.cursor = Cursor::START;
             self.pending = 0;
         }
         self.dirty_since.get_or_insert_with(Instant::now);
@@ -334,11 +343,9 @@ impl Spool {
 
     fn save_cursor(&mut self) -> io::Result<()> {
         if !self.cursor_saved {
-            // Written in place: a torn cursor fails the line-start check on
-            // recovery and everything is delivered again (at least once).
-            let mut file = File::create(&self.cursor_path)?;
-            file.write_all(self.cursor.to_string().as_bytes())?;
-            file.sync_data()?;
+            // Written in place: a torn cursor is no cursor on recovery, and
+            // everything is delivered again (at least once).
+            self.cursor.write(&self.cursor_path)?;
             self.cursor_saved = true;
         }
         Ok(())
@@ -428,9 +435,60 @@ mod tests {
         spool.append(&record("b")).unwrap();
         spool.sync().unwrap();
         drop(spool);
-        fs::write(dir.path().join("ops%2Fchat.spool.cursor"), "7").unwrap();
+        fs::write(dir.path().join("ops%2Fchat.spool.cursor"), "7 cbf29ce484222325\n").unwrap();
         let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
         assert_eq!(drain(&mut spool), ["a", "b"]);
+    }
+
+    /// The records of a reopened spool, as recovery after a crash finds them.
+    fn reopen(dir: &Path) -> Vec<String> {
+        drain(&mut Spool::open(dir, "ops/chat", 1 << 20).unwrap())
+    }
+
+    #[test]
+    fn a_crash_after_the_file_was_emptied_skips_nothing_appended_since() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        for key in ["a", "b", "c"] {
+            spool.append(&record(key)).unwrap();
+        }
+        spool.head().unwrap();
+        spool.advance().unwrap();
+        spool.sync().unwrap();
+        let cursor_path = dir.path().join("ops%2Fchat.spool.cursor");
+        let cursor_after_a = fs::read_to_string(&cursor_path).unwrap();
+        // b and c are delivered too: the file is emptied, and new records
+        // of the same size are appended before the next batched sync.
+        assert_eq!(drain(&mut spool), ["b", "c"]);
+        for key in ["d", "e", "f"] {
+            spool.append(&record(key)).unwrap();
+        }
+        // The crash comes now, while the cursor on disk is the one saved
+        // before the file was emptied: the next start finds that.
+        assert_eq!(fs::read_to_string(&cursor_path).unwrap(), cursor_after_a, "the window under test");
+        drop(spool);
+        assert_eq!(reopen(dir.path()), ["d", "e", "f"]);
+    }
+
+    #[test]
+    fn a_cursor_left_from_before_the_file_was_rewritten_skips_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        for key in ["a", "b", "c"] {
+            spool.append(&record(key)).unwrap();
+        }
+        spool.head().unwrap();
+        spool.advance().unwrap();
+        spool.sync().unwrap();
+        drop(spool);
+        // What recovery's rewrite leaves if the process dies right after its
+        // rename: the data file holds only b and c, the cursor still says
+        // "after a" of the old file.
+        let data_path = dir.path().join("ops%2Fchat.spool.jsonl");
+        let data = fs::read(&data_path).unwrap();
+        let first_line = data.iter().position(|&b| b == b'\n').unwrap() + 1;
+        fs::write(&data_path, &data[first_line..]).unwrap();
+        assert_eq!(reopen(dir.path()), ["b", "c"]);
     }
 
     #[test]

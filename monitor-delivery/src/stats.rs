@@ -113,10 +113,12 @@ impl Counters {
         self.in_memory.fetch_add(1, Relaxed);
     }
 
-    /// A notification accepted by `write()` left memory (sent, dropped or spooled).
+    /// A notification accepted by `write()` left memory (sent, dropped or
+    /// spooled). Called last, after its outcome is counted (sent, dropped,
+    /// spooled, the latest error), never before.
     pub(crate) fn left_memory(&self) {
         // Release: what the task did with the notification (spool, counts)
-        // is seen by whoever sees the queue shrink.
+        // is seen by whoever sees the queue shrink (Acquire).
         if self.in_memory.fetch_sub(1, Release) <= 1 {
             self.idle.notify_waiters();
         }
@@ -174,9 +176,13 @@ impl Counters {
     }
 
     pub(crate) fn snapshot(&self) -> DeliveryStats {
-        // Acquire, first: everything done before the counts read here is seen.
-        let sent = self.sent.load(Acquire);
+        // Acquire, first, the queue and then `sent`: every outcome counted
+        // before a notification left the queue, and the spool as it was
+        // when a notification was counted sent, are seen. (In this order a
+        // notification may show as both queued and sent for an instant,
+        // never as neither.)
         let queued = self.in_memory.load(Acquire);
+        let sent = self.sent.load(Acquire);
         DeliveryStats {
             destination: self.destination.clone(),
             sent,
@@ -224,7 +230,8 @@ impl DeliveryHandle {
     /// delivered, dropped or spooled, or `timeout` passed; true when idle.
     /// Needs a Tokio runtime with its timer enabled.
     pub async fn wait_idle(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
+        // A timeout past the clock's range waits as long as it takes.
+        let deadline = tokio::time::Instant::now().checked_add(timeout);
         loop {
             let notified = self.counters.idle.notified();
             tokio::pin!(notified);
@@ -233,8 +240,13 @@ impl DeliveryHandle {
             if self.counters.in_memory.load(Acquire) == 0 {
                 return true;
             }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.counters.in_memory.load(Acquire) == 0;
+            match deadline {
+                Some(deadline) => {
+                    if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                        return self.counters.in_memory.load(Acquire) == 0;
+                    }
+                }
+                None => notified.await,
             }
         }
     }

@@ -26,6 +26,7 @@ fn check_discord(body: &Value) {
     let embed = &body["embeds"][0];
     let fields = embed["fields"].as_array().unwrap();
     assert!(fields.len() <= 25);
+    assert!(chars(&embed["footer"]["text"]) <= 2048, "footer {}", chars(&embed["footer"]["text"]));
     let mut total = chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
     assert!(chars(&embed["title"]) <= 256 && chars(&embed["description"]) <= 4096);
     for field in fields {
@@ -83,6 +84,44 @@ fn giant_names_summary_and_key_still_fit() {
     check_discord(&discord(&notification, &options));
     check_slack(&slack(&notification, &options));
     assert!(serde_json::to_vec(&teams(&notification, &options)).unwrap().len() <= 28 * 1024);
+}
+
+#[test]
+fn a_giant_alert_fills_slack_to_its_50_blocks_and_no_further() {
+    // 600 fields need 60 sections of 10: more than 50 blocks in all.
+    let mut notification =
+        giant("m".repeat(5000), "at billing::cards::charge (src/cards.rs:42)".into(), "v".repeat(300));
+    notification.alert.details.tags = (0..600).map(|i| (format!("field_{i:03}"), "v".repeat(300))).collect();
+    let options = RenderOptions { link: Some("https://status.example.org/groups/{group}".into()), service: None };
+    let body = slack(&notification, &options);
+    check_slack(&body);
+    let blocks = body["attachments"][0]["blocks"].as_array().unwrap();
+    assert_eq!(blocks.len(), 50, "the cap is reached, not merely respected");
+    for block in blocks {
+        assert!(chars(&block["text"]["text"]) <= 3000);
+    }
+    let kinds: Vec<&str> = blocks.iter().map(|b| b["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds[..2], ["header", "section"], "the title and the message come first");
+    assert_eq!(kinds[kinds.len() - 2..], ["context", "actions"], "the key and the link are never crowded out");
+    assert!(blocks[blocks.len() - 3]["text"]["text"].as_str().unwrap().contains(TRUNCATION_MARKER), "the traceback");
+}
+
+#[test]
+fn discord_cuts_long_field_names_and_a_long_footer() {
+    let mut notification = giant("m".repeat(100), "frame".into(), "v".repeat(10));
+    notification.alert.details.tags = [("n".repeat(300), "value".to_owned())].into();
+    notification.key = "k".repeat(3000);
+    let body = discord(&notification, &RenderOptions::default());
+    check_discord(&body);
+    let embed = &body["embeds"][0];
+    let footer = embed["footer"]["text"].as_str().unwrap();
+    assert_eq!(footer.chars().count(), 2048);
+    assert!(footer.ends_with(TRUNCATION_MARKER), "{footer}");
+    let fields = embed["fields"].as_array().unwrap();
+    let long =
+        fields.iter().find(|f| f["name"].as_str().unwrap().starts_with("tag nnn")).expect("the long field is kept");
+    assert_eq!(chars(&long["name"]), 256);
+    assert!(long["name"].as_str().unwrap().ends_with(TRUNCATION_MARKER));
 }
 
 proptest! {

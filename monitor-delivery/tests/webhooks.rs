@@ -3,12 +3,13 @@
 
 mod support;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use monitor_delivery::{BreakerPolicy, DeliveryOptions, DeliverySink, RetryPolicy, sinks_for};
+use monitor_delivery::{BreakerPolicy, DeliveryOptions, RetryPolicy};
 use monitor_runtime::Sink;
-use monitor_runtime::alerts::{AlertConfig, Destination, Target};
-use support::{Platform, Reply, WebhookServer, batch, eventually, keys, notification, spool_dir};
+use monitor_runtime::alerts::Target;
+use support::{Platform, Reply, WebhookServer, batch, eventually, keys, notification, send, spool_dir};
+use support::{spooled_keys, start_sink as sink};
 
 fn options(dir: &tempfile::TempDir) -> DeliveryOptions {
     DeliveryOptions::new()
@@ -18,22 +19,6 @@ fn options(dir: &tempfile::TempDir) -> DeliveryOptions {
         )
         .request_timeout(Duration::from_millis(500))
         .breaker(BreakerPolicy::default().open_for(Duration::from_millis(300)).max_open(Duration::from_secs(1)))
-}
-
-fn sink(name: &str, target: Target, options: &DeliveryOptions) -> DeliverySink {
-    let config = AlertConfig {
-        destinations: vec![Destination { name: name.into(), target }],
-        rules: Vec::new(),
-        schedules: Vec::new(),
-    };
-    let mut sink = sinks_for(&config, options).unwrap().pop().unwrap();
-    sink.start().unwrap();
-    sink
-}
-
-async fn send(sink: &DeliverySink, keys: &[String]) {
-    let notifications = keys.iter().map(|key| notification(sink.destination(), key)).collect();
-    sink.write(&batch(notifications)).await.unwrap();
 }
 
 /// A notification as large as the example's `--large`: 5,000-character
@@ -47,29 +32,97 @@ fn giant(destination: &str, key: &str) -> std::sync::Arc<monitor_runtime::rules:
     std::sync::Arc::new(notification)
 }
 
-#[tokio::test]
-async fn the_platform_doubles_refuse_oversize_bodies_with_400() {
-    use serde_json::json;
-    let field = json!({ "name": "n", "value": "y".repeat(1000) });
-    let oversize = [
-        (Platform::Discord, json!({ "content": "x".repeat(2001) })),
-        (Platform::Discord, json!({ "embeds": [{ "description": "x".repeat(3000), "fields": vec![field; 4] }] })),
-        (Platform::Discord, json!({ "embeds": [{ "title": "x".repeat(257) }] })),
+/// Bodies exactly at one of a platform's limits, and one character over it.
+fn at_and_over_each_limit() -> Vec<(Platform, &'static str, serde_json::Value, serde_json::Value)> {
+    use serde_json::{Value, json};
+    let x = |n: usize| "x".repeat(n);
+    let embed = |embed: Value| json!({ "embeds": [embed] });
+    let field = |name: String, value: String| json!({ "name": name, "value": value });
+    let fields = |n: usize| vec![field("n".into(), "v".into()); n];
+    let section =
+        |text: String| json!({ "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": text } }] });
+    let header =
+        |text: String| json!({ "blocks": [{ "type": "header", "text": { "type": "plain_text", "text": text } }] });
+    let section_fields = |n: usize, len: usize| {
+        let fields = vec![json!({ "type": "mrkdwn", "text": x(len) }); n];
+        json!({ "blocks": [{ "type": "section", "fields": fields }] })
+    };
+    let blocks = |n: usize| json!({ "blocks": vec![json!({ "type": "divider" }); n] });
+    let context = |n: usize| {
+        let elements = vec![json!({ "type": "mrkdwn", "text": "c" }); n];
+        json!({ "blocks": [{ "type": "context", "elements": elements }] })
+    };
+    // 6,000 characters in all with an author name of 200.
+    let total = |author: usize| {
+        let (footer, fields) = (json!({ "text": x(1000) }), [field(x(100), x(700))]);
+        embed(json!({ "description": x(4000), "footer": footer, "author": { "name": x(author) }, "fields": fields }))
+    };
+    vec![
+        (Platform::Discord, "content", json!({ "content": x(2000) }), json!({ "content": x(2001) })),
         (
-            Platform::Slack,
-            json!({ "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": "x".repeat(3001) } }] }),
+            Platform::Discord,
+            "embeds",
+            json!({ "embeds": vec![json!({ "title": "t" }); 10] }),
+            json!({ "embeds": vec![json!({ "title": "t" }); 11] }),
         ),
-        (Platform::Slack, json!({ "blocks": vec![json!({ "type": "divider" }); 51] })),
-        (Platform::Teams, json!({ "type": "message", "text": "x".repeat(28 * 1024) })),
-    ];
+        (Platform::Discord, "title", embed(json!({ "title": x(256) })), embed(json!({ "title": x(257) }))),
+        (
+            Platform::Discord,
+            "description",
+            embed(json!({ "description": x(4096) })),
+            embed(json!({ "description": x(4097) })),
+        ),
+        (
+            Platform::Discord,
+            "footer",
+            embed(json!({ "footer": { "text": x(2048) } })),
+            embed(json!({ "footer": { "text": x(2049) } })),
+        ),
+        (
+            Platform::Discord,
+            "author",
+            embed(json!({ "author": { "name": x(256) } })),
+            embed(json!({ "author": { "name": x(257) } })),
+        ),
+        (Platform::Discord, "fields", embed(json!({ "fields": fields(25) })), embed(json!({ "fields": fields(26) }))),
+        (
+            Platform::Discord,
+            "field name",
+            embed(json!({ "fields": [field(x(256), "v".into())] })),
+            embed(json!({ "fields": [field(x(257), "v".into())] })),
+        ),
+        (
+            Platform::Discord,
+            "field value",
+            embed(json!({ "fields": [field("n".into(), x(1024))] })),
+            embed(json!({ "fields": [field("n".into(), x(1025))] })),
+        ),
+        (
+            Platform::Discord,
+            "empty field value",
+            embed(json!({ "fields": [field("n".into(), "v".into())] })),
+            embed(json!({ "fields": [field("n".into(), String::new())] })),
+        ),
+        (Platform::Discord, "embed total", total(200), total(201)),
+        (Platform::Slack, "section text", section(x(3000)), section(x(3001))),
+        (Platform::Slack, "header", header(x(150)), header(x(151))),
+        (Platform::Slack, "section fields", section_fields(10, 1), section_fields(11, 1)),
+        (Platform::Slack, "section field", section_fields(1, 2000), section_fields(1, 2001)),
+        (Platform::Slack, "blocks", blocks(50), blocks(51)),
+        (Platform::Slack, "context elements", context(10), context(11)),
+        (Platform::Teams, "payload bytes", json!({ "text": x(28 * 1024 - 11) }), json!({ "text": x(28 * 1024 - 10) })),
+    ]
+}
+
+#[tokio::test]
+async fn the_platform_doubles_take_bodies_at_each_limit_and_refuse_one_over_with_400() {
     let client = reqwest::Client::new();
-    for (platform, body) in oversize {
+    for (platform, limit, within, over) in at_and_over_each_limit() {
         let server = WebhookServer::start(platform);
-        let response = client.post(server.url("/hook")).json(&body).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 400, "{platform:?} accepted an oversize body");
-        let within =
-            client.post(server.url("/hook")).json(&json!({ "content": "ok", "text": "ok" })).send().await.unwrap();
-        assert_eq!(within.status().as_u16(), 200, "{platform:?} refused a small body");
+        let response = client.post(server.url("/hook")).json(&within).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{platform:?} refused a body at its {limit} limit");
+        let response = client.post(server.url("/hook")).json(&over).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{platform:?} accepted a body over its {limit} limit");
     }
 }
 
@@ -115,16 +168,16 @@ async fn retry_after_in_seconds_is_honoured() {
 async fn retry_after_as_an_http_date_is_honoured() {
     let dir = spool_dir();
     let server = WebhookServer::start(Platform::Generic);
-    let until = SystemTime::now() + Duration::from_secs(3);
-    server.script([Reply::RetryAfter(httpdate::fmt_http_date(until))]);
+    // The server writes the date when it answers, on a whole second, at least 2 s ahead.
+    server.script([Reply::RetryAfterDate(Duration::from_secs(2))]);
     let sink = sink("webhook", Target::Webhook(server.url("/hook")), &options(&dir));
     send(&sink, &keys("date", 1)).await;
     assert!(eventually(Duration::from_secs(10), || sink.stats().sent == 1).await, "{:?}", sink.stats());
     let received = server.received();
-    // HTTP dates have whole seconds: the date is at least 2 s after the refusal.
-    let waited = received[1].at - received[0].at;
-    assert!(waited >= Duration::from_secs(2), "waited {waited:?}");
-    assert!(SystemTime::now() + Duration::from_secs(1) >= until);
+    let date = httpdate::parse_http_date(received[0].retry_after.as_deref().unwrap()).unwrap();
+    assert!(date >= received[0].wall + Duration::from_secs(2), "the date asks for a wait");
+    // Both sides of the comparison are the server's own wall clock.
+    assert!(received[1].wall >= date, "retried at {:?}, before the date {date:?}", received[1].wall);
 }
 
 #[tokio::test]
@@ -169,6 +222,25 @@ async fn slack_is_paced_to_one_message_a_second() {
 }
 
 #[tokio::test]
+async fn teams_is_paced_to_four_messages_a_second() {
+    let dir = spool_dir();
+    let server = WebhookServer::start(Platform::Teams);
+    let sink = sink("teams", Target::Teams(server.url("/workflows/SECRET")), &options(&dir));
+    send(&sink, &keys("teams", 6)).await;
+    assert!(eventually(Duration::from_secs(10), || sink.stats().sent == 6).await, "{:?}", sink.stats());
+    let received = server.received();
+    assert_eq!(received.len(), 6);
+    // The client spaces starts by 250 ms; the server sees them a little
+    // later, each by its own delay, hence some room per gap.
+    for pair in received.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(gap >= Duration::from_millis(200), "Teams takes four messages a second; gap {gap:?}");
+    }
+    let spread = received[5].at - received[0].at;
+    assert!(spread >= Duration::from_millis(5 * 250 - 50), "six messages spread over {spread:?}");
+}
+
+#[tokio::test]
 async fn server_errors_timeouts_and_dropped_connections_are_retried() {
     let dir = spool_dir();
     let server = WebhookServer::start(Platform::Generic);
@@ -201,23 +273,37 @@ async fn client_errors_and_501_are_not_retried() {
     assert_eq!((stats.retried, stats.dropped.get("rejected").copied()), (0, Some(3)));
 }
 
-#[tokio::test]
-async fn a_deleted_webhook_is_disabled_and_reported_without_its_token() {
+/// A webhook deleted on the platform (404 or 410): disabled end to end.
+async fn check_deleted_webhook(status: u16, platform: Platform, target: fn(String) -> Target, path: &str) {
     let dir = spool_dir();
-    let server = WebhookServer::start(Platform::Discord);
-    server.set_default(Reply::Status(404));
-    let sink = sink("discord", Target::Discord(server.url("/api/webhooks/1/SECRET-TOKEN")), &options(&dir));
-    send(&sink, &keys("gone", 1)).await;
-    assert!(eventually(Duration::from_secs(10), || sink.stats().disabled.is_some()).await);
-    send(&sink, &keys("after", 3)).await;
+    let server = WebhookServer::start(platform);
+    server.set_default(Reply::Status(status));
+    let sink = sink("deleted", target(server.url(path)), &options(&dir));
+    let gone = keys("gone", 1);
+    send(&sink, &gone).await;
+    assert!(sink.handle().wait_idle(Duration::from_secs(10)).await);
+    let after = keys("after", 3);
+    send(&sink, &after).await;
     assert!(sink.handle().wait_idle(Duration::from_secs(10)).await);
     let stats = sink.stats();
-    let disabled = stats.disabled.clone().unwrap();
-    assert!(disabled.contains("404") && disabled.contains("/api/***"), "{disabled}");
+    let disabled = stats.disabled.clone().unwrap_or_else(|| panic!("{status} did not disable: {stats:?}"));
+    assert!(disabled.contains(&status.to_string()) && disabled.contains(sink.target()), "{disabled}");
     assert!(!format!("{stats:?}").contains("SECRET"), "{stats:?}");
     assert!(!format!("{sink:?}").contains("SECRET"));
     assert_eq!(server.received().len(), 1, "nothing is sent to a deleted webhook again");
     assert_eq!(stats.spooled, 4, "kept for a corrected URL after restart");
+    sink.flush().await.unwrap();
+    assert_eq!(spooled_keys(dir.path(), "deleted"), [gone, after].concat());
+}
+
+#[tokio::test]
+async fn a_deleted_webhook_is_disabled_and_reported_without_its_token() {
+    check_deleted_webhook(404, Platform::Discord, Target::Discord, "/api/webhooks/1/SECRET-TOKEN").await;
+}
+
+#[tokio::test]
+async fn a_webhook_answering_410_is_disabled_like_404() {
+    check_deleted_webhook(410, Platform::Slack, Target::Slack, "/services/T0/B0/SECRET").await;
 }
 
 #[tokio::test]
@@ -238,7 +324,8 @@ async fn a_slow_destination_holds_back_no_other() {
     assert!(fast.handle().wait_idle(Duration::from_secs(10)).await);
     assert_eq!(healthy.delivered_keys(), keys);
     assert_eq!(slow.stats().queued, 5, "still waiting on the server that hangs");
-    assert_eq!(stuck.received().len(), 1);
+    // The slow destination's thread may not have reached its server yet.
+    assert!(eventually(Duration::from_secs(5), || stuck.received().len() == 1).await);
 }
 
 #[tokio::test]

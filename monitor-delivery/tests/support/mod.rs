@@ -16,8 +16,10 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use monitor_delivery::format::sample_notification;
-use monitor_runtime::Batch;
+use monitor_delivery::{DeliveryOptions, DeliverySink, sinks_for};
+use monitor_runtime::alerts::{AlertConfig, Destination, Target};
 use monitor_runtime::rules::Notification;
+use monitor_runtime::{Batch, Sink};
 use parking_lot::Mutex;
 use serde_json::Value;
 
@@ -51,8 +53,15 @@ impl Platform {
                     over("author", chars(&embed["author"]["name"]), 256)?;
                     let fields = embed["fields"].as_array().cloned().unwrap_or_default();
                     over("fields", fields.len(), 25)?;
-                    total += chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+                    total += chars(&embed["title"])
+                        + chars(&embed["description"])
+                        + chars(&embed["footer"]["text"])
+                        + chars(&embed["author"]["name"]);
                     for field in &fields {
+                        // Discord refuses empty names and values as it refuses long ones.
+                        if chars(&field["name"]) == 0 || chars(&field["value"]) == 0 {
+                            return Err("a field needs a name and a value".into());
+                        }
                         over("field name", chars(&field["name"]), 256)?;
                         over("field value", chars(&field["value"]), 1024)?;
                         total += chars(&field["name"]) + chars(&field["value"]);
@@ -78,7 +87,9 @@ impl Platform {
                             }
                         }
                         "context" => {
-                            for element in block["elements"].as_array().cloned().unwrap_or_default() {
+                            let elements = block["elements"].as_array().cloned().unwrap_or_default();
+                            over("context elements", elements.len(), 10)?;
+                            for element in elements {
                                 over("context text", chars(&element["text"]), 3000)?;
                             }
                         }
@@ -102,6 +113,10 @@ pub enum Reply {
     Status(u16),
     /// 429 with this `Retry-After` header.
     RetryAfter(String),
+    /// 429 with a `Retry-After` date this long after the answer, rounded up
+    /// to a whole second (HTTP dates have no fractions), so the date sent
+    /// is exactly the date meant.
+    RetryAfterDate(Duration),
     /// 429 with Discord's JSON body `retry_after` (seconds), no header.
     DiscordRetryAfter(f64),
     /// 200 saying the rate-limit bucket is empty for this many seconds.
@@ -115,7 +130,12 @@ pub enum Reply {
 /// One request the server saw.
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// When the request reached the server (before its body was read).
     pub at: Instant,
+    /// The same moment on the wall clock, for comparing with HTTP dates.
+    pub wall: SystemTime,
+    /// The `Retry-After` header answered, if any.
+    pub retry_after: Option<String>,
     pub path: String,
     pub body: Value,
     /// The status answered; 0 when it hung or closed the connection.
@@ -232,18 +252,21 @@ impl Drop for WebhookServer {
 }
 
 async fn answer(request: Request<Incoming>, state: Arc<Mutex<State>>) -> Result<Response<Full<Bytes>>, std::io::Error> {
+    // Taken first: pacing is about when requests start, not when their
+    // bodies have been read.
+    let (at, wall) = (Instant::now(), SystemTime::now());
     let path = request.uri().path().to_owned();
     let body = request.into_body().collect().await.map_err(std::io::Error::other)?.to_bytes();
-    let at = Instant::now();
     let (platform, reply) = {
         let mut state = state.lock();
         let reply = state.script.pop_front().unwrap_or_else(|| state.default.clone());
         (state.platform, reply)
     };
     let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let record = |status: u16| {
-        state.lock().received.push(Received { at, path: path.clone(), body: json.clone(), status });
+    let record_with = |status: u16, retry_after: Option<String>| {
+        state.lock().received.push(Received { at, wall, retry_after, path: path.clone(), body: json.clone(), status });
     };
+    let record = |status: u16| record_with(status, None);
     // Like the platform: a body over its limits is refused whatever else.
     if let Err(why) = platform.check(&body) {
         record(400);
@@ -264,7 +287,14 @@ async fn answer(request: Request<Incoming>, state: Arc<Mutex<State>>) -> Result<
             Ok(respond(status, &[], "{}".into()))
         }
         Reply::RetryAfter(value) => {
-            record(429);
+            record_with(429, Some(value.clone()));
+            Ok(respond(429, &[("retry-after", value)], "{}".into()))
+        }
+        Reply::RetryAfterDate(after) => {
+            let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+            let whole_second = UNIX_EPOCH + Duration::from_secs(since_epoch.as_secs() + 1);
+            let value = httpdate::fmt_http_date(whole_second + after);
+            record_with(429, Some(value.clone()));
             Ok(respond(429, &[("retry-after", value)], "{}".into()))
         }
         Reply::DiscordRetryAfter(seconds) => {
@@ -328,6 +358,29 @@ pub async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) 
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     condition()
+}
+
+/// A started sink for one destination.
+pub fn start_sink(name: &str, target: Target, options: &DeliveryOptions) -> DeliverySink {
+    let config = AlertConfig {
+        destinations: vec![Destination { name: name.into(), target }],
+        rules: Vec::new(),
+        schedules: Vec::new(),
+    };
+    let mut sink = sinks_for(&config, options).unwrap().pop().unwrap();
+    sink.start().unwrap();
+    sink
+}
+
+/// Hands notifications with these keys to the sink, in one batch.
+pub async fn send(sink: &DeliverySink, keys: &[String]) {
+    let notifications = keys.iter().map(|key| notification(sink.destination(), key)).collect();
+    sink.write(&batch(notifications)).await.unwrap();
+}
+
+/// The keys of the records waiting in a destination's spool, oldest first.
+pub fn spooled_keys(dir: &Path, destination: &str) -> Vec<String> {
+    monitor_delivery::spool::pending(dir, destination).unwrap().into_iter().map(|r| r.key).collect()
 }
 
 /// A fresh directory for a spool.
