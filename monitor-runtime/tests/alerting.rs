@@ -289,3 +289,30 @@ fn the_process_memory_is_checked_at_start() {
         assert!(notifications[0].alert.summary.starts_with("resident memory"));
     }
 }
+
+/// The worker looks at the rules when a new group arrives and again when
+/// the router's group_wait runs out, not only on its regular tick: with a
+/// tick of an hour, the notification still arrives (the test would wait an
+/// hour without those looks).
+#[test]
+fn a_new_group_is_notified_after_its_group_wait_not_at_the_next_tick() {
+    let sink = MemorySink::new();
+    let _guard = Monitor::builder()
+        .flush_interval(Duration::from_secs(3600))
+        .alerts(monitor_runtime::alerts! {
+            destination ops = console;
+            rule new_kind { when new_group; notify ops; group_wait 50ms; }
+        })
+        .sink(sink.clone())
+        .install()
+        .expect("monitor installs");
+    let _ = charge(1);
+    let waited = std::time::Instant::now();
+    while sink.notifications().is_empty() && waited.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let notifications = sink.notifications();
+    assert_eq!(notifications.len(), 1, "{:?}", monitor_runtime::stats());
+    assert_eq!((notifications[0].alert.rule.as_str(), notifications[0].alert.state), ("new_kind", AlertState::Firing));
+    assert!(notifications[0].alert.summary.contains("appeared for the first time"));
+}

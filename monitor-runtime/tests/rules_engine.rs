@@ -460,3 +460,21 @@ fn a_reload_keeps_unchanged_rules_and_resolves_the_alerts_of_removed_ones() {
     assert_eq!(alerts.len(), 1);
     assert_eq!((alerts[0].rule.as_str(), alerts[0].value), ("kept", 5.0), "the kept rule kept its window");
 }
+
+#[test]
+fn the_router_says_when_its_next_timer_is_due() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule too_many { when errors > 3 within 1h; notify ops; group_wait 2m; group_interval 5m; repeat_interval 1h; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(&config, RouterConfig::default());
+    let tags = BTreeMap::new();
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 5);
+    assert!(router.route(clock.now(), &engine.evaluate(clock.now())).is_empty());
+    assert_eq!(router.next_due(), Some(start() + 2 * MINUTE), "group_wait");
+    clock.advance(2 * MINUTE);
+    assert_eq!(router.route(clock.now(), &engine.evaluate(clock.now())).len(), 1);
+    assert_eq!(router.next_due(), Some(start() + 62 * MINUTE), "repeat_interval while it stays the same");
+}

@@ -98,6 +98,19 @@ impl Alerting {
         self.router.route(now, &resolved).into_iter().map(Arc::new).collect()
     }
 
+    /// How long until the router has something due, if that is known; the
+    /// worker looks again then instead of waiting for its next tick.
+    pub(super) fn next_due_in(&self) -> Option<std::time::Duration> {
+        let due = self.router.next_due()?;
+        Some(due.duration_since(self.clock.now()).unwrap_or_default())
+    }
+
+    /// Whether an event starts a one-off alert (a new group or a
+    /// regression): worth evaluating at once rather than at the next tick.
+    pub(super) fn wants_prompt_look(&self, event: &Event) -> bool {
+        !self.engine.is_empty() && matches!(event.reason, QueueReason::NewGroup | QueueReason::Regression)
+    }
+
     /// An event the worker accepted (already scrubbed).
     pub(super) fn on_event(&mut self, event: &Event) {
         let details = Arc::new(event_details(event));

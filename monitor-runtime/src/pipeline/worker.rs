@@ -122,6 +122,8 @@ struct Worker {
     runners: Vec<SinkRunner>,
     pending: Vec<Arc<Event>>,
     pending_audits: Vec<Arc<crate::audit::AuditRecord>>,
+    /// An extra look at the alert rules before the next tick, if one is due.
+    next_alert_look: Option<tokio::time::Instant>,
     config: WorkerConfig,
 }
 
@@ -132,7 +134,16 @@ impl Worker {
         sinks: Vec<Box<dyn Sink>>,
         config: WorkerConfig,
     ) -> Self {
-        Worker { shared, receiver, sinks, runners: Vec::new(), pending: Vec::new(), pending_audits: Vec::new(), config }
+        Worker {
+            shared,
+            receiver,
+            sinks,
+            runners: Vec::new(),
+            pending: Vec::new(),
+            pending_audits: Vec::new(),
+            next_alert_look: None,
+            config,
+        }
     }
 
     async fn run(mut self) {
@@ -144,6 +155,7 @@ impl Worker {
         let mut tick = tokio::time::interval(self.config.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let look_at = self.next_alert_look;
             tokio::select! {
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Event(event)) => self.accept(*event),
@@ -173,6 +185,7 @@ impl Worker {
                     self.shared.counters.publish(&self.shared.stats());
                     self.dispatch();
                 }
+                () = sleep_until(look_at) => self.dispatch(),
             }
         }
     }
@@ -180,6 +193,9 @@ impl Worker {
     fn accept(&mut self, event: Event) {
         let event = scrub_event(&self.config.scrubber, event);
         self.config.alerting.on_event(&event);
+        if self.config.alerting.wants_prompt_look(&event) {
+            self.next_alert_look = Some(tokio::time::Instant::now());
+        }
         self.pending.push(Arc::new(event));
         self.dispatch_if_full();
     }
@@ -232,6 +248,16 @@ impl Worker {
         self.config.alerting.on_groups(&groups);
         let notifications = self.config.alerting.evaluate();
         self.offer_pending(groups, notifications);
+        // A router timer due before the next tick gets a look of its own, so
+        // a short group_wait is not rounded up to the flush interval.
+        self.next_alert_look = self
+            .config
+            .alerting
+            .next_due_in()
+            // Due already yet not sent (muted, say): the tick is soon enough,
+            // and looking again at once would only spin.
+            .filter(|wait| !wait.is_zero() && *wait < self.config.flush_interval)
+            .map(|wait| tokio::time::Instant::now() + wait);
     }
 
     fn offer_pending(
@@ -350,5 +376,13 @@ fn scrub_json(scrubber: &Scrubber, value: &mut serde_json::Value) {
             }
         }
         _ => {}
+    }
+}
+
+/// Sleeps until `at`; forever without one (a `select!` branch that is off).
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

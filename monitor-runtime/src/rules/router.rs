@@ -144,6 +144,35 @@ impl Router {
         self.groups.is_empty() && self.held.values().all(VecDeque::is_empty) && self.waiting_for_schedule.is_empty()
     }
 
+    /// The earliest moment a tracked group's timer (group_wait,
+    /// group_interval or repeat_interval) comes due, so a caller can look
+    /// again then rather than at its next regular tick. Held and scheduled
+    /// notifications are not included: they wait for tokens or opening hours.
+    ///
+    /// ```
+    /// use monitor_runtime::rules::{Router, RouterConfig};
+    ///
+    /// let config = monitor_runtime::alerts! {
+    ///     destination ops = console;
+    ///     rule too_many { when errors > 10 within 1h; notify ops; }
+    /// };
+    /// assert_eq!(Router::new(&config, RouterConfig::default()).next_due(), None, "nothing tracked");
+    /// ```
+    pub fn next_due(&self) -> Option<SystemTime> {
+        self.groups
+            .values()
+            .filter(|group| !group.inhibited)
+            .filter_map(|group| {
+                let rule = self.rules.get(&group.latest.rule)?;
+                Some(match group.last_notified {
+                    None => group.first_seen + rule.group_wait,
+                    Some(at) if group.last_state != Some(group.latest.state) => at + rule.group_interval,
+                    Some(at) => at + rule.repeat_interval,
+                })
+            })
+            .min()
+    }
+
     /// What the router did so far.
     pub fn counts(&self) -> RouterCounts {
         self.counts
@@ -220,7 +249,11 @@ impl Router {
             }
             let key_text = notification_key(&alert, group.sequence);
             for destination in &rule.notify {
-                due.push(Notification { key: key_text.clone(), destination: destination.clone(), alert: alert.clone() });
+                due.push(Notification {
+                    key: key_text.clone(),
+                    destination: destination.clone(),
+                    alert: alert.clone(),
+                });
             }
             if state == AlertState::Resolved {
                 finished.push(key.clone());
