@@ -156,7 +156,7 @@ fn slow_calls_fire_a_latency_rule_for_their_function() {
         monitor_runtime::alerts! {
             destination ops = console;
             rule slow_lookups {
-                when p50(function = "*lookup*") > 5ms over 5m;
+                when p50(function = "alerting::slow_*") > 5ms over 5m;
                 severity warning;
                 notify ops;
                 group_by function;

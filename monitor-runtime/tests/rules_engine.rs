@@ -320,25 +320,25 @@ fn a_latency_percentile_fires_per_function_and_resolves_when_fast_calls_take_ove
     let clock = ManualClock::new(start());
     let mut engine = Engine::new(config, clock.now());
     // 90 fast calls and 10 slow ones: p95 is slow.
-    engine.record_calls(clock.now(), "shop", "payments::charge", &calls(90, Duration::from_millis(40)));
-    engine.record_calls(clock.now(), "shop", "payments::charge", &calls(10, Duration::from_millis(3500)));
+    engine.record_calls(clock.now(), "shop::payments", "charge", &calls(90, Duration::from_millis(40)));
+    engine.record_calls(clock.now(), "shop::payments", "charge", &calls(10, Duration::from_millis(3500)));
     // Slow, but not a payment function: not selected.
-    engine.record_calls(clock.now(), "shop", "catalog::search", &calls(100, Duration::from_secs(5)));
+    engine.record_calls(clock.now(), "shop::catalog", "search", &calls(100, Duration::from_secs(5)));
     // A payment function under the threshold. (Percentiles are read from
     // buckets about 14% wide: 1.6 s is clearly under 2 s, 1.9 s might not be.)
-    engine.record_calls(clock.now(), "shop", "payments::refund", &calls(100, Duration::from_millis(1600)));
+    engine.record_calls(clock.now(), "shop::payments", "refund", &calls(100, Duration::from_millis(1600)));
     let alerts = engine.evaluate(clock.now());
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     let alert = &alerts[0];
-    assert_eq!(alert.labels.get("function").map(String::as_str), Some("payments::charge"));
+    assert_eq!(alert.labels.get("function").map(String::as_str), Some("charge"));
     assert!(alert.value > 2.0 && alert.value < 4.5, "p95 estimate {} s", alert.value);
     assert_eq!(alert.threshold, 2.0);
     assert_eq!(alert.details.occurrences, 100);
-    assert!(alert.summary.starts_with("p95 of payments::charge was"), "{}", alert.summary);
+    assert!(alert.summary.starts_with("p95 of charge was"), "{}", alert.summary);
 
     // Ten minutes of fast calls later, the slow ones are 5% of the window.
     clock.advance(10 * MINUTE);
-    engine.record_calls(clock.now(), "shop", "payments::charge", &calls(900, Duration::from_millis(40)));
+    engine.record_calls(clock.now(), "shop::payments", "charge", &calls(900, Duration::from_millis(40)));
     let alerts = engine.evaluate(clock.now());
     assert_eq!(alerts[0].state, AlertState::Resolved, "{alerts:?}");
 }

@@ -31,7 +31,7 @@ pub(super) fn matches_occurrence(filter: &Filter, occurrence: &Occurrence<'_>) -
             Err(_) => false,
         },
         Field::Module => text(filter, occurrence.module),
-        Field::Function => text(filter, occurrence.function),
+        Field::Function => function(filter, occurrence.module, occurrence.function),
         Field::Group => text(filter, &occurrence.group.to_string()),
         Field::Kind => text(filter, occurrence.kind.as_str()),
         Field::Tag(tag) => text(filter, occurrence.tags.get(tag).map_or("", String::as_str)),
@@ -69,6 +69,42 @@ fn text(filter: &Filter, value: &str) -> bool {
     }
 }
 
+/// A function filter names the function alone (`charge`, `*_batch`) or
+/// with the end of its module path (`payments::*`, `cards::charge`, or the
+/// whole `billing::cards::charge`): `=` matches when the pattern matches
+/// the full path with any number of leading modules dropped (the crate's
+/// own name among them), `!=` when it matches none of them.
+fn function(filter: &Filter, module: &str, function: &str) -> bool {
+    match filter.op {
+        Op::Eq => any_path_suffix(&filter.value, module, function),
+        Op::Ne => !any_path_suffix(&filter.value, module, function),
+        op => compare(op, function.cmp(filter.value.as_str())),
+    }
+}
+
+fn any_path_suffix(pattern: &str, module: &str, function: &str) -> bool {
+    if glob(pattern, function) {
+        return true;
+    }
+    // Only a pattern with a path separator can match more than the name;
+    // others skip building the path (this runs for every rule on every
+    // new occurrence).
+    if !pattern.contains("::") {
+        return false;
+    }
+    let full = format!("{module}::{function}");
+    let mut rest = full.as_str();
+    loop {
+        if glob(pattern, rest) {
+            return true;
+        }
+        match rest.find("::") {
+            Some(at) => rest = &rest[at + 2..],
+            None => return false,
+        }
+    }
+}
+
 fn glob(pattern: &str, value: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
@@ -92,7 +128,7 @@ fn glob(pattern: &str, value: &str) -> bool {
 pub(super) fn matches_call(filter: &Filter, module: &str, function: &str) -> bool {
     match &filter.field {
         Field::Module => text(filter, module),
-        Field::Function => text(filter, function),
+        Field::Function => self::function(filter, module, function),
         _ => false,
     }
 }
@@ -113,7 +149,23 @@ pub(super) fn call_labels(group_by: &[String], module: &str, function: &str) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{function, glob};
+    use monitor_rules::{Field, Filter, Op};
+
+    #[test]
+    fn function_filters_match_the_name_or_the_full_path() {
+        let filter = |op, value: &str| Filter { field: Field::Function, op, value: value.to_owned() };
+        assert!(function(&filter(Op::Eq, "payments::*"), "payments::sepa", "collect"));
+        assert!(function(&filter(Op::Eq, "payments::*"), "shop::payments", "charge"), "the crate name dropped");
+        assert!(function(&filter(Op::Eq, "sepa::collect"), "shop::payments::sepa", "collect"));
+        assert!(!function(&filter(Op::Eq, "ments::*"), "shop::payments", "charge"), "whole path segments only");
+        assert!(function(&filter(Op::Eq, "charge"), "billing::cards", "charge"));
+        assert!(function(&filter(Op::Eq, "billing::cards::charge"), "billing::cards", "charge"));
+        assert!(function(&filter(Op::Eq, "*::charge"), "billing::cards", "charge"));
+        assert!(!function(&filter(Op::Eq, "payments::*"), "billing", "payments"));
+        assert!(!function(&filter(Op::Ne, "payments::*"), "payments", "collect"));
+        assert!(function(&filter(Op::Ne, "payments::*"), "billing", "charge"));
+    }
 
     #[test]
     fn globs_match_runs_of_characters() {
