@@ -316,3 +316,46 @@ fn a_new_group_is_notified_after_its_group_wait_not_at_the_next_tick() {
     assert_eq!((notifications[0].alert.rule.as_str(), notifications[0].alert.state), ("new_kind", AlertState::Firing));
     assert!(notifications[0].alert.summary.contains("appeared for the first time"));
 }
+
+/// A sink that holds the worker's thread for a while, so its queue fills.
+struct ThreadBlockingSink(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+#[monitor_runtime::async_trait]
+impl monitor_runtime::Sink for ThreadBlockingSink {
+    fn name(&self) -> &str {
+        "blocking"
+    }
+
+    async fn write(&self, _batch: &monitor_runtime::Batch) -> Result<(), monitor_runtime::SinkError> {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(Duration::from_secs(2));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_reload_the_worker_cannot_take_says_so() {
+    let blocked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _guard = Monitor::builder()
+        .sink(ThreadBlockingSink(blocked.clone()))
+        .queue_capacity(1)
+        .batch_size(1)
+        .shutdown_timeout(Duration::from_millis(100))
+        .install()
+        .expect("monitor installs");
+    let _ = charge(1);
+    let waited = std::time::Instant::now();
+    while !blocked.load(std::sync::atomic::Ordering::SeqCst) && waited.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    monitor_runtime::heartbeat("health"); // fills the one place in the queue
+    let rules = monitor_runtime::alerts! {
+        destination ops = console;
+        rule any { when errors > 1 within 1m; notify ops; }
+    };
+    let refused = monitor_runtime::reload_alerts(rules.clone()).expect_err("the queue is full");
+    assert!(matches!(refused, ReloadError::Busy));
+    assert!(refused.to_string().contains("try the reload again"), "{refused}");
+    assert_eq!(monitor_runtime::stats().dropped.get("control_queue_timeout").copied(), Some(1));
+    assert_eq!(monitor_runtime::stats().alerts.reloads, 0);
+}

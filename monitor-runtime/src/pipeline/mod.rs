@@ -63,11 +63,15 @@ impl Shared {
 
     /// Heartbeats and reloads are rare and must not be lost to a burst of
     /// errors: they wait (briefly) for room rather than being dropped.
-    pub(crate) fn enqueue_control(&self, message: Message) {
-        if let Err(flume::SendTimeoutError::Timeout(_)) =
-            self.sender.send_timeout(message, std::time::Duration::from_millis(250))
-        {
-            self.counters.drop_events(stats::CONTROL_QUEUE_TIMEOUT, 1);
+    /// True when the worker got it.
+    pub(crate) fn enqueue_control(&self, message: Message) -> bool {
+        match self.sender.send_timeout(message, std::time::Duration::from_millis(250)) {
+            Ok(()) => true,
+            Err(flume::SendTimeoutError::Timeout(_)) => {
+                self.counters.drop_events(stats::CONTROL_QUEUE_TIMEOUT, 1);
+                false
+            }
+            Err(flume::SendTimeoutError::Disconnected(_)) => false,
         }
     }
 
@@ -112,7 +116,8 @@ pub fn stats() -> Stats {
 pub fn heartbeat(name: &str) {
     if let Some(shared) = current() {
         let at = shared.clock.now();
-        shared.enqueue_control(Message::Heartbeat { name: name.to_owned(), at });
+        // A lost heartbeat is counted; the next one makes up for it.
+        let _ = shared.enqueue_control(Message::Heartbeat { name: name.to_owned(), at });
     }
 }
 
@@ -123,6 +128,9 @@ pub enum ReloadError {
     NotInstalled,
     /// The rule file has mistakes; the previous rules keep running.
     Invalid(crate::alerts::ConfigErrors),
+    /// The worker's queue stayed full (or the worker stopped): the new
+    /// rules were not taken and the previous ones keep running; try again.
+    Busy,
 }
 
 impl std::fmt::Display for ReloadError {
@@ -132,6 +140,10 @@ impl std::fmt::Display for ReloadError {
             ReloadError::Invalid(errors) => {
                 write!(f, "the new rules were not taken, the previous ones keep running: {errors}")
             }
+            ReloadError::Busy => f.write_str(
+                "the monitor's queue stayed full for 250 ms: the new rules were not taken, the previous ones keep \
+                 running; try the reload again",
+            ),
         }
     }
 }
@@ -140,7 +152,7 @@ impl std::error::Error for ReloadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReloadError::Invalid(errors) => Some(errors),
-            ReloadError::NotInstalled => None,
+            ReloadError::NotInstalled | ReloadError::Busy => None,
         }
     }
 }
@@ -150,8 +162,7 @@ impl std::error::Error for ReloadError {
 /// changed resolve.
 pub fn reload_alerts(config: crate::alerts::AlertConfig) -> Result<(), ReloadError> {
     let shared = current().ok_or(ReloadError::NotInstalled)?;
-    shared.enqueue_control(Message::Alerts(Box::new(config)));
-    Ok(())
+    if shared.enqueue_control(Message::Alerts(Box::new(config))) { Ok(()) } else { Err(ReloadError::Busy) }
 }
 
 /// Reads and checks a rule file, then [`reload_alerts`]. A file with
