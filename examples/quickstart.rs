@@ -3,10 +3,19 @@
 //! `monitor.db` (or the path in `MONITOR_DB`) and prints the groups it found.
 //!
 //! Run with `cargo run --example quickstart`.
+//!
+//! With alert destinations in the environment (`MONITOR_SLACK_WEBHOOK_URL`,
+//! `MONITOR_DISCORD_WEBHOOK_URL`, `MONITOR_TEAMS_WEBHOOK_URL`,
+//! `MONITOR_WEBHOOK_URL`, `MONITOR_SMTP_URL` with `MONITOR_ALERT_EMAIL`),
+//! two rules alert them too: each new kind of error, and more than 10
+//! errors within an hour. What cannot be delivered before the example ends
+//! waits in the spool (`MONITOR_SPOOL_DIR`, `./monitor-spool` by default).
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use monitor_delivery::{DeliveryHandle, DeliveryOptions, destinations_from_env, sinks_for};
+use monitor_runtime::alerts::AlertConfig;
 use monitor_runtime::{Context, ContextExt, Monitor, monitor};
 use monitor_sinks::{GroupQuery, SqliteSink, SqliteStore};
 
@@ -75,12 +84,20 @@ fn apply_discount(total: u64, percent: i64) -> u64 {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::var("MONITOR_DB").unwrap_or_else(|_| "monitor.db".to_owned());
     let started = SystemTime::now();
-    let guard = Monitor::builder()
+    let mut builder = Monitor::builder()
         .service("invoices")
         .environment("quickstart")
         .release(env!("CARGO_PKG_VERSION"))
-        .sink(SqliteSink::new(&path))
-        .install()?;
+        .sink(SqliteSink::new(&path));
+    let mut deliveries = Vec::new();
+    if let Some(config) = alerts_from_env()? {
+        for sink in sinks_for(&config, &DeliveryOptions::from_env()?.service("invoices"))? {
+            deliveries.push(sink.handle());
+            builder = builder.sink(sink);
+        }
+        builder = builder.alerts(config);
+    }
+    let guard = builder.install()?;
 
     for invoice in 1..=40u32 {
         let request = Context::new().user(format!("clerk-{}", invoice % 3)).trace_id(format!("trace-{invoice:04}"));
@@ -98,6 +115,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let worker = std::thread::spawn(|| apply_discount(1_000, -5));
     assert!(worker.join().is_err(), "the panic went on unwinding");
 
+    if !deliveries.is_empty() {
+        // The alerts are due a moment after the errors: give them time to
+        // reach their destinations (chats are paced) before shutting down.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        report_deliveries(&deliveries).await;
+    }
     let stats = guard.shutdown();
     println!(
         "captured {} occurrences, delivered {} events, dropped {}\n",
@@ -129,6 +152,59 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         absolute.display()
     );
     Ok(())
+}
+
+/// The quickstart's two rules, sent to every destination the environment
+/// names; `None` when it names none.
+fn alerts_from_env() -> Result<Option<AlertConfig>, Box<dyn std::error::Error>> {
+    let destinations = destinations_from_env()?;
+    if destinations.is_empty() {
+        println!(
+            "(no alert destinations: set MONITOR_SLACK_WEBHOOK_URL, MONITOR_DISCORD_WEBHOOK_URL, \
+             MONITOR_TEAMS_WEBHOOK_URL, MONITOR_WEBHOOK_URL or MONITOR_SMTP_URL with MONITOR_ALERT_EMAIL to get alerts)\n"
+        );
+        return Ok(None);
+    }
+    // Rules are checked by the same validator as any rule file; the
+    // destinations come from the environment, checked as they are read.
+    let rules = r#"
+        [destinations]
+        console = { console = true }
+
+        [[rules]]
+        name = "new_kind_of_error"
+        when = "new_group(severity >= error)"
+        notify = ["console"]
+        group_wait = "10ms"
+
+        [[rules]]
+        name = "too_many_errors"
+        when = "errors(severity >= error) > 10 within 1h"
+        severity = "critical"
+        notify = ["console"]
+        group_wait = "10ms"
+        "#;
+    let mut config = AlertConfig::from_toml_str(rules)?;
+    for rule in &mut config.rules {
+        rule.notify = destinations.iter().map(|d| d.name.clone()).collect();
+    }
+    config.destinations = destinations;
+    Ok(Some(config))
+}
+
+async fn report_deliveries(deliveries: &[DeliveryHandle]) {
+    for handle in deliveries {
+        handle.wait_idle(Duration::from_secs(15)).await;
+        let stats = handle.stats();
+        println!(
+            "alerts to {}: {} sent, {} waiting in the spool, {} dropped{}",
+            handle.destination(),
+            stats.sent,
+            stats.spool_pending,
+            stats.dropped.values().sum::<u64>(),
+            stats.last_error.map(|e| format!(" (last error: {e})")).unwrap_or_default()
+        );
+    }
 }
 
 fn clock(time: SystemTime) -> String {
