@@ -112,6 +112,9 @@ fn new_groups_and_regressions_fire_once_and_resolve_after_the_group_interval() {
     clock.advance(10 * MINUTE);
     let late = engine.evaluate(clock.now());
     assert_eq!(late.iter().map(|a| a.state).collect::<Vec<_>>(), [AlertState::Firing]);
+    clock.advance(4 * MINUTE);
+    assert_eq!(engine.evaluate(clock.now())[0].state, AlertState::Firing, "a group interval from its first report");
+    clock.advance(MINUTE);
     assert_eq!(engine.evaluate(clock.now())[0].state, AlertState::Resolved);
     assert!(engine.evaluate(clock.now()).is_empty());
 }

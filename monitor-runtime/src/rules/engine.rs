@@ -2,7 +2,7 @@
 //! new and regressed groups, heartbeats and resource samples, and says which
 //! alerts fire and which resolved, with the numbers that made them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -24,8 +24,9 @@ enum State {
     /// Latency percentiles per label set.
     Latency { windows: HashMap<Labels, SlidingHistogram>, firing: HashMap<Labels, Alert> },
     /// One-off conditions (new group, regression): an alert per event,
-    /// resolved after the group interval once it has been reported firing.
-    Events { firing: HashMap<Labels, Alert>, reported: HashSet<Labels> },
+    /// resolved once it has been reported firing for the longer of the
+    /// group wait and the group interval (`reported` says since when).
+    Events { firing: HashMap<Labels, Alert>, reported: HashMap<Labels, SystemTime> },
     /// Absence of a heartbeat.
     Heartbeat(Box<HeartbeatState>),
     /// Memory or CPU, checked every `every`.
@@ -51,7 +52,7 @@ impl State {
             }
             Condition::Latency { .. } => State::Latency { windows: HashMap::new(), firing: HashMap::new() },
             Condition::NewGroup { .. } | Condition::Regression { .. } => {
-                State::Events { firing: HashMap::new(), reported: HashSet::new() }
+                State::Events { firing: HashMap::new(), reported: HashMap::new() }
             }
             Condition::Absent { .. } => State::Heartbeat(Box::new(HeartbeatState { last: now, firing: None })),
             // The first check is due at once: a process that starts over its limit says so.
@@ -273,12 +274,13 @@ impl Engine {
                 }
                 State::Latency { windows, firing } => evaluate_latency(rule, windows, firing, now, &mut out),
                 State::Events { firing, reported } => {
-                    let lifetime = rule.group_interval;
+                    // Counted from the first report, which the router sees at
+                    // the same instant: the alert outlives the group wait, so
+                    // the router always tells it, however late this look.
+                    let lifetime = rule.group_interval.max(rule.group_wait);
                     firing.retain(|labels, alert| {
-                        // Never resolved unseen: however late this look, the
-                        // router is shown the alert firing at least once.
-                        let seen = !reported.insert(labels.clone());
-                        if seen && now.duration_since(alert.starts_at).unwrap_or_default() >= lifetime {
+                        let since = *reported.entry(labels.clone()).or_insert(now);
+                        if now.duration_since(since).unwrap_or_default() >= lifetime.max(Duration::from_nanos(1)) {
                             reported.remove(labels);
                             out.push(resolve(alert, now));
                             false
