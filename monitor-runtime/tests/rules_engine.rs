@@ -295,9 +295,20 @@ fn a_destination_over_its_rate_gets_the_rest_later_in_order() {
     assert_eq!(first.len(), 10, "10 per minute");
     assert_eq!(router.counts().rate_limited, 5);
     clock.advance(Duration::from_secs(30)); // 5 tokens come back
-    let later = router.route(clock.now(), &[]);
-    assert_eq!(later.len(), 5);
-    assert_eq!(router.counts().sent, 15);
+    // A new alert now waits behind the held ones: they go first.
+    engine.record_occurrences(clock.now(), &occurrence("late", Severity::Error, &tags), 2);
+    let mut later = router.route(clock.now(), &engine.evaluate(clock.now()));
+    clock.advance(Duration::from_secs(1));
+    later.extend(router.route(clock.now(), &engine.evaluate(clock.now())));
+    assert_eq!(later.len(), 5, "5 tokens came back; the new alert is held");
+    assert!(later.iter().all(|n| n.alert.labels["function"] != "late"), "held notifications go first");
+    let mut told: Vec<String> = first.iter().chain(&later).map(|n| n.alert.labels["function"].clone()).collect();
+    told.sort();
+    assert_eq!(told, names, "every function told exactly once");
+    clock.advance(Duration::from_secs(6)); // one token
+    let last = router.route(clock.now(), &engine.evaluate(clock.now()));
+    assert_eq!(last.iter().map(|n| n.alert.labels["function"].as_str()).collect::<Vec<_>>(), ["late"]);
+    assert_eq!(router.counts().sent, 16);
     assert_eq!(router.counts().dropped, 0);
 }
 
