@@ -18,7 +18,8 @@ mod value;
 
 use std::time::Duration;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Ident, LitStr, Token};
 
@@ -46,13 +47,13 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
     match name.as_str() {
         "errors" => {
             let filters = optional_filters(input, Scope::Events)?;
-            let rest = count_threshold(input).and_then(|above| Ok((above, keyword_duration(input, "within")?)));
+            let rest = threshold_and_window(input, count_threshold, "within");
             let (filters, (above, window)) = both(filters, rest)?;
             Ok(Condition::Errors { filters, above, window })
         }
         "audit" => {
             let filters = optional_filters(input, Scope::Audit)?;
-            let rest = count_threshold(input).and_then(|above| Ok((above, keyword_duration(input, "within")?)));
+            let rest = threshold_and_window(input, count_threshold, "within");
             let (filters, (above, window)) = both(filters, rest)?;
             Ok(Condition::Audit { filters, above, window })
         }
@@ -91,14 +92,42 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
         other if other.starts_with('p') && other[1..].chars().next().is_some_and(|c| c.is_ascii_digit()) => {
             let percentile = percentile(&metric);
             let filters = optional_filters(input, Scope::Calls)?;
-            let rest = input
-                .parse::<Token![>]>()
-                .and_then(|_| duration(input))
-                .and_then(|above| Ok((above, keyword_duration(input, "over")?)));
-            let (filters, (above, window)) = both(filters, rest)?;
-            Ok(Condition::Latency { percentile: percentile?, filters, above, window })
+            let rest =
+                threshold_and_window(input, |input| input.parse::<Token![>]>().and_then(|_| duration(input)), "over");
+            let (percentile, (filters, (above, window))) = together(percentile, both(filters, rest))?;
+            Ok(Condition::Latency { percentile, filters, above, window })
         }
         _ => Err(syn::Error::new(metric.span(), format!("unknown metric `{name}`: expected one of {METRICS}"))),
+    }
+}
+
+/// A threshold and then `keyword window`. A wrong threshold does not stop the
+/// window from being checked: both mistakes are reported.
+fn threshold_and_window<T>(
+    input: ParseStream<'_>,
+    threshold: impl FnOnce(ParseStream<'_>) -> syn::Result<T>,
+    keyword: &str,
+) -> syn::Result<(T, Duration)> {
+    let threshold = threshold(input);
+    if threshold.is_err() {
+        // Whatever is left of the threshold is skipped up to the keyword.
+        while !input.is_empty() && !input.fork().call(Ident::parse_any).is_ok_and(|found| found == keyword) {
+            input.parse::<TokenTree>()?;
+        }
+    }
+    let window = keyword_duration(input, keyword);
+    together(threshold, window)
+}
+
+/// Both values, or every mistake made in either.
+fn together<A, B>(a: syn::Result<A>, b: syn::Result<B>) -> syn::Result<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(mut error), Err(more)) => {
+            error.combine(more);
+            Err(error)
+        }
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => Err(error),
     }
 }
 

@@ -72,6 +72,7 @@ repeat_interval = "1m"
         ("3:21", "not a valid e-mail address"),
         ("7:16", "unknown filter field `sevrity`"),
         ("7:36", "at least 1"),
+        ("7:45", "the window is longer than 7 days"),
         ("8:12", "unknown severity `severe`"),
         ("9:11", "unknown destination `pager`"),
         ("10:19", "shorter than group_interval"),

@@ -3,7 +3,7 @@
 use syn::parse::ParseStream;
 use syn::{Ident, Lit, LitStr, Token};
 
-use super::Scope;
+use super::{Scope, together};
 use crate::model::{Field, Filter, Op};
 use crate::severity::Severity;
 
@@ -15,17 +15,10 @@ const COMPLIANCE: [&str; 4] = ["compliant", "exception", "failed", "pending_revi
 /// Filters parsed so far with the mistakes found in them, and the rest of
 /// the condition: both are reported, so one typo does not hide another.
 pub(super) fn both<T>(
-    filters: (Vec<Filter>, Option<syn::Error>),
+    (filters, error): (Vec<Filter>, Option<syn::Error>),
     rest: syn::Result<T>,
 ) -> syn::Result<(Vec<Filter>, T)> {
-    match (filters, rest) {
-        ((filters, None), Ok(rest)) => Ok((filters, rest)),
-        ((_, Some(mut error)), Err(more)) => {
-            error.combine(more);
-            Err(error)
-        }
-        ((_, Some(error)), Ok(_)) | ((_, None), Err(error)) => Err(error),
-    }
+    together(error.map_or(Ok(filters), Err), rest)
 }
 
 /// The parenthesised filters, if any. Mistakes in single filters are
