@@ -14,6 +14,7 @@
 //! ```
 
 mod filter;
+mod threshold;
 mod value;
 
 use std::time::Duration;
@@ -25,7 +26,8 @@ use syn::{Ident, LitStr, Token};
 
 use crate::model::{Condition, DEFAULT_RESOURCE_CHECK};
 use filter::{both, optional_filters};
-use value::{count_threshold, duration, keyword_duration, number, size};
+use threshold::{count_threshold, cpu_threshold, latency_threshold};
+use value::{keyword_duration, size};
 
 const METRICS: &str = "errors, p50/p95/p99 (latency), audit, new_group, regression, absent, memory, cpu";
 
@@ -81,19 +83,14 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
             Ok(Condition::Memory { above_bytes, every })
         }
         "cpu" => {
-            input.parse::<Token![>]>()?;
-            let (above_percent, span) = number(input)?;
-            if !(above_percent > 0.0 && above_percent <= 100.0 * 64.0) {
-                return Err(syn::Error::new(span, "a CPU threshold is a percentage of one core, above 0"));
-            }
+            let above_percent = cpu_threshold(input)?;
             let every = check_period(input)?;
             Ok(Condition::Cpu { above_percent, every })
         }
         other if other.starts_with('p') && other[1..].chars().next().is_some_and(|c| c.is_ascii_digit()) => {
             let percentile = percentile(&metric);
             let filters = optional_filters(input, Scope::Calls)?;
-            let rest =
-                threshold_and_window(input, |input| input.parse::<Token![>]>().and_then(|_| duration(input)), "over");
+            let rest = threshold_and_window(input, latency_threshold, "over");
             let (percentile, (filters, (above, window))) = together(percentile, both(filters, rest))?;
             Ok(Condition::Latency { percentile, filters, above, window })
         }

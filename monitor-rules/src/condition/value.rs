@@ -1,4 +1,4 @@
-//! Thresholds, windows, durations and sizes.
+//! Numbers, windows, durations and sizes as written in conditions.
 
 use std::time::Duration;
 
@@ -10,35 +10,48 @@ use super::filter::lit_text;
 use crate::duration::parse_duration;
 use crate::model::MAX_WINDOW;
 
-/// `> N` for counts: a whole number of at least 1.
-pub(super) fn count_threshold(input: ParseStream<'_>) -> syn::Result<u64> {
-    input.parse::<Token![>]>()?;
-    let (value, span) = number(input)?;
-    if value < 1.0 || value.fract() != 0.0 {
-        return Err(syn::Error::new(
-            span,
-            format!(
-                "threshold `{value}` must be a whole number of at least 1 (use `new_group` to alert on the first occurrence)"
-            ),
-        ));
-    }
-    Ok(value as u64)
+/// A number as written, such as `10`, `2.5` or `-3`.
+pub(super) struct Number {
+    /// Its value, negative after a minus sign.
+    pub(super) value: f64,
+    /// Its text, for messages.
+    pub(super) text: String,
+    /// The minus sign and the number together where spans can be joined
+    /// (rule files); a macro on a stable compiler cannot join spans, so
+    /// there it is the minus sign alone.
+    pub(super) span: Span,
 }
 
-/// A plain number; a minus sign is reported as a negative threshold.
-pub(super) fn number(input: ParseStream<'_>) -> syn::Result<(f64, Span)> {
-    if input.peek(Token![-]) {
-        let minus: Token![-] = input.parse()?;
-        let _: Lit = input.parse()?;
-        return Err(syn::Error::new(minus.span, "a threshold cannot be negative"));
-    }
-    let lit: Lit = input.parse()?;
+/// A plain number, with its sign: callers say which values they allow.
+pub(super) fn number(input: ParseStream<'_>) -> syn::Result<Number> {
+    let minus = sign(input)?;
+    let lit: Lit = input.parse().map_err(|e| syn::Error::new(e.span(), "expected a number"))?;
     let value = match &lit {
         Lit::Int(int) if int.suffix().is_empty() => int.base10_parse::<f64>()?,
         Lit::Float(float) if float.suffix().is_empty() => float.base10_parse::<f64>()?,
         _ => return Err(syn::Error::new(lit.span(), "expected a number")),
     };
-    Ok((value, lit.span()))
+    let (text, span) = signed(minus, &lit_text(&lit), lit.span());
+    Ok(Number { value: if minus.is_some() { -value } else { value }, text, span })
+}
+
+/// A duration with its sign: `2s`, `-2s`; its text and span as for [`Number`].
+pub(super) fn signed_duration(input: ParseStream<'_>) -> syn::Result<(Duration, bool, String, Span)> {
+    let minus = sign(input)?;
+    let (value, text, span) = duration_lit(input)?;
+    let (text, span) = signed(minus, &text, span);
+    Ok((value, minus.is_some(), text, span))
+}
+
+fn sign(input: ParseStream<'_>) -> syn::Result<Option<Span>> {
+    Ok(if input.peek(Token![-]) { Some(input.parse::<Token![-]>()?.span) } else { None })
+}
+
+fn signed(minus: Option<Span>, text: &str, span: Span) -> (String, Span) {
+    match minus {
+        Some(minus) => (format!("-{text}"), minus.join(span).unwrap_or(minus)),
+        None => (text.to_owned(), span),
+    }
 }
 
 /// `keyword duration`, such as `within 1h`: the duration must be a window.
@@ -62,13 +75,19 @@ pub(super) fn keyword_duration(input: ParseStream<'_>, keyword: &str) -> syn::Re
 
 /// A duration: `15m`, `1h30m` (literals with a unit) or `"15m"`.
 pub(super) fn duration(input: ParseStream<'_>) -> syn::Result<Duration> {
-    let lit: Lit = input.parse()?;
+    duration_lit(input).map(|(duration, _, _)| duration)
+}
+
+/// A duration with its text and span.
+fn duration_lit(input: ParseStream<'_>) -> syn::Result<(Duration, String, Span)> {
+    let lit: Lit = input.parse().map_err(|e| syn::Error::new(e.span(), "expected a duration, such as `15m`"))?;
     let text = match &lit {
         Lit::Str(s) => s.value(),
         Lit::Int(_) | Lit::Float(_) => lit_text(&lit),
         _ => return Err(syn::Error::new(lit.span(), "expected a duration, such as `15m`")),
     };
-    parse_duration(&text).map_err(|message| syn::Error::new(lit.span(), message))
+    let duration = parse_duration(&text).map_err(|message| syn::Error::new(lit.span(), message))?;
+    Ok((duration, text, lit.span()))
 }
 
 /// A size: `512MiB`, `2GB`, `1048576`.
