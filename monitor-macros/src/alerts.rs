@@ -8,8 +8,8 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Lit, LitStr, Token};
 
 use monitor_rules::{
-    Condition, Field, Filter, Loc, Op, OutsideSchedule, RawConfig, RawDestination, RawRule, RawSchedule, Rule,
-    Schedule, Sp, Target,
+    Condition, Field, Filter, Loc, Op, OutsideSchedule, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule,
+    Rule, Schedule, Sp, Target,
 };
 
 pub(crate) struct AlertsInput(RawConfig);
@@ -96,7 +96,7 @@ fn rule(input: ParseStream<'_>) -> syn::Result<RawRule> {
                 while !body.is_empty() && !body.peek(Token![;]) {
                     tokens.extend([body.parse::<TokenTree>()?]);
                 }
-                rule.when = Some((tokens, Loc::Token(clause.span())));
+                rule.when = Some(RawCondition::Tokens(tokens));
             }
             "severity" => rule.severity = Some(sp_ident(&body.parse()?)),
             "notify" => rule.notify = names(&body)?,

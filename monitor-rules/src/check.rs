@@ -6,10 +6,10 @@ use std::time::Duration;
 use crate::condition::parse_condition;
 use crate::duration::parse_duration;
 use crate::model::{
-    AlertConfig, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination, MAX_WINDOW, Rule,
-    Target,
+    AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination,
+    MAX_WINDOW, Rule, Target,
 };
-use crate::raw::{Loc, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
@@ -183,13 +183,10 @@ fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> O
             errors.push(RuleError::new(rule.name.loc, format!("rule `{}` has no `when` condition", rule.name.value)));
             None
         }
-        Some((tokens, base)) => match parse_condition(tokens.clone()) {
-            Ok(condition) => Some(condition),
-            Err(error) => {
-                errors.extend(error.into_iter().map(|e| RuleError::new(relocate(e.span(), *base), e.to_string())));
-                None
-            }
-        },
+        // The loader has said why this condition cannot be used.
+        Some(RawCondition::Reported) => None,
+        Some(RawCondition::Tokens(tokens)) => parse(tokens, Loc::Token, errors),
+        Some(RawCondition::Text { tokens, map }) => parse(tokens, |span| map.locate(span), errors),
     };
     let severity = match &rule.severity {
         None => Some(Severity::Error),
@@ -301,17 +298,18 @@ fn interval(value: Option<&Sp<String>>, default: Duration, errors: &mut Vec<Rule
     }
 }
 
-/// A token of a condition read from a file knows its column within the
-/// condition's text; this turns it into a place in the file.
-fn relocate(span: proc_macro2::Span, base: Loc) -> Loc {
-    match base {
-        Loc::File { start, end } => {
-            // `start` is the opening quote of the string; columns count from 0.
-            let column = span.start().column;
-            let at = (start + 1 + column).min(end);
-            Loc::File { start: at, end: at + 1 }
+/// The condition, or its mistakes in `errors`, each placed by `place`.
+fn parse(
+    tokens: &proc_macro2::TokenStream,
+    place: impl Fn(proc_macro2::Span) -> Loc,
+    errors: &mut Vec<RuleError>,
+) -> Option<Condition> {
+    match parse_condition(tokens.clone()) {
+        Ok(condition) => Some(condition),
+        Err(error) => {
+            errors.extend(error.into_iter().map(|e| RuleError::new(place(e.span()), e.to_string())));
+            None
         }
-        Loc::Token(_) => Loc::Token(span),
     }
 }
 

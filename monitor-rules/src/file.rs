@@ -6,12 +6,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+mod literal;
+
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::check::check;
 use crate::model::AlertConfig;
-use crate::raw::{Loc, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::text_map::TextMap;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,7 +164,7 @@ fn load(text: &str, path: Option<&Path>) -> Result<AlertConfig, ConfigErrors> {
         ConfigErrors(vec![at(offset, error.message().trim().to_owned())])
     })?;
     let mut early = Vec::new();
-    let raw = raw_config(&file, &mut early);
+    let raw = raw_config(text, &file, &mut early);
     let checked = check(&raw);
     let mut errors: Vec<RuleError> = early;
     let config = match checked {
@@ -187,7 +190,7 @@ fn load(text: &str, path: Option<&Path>) -> Result<AlertConfig, ConfigErrors> {
     Err(ConfigErrors(located))
 }
 
-fn raw_config(file: &FileConfig, errors: &mut Vec<RuleError>) -> RawConfig {
+fn raw_config(text: &str, file: &FileConfig, errors: &mut Vec<RuleError>) -> RawConfig {
     let mut raw = RawConfig::default();
     for (name, destination) in &file.destinations {
         let table = destination.get_ref();
@@ -236,14 +239,7 @@ fn raw_config(file: &FileConfig, errors: &mut Vec<RuleError>) -> RawConfig {
     for rule in &file.rules {
         let rule = rule.get_ref();
         let mut raw_rule = RawRule::named(sp(&rule.name));
-        if let Some(when) = &rule.when {
-            match proc_macro2::TokenStream::from_str(when.get_ref()) {
-                Ok(tokens) => raw_rule.when = Some((tokens, loc(when))),
-                Err(error) => errors.push(RuleError::new(loc(when), format!("the condition cannot be read: {error}"))),
-            }
-        } else {
-            raw_rule.when = None;
-        }
+        raw_rule.when = rule.when.as_ref().map(|when| condition(text, when, errors));
         raw_rule.severity = rule.severity.as_ref().map(sp);
         raw_rule.notify = rule.notify.iter().map(sp).collect();
         raw_rule.group_by = rule.group_by.iter().map(sp).collect();
@@ -264,6 +260,27 @@ fn raw_config(file: &FileConfig, errors: &mut Vec<RuleError>) -> RawConfig {
         });
     }
     raw
+}
+
+/// The tokens of a `when` string and where each of its characters is in
+/// `text`, or [`RawCondition::Reported`] with the reason in `errors`.
+fn condition(text: &str, when: &Spanned<String>, errors: &mut Vec<RuleError>) -> RawCondition {
+    let value = when.get_ref();
+    let tokens = match proc_macro2::TokenStream::from_str(value) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            errors.push(RuleError::new(loc(when), format!("the condition cannot be read: {error}")));
+            return RawCondition::Reported;
+        }
+    };
+    let span = when.span();
+    let map = text
+        .get(span.clone())
+        .and_then(|raw| literal::char_offsets(raw, span.start))
+        .and_then(|offsets| TextMap::new(value, offsets))
+        // Not expected for a string the parser accepted; the string's start is still right.
+        .unwrap_or_else(|| TextMap::at(value, span.start));
+    RawCondition::Text { tokens, map }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
