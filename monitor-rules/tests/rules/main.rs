@@ -3,6 +3,7 @@
 
 mod conditions;
 mod positions;
+mod shapes;
 mod thresholds;
 
 use std::str::FromStr;
