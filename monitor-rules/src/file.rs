@@ -17,13 +17,16 @@ use crate::raw::{Loc, RawCondition, RuleError};
 use crate::text_map::TextMap;
 
 /// One mistake in a rule file, with where it is.
+///
+/// Lines and columns count from 1, always: a mistake that concerns the
+/// file as a whole (it cannot be read) is at 1:1.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
     /// The file, when loaded from one.
     pub file: Option<PathBuf>,
     /// Line, from 1.
     pub line: usize,
-    /// Column, from 1.
+    /// Column, in characters, from 1.
     pub column: usize,
     /// What is wrong and how to fix it.
     pub message: String,
@@ -83,15 +86,23 @@ impl AlertConfig {
         load(text, None)
     }
 
-    /// Reads and checks a rule file.
+    /// Reads and checks a rule file. A file that cannot be read is one
+    /// error, at 1:1, naming the file.
+    ///
+    /// ```
+    /// use monitor_rules::AlertConfig;
+    ///
+    /// let errors = AlertConfig::from_path("no/such/alerts.toml").unwrap_err();
+    /// assert!(errors.to_string().contains("no/such/alerts.toml:1:1: cannot read the rule file"), "{errors}");
+    /// ```
     pub fn from_path(path: impl AsRef<Path>) -> Result<AlertConfig, ConfigErrors> {
         let path = path.as_ref();
         match std::fs::read_to_string(path) {
             Ok(text) => load(&text, Some(path)),
             Err(error) => Err(ConfigErrors(vec![ConfigError {
                 file: Some(path.to_path_buf()),
-                line: 0,
-                column: 0,
+                line: 1,
+                column: 1,
                 message: format!("cannot read the rule file: {error}"),
             }])),
         }
