@@ -10,6 +10,7 @@ use crate::model::{
     MAX_WINDOW, Rule, Target,
 };
 use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::redact::{DISCORD_PATH, SLACK_PATH, redact_url};
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
@@ -56,9 +57,9 @@ pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
 
 fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) -> Option<Target> {
     let kind = destination.kind.value.as_str();
-    let mut url = || -> Option<String> {
+    let mut url = |public_path: &str| -> Option<String> {
         match destination.values.as_slice() {
-            [url] => check_url(url, errors).then(|| url.value.clone()),
+            [url] => check_url(url, public_path, errors).then(|| url.value.clone()),
             _ => {
                 errors.push(RuleError::new(destination.kind.loc, format!("`{kind}` takes one URL")));
                 None
@@ -66,10 +67,10 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
         }
     };
     match kind {
-        "slack" => url().map(Target::Slack),
-        "discord" => url().map(Target::Discord),
-        "teams" => url().map(Target::Teams),
-        "webhook" => url().map(Target::Webhook),
+        "slack" => url(SLACK_PATH).map(Target::Slack),
+        "discord" => url(DISCORD_PATH).map(Target::Discord),
+        "teams" => url("").map(Target::Teams),
+        "webhook" => url("").map(Target::Webhook),
         "console" => Some(Target::Console),
         "email" => {
             if destination.values.is_empty() {
@@ -93,11 +94,16 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
 }
 
 /// HTTPS only, except plain HTTP to this machine (for tests and local relays).
-fn check_url(url: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
+/// Messages show the URL as [`redact_url`] does: `public_path` is the part of
+/// the path that is the same for every webhook of the platform.
+fn check_url(url: &Sp<String>, public_path: &str, errors: &mut Vec<RuleError>) -> bool {
     let parsed = match url::Url::parse(&url.value) {
         Ok(parsed) => parsed,
         Err(error) => {
-            errors.push(RuleError::new(url.loc, format!("`{}` is not a valid URL: {error}", redact_url(&url.value))));
+            // Nothing of the value is shown: without a scheme and host,
+            // nothing tells where a secret in it starts. The parser's
+            // reason never quotes the value.
+            errors.push(RuleError::new(url.loc, format!("not a URL: expected https://host/path ({error})")));
             return false;
         }
     };
@@ -115,19 +121,11 @@ fn check_url(url: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
                 url.loc,
                 format!(
                     "webhook URL `{}` uses `{scheme}`: use https (plain http is allowed only to localhost)",
-                    redact_url(&url.value)
+                    redact_url(&url.value, public_path)
                 ),
             ));
             false
         }
-    }
-}
-
-/// Webhook URLs carry secrets in their path: errors show scheme and host only.
-fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(parsed) => format!("{}://{}/…", parsed.scheme(), parsed.host_str().unwrap_or("")),
-        Err(_) => url.chars().take(16).collect::<String>() + "…",
     }
 }
 

@@ -28,6 +28,7 @@ mod duration;
 mod file;
 mod model;
 mod raw;
+mod redact;
 mod schedule;
 mod severity;
 mod text_map;

@@ -5,8 +5,13 @@ use std::time::Duration;
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
+mod debug;
+
 /// Destinations and rules, checked: every reference resolves, every value
 /// is in range.
+///
+/// Its `Debug` output hides webhook secrets (see [`Target`]), so a
+/// configuration can be logged.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertConfig {
     /// Where alerts can go.
@@ -44,7 +49,26 @@ pub struct Destination {
 }
 
 /// The kinds of destination.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows a webhook URL's scheme, host and port and, for Slack and
+/// Discord, the path all their webhooks share; the rest, which holds the
+/// token, and any user info are shown as `***`. E-mail addresses are shown
+/// as they are.
+///
+/// ```
+/// use monitor_rules::Target;
+///
+/// let slack = Target::Slack("https://hooks.slack.com/services/T000/B000/XXXX".into());
+/// assert_eq!(format!("{slack:?}"), r#"Slack("https://hooks.slack.com/services/***")"#);
+/// let teams = Target::Teams("https://prod.logic.azure.com/workflows/1/triggers?sig=XXXX".into());
+/// assert_eq!(format!("{teams:?}"), r#"Teams("https://prod.logic.azure.com/***")"#);
+/// let email = Target::Email(vec!["oncall@example.org".into()]);
+/// assert_eq!(format!("{email:?}"), r#"Email(["oncall@example.org"])"#);
+/// ```
+// Debug is written by hand (model/debug.rs): a derived one would print the
+// token. `AlertConfig` and `Destination` keep their derived Debug, which
+// goes through this one.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Target {
     /// A Slack incoming webhook URL.
     Slack(String),

@@ -4,6 +4,7 @@
 mod conditions;
 mod files;
 mod positions;
+mod secrets;
 mod shapes;
 mod thresholds;
 
