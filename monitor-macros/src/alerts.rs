@@ -184,6 +184,15 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     })
 }
 
+/// Every mistake as a `compile_error!`, inside a block: `alerts!` is an
+/// expression, and there two `compile_error!{…}` in a row would be read as
+/// one path (`compile_error!{…}::core::…`), burying the messages under
+/// parse errors. In a block each is a statement of its own.
+pub(crate) fn compile_errors(error: syn::Error) -> TokenStream {
+    let errors = error.into_compile_error();
+    quote!({ #errors })
+}
+
 fn string(value: &str) -> TokenStream {
     quote!(::std::string::String::from(#value))
 }
