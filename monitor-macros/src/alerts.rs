@@ -276,6 +276,10 @@ fn condition(condition: &Condition) -> TokenStream {
             let (f, a, w) = (filters(f), duration_tokens(*above), duration_tokens(*window));
             quote!(#path::Latency { percentile: #percentile, filters: #f, above: #a, window: #w })
         }
+        Condition::ErrorRate { filters: f, above_percent, window } => {
+            let (f, w) = (filters(f), duration_tokens(*window));
+            quote!(#path::ErrorRate { filters: #f, above_percent: #above_percent, window: #w })
+        }
         Condition::NewGroup { filters: f } => {
             let f = filters(f);
             quote!(#path::NewGroup { filters: #f })

@@ -5,6 +5,7 @@
 //! ```text
 //! errors(severity >= error, module = "billing::*") > 10 within 1h
 //! p95(function = "payments::*") > 2s over 15m
+//! error_rate(function = "payments::*") > 5% over 15m
 //! audit(process = "sepa_payment_processing", status = failed) > 5 within 1h
 //! new_group(severity >= error)
 //! regression
@@ -26,10 +27,10 @@ use syn::{Ident, LitStr, Token};
 
 use crate::model::{Condition, DEFAULT_RESOURCE_CHECK};
 use filter::{both, optional_filters};
-use threshold::{count_threshold, cpu_threshold, latency_threshold};
+use threshold::{count_threshold, cpu_threshold, latency_threshold, rate_threshold};
 use value::{keyword_duration, size};
 
-const METRICS: &str = "errors, p50/p95/p99 (latency), audit, new_group, regression, absent, memory, cpu";
+const METRICS: &str = "errors, error_rate, p50/p95/p99 (latency), audit, new_group, regression, absent, memory, cpu";
 
 /// Parses a condition; every mistake found is in the error, each at its token.
 pub fn parse_condition(tokens: TokenStream) -> syn::Result<Condition> {
@@ -52,6 +53,12 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
             let rest = threshold_and_window(input, count_threshold, "within");
             let (filters, (above, window)) = both(filters, rest)?;
             Ok(Condition::Errors { filters, above, window })
+        }
+        "error_rate" => {
+            let filters = optional_filters(input, Scope::Calls)?;
+            let rest = threshold_and_window(input, rate_threshold, "over");
+            let (filters, (above_percent, window)) = both(filters, rest)?;
+            Ok(Condition::ErrorRate { filters, above_percent, window })
         }
         "audit" => {
             let filters = optional_filters(input, Scope::Audit)?;
@@ -137,7 +144,7 @@ fn check_period(input: ParseStream<'_>) -> syn::Result<Duration> {
 #[derive(Clone, Copy)]
 enum Scope {
     Events,
-    /// Latency rules select calls by where they are.
+    /// Latency and error-rate rules select calls by where they are.
     Calls,
     Audit,
 }

@@ -143,6 +143,32 @@ pub enum Condition {
         /// Sliding window.
         window: Duration,
     },
+    /// More than `above_percent` percent of the monitored calls of matching
+    /// call sites failed over `window`: `error_rate(function = "payments::*")
+    /// > 5% over 15m`. The rate is errors divided by calls, both counted over
+    /// the window across every matching call site (per group when the rule
+    /// has `group_by`).
+    ///
+    /// ```
+    /// use monitor_rules::{Condition, Field, parse_condition};
+    /// use std::time::Duration;
+    ///
+    /// let tokens = r#"error_rate(function = "payments::*") > 5% over 15m"#.parse().unwrap();
+    /// let Condition::ErrorRate { filters, above_percent, window } = parse_condition(tokens).unwrap() else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(filters[0].field, Field::Function);
+    /// assert_eq!((above_percent, window), (5.0, Duration::from_secs(15 * 60)));
+    /// ```
+    ErrorRate {
+        /// Which call sites count: `module` and `function` only (see
+        /// [`Field::Function`] for what a function pattern matches).
+        filters: Vec<Filter>,
+        /// Fires above this percentage of calls, in (0, 100]: `5.0` is 5%.
+        above_percent: f64,
+        /// Sliding window.
+        window: Duration,
+    },
     /// More than `above` audit records matching `filters` within `window`.
     Audit {
         /// Which records count (`process`, `action`, `status`).

@@ -37,6 +37,27 @@ pub(super) fn latency_threshold(input: ParseStream<'_>) -> syn::Result<Duration>
     Ok(above)
 }
 
+/// `> 5%` for error rates: a percentage of calls above 0 and at most 100,
+/// written with its `%` so that `5` is never read as 5% or as 0.05.
+pub(super) fn rate_threshold(input: ParseStream<'_>) -> syn::Result<f64> {
+    input.parse::<Token![>]>()?;
+    let Number { value, text, span } = number(input)?;
+    if !input.peek(Token![%]) {
+        return Err(syn::Error::new(
+            span,
+            format!("threshold `{text}` needs a `%`: an error rate is a percentage of calls, such as `5%`"),
+        ));
+    }
+    let percent = input.parse::<Token![%]>()?;
+    if !(value > 0.0 && value <= 100.0) {
+        return Err(syn::Error::new(
+            span.join(percent.span).unwrap_or(span),
+            format!("threshold `{text}%` must be a percentage above 0% and at most 100%, such as `5%`"),
+        ));
+    }
+    Ok(value)
+}
+
 /// `> 90` for CPU: a percentage of one core, above 0 and at most 64 cores.
 pub(super) fn cpu_threshold(input: ParseStream<'_>) -> syn::Result<f64> {
     input.parse::<Token![>]>()?;

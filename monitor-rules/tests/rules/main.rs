@@ -2,6 +2,7 @@
 //! public API: what the `alerts!` macro and rule files both rely on.
 
 mod conditions;
+mod error_rates;
 mod files;
 mod positions;
 mod secrets;

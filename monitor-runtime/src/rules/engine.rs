@@ -50,6 +50,9 @@ impl State {
             }
             Condition::Latency { .. } => State::Latency { windows: HashMap::new(), firing: HashMap::new() },
             Condition::NewGroup { .. } | Condition::Regression { .. } => State::Events { firing: HashMap::new() },
+            // evaluated in a later change: until then nothing is recorded for
+            // it, so this state stays empty and the rule never fires.
+            Condition::ErrorRate { .. } => State::Events { firing: HashMap::new() },
             Condition::Absent { .. } => State::Heartbeat(Box::new(HeartbeatState { last: now, firing: None })),
             // The first check is due at once: a process that starts over its limit says so.
             Condition::Memory { .. } | Condition::Cpu { .. } => {
