@@ -13,6 +13,12 @@
 //! memory > 512MiB every 15m
 //! cpu > 90              (checked every 15 minutes when `every` is left out)
 //! ```
+//!
+//! In filters, `*` matches any run of characters, `::` included. A
+//! `function` pattern matches a call site's bare function name or its full
+//! path `module::function`: `function = "payments::*"` selects every function
+//! of module `payments` and its submodules, `function = "charge"` a function
+//! called `charge` in any module (see [`Field::Function`](crate::Field::Function)).
 
 mod filter;
 mod threshold;

@@ -136,7 +136,8 @@ pub enum Condition {
     Latency {
         /// In (0, 100].
         percentile: f64,
-        /// Which calls count.
+        /// Which calls count: `module` and `function` only (see
+        /// [`Field::Function`] for what a function pattern matches).
         filters: Vec<Filter>,
         /// Fires above this duration.
         above: Duration,
@@ -212,6 +213,21 @@ pub enum Condition {
 }
 
 /// `field op value`, such as `severity >= error` or `function = "payments::*"`.
+///
+/// With `=` and `!=`, a `*` in the value matches any run of characters,
+/// `::` included: `module = "payments::*"` matches module `payments::sepa`
+/// and `payments::sepa::batch`. A `function` pattern is matched against the
+/// bare function name and against its full path `module::function`, and `=`
+/// holds when either matches (so `!=` holds when neither does); see
+/// [`Field::Function`].
+///
+/// ```
+/// use monitor_rules::{Condition, Field, Filter, Op, parse_condition};
+///
+/// let tokens = r#"p95(function = "payments::*") > 2s over 15m"#.parse().unwrap();
+/// let Condition::Latency { filters, .. } = parse_condition(tokens).unwrap() else { unreachable!() };
+/// assert_eq!(filters, [Filter { field: Field::Function, op: Op::Eq, value: "payments::*".to_owned() }]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filter {
     /// What is compared.
@@ -227,9 +243,22 @@ pub struct Filter {
 pub enum Field {
     /// Event severity.
     Severity,
-    /// Module path.
+    /// Module path, such as `payments::sepa`.
     Module,
-    /// Function name.
+    /// Function name. Call sites and events keep the function's bare
+    /// identifier (`charge`) and its module path (`payments::sepa`) apart;
+    /// a `function` pattern matches when it matches either the bare name or
+    /// the full path `module::function` (`payments::sepa::charge`). So
+    /// `function = "charge"` finds `charge` in any module, and
+    /// `function = "payments::*"` every function of module `payments` and of
+    /// its submodules:
+    ///
+    /// ```text
+    /// function = "payments::*"    payments::charge         matches (full path)
+    ///                             payments::sepa::charge   matches (full path)
+    ///                             billing::charge          does not
+    /// function = "charge"         billing::charge          matches (bare name)
+    /// ```
     Function,
     /// Group key (hex).
     Group,
