@@ -8,8 +8,8 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Lit, LitStr, Token};
 
 use monitor_rules::{
-    Condition, Field, Filter, Loc, Op, OutsideSchedule, RawConfig, RawDestination, RawRule, RawSchedule, Rule,
-    Schedule, Sp, Target,
+    Condition, Field, Filter, Loc, Op, OutsideSchedule, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule,
+    Rule, Schedule, Sp, Target,
 };
 
 pub(crate) struct AlertsInput(RawConfig);
@@ -96,7 +96,7 @@ fn rule(input: ParseStream<'_>) -> syn::Result<RawRule> {
                 while !body.is_empty() && !body.peek(Token![;]) {
                     tokens.extend([body.parse::<TokenTree>()?]);
                 }
-                rule.when = Some((tokens, Loc::Token(clause.span())));
+                rule.when = Some(RawCondition::Tokens(tokens));
             }
             "severity" => rule.severity = Some(sp_ident(&body.parse()?)),
             "notify" => rule.notify = names(&body)?,
@@ -184,6 +184,15 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     })
 }
 
+/// Every mistake as a `compile_error!`, inside a block: `alerts!` is an
+/// expression, and there two `compile_error!{…}` in a row would be read as
+/// one path (`compile_error!{…}::core::…`), burying the messages under
+/// parse errors. In a block each is a statement of its own.
+pub(crate) fn compile_errors(error: syn::Error) -> TokenStream {
+    let errors = error.into_compile_error();
+    quote!({ #errors })
+}
+
 fn string(value: &str) -> TokenStream {
     quote!(::std::string::String::from(#value))
 }
@@ -266,6 +275,10 @@ fn condition(condition: &Condition) -> TokenStream {
         Condition::Latency { percentile, filters: f, above, window } => {
             let (f, a, w) = (filters(f), duration_tokens(*above), duration_tokens(*window));
             quote!(#path::Latency { percentile: #percentile, filters: #f, above: #a, window: #w })
+        }
+        Condition::ErrorRate { filters: f, above_percent, window } => {
+            let (f, w) = (filters(f), duration_tokens(*window));
+            quote!(#path::ErrorRate { filters: #f, above_percent: #above_percent, window: #w })
         }
         Condition::NewGroup { filters: f } => {
             let f = filters(f);

@@ -41,5 +41,5 @@ pub fn derive_audited(input: TokenStream) -> TokenStream {
 /// validator that also checks rule files. See `monitor_runtime::alerts!`.
 #[proc_macro]
 pub fn alerts(input: TokenStream) -> TokenStream {
-    alerts::expand(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+    alerts::expand(input.into()).unwrap_or_else(alerts::compile_errors).into()
 }

@@ -6,10 +6,11 @@ use std::time::Duration;
 use crate::condition::parse_condition;
 use crate::duration::parse_duration;
 use crate::model::{
-    AlertConfig, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination, MAX_WINDOW, Rule,
-    Target,
+    AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination,
+    MAX_WINDOW, Rule, Target,
 };
-use crate::raw::{Loc, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::redact::{DISCORD_PATH, SLACK_PATH, redact_url};
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
@@ -56,9 +57,9 @@ pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
 
 fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) -> Option<Target> {
     let kind = destination.kind.value.as_str();
-    let mut url = || -> Option<String> {
+    let mut url = |public_path: &str| -> Option<String> {
         match destination.values.as_slice() {
-            [url] => check_url(url, errors).then(|| url.value.clone()),
+            [url] => check_url(url, public_path, errors).then(|| url.value.clone()),
             _ => {
                 errors.push(RuleError::new(destination.kind.loc, format!("`{kind}` takes one URL")));
                 None
@@ -66,10 +67,10 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
         }
     };
     match kind {
-        "slack" => url().map(Target::Slack),
-        "discord" => url().map(Target::Discord),
-        "teams" => url().map(Target::Teams),
-        "webhook" => url().map(Target::Webhook),
+        "slack" => url(SLACK_PATH).map(Target::Slack),
+        "discord" => url(DISCORD_PATH).map(Target::Discord),
+        "teams" => url("").map(Target::Teams),
+        "webhook" => url("").map(Target::Webhook),
         "console" => Some(Target::Console),
         "email" => {
             if destination.values.is_empty() {
@@ -93,11 +94,16 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
 }
 
 /// HTTPS only, except plain HTTP to this machine (for tests and local relays).
-fn check_url(url: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
+/// Messages show the URL as [`redact_url`] does: `public_path` is the part of
+/// the path that is the same for every webhook of the platform.
+fn check_url(url: &Sp<String>, public_path: &str, errors: &mut Vec<RuleError>) -> bool {
     let parsed = match url::Url::parse(&url.value) {
         Ok(parsed) => parsed,
         Err(error) => {
-            errors.push(RuleError::new(url.loc, format!("`{}` is not a valid URL: {error}", redact_url(&url.value))));
+            // Nothing of the value is shown: without a scheme and host,
+            // nothing tells where a secret in it starts. The parser's
+            // reason never quotes the value.
+            errors.push(RuleError::new(url.loc, format!("not a URL: expected https://host/path ({error})")));
             return false;
         }
     };
@@ -115,19 +121,11 @@ fn check_url(url: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
                 url.loc,
                 format!(
                     "webhook URL `{}` uses `{scheme}`: use https (plain http is allowed only to localhost)",
-                    redact_url(&url.value)
+                    redact_url(&url.value, public_path)
                 ),
             ));
             false
         }
-    }
-}
-
-/// Webhook URLs carry secrets in their path: errors show scheme and host only.
-fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(parsed) => format!("{}://{}/…", parsed.scheme(), parsed.host_str().unwrap_or("")),
-        Err(_) => url.chars().take(16).collect::<String>() + "…",
     }
 }
 
@@ -183,13 +181,10 @@ fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> O
             errors.push(RuleError::new(rule.name.loc, format!("rule `{}` has no `when` condition", rule.name.value)));
             None
         }
-        Some((tokens, base)) => match parse_condition(tokens.clone()) {
-            Ok(condition) => Some(condition),
-            Err(error) => {
-                errors.extend(error.into_iter().map(|e| RuleError::new(relocate(e.span(), *base), e.to_string())));
-                None
-            }
-        },
+        // The loader has said why this condition cannot be used.
+        Some(RawCondition::Reported) => None,
+        Some(RawCondition::Tokens(tokens)) => parse(tokens, Loc::Token, errors),
+        Some(RawCondition::Text { tokens, map }) => parse(tokens, |span| map.locate(span), errors),
     };
     let severity = match &rule.severity {
         None => Some(Severity::Error),
@@ -301,17 +296,18 @@ fn interval(value: Option<&Sp<String>>, default: Duration, errors: &mut Vec<Rule
     }
 }
 
-/// A token of a condition read from a file knows its column within the
-/// condition's text; this turns it into a place in the file.
-fn relocate(span: proc_macro2::Span, base: Loc) -> Loc {
-    match base {
-        Loc::File { start, end } => {
-            // `start` is the opening quote of the string; columns count from 0.
-            let column = span.start().column;
-            let at = (start + 1 + column).min(end);
-            Loc::File { start: at, end: at + 1 }
+/// The condition, or its mistakes in `errors`, each placed by `place`.
+fn parse(
+    tokens: &proc_macro2::TokenStream,
+    place: impl Fn(proc_macro2::Span) -> Loc,
+    errors: &mut Vec<RuleError>,
+) -> Option<Condition> {
+    match parse_condition(tokens.clone()) {
+        Ok(condition) => Some(condition),
+        Err(error) => {
+            errors.extend(error.into_iter().map(|e| RuleError::new(place(e.span()), e.to_string())));
+            None
         }
-        Loc::Token(_) => Loc::Token(span),
     }
 }
 

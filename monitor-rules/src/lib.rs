@@ -28,8 +28,10 @@ mod duration;
 mod file;
 mod model;
 mod raw;
+mod redact;
 mod schedule;
 mod severity;
+mod text_map;
 
 pub use check::check;
 pub use condition::parse_condition;
@@ -39,6 +41,7 @@ pub use model::{
     AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL,
     DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_WINDOW, Op, Rule, Target,
 };
-pub use raw::{Loc, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+pub use raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
 pub use schedule::{OutsideSchedule, Schedule};
 pub use severity::{Severity, UnknownSeverity};
+pub use text_map::TextMap;

@@ -5,8 +5,13 @@ use std::time::Duration;
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
+mod debug;
+
 /// Destinations and rules, checked: every reference resolves, every value
 /// is in range.
+///
+/// Its `Debug` output hides webhook secrets (see [`Target`]), so a
+/// configuration can be logged.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertConfig {
     /// Where alerts can go.
@@ -44,7 +49,26 @@ pub struct Destination {
 }
 
 /// The kinds of destination.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows a webhook URL's scheme, host and port and, for Slack and
+/// Discord, the path all their webhooks share; the rest, which holds the
+/// token, and any user info are shown as `***`. E-mail addresses are shown
+/// as they are.
+///
+/// ```
+/// use monitor_rules::Target;
+///
+/// let slack = Target::Slack("https://hooks.slack.com/services/T000/B000/XXXX".into());
+/// assert_eq!(format!("{slack:?}"), r#"Slack("https://hooks.slack.com/services/***")"#);
+/// let teams = Target::Teams("https://prod.logic.azure.com/workflows/1/triggers?sig=XXXX".into());
+/// assert_eq!(format!("{teams:?}"), r#"Teams("https://prod.logic.azure.com/***")"#);
+/// let email = Target::Email(vec!["oncall@example.org".into()]);
+/// assert_eq!(format!("{email:?}"), r#"Email(["oncall@example.org"])"#);
+/// ```
+// Debug is written by hand (model/debug.rs): a derived one would print the
+// token. `AlertConfig` and `Destination` keep their derived Debug, which
+// goes through this one.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Target {
     /// A Slack incoming webhook URL.
     Slack(String),
@@ -112,10 +136,37 @@ pub enum Condition {
     Latency {
         /// In (0, 100].
         percentile: f64,
-        /// Which calls count.
+        /// Which calls count: `module` and `function` only (see
+        /// [`Field::Function`] for what a function pattern matches).
         filters: Vec<Filter>,
         /// Fires above this duration.
         above: Duration,
+        /// Sliding window.
+        window: Duration,
+    },
+    /// More than `above_percent` percent of the monitored calls of matching
+    /// call sites failed over `window`: `error_rate(function = "payments::*")
+    /// > 5% over 15m`. The rate is errors divided by calls, both counted over
+    /// the window across every matching call site (per group when the rule
+    /// has `group_by`).
+    ///
+    /// ```
+    /// use monitor_rules::{Condition, Field, parse_condition};
+    /// use std::time::Duration;
+    ///
+    /// let tokens = r#"error_rate(function = "payments::*") > 5% over 15m"#.parse().unwrap();
+    /// let Condition::ErrorRate { filters, above_percent, window } = parse_condition(tokens).unwrap() else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(filters[0].field, Field::Function);
+    /// assert_eq!((above_percent, window), (5.0, Duration::from_secs(15 * 60)));
+    /// ```
+    ErrorRate {
+        /// Which call sites count: `module` and `function` only (see
+        /// [`Field::Function`] for what a function pattern matches).
+        filters: Vec<Filter>,
+        /// Fires above this percentage of calls, in (0, 100]: `5.0` is 5%.
+        above_percent: f64,
         /// Sliding window.
         window: Duration,
     },
@@ -162,6 +213,22 @@ pub enum Condition {
 }
 
 /// `field op value`, such as `severity >= error` or `function = "payments::*"`.
+///
+/// With `=` and `!=`, a `*` in the value matches any run of characters,
+/// `::` included: `module = "payments::*"` matches module `payments::sepa`
+/// and `payments::sepa::batch`. A `function` pattern is matched against the
+/// bare function name and against its path `module::function` with any
+/// number of leading modules dropped, and `=` holds when one matches (so
+/// `!=` holds when none does); see
+/// [`Field::Function`].
+///
+/// ```
+/// use monitor_rules::{Condition, Field, Filter, Op, parse_condition};
+///
+/// let tokens = r#"p95(function = "payments::*") > 2s over 15m"#.parse().unwrap();
+/// let Condition::Latency { filters, .. } = parse_condition(tokens).unwrap() else { unreachable!() };
+/// assert_eq!(filters, [Filter { field: Field::Function, op: Op::Eq, value: "payments::*".to_owned() }]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filter {
     /// What is compared.
@@ -177,9 +244,24 @@ pub struct Filter {
 pub enum Field {
     /// Event severity.
     Severity,
-    /// Module path.
+    /// Module path, such as `payments::sepa`.
     Module,
-    /// Function name.
+    /// Function name. Call sites and events keep the function's bare
+    /// identifier (`charge`) and its module path (`shop::payments::sepa`,
+    /// which starts with the crate's name) apart; a `function` pattern
+    /// matches when it matches the bare name or the path
+    /// `module::function` with any number of leading modules dropped
+    /// (whole modules only). So `function = "charge"` finds `charge` in any
+    /// module, and `function = "payments::*"` every function of a module
+    /// `payments` and of its submodules, whatever crate it is in:
+    ///
+    /// ```text
+    /// function = "payments::*"    shop::payments::charge        matches
+    ///                             payments::sepa::charge        matches
+    ///                             shop::billing::charge         does not
+    ///                             shop::prepayments::charge     does not
+    /// function = "charge"         shop::billing::charge         matches (bare name)
+    /// ```
     Function,
     /// Group key (hex).
     Group,

@@ -5,6 +5,8 @@ use std::fmt;
 
 use proc_macro2::{Span, TokenStream};
 
+use crate::text_map::TextMap;
+
 /// Where a piece of configuration was written.
 #[derive(Clone, Copy, Debug)]
 pub enum Loc {
@@ -46,6 +48,25 @@ pub struct RawDestination {
     pub values: Vec<Sp<String>>,
 }
 
+/// A `when` condition as written.
+#[derive(Clone, Debug)]
+pub enum RawCondition {
+    /// Tokens of the `alerts!` macro: each token knows its place.
+    Tokens(TokenStream),
+    /// The text of a condition in a rule file, lexed into tokens; `map`
+    /// turns a token's place in the text into its place in the file.
+    Text {
+        /// The text's tokens.
+        tokens: TokenStream,
+        /// Where the text's characters are in the file.
+        map: TextMap,
+    },
+    /// A condition that was written but cannot be used (not text, or text
+    /// that does not lex): the loader has reported why, so the validator
+    /// does not report it missing too.
+    Reported,
+}
+
 /// A schedule as written: `office { days "mon-fri"; hours "08:00-18:00"; timezone "Europe/Amsterdam"; }`.
 #[derive(Clone, Debug)]
 pub struct RawSchedule {
@@ -64,9 +85,8 @@ pub struct RawSchedule {
 pub struct RawRule {
     /// Its name.
     pub name: Sp<String>,
-    /// The `when` condition's tokens, and where the condition text starts in
-    /// a file (conditions from files are parsed from their text).
-    pub when: Option<(TokenStream, Loc)>,
+    /// The `when` condition.
+    pub when: Option<RawCondition>,
     /// Severity name.
     pub severity: Option<Sp<String>>,
     /// Destination names.

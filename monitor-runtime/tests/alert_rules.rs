@@ -24,6 +24,12 @@ notify = ["ops_chat"]
 group_by = ["function"]
 
 [[rules]]
+name = "failing_payments"
+when = 'error_rate(module = "billing", function = "payments::*") > 2.5% over 15m'
+notify = ["ops_chat"]
+group_by = ["function"]
+
+[[rules]]
 name = "resources"
 when = "memory > 512MiB every 15m"
 notify = ["local"]
@@ -40,6 +46,7 @@ fn a_file_and_the_macro_give_the_same_configuration() {
         destination local = webhook("http://127.0.0.1:9000/hook");
         rule too_many_errors { when errors(severity >= error) > 10 within 1h; severity critical; notify ops_chat, oncall; }
         rule slow_payments { when p95(function = "payments::*") > 2s over 15m; severity warning; notify ops_chat; group_by function; }
+        rule failing_payments { when error_rate(module = "billing", function = "payments::*") > 2.5% over 15m; notify ops_chat; group_by function; }
         rule resources { when memory > 512MiB every 15m; notify local; group_interval 10m; repeat_interval 1h; }
     };
     assert_eq!(from_file.rules, from_code.rules);
@@ -47,8 +54,9 @@ fn a_file_and_the_macro_give_the_same_configuration() {
     for destination in &from_code.destinations {
         assert_eq!(from_file.destination(&destination.name), Some(destination));
     }
+    assert!(matches!(from_file.rules[2].condition, Condition::ErrorRate { above_percent, .. } if above_percent == 2.5));
     assert!(
-        matches!(from_file.rules[2].condition, Condition::Memory { above_bytes, .. } if above_bytes == 512 * 1024 * 1024)
+        matches!(from_file.rules[3].condition, Condition::Memory { above_bytes, .. } if above_bytes == 512 * 1024 * 1024)
     );
 }
 
@@ -72,6 +80,7 @@ repeat_interval = "1m"
         ("3:21", "not a valid e-mail address"),
         ("7:16", "unknown filter field `sevrity`"),
         ("7:36", "at least 1"),
+        ("7:45", "the window is longer than 7 days"),
         ("8:12", "unknown severity `severe`"),
         ("9:11", "unknown destination `pager`"),
         ("10:19", "shorter than group_interval"),

@@ -359,3 +359,36 @@ fn a_reload_the_worker_cannot_take_says_so() {
     assert_eq!(monitor_runtime::stats().dropped.get("control_queue_timeout").copied(), Some(1));
     assert_eq!(monitor_runtime::stats().alerts.reloads, 0);
 }
+
+#[monitor]
+fn settle(invoice: u64) -> Result<u64, Declined> {
+    if invoice % 4 == 0 { Err(Declined(invoice)) } else { Ok(invoice) }
+}
+
+#[test]
+fn failed_calls_fire_an_error_rate_rule_from_the_call_sites() {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = install(
+        monitor_runtime::alerts! {
+            destination ops = console;
+            rule failing_settlements {
+                when error_rate(function = "alerting::settle") > 20% over 5m;
+                notify ops;
+                group_wait 1s;
+            }
+        },
+        &clock,
+        &sink,
+    );
+    for invoice in 0..40 {
+        let _ = settle(invoice);
+    }
+    assert!(guard.flush(FLUSH));
+    clock.advance(Duration::from_secs(1));
+    assert!(guard.flush(FLUSH));
+    let notifications = sink.notifications();
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    let alert = &notifications[0].alert;
+    assert_eq!((alert.rule.as_str(), alert.value, alert.details.occurrences), ("failing_settlements", 25.0, 10));
+}

@@ -492,3 +492,39 @@ fn the_router_says_when_its_next_timer_is_due() {
     assert_eq!(router.route(clock.now(), &engine.evaluate(clock.now())).len(), 1);
     assert_eq!(router.next_due(), Some(start() + 62 * MINUTE), "repeat_interval while it stays the same");
 }
+
+#[test]
+fn an_error_rate_fires_per_function_and_resolves_when_calls_succeed_again() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule failing_payments {
+            when error_rate(function = "payments::*") > 5% over 15m;
+            severity error;
+            notify ops;
+            group_by function;
+        }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    engine.record_call_outcomes(clock.now(), "shop::payments", "charge", 100, 8);
+    engine.record_call_outcomes(clock.now(), "shop::payments", "refund", 100, 5); // 5% is not above 5%
+    engine.record_call_outcomes(clock.now(), "shop::catalog", "search", 10, 10); // not a payment function
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].labels["function"], "charge");
+    assert_eq!((alerts[0].value, alerts[0].threshold), (8.0, 5.0));
+    assert_eq!(alerts[0].details.occurrences, 8);
+    assert!(alerts[0].summary.contains("8.0% of calls of charge failed over 15m (8 of 100"), "{}", alerts[0].summary);
+
+    // 200 good calls later the share is 8 of 300: under 5%.
+    clock.advance(5 * MINUTE);
+    engine.record_call_outcomes(clock.now(), "shop::payments", "charge", 200, 0);
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts[0].state, AlertState::Resolved, "{alerts:?}");
+    assert!(alerts[0].summary.starts_with("back to 2.7%"), "{}", alerts[0].summary);
+
+    // The window slides: a burst of failures alone is 100% of the calls in it.
+    clock.advance(20 * MINUTE);
+    engine.record_call_outcomes(clock.now(), "shop::payments", "charge", 3, 3);
+    assert_eq!(engine.evaluate(clock.now())[0].value, 100.0);
+}

@@ -23,6 +23,28 @@ use crate::rules::{
 /// over (details then come from group counters until the next event).
 const MAX_DETAILED_GROUPS: usize = 10_000;
 
+/// One call site's counters as last fed to the engine.
+struct CallsSeen {
+    durations: [u64; DURATION_BUCKETS],
+    finished: u64,
+    failed: u64,
+}
+
+impl Default for CallsSeen {
+    fn default() -> Self {
+        CallsSeen { durations: [0; DURATION_BUCKETS], finished: 0, failed: 0 }
+    }
+}
+
+/// What one call site did since the previous look.
+struct NewCalls {
+    module: &'static str,
+    function: &'static str,
+    durations: [u64; DURATION_BUCKETS],
+    finished: u64,
+    failed: u64,
+}
+
 /// What `stats()` shows of alerting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AlertStats {
@@ -54,8 +76,8 @@ pub(super) struct Alerting {
     clock: Arc<dyn Clock>,
     sampler: ResourceSampler,
     base: Arc<Context>,
-    /// Call-site histograms as of the previous tick, to feed only what is new.
-    calls_seen: HashMap<(&'static str, &'static str, u32), [u64; DURATION_BUCKETS]>,
+    /// Call-site counters as of the previous tick, to feed only what is new.
+    calls_seen: HashMap<(&'static str, &'static str, u32), CallsSeen>,
     /// What alerts about a group show: from its latest event.
     details: HashMap<GroupKey, Arc<AlertDetails>>,
     counters: Arc<AlertCounters>,
@@ -176,8 +198,9 @@ impl Alerting {
             return Vec::new();
         }
         let now = self.clock.now();
-        for (module, function, buckets) in self.new_calls() {
-            self.engine.record_calls(now, module, function, &buckets);
+        for calls in self.new_calls() {
+            self.engine.record_calls(now, calls.module, calls.function, &calls.durations);
+            self.engine.record_call_outcomes(now, calls.module, calls.function, calls.finished, calls.failed);
         }
         if self.engine.resources_due(now) {
             let sample = self.sampler.sample();
@@ -193,17 +216,26 @@ impl Alerting {
     }
 
     /// Calls that finished since the previous look, per call site.
-    fn new_calls(&mut self) -> Vec<(&'static str, &'static str, [u64; DURATION_BUCKETS])> {
+    fn new_calls(&mut self) -> Vec<NewCalls> {
         let mut out = Vec::new();
         for site in callsites() {
-            let seen = self.calls_seen.entry((site.module, site.function, site.line)).or_insert([0; DURATION_BUCKETS]);
-            let mut delta = [0u64; DURATION_BUCKETS];
-            for ((new, old), now) in delta.iter_mut().zip(seen.iter()).zip(site.duration_buckets.iter()) {
+            let seen = self.calls_seen.entry((site.module, site.function, site.line)).or_default();
+            let mut durations = [0u64; DURATION_BUCKETS];
+            for ((new, old), now) in durations.iter_mut().zip(seen.durations.iter()).zip(site.duration_buckets.iter()) {
                 *new = now.saturating_sub(*old);
             }
-            *seen = site.duration_buckets;
-            if delta.iter().any(|n| *n > 0) {
-                out.push((site.module, site.function, delta));
+            // A panic is a failed call too; a cancelled future is not.
+            let failed_total = site.errors + site.panics;
+            let new = NewCalls {
+                module: site.module,
+                function: site.function,
+                durations,
+                finished: site.calls.saturating_sub(seen.finished),
+                failed: failed_total.saturating_sub(seen.failed),
+            };
+            *seen = CallsSeen { durations: site.duration_buckets, finished: site.calls, failed: failed_total };
+            if new.finished > 0 || new.failed > 0 || durations.iter().any(|n| *n > 0) {
+                out.push(new);
             }
         }
         out

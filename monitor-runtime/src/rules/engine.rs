@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use monitor_rules::{AlertConfig, Condition, Rule};
 
 use super::alert::{Alert, AlertDetails, AlertState, Labels, Occurrence, ResourceSample};
+use super::error_rate::{self, CallOutcomes};
 use super::matching::{call_labels, matches_audit, matches_call, matches_occurrence, occurrence_labels};
 use super::window::{SlidingCount, SlidingHistogram};
 use crate::audit::AuditRecord;
@@ -23,6 +24,8 @@ enum State {
     },
     /// Latency percentiles per label set.
     Latency { windows: HashMap<Labels, SlidingHistogram>, firing: HashMap<Labels, Alert> },
+    /// The share of failed calls per label set.
+    ErrorRate { windows: HashMap<Labels, CallOutcomes>, firing: HashMap<Labels, Alert> },
     /// One-off conditions (new group, regression): an alert per event,
     /// resolved once it has been reported firing for the longer of the
     /// group wait and the group interval (`reported` says since when).
@@ -54,6 +57,7 @@ impl State {
             Condition::NewGroup { .. } | Condition::Regression { .. } => {
                 State::Events { firing: HashMap::new(), reported: HashMap::new() }
             }
+            Condition::ErrorRate { .. } => State::ErrorRate { windows: HashMap::new(), firing: HashMap::new() },
             Condition::Absent { .. } => State::Heartbeat(Box::new(HeartbeatState { last: now, firing: None })),
             // The first check is due at once: a process that starts over its limit says so.
             Condition::Memory { .. } | Condition::Cpu { .. } => {
@@ -115,7 +119,10 @@ impl Engine {
         let mut resolved = Vec::new();
         for (_, state) in old {
             let firing: Vec<Alert> = match state {
-                State::Counting { firing, .. } | State::Latency { firing, .. } | State::Events { firing, .. } => {
+                State::Counting { firing, .. }
+                | State::Latency { firing, .. }
+                | State::ErrorRate { firing, .. }
+                | State::Events { firing, .. } => {
                     firing.into_values().collect()
                 }
                 State::Heartbeat(heartbeat) => heartbeat.firing.into_iter().collect(),
@@ -181,6 +188,40 @@ impl Engine {
             if filters.iter().all(|f| matches_call(f, module, function)) {
                 let labels = call_labels(&rule.group_by, module, function);
                 windows.entry(labels).or_insert_with(|| SlidingHistogram::new(*window)).add(at, buckets);
+            }
+        }
+    }
+
+    /// How many calls of one function finished since the previous report,
+    /// and how many of them failed (returned `Err` or panicked): what
+    /// `error_rate` rules are computed from.
+    ///
+    /// ```
+    /// use monitor_runtime::rules::Engine;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let config = monitor_runtime::alerts! {
+    ///     destination ops = console;
+    ///     rule failing { when error_rate(function = "payments::*") > 5% over 15m; notify ops; }
+    /// };
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+    /// let mut engine = Engine::new(config, now);
+    /// engine.record_call_outcomes(now, "shop::payments", "charge", 100, 6);
+    /// assert_eq!(engine.evaluate(now)[0].value, 6.0);
+    /// ```
+    pub fn record_call_outcomes(&mut self, at: SystemTime, module: &str, function: &str, calls: u64, failed: u64) {
+        if calls == 0 && failed == 0 {
+            return;
+        }
+        for (rule, state) in &mut self.rules {
+            let (Condition::ErrorRate { filters, window, .. }, State::ErrorRate { windows, .. }) =
+                (&rule.condition, &mut *state)
+            else {
+                continue;
+            };
+            if filters.iter().all(|f| matches_call(f, module, function)) {
+                let labels = call_labels(&rule.group_by, module, function);
+                windows.entry(labels).or_insert_with(|| CallOutcomes::new(*window)).add(at, calls, failed);
             }
         }
     }
@@ -273,6 +314,9 @@ impl Engine {
                     evaluate_counts(rule, windows, firing, latest, now, &mut out);
                 }
                 State::Latency { windows, firing } => evaluate_latency(rule, windows, firing, now, &mut out),
+                State::ErrorRate { windows, firing } => {
+                    error_rate::evaluate(rule, windows, firing, now, &mut out, new_alert, resolve);
+                }
                 State::Events { firing, reported } => {
                     // Counted from the first report, which the router sees at
                     // the same instant: the alert outlives the group wait, so

@@ -14,6 +14,7 @@
 mod alert;
 mod clock;
 mod engine;
+mod error_rate;
 mod matching;
 mod resources;
 mod router;

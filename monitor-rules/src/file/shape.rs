@@ -1,0 +1,238 @@
+//! The shape of a rule file: which tables and keys it has and what type
+//! each value is. Mistakes here are reported like the validator's, each at
+//! its key or value, and reading goes on, so that one wrong key does not
+//! hide the mistakes in the rest of the file.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::condition;
+use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+
+const TOP: [&str; 3] = ["destinations", "rules", "schedules"];
+const RULE: [&str; 10] = [
+    "name",
+    "when",
+    "severity",
+    "notify",
+    "group_by",
+    "group_wait",
+    "group_interval",
+    "repeat_interval",
+    "during",
+    "outside",
+];
+const DESTINATION: [&str; 6] = ["slack", "discord", "teams", "webhook", "email", "console"];
+const SCHEDULE: [&str; 3] = ["days", "hours", "timezone"];
+
+type Value<'i> = Spanned<DeValue<'i>>;
+type Key<'i> = Spanned<Cow<'i, str>>;
+
+/// The configuration as written in `document`, parsed from `text`.
+pub(super) fn raw_config(text: &str, document: &DeTable<'_>, errors: &mut Vec<RuleError>) -> RawConfig {
+    let mut raw = RawConfig::default();
+    for (key, value) in written_order(document) {
+        match text_of(key) {
+            "destinations" => {
+                for (name, value) in table(value, "`destinations`", errors).map(written_order).unwrap_or_default() {
+                    raw.destinations.extend(destination(name, value, errors));
+                }
+            }
+            "schedules" => {
+                for (name, value) in table(value, "`schedules`", errors).map(written_order).unwrap_or_default() {
+                    raw.schedules.extend(schedule(name, value, errors));
+                }
+            }
+            "rules" => match value.get_ref() {
+                DeValue::Array(rules) => {
+                    for (index, rule) in rules.iter().enumerate() {
+                        raw.rules.extend(self::rule(text, index + 1, rule, errors));
+                    }
+                }
+                _ => errors.push(wrong_type(value, "`rules`", "an array of tables (write `[[rules]]`)")),
+            },
+            other => errors.push(unknown_key(key, other, "at the top of the file", &TOP)),
+        }
+    }
+    raw
+}
+
+fn rule(text: &str, number: usize, value: &Value<'_>, errors: &mut Vec<RuleError>) -> Option<RawRule> {
+    let fields = table(value, &format!("rule {number}"), errors)?;
+    let name = match fields.get("name") {
+        Some(name) => string(name, &format!("`name` of rule {number}"), errors),
+        None => {
+            errors.push(RuleError::new(loc(value), format!("rule {number} has no `name`")));
+            None
+        }
+    };
+    // A rule without a usable name is still checked, under its number.
+    let name = name.unwrap_or_else(|| Sp::new(format!("#{number}"), loc(value)));
+    let mut rule = RawRule::named(name.clone());
+    for (key, value) in written_order(fields) {
+        let what = format!("`{}` of rule `{}`", text_of(key), name.value);
+        match text_of(key) {
+            "name" => {}
+            "when" => {
+                rule.when = Some(match value.get_ref() {
+                    DeValue::String(when) => condition(text, when, value.span(), errors),
+                    _ => {
+                        errors.push(wrong_type(value, &what, "a string, such as \"errors > 10 within 1h\""));
+                        RawCondition::Reported
+                    }
+                });
+            }
+            "severity" => rule.severity = string(value, &what, errors),
+            "notify" => rule.notify = strings(value, &what, errors),
+            "group_by" => rule.group_by = strings(value, &what, errors),
+            "group_wait" => rule.group_wait = string(value, &what, errors),
+            "group_interval" => rule.group_interval = string(value, &what, errors),
+            "repeat_interval" => rule.repeat_interval = string(value, &what, errors),
+            "during" => rule.during = string(value, &what, errors),
+            "outside" => rule.outside = string(value, &what, errors),
+            other => errors.push(unknown_key(key, other, &format!("in rule `{}`", name.value), &RULE)),
+        }
+    }
+    Some(rule)
+}
+
+/// `name = { slack = "https://…" }`: a destination has exactly one kind.
+fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -> Option<RawDestination> {
+    let label = format!("destination `{}`", text_of(name));
+    let fields = table(value, &label, errors)?;
+    let before = errors.len();
+    let mut kinds = Vec::new();
+    for (key, value) in written_order(fields) {
+        let kind = Sp::new(text_of(key).to_owned(), loc(value));
+        let what = format!("`{}` of {label}", text_of(key));
+        let values = match text_of(key) {
+            "slack" | "discord" | "teams" | "webhook" => string(value, &what, errors).map(|url| vec![url]),
+            "email" => Some(strings(value, &what, errors)),
+            "console" => match value.get_ref() {
+                DeValue::Boolean(on) => on.then(Vec::new),
+                _ => {
+                    errors.push(wrong_type(value, &what, "`true`"));
+                    None
+                }
+            },
+            other => {
+                errors.push(unknown_key(key, other, &format!("in {label}"), &DESTINATION));
+                None
+            }
+        };
+        if let Some(values) = values {
+            kinds.push(RawDestination { name: Sp::new(text_of(name).to_owned(), loc(name)), kind, values });
+        }
+    }
+    match kinds.len() {
+        1 => kinds.pop(),
+        // A key already reported says what is wrong better than this would.
+        0 if errors.len() > before => None,
+        0 => {
+            errors.push(RuleError::new(
+                loc(value),
+                format!("{label} needs one of slack, discord, teams, webhook, email or console"),
+            ));
+            None
+        }
+        _ => {
+            errors.push(RuleError::new(
+                loc(value),
+                format!("{label} names more than one kind: declare one destination per kind"),
+            ));
+            None
+        }
+    }
+}
+
+fn schedule(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -> Option<RawSchedule> {
+    let label = format!("schedule `{}`", text_of(name));
+    let fields = table(value, &label, errors)?;
+    let mut schedule =
+        RawSchedule { name: Sp::new(text_of(name).to_owned(), loc(name)), days: None, hours: None, timezone: None };
+    for (key, value) in written_order(fields) {
+        let what = format!("`{}` of {label}", text_of(key));
+        match text_of(key) {
+            "days" => schedule.days = string(value, &what, errors),
+            "hours" => schedule.hours = string(value, &what, errors),
+            "timezone" => schedule.timezone = string(value, &what, errors),
+            other => errors.push(unknown_key(key, other, &format!("in {label}"), &SCHEDULE)),
+        }
+    }
+    Some(schedule)
+}
+
+/// The entries of a table in the order they are written (the parser keeps
+/// them sorted by key).
+fn written_order<'t, 'i>(table: &'t DeTable<'i>) -> Vec<(&'t Key<'i>, &'t Value<'i>)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    entries
+}
+
+fn table<'t, 'i>(value: &'t Value<'i>, what: &str, errors: &mut Vec<RuleError>) -> Option<&'t DeTable<'i>> {
+    match value.get_ref() {
+        DeValue::Table(table) => Some(table),
+        _ => {
+            errors.push(wrong_type(value, what, "a table"));
+            None
+        }
+    }
+}
+
+fn string(value: &Value<'_>, what: &str, errors: &mut Vec<RuleError>) -> Option<Sp<String>> {
+    match value.get_ref() {
+        DeValue::String(text) => Some(Sp::new(text.as_ref().to_owned(), loc(value))),
+        _ => {
+            errors.push(wrong_type(value, what, "a string"));
+            None
+        }
+    }
+}
+
+/// An array of strings. A lone string is reported but still used as a list
+/// of one, so the names in it are checked too.
+fn strings(value: &Value<'_>, what: &str, errors: &mut Vec<RuleError>) -> Vec<Sp<String>> {
+    match value.get_ref() {
+        DeValue::Array(items) => {
+            items.iter().filter_map(|item| string(item, &format!("each of {what}"), errors)).collect()
+        }
+        DeValue::String(text) => {
+            errors.push(wrong_type(value, what, &format!("an array of strings (write [\"{text}\"])")));
+            vec![Sp::new(text.as_ref().to_owned(), loc(value))]
+        }
+        _ => {
+            errors.push(wrong_type(value, what, "an array of strings"));
+            Vec::new()
+        }
+    }
+}
+
+fn wrong_type(value: &Value<'_>, what: &str, expected: &str) -> RuleError {
+    let found = match value.get_ref() {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    };
+    RuleError::new(loc(value), format!("{what} must be {expected}, found {found}"))
+}
+
+fn unknown_key(key: &Key<'_>, name: &str, place: &str, known: &[&str]) -> RuleError {
+    RuleError::new(loc(key), format!("unknown key `{name}` {place}: expected one of {}", known.join(", ")))
+}
+
+fn text_of<'k>(key: &'k Key<'_>) -> &'k str {
+    key.get_ref()
+}
+
+fn loc<T>(value: &Spanned<T>) -> Loc {
+    let Range { start, end } = value.span();
+    Loc::File { start, end }
+}
