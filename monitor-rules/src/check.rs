@@ -14,7 +14,18 @@ use crate::redact::{DISCORD_PATH, SLACK_PATH, redact_url};
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
-const LABELS: [&str; 5] = ["function", "module", "group", "severity", "kind"];
+/// What a rule's alerts can be split by, for each kind of condition: only
+/// what its inputs carry (`tag.<name>` too where events are counted).
+fn group_by_labels(condition: &Condition) -> (&'static [&'static str], bool) {
+    match condition {
+        Condition::Errors { .. } | Condition::NewGroup { .. } | Condition::Regression { .. } => {
+            (&["function", "module", "group", "severity", "kind"], true)
+        }
+        Condition::Latency { .. } | Condition::ErrorRate { .. } => (&["function", "module"], false),
+        Condition::Audit { .. } => (&["process", "action", "status"], false),
+        Condition::Absent { .. } | Condition::Memory { .. } | Condition::Cpu { .. } => (&[], false),
+    }
+}
 
 /// Checks a configuration; all mistakes are reported together.
 pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
@@ -211,12 +222,23 @@ fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> O
             ));
         }
     }
-    for label in &rule.group_by {
-        if !LABELS.contains(&label.value.as_str()) && !label.value.starts_with("tag.") {
-            errors.push(RuleError::new(
-                label.loc,
-                format!("unknown group_by label `{}`: expected {}, or tag.<name>", label.value, LABELS.join(", ")),
-            ));
+    if let Some(condition) = &condition {
+        let (labels, tags) = group_by_labels(condition);
+        for label in &rule.group_by {
+            let name = label.value.as_str();
+            if labels.contains(&name) || (tags && name.starts_with("tag.") && name.len() > 4) {
+                continue;
+            }
+            let mut expected: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
+            if tags {
+                expected.push("`tag.<name>`".to_owned());
+            }
+            let message = if expected.is_empty() {
+                format!("`group_by {name}`: this kind of rule has one alert only; remove `group_by`")
+            } else {
+                format!("unknown group_by label `{name}` for this kind of rule: expected {}", expected.join(", "))
+            };
+            errors.push(RuleError::new(label.loc, message));
         }
     }
     if let Some(during) = &rule.during

@@ -86,6 +86,27 @@ fn failed_audit_records_fire_an_audit_rule() {
 }
 
 #[test]
+fn an_audit_rule_splits_its_alerts_by_process() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule failed { when audit(status = failed) > 1 within 1h; notify ops; group_by process; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    for process in ["sepa_batch_generation", "sepa_batch_generation", "bank_submission", "member_lifecycle"] {
+        engine.record_audit(clock.now(), &AuditRecordBuilder::new(process, "run", ComplianceStatus::Failed).finish());
+    }
+    engine.record_audit(
+        clock.now(),
+        &AuditRecordBuilder::new("bank_submission", "run", ComplianceStatus::Failed).finish(),
+    );
+    let mut firing: Vec<(String, f64)> =
+        engine.evaluate(clock.now()).iter().map(|a| (a.labels["process"].clone(), a.value)).collect();
+    firing.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(firing, [("bank_submission".to_owned(), 2.0), ("sepa_batch_generation".to_owned(), 2.0)]);
+}
+
+#[test]
 fn new_groups_and_regressions_fire_once_and_resolve_after_the_group_interval() {
     let config = monitor_runtime::alerts! {
         destination ops = console;

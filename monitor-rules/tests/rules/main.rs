@@ -4,6 +4,7 @@
 mod conditions;
 mod error_rates;
 mod files;
+mod group_by;
 mod positions;
 mod secrets;
 mod shapes;

@@ -10,7 +10,7 @@ use monitor_rules::{AlertConfig, Condition, Rule};
 
 use super::alert::{Alert, AlertDetails, AlertState, Labels, Occurrence, ResourceSample};
 use super::error_rate::{self, CallOutcomes};
-use super::matching::{call_labels, matches_audit, matches_call, matches_occurrence, occurrence_labels};
+use super::matching::{audit_labels, call_labels, matches_audit, matches_call, matches_occurrence, occurrence_labels};
 use super::window::{SlidingCount, SlidingHistogram};
 use crate::audit::AuditRecord;
 use crate::callsite::DURATION_BUCKETS;
@@ -122,9 +122,7 @@ impl Engine {
                 State::Counting { firing, .. }
                 | State::Latency { firing, .. }
                 | State::ErrorRate { firing, .. }
-                | State::Events { firing, .. } => {
-                    firing.into_values().collect()
-                }
+                | State::Events { firing, .. } => firing.into_values().collect(),
                 State::Heartbeat(heartbeat) => heartbeat.firing.into_iter().collect(),
                 State::Resource(resource) => resource.firing.into_iter().collect(),
             };
@@ -170,7 +168,8 @@ impl Engine {
                 continue;
             };
             if filters.iter().all(|f| matches_audit(f, record)) {
-                windows.entry(Labels::new()).or_insert_with(|| SlidingCount::new(*window)).add(at, 1);
+                let labels = audit_labels(&rule.group_by, record);
+                windows.entry(labels).or_insert_with(|| SlidingCount::new(*window)).add(at, 1);
             }
         }
     }

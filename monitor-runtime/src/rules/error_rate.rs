@@ -51,9 +51,11 @@ pub(super) fn evaluate(
         // Failures are counted when the call ends, like calls, so `failed`
         // never exceeds `calls`; the min is for safety, not for arithmetic.
         let percent = if calls == 0 { 0.0 } else { failed.min(calls) as f64 * 100.0 / calls as f64 };
-        let place = labels.get("function").or_else(|| labels.get("module")).map_or(String::new(), |p| format!(" of {p}"));
+        let place =
+            labels.get("function").or_else(|| labels.get("module")).map_or(String::new(), |p| format!(" of {p}"));
         if percent > *above_percent {
-            let alert = firing.entry(labels.clone()).or_insert_with(|| new_alert(rule, labels.clone(), now, *above_percent));
+            let alert =
+                firing.entry(labels.clone()).or_insert_with(|| new_alert(rule, labels.clone(), now, *above_percent));
             alert.value = percent;
             alert.summary = format!(
                 "{percent:.1}% of calls{place} failed over {} ({failed} of {calls}; more than {above_percent}%)",

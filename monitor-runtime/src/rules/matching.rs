@@ -39,6 +39,22 @@ pub(super) fn matches_occurrence(filter: &Filter, occurrence: &Occurrence<'_>) -
     }
 }
 
+/// Audit rules split their alerts by `process`, `action` and `status`.
+pub(super) fn audit_labels(group_by: &[String], record: &AuditRecord) -> Labels {
+    group_by
+        .iter()
+        .map(|label| {
+            let value = match label.as_str() {
+                "process" => record.process.to_string(),
+                "action" => record.action.to_string(),
+                "status" => record.status.as_str().to_owned(),
+                _ => String::new(),
+            };
+            (label.clone(), value)
+        })
+        .collect()
+}
+
 pub(super) fn matches_audit(filter: &Filter, record: &AuditRecord) -> bool {
     match &filter.field {
         Field::Process => text(filter, &record.process),
