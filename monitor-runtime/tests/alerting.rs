@@ -362,7 +362,7 @@ fn a_reload_the_worker_cannot_take_says_so() {
 
 #[monitor]
 fn settle(invoice: u64) -> Result<u64, Declined> {
-    if invoice % 4 == 0 { Err(Declined(invoice)) } else { Ok(invoice) }
+    if invoice.is_multiple_of(4) { Err(Declined(invoice)) } else { Ok(invoice) }
 }
 
 #[test]
