@@ -11,6 +11,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use monitor_runtime::alerts::AlertConfig;
+use monitor_runtime::audit::{AuditRecordBuilder, ComplianceStatus};
+use monitor_runtime::callsite::DURATION_BUCKETS;
 use monitor_runtime::rules::{Engine, Occurrence};
 use monitor_runtime::{EventKind, GroupKey, Severity};
 
@@ -61,5 +63,73 @@ fn evaluation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, evaluation);
+/// 100 rules of every kind: 40 error counts, 15 latency percentiles, 15
+/// error rates, 15 audit counts, 10 new-group or regression rules and 5
+/// heartbeats.
+fn mixed_rules() -> AlertConfig {
+    let mut text = String::from("[destinations]\nops = { console = true }\n");
+    for i in 0..100 {
+        let (when, group_by) = match i {
+            0..40 => (format!("errors(severity >= error, module = \"svc{}::*\") > 10 within 1h", i % 8), "function"),
+            40..55 => (format!("p95(function = \"svc{}::*\") > 2s over 15m", i % 8), "function"),
+            55..70 => (format!("error_rate(function = \"svc{}::*\") > 5% over 15m", i % 8), "function"),
+            70..85 => (format!("audit(process = \"sepa_{}*\", status = failed) > 5 within 1h", i % 4), "process"),
+            85..95 if i % 2 == 0 => ("new_group(severity >= error)".to_owned(), "function"),
+            85..95 => ("regression".to_owned(), "function"),
+            _ => (format!("absent(heartbeat = \"worker_{i}\") for 20m"), ""),
+        };
+        let group_by = if group_by.is_empty() { String::new() } else { format!("group_by = [\"{group_by}\"]\n") };
+        text.push_str(&format!("[[rules]]\nname = \"m{i}\"\nwhen = '{when}'\nnotify = [\"ops\"]\n{group_by}"));
+    }
+    AlertConfig::from_toml_str(&text).expect("the generated rules are valid")
+}
+
+fn mixed_evaluation(c: &mut Criterion) {
+    let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let mut engine = Engine::new(mixed_rules(), start);
+    let tags = BTreeMap::new();
+    let mut calls = [0u64; DURATION_BUCKETS];
+    calls[40] = 20;
+    let mut group = c.benchmark_group("rules_mixed");
+    group.bench_function("record one occurrence, 100 mixed rules", |b| {
+        let mut i = 0u64;
+        b.iter(|| {
+            i += 1;
+            let occurrence = Occurrence {
+                severity: Severity::Error,
+                kind: EventKind::Error,
+                module: "svc3::billing",
+                function: "charge",
+                group: GroupKey(i % 50),
+                tags: &tags,
+                template: "card <*> declined",
+                details: None,
+            };
+            engine.record_occurrences(start + Duration::from_millis(i), black_box(&occurrence), 1);
+        })
+    });
+    group.bench_function("record one audit record, 100 mixed rules", |b| {
+        let record = AuditRecordBuilder::new("sepa_2_collection", "collect", ComplianceStatus::Failed).finish();
+        let mut i = 0u64;
+        b.iter(|| {
+            i += 1;
+            engine.record_audit(start + Duration::from_millis(i), black_box(&record));
+        })
+    });
+    group.bench_function("record one call site's tick, 100 mixed rules", |b| {
+        let mut i = 0u64;
+        b.iter(|| {
+            i += 1;
+            let at = start + Duration::from_millis(i);
+            engine.record_calls(at, "svc3::billing", "charge", black_box(&calls));
+            engine.record_call_outcomes(at, "svc3::billing", "charge", 20, 1);
+        })
+    });
+    group.bench_function("evaluate 100 mixed rules", |b| {
+        b.iter(|| black_box(engine.evaluate(start + Duration::from_secs(1))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, evaluation, mixed_evaluation);
 criterion_main!(benches);
