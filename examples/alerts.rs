@@ -86,6 +86,11 @@ fn main() {
             group_wait 30s;
         }
         rule new_kind_of_error { when new_group(severity >= error); severity warning; notify ops_chat; group_wait 30s; }
+        rule failing_charges {
+            when error_rate(function = "alerts::charge") > 20% over 10m;
+            notify ops_chat;
+            group_wait 30s;
+        }
         rule failed_collections {
             when audit(process = "sepa_payment_processing", status = failed) > 5 within 1h;
             notify ops_chat;
@@ -136,7 +141,7 @@ fn main() {
     );
     let printed = printed.lock();
     let fired = |rule: &str| printed.iter().any(|n| n.alert.rule == rule && n.alert.state == AlertState::Firing);
-    for rule in ["too_many_errors", "new_kind_of_error", "failed_collections", "health"] {
+    for rule in ["too_many_errors", "new_kind_of_error", "failing_charges", "failed_collections", "health"] {
         assert!(fired(rule), "the `{rule}` rule should have fired in this scenario");
     }
 }
