@@ -8,7 +8,7 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use monitor_runtime::alerts::{AlertConfig, Destination, Target};
 
-use crate::email::{SmtpServer, mailbox};
+use crate::email::{SmtpServer, check_root_certificate, mailbox};
 use crate::format::RenderOptions;
 use crate::http::HttpSender;
 use crate::options::{DeliveryOptions, env};
@@ -246,7 +246,12 @@ impl Plan {
                 "e-mail needs an SMTP server: DeliveryOptions::smtp(url, from) or MONITOR_SMTP_URL",
             )
         })?;
-        let server = SmtpServer::from_url(url, options.request_timeout).map_err(|e| e.at(name))?;
+        for pem in &options.smtp_roots {
+            check_root_certificate(pem).map_err(|why| {
+                ConfigError::new(Some(name), String::new(), &format!("the SMTP root certificate {why}"))
+            })?;
+        }
+        let server = SmtpServer::from_url(url, options.request_timeout, &options.smtp_roots).map_err(|e| e.at(name))?;
         let from = mailbox(&options.smtp_from)
             .map_err(|why| ConfigError::new(Some(name), options.smtp_from.clone(), &format!("sender {why}")))?;
         Ok(Plan {

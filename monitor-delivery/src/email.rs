@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::Tls;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::ConfigError;
@@ -17,24 +17,43 @@ use crate::pacing::RateLimit;
 use crate::redact::redact_url;
 use monitor_runtime::rules::Notification;
 
+mod tls;
+
+pub(crate) use tls::{check_root_certificate, read_root_certificate};
+
 /// How to reach the SMTP server, from `smtp://` or `smtps://` URLs.
 #[derive(Clone)]
 pub(crate) struct SmtpServer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    mode: Mode,
 }
 
+/// How the conversation with the server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// In the clear: only to a loopback address without a root certificate.
+    Plain,
+    /// Plain, then upgraded with STARTTLS; never goes on unencrypted.
+    StartTls,
+    /// TLS from the first byte.
+    Tls,
+}
+
+// Not derived: the transport holds the credentials.
 impl std::fmt::Debug for SmtpServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SmtpServer")
+        f.debug_struct("SmtpServer").field("mode", &self.mode).finish_non_exhaustive()
     }
 }
 
 impl SmtpServer {
     /// `smtps://host[:465]` is TLS from the first byte; `smtp://host[:587]`
-    /// must upgrade with STARTTLS, except to a loopback address, where it is
-    /// plain (a local relay or a test server). User and password in the URL
-    /// log in.
-    pub(crate) fn from_url(text: &str, timeout: Duration) -> Result<Self, ConfigError> {
+    /// must upgrade with STARTTLS, except to a loopback address when no
+    /// root certificate is configured, where it is plain (a local relay or
+    /// a test server, port 25 by default). User and password in the URL
+    /// log in. `roots` are PEM root certificates trusted beside the
+    /// built-in ones.
+    pub(crate) fn from_url(text: &str, timeout: Duration, roots: &[Vec<u8>]) -> Result<Self, ConfigError> {
         let bad = |reason: &str| ConfigError::new(None, redact_url(text), reason);
         let url = url::Url::parse(text).map_err(|e| bad(&format!("not a valid SMTP URL ({e})")))?;
         let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("an SMTP URL needs a host"))?;
@@ -42,19 +61,24 @@ impl SmtpServer {
         if !matches!(url.path(), "" | "/") || url.query().is_some() {
             return Err(bad("an SMTP URL has no path or query: smtp://host:port or smtps://host:port"));
         }
-        let (port, tls) = match url.scheme() {
-            "smtps" => (url.port().unwrap_or(465), Some(true)),
-            "smtp" if is_loopback(&host) => (url.port().unwrap_or(25), None),
-            "smtp" => (url.port().unwrap_or(587), Some(false)),
+        // Whoever configures a root certificate expects the relay to speak
+        // TLS, loopback or not: a relay that stops offering STARTTLS must
+        // then be refused, not written to in the clear. Without one, a
+        // loopback relay stays plain as it always was: nothing leaves the
+        // machine, and its certificate (if any) could not be checked.
+        let plain = roots.is_empty() && is_loopback(&host);
+        let (port, mode) = match url.scheme() {
+            "smtps" => (url.port().unwrap_or(465), Mode::Tls),
+            "smtp" if plain => (url.port().unwrap_or(25), Mode::Plain),
+            "smtp" => (url.port().unwrap_or(587), Mode::StartTls),
             _ => return Err(bad("the scheme must be smtp:// (STARTTLS) or smtps:// (TLS)")),
         };
-        let tls = match tls {
-            None => Tls::None,
-            Some(wrapped) => {
-                let parameters =
-                    TlsParameters::new(host.clone()).map_err(|e| bad(&format!("cannot set up TLS ({e})")))?;
-                if wrapped { Tls::Wrapper(parameters) } else { Tls::Required(parameters) }
-            }
+        let parameters =
+            || tls::parameters(&host, roots).map_err(|why| bad(&format!("the SMTP root certificate {why}")));
+        let tls = match mode {
+            Mode::Plain => Tls::None,
+            Mode::StartTls => Tls::Required(parameters()?),
+            Mode::Tls => Tls::Wrapper(parameters()?),
         };
         let mut builder =
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).tls(tls).timeout(Some(timeout));
@@ -64,7 +88,7 @@ impl SmtpServer {
             let password = url.password().map(decode).unwrap_or_default();
             builder = builder.credentials(Credentials::new(user, password));
         }
-        Ok(SmtpServer { transport: builder.build() })
+        Ok(SmtpServer { transport: builder.build(), mode })
     }
 
     pub(crate) async fn send(&self, from: &str, to: &[String], message: &str) -> Attempt {
@@ -135,14 +159,15 @@ mod tests {
     #[test]
     fn urls_pick_the_tls_mode_and_refuse_the_rest() {
         let timeout = Duration::from_secs(5);
-        for good in [
-            "smtp://127.0.0.1:2525",
-            "smtp://localhost",
-            "smtp://[::1]:25",
-            "smtps://mail.example.org",
-            "smtp://user:p%40ss@mail.example.org:587",
+        for (good, mode) in [
+            ("smtp://127.0.0.1:2525", Mode::Plain),
+            ("smtp://localhost", Mode::Plain),
+            ("smtp://[::1]:25", Mode::Plain),
+            ("smtps://127.0.0.1:4650", Mode::Tls),
+            ("smtps://mail.example.org", Mode::Tls),
+            ("smtp://user:p%40ss@mail.example.org:587", Mode::StartTls),
         ] {
-            assert!(SmtpServer::from_url(good, timeout).is_ok(), "{good}");
+            assert_eq!(SmtpServer::from_url(good, timeout, &[]).map(|s| s.mode).ok(), Some(mode), "{good}");
         }
         for (bad, shown) in [
             ("http://mail.example.org", "http://mail.example.org"),
@@ -150,8 +175,23 @@ mod tests {
             ("smtp://mail.example.org/inbox?x=1", "smtp://mail.example.org/inbox"),
             ("smtp://user:SECRET@mail.example.org/x", "smtp://***@mail.example.org/x"),
         ] {
-            let error = SmtpServer::from_url(bad, timeout).unwrap_err().to_string();
+            let error = SmtpServer::from_url(bad, timeout, &[]).unwrap_err().to_string();
             assert!(error.contains(shown) && !error.contains("SECRET"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_root_certificate_makes_loopback_upgrade_too() {
+        let pem = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap().cert.pem().into_bytes();
+        let roots = [pem];
+        let timeout = Duration::from_secs(5);
+        for (url, mode) in [
+            ("smtp://127.0.0.1:2525", Mode::StartTls),
+            ("smtp://localhost", Mode::StartTls),
+            ("smtps://localhost:4650", Mode::Tls),
+            ("smtp://mail.example.org", Mode::StartTls),
+        ] {
+            assert_eq!(SmtpServer::from_url(url, timeout, &roots).map(|s| s.mode).ok(), Some(mode), "{url}");
         }
     }
 

@@ -32,7 +32,9 @@
 //! - **Formatting** ([`format`]): each platform's own layout (Block Kit,
 //!   embeds, Adaptive Cards, the `monitor.alert.v1` JSON schema, plain text
 //!   and HTML mail), within the platform's published limits: texts are cut
-//!   on character boundaries with a visible [`TRUNCATION_MARKER`].
+//!   on character boundaries with a visible [`TRUNCATION_MARKER`]; fields
+//!   past a platform's room (Slack's 50 blocks, Discord's 25 fields) are
+//!   counted in a last one, `… and 15 more fields [truncated]`.
 //! - **Pacing**: Slack one message a second per webhook, Teams four,
 //!   Discord as its `X-RateLimit-*` headers say.
 //! - **Retries** ([`RetryPolicy`]): timeouts, connection errors, 408, 429

@@ -1,12 +1,12 @@
 //! How notifications are delivered, set in code or by the environment.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::breaker::BreakerPolicy;
 use crate::config::{ConfigError, check_link, from_variable};
-use crate::email::{SmtpServer, mailbox};
+use crate::email::{SmtpServer, mailbox, read_root_certificate};
 use crate::format::RenderOptions;
 use crate::redact::redact_url;
 use crate::retry::RetryPolicy;
@@ -32,6 +32,8 @@ pub struct DeliveryOptions {
     pub(crate) spool_dir: PathBuf,
     pub(crate) smtp_url: Option<String>,
     pub(crate) smtp_from: String,
+    /// PEM root certificates trusted for SMTP beside the built-in ones.
+    pub(crate) smtp_roots: Vec<Vec<u8>>,
     pub(crate) link: Option<String>,
     pub(crate) service: Option<String>,
     pub(crate) retry: RetryPolicy,
@@ -49,6 +51,7 @@ impl Default for DeliveryOptions {
             spool_dir: PathBuf::from("monitor-spool"),
             smtp_url: None,
             smtp_from: "monitor@localhost".to_owned(),
+            smtp_roots: Vec::new(),
             link: None,
             service: None,
             retry: RetryPolicy::default(),
@@ -74,6 +77,7 @@ impl fmt::Debug for DeliveryOptions {
             .field("spool_dir", &self.spool_dir)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("smtp_from", &self.smtp_from)
+            .field("smtp_root_certificates", &self.smtp_roots.len())
             .field("link", &self.link)
             .field("service", &self.service)
             .field("retry", &self.retry)
@@ -99,7 +103,10 @@ impl DeliveryOptions {
     /// The defaults, changed by the environment where set:
     /// `MONITOR_SPOOL_DIR`, `MONITOR_SMTP_URL` (`smtp://host:port` for
     /// STARTTLS, `smtps://host:port` for TLS, user and password allowed),
-    /// `MONITOR_SMTP_FROM`, `MONITOR_LINK_URL` and `MONITOR_SERVICE`.
+    /// `MONITOR_SMTP_FROM`, `MONITOR_SMTP_CA_FILE` (a PEM file of root
+    /// certificates, as [`smtp_root_certificate`](Self::smtp_root_certificate)),
+    /// `MONITOR_LINK_URL` and `MONITOR_SERVICE`. A CA file that is missing,
+    /// unreadable or holds no PEM certificate is an error naming the file.
     ///
     /// ```no_run
     /// let options = monitor_delivery::DeliveryOptions::from_env()?;
@@ -114,8 +121,16 @@ impl DeliveryOptions {
         if let Some(dir) = env("MONITOR_SPOOL_DIR") {
             options = options.spool_dir(dir);
         }
+        // Read before the URL is checked: a root certificate changes what
+        // an smtp:// URL to loopback means.
+        if let Some(path) = env("MONITOR_SMTP_CA_FILE") {
+            let pem = read_root_certificate(Path::new(&path))
+                .map_err(|why| ConfigError::new(None, path.clone(), &format!("MONITOR_SMTP_CA_FILE: {why}")))?;
+            options.smtp_roots.push(pem);
+        }
         if let Some(url) = env("MONITOR_SMTP_URL") {
-            SmtpServer::from_url(&url, options.request_timeout).map_err(|e| from_variable(e, "MONITOR_SMTP_URL"))?;
+            SmtpServer::from_url(&url, options.request_timeout, &options.smtp_roots)
+                .map_err(|e| from_variable(e, "MONITOR_SMTP_URL"))?;
             options.smtp_url = Some(url);
         }
         if let Some(from) = env("MONITOR_SMTP_FROM") {
@@ -141,10 +156,49 @@ impl DeliveryOptions {
     }
 
     /// The SMTP server (`smtp://host:port`: STARTTLS, or plain to a
-    /// loopback address; `smtps://host:port`: TLS) and the sender.
+    /// loopback address when no [root
+    /// certificate](Self::smtp_root_certificate) is configured;
+    /// `smtps://host:port`: TLS) and the sender.
     pub fn smtp(mut self, url: impl Into<String>, from: impl Into<String>) -> Self {
         self.smtp_url = Some(url.into());
         self.smtp_from = from.into();
+        self
+    }
+
+    /// Trusts the root certificates in `pem` (one or several, PEM encoded)
+    /// for SMTP, beside the built-in web roots: for a relay whose
+    /// certificate a private CA signed. Each call adds to the earlier ones.
+    ///
+    /// With a root certificate, `smtp://` to a loopback address must
+    /// upgrade with STARTTLS too: a relay that stops offering it is not
+    /// written to in the clear.
+    ///
+    /// ```no_run
+    /// use monitor_delivery::DeliveryOptions;
+    ///
+    /// let options = DeliveryOptions::new()
+    ///     .smtp("smtp://relay.corp.example:587", "alerts@corp.example")
+    ///     .smtp_root_certificate(std::fs::read("/etc/ssl/corp-root-ca.pem")?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// What holds no certificate is refused when the sinks are made:
+    ///
+    /// ```
+    /// use monitor_delivery::{sinks_for, DeliveryOptions};
+    ///
+    /// let config = monitor_runtime::alerts! {
+    ///     destination oncall = email("oncall@corp.example");
+    ///     rule too_many_errors { when errors(severity >= error) > 10 within 1h; notify oncall; }
+    /// };
+    /// let options = DeliveryOptions::new()
+    ///     .smtp("smtp://relay.corp.example:587", "alerts@corp.example")
+    ///     .smtp_root_certificate("not a certificate");
+    /// let error = sinks_for(&config, &options).unwrap_err();
+    /// assert!(error.to_string().contains("root certificate"), "{error}");
+    /// ```
+    pub fn smtp_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.smtp_roots.push(pem.into());
         self
     }
 
@@ -213,4 +267,37 @@ impl DeliveryOptions {
 /// A variable of the environment, trimmed; unset when empty.
 pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_vars(vars: &[(&str, &str)]) -> Result<DeliveryOptions, ConfigError> {
+        DeliveryOptions::from_lookup(&|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn the_ca_file_is_read_at_start_up_and_named_when_it_cannot_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("ca.pem");
+        let pem = rcgen::generate_simple_self_signed(vec!["relay.corp.example".to_owned()]).unwrap().cert.pem();
+        std::fs::write(&good, &pem).unwrap();
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "not a certificate").unwrap();
+        let missing = dir.path().join("missing.pem");
+
+        let options = from_vars(&[("MONITOR_SMTP_CA_FILE", good.to_str().unwrap())]).unwrap();
+        assert_eq!(options.smtp_roots, [pem.into_bytes()]);
+        assert!(format!("{options:?}").contains("smtp_root_certificates: 1"));
+        for (path, why) in
+            [(missing.as_path(), "cannot read it"), (&text, "no PEM certificate"), (dir.path(), "cannot read")]
+        {
+            let path = path.to_str().unwrap();
+            let error = from_vars(&[("MONITOR_SMTP_CA_FILE", path)]).unwrap_err();
+            assert_eq!(error.value(), path);
+            let shown = error.to_string();
+            assert!(shown.contains("MONITOR_SMTP_CA_FILE") && shown.contains(why), "{shown}");
+        }
+    }
 }

@@ -56,6 +56,7 @@ async fn alerts_arrive_with_a_subject_both_parts_and_every_recipient() {
     assert!(message.contains(&format!("Message-ID: <{}.oncall@example.org>", keys[0])), "{message}");
     assert!(message.contains("https://status.example.org/groups/"));
     assert!(messages[1].0.contains(&keys[1]), "in order");
+    assert!(server.mails().iter().all(|m| m.tls.is_none()), "plain to loopback without a root certificate");
     assert_eq!(sink.stats().sent, 2);
 }
 

@@ -53,6 +53,52 @@ fn check_slack(body: &Value) {
     }
 }
 
+/// The texts of Slack's section fields, in order.
+fn slack_fields(body: &Value) -> Vec<String> {
+    let blocks = body["attachments"][0]["blocks"].as_array().unwrap();
+    let fields = blocks.iter().filter_map(|b| b["fields"].as_array()).flatten();
+    fields.map(|f| f["text"].as_str().unwrap().to_owned()).collect()
+}
+
+/// N in `… and N more fields [truncated]`.
+fn left_out(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix("… and ")?;
+    let (count, tail) = rest.split_once(' ')?;
+    tail.ends_with("more fields [truncated]").then(|| count.parse().ok()).flatten()
+}
+
+/// Every field the alert has: its tags and the fields a tagless copy shows
+/// (which Slack shows whole).
+fn field_total(notification: &monitor_runtime::rules::Notification) -> usize {
+    let mut tagless = notification.clone();
+    tagless.alert.details.tags.clear();
+    slack_fields(&slack(&tagless, &RenderOptions::default())).len() + notification.alert.details.tags.len()
+}
+
+#[test]
+fn forty_fields_fit_slack_whole_and_discord_counts_what_it_leaves_out() {
+    for value in ["v".repeat(300), "v".into()] {
+        let notification = giant("m".repeat(5000), "frame".into(), value.clone());
+        let total = field_total(&notification);
+        let body = slack(&notification, &RenderOptions::default());
+        check_slack(&body);
+        let shown = slack_fields(&body);
+        assert_eq!(shown.len(), total, "Slack has room for all 40 and the rest");
+        assert!(shown.iter().all(|f| left_out(f).is_none()));
+
+        let body = discord(&notification, &RenderOptions::default());
+        check_discord(&body);
+        let fields = body["embeds"][0]["fields"].as_array().unwrap();
+        let marker = fields.last().unwrap();
+        let count = left_out(marker["value"].as_str().unwrap()).expect("the last field counts the rest");
+        assert_eq!(fields.len() - 1 + count, total, "every field is shown or counted");
+        assert!(count > 15, "{count}: more than the 40 tags past 25");
+        if value.len() == 1 {
+            assert_eq!(fields.len(), 25, "short fields fill the 25 places, the count in the last");
+        }
+    }
+}
+
 #[test]
 fn the_large_sample_fits_everywhere_and_shows_where_it_was_cut() {
     let notification = giant("m".repeat(5000), "at billing::cards::charge (src/cards.rs:42)".into(), "v".repeat(300));
@@ -104,6 +150,9 @@ fn a_giant_alert_fills_slack_to_its_50_blocks_and_no_further() {
     assert_eq!(kinds[..2], ["header", "section"], "the title and the message come first");
     assert_eq!(kinds[kinds.len() - 2..], ["context", "actions"], "the key and the link are never crowded out");
     assert!(blocks[blocks.len() - 3]["text"]["text"].as_str().unwrap().contains(TRUNCATION_MARKER), "the traceback");
+    let fields = slack_fields(&body);
+    let count = left_out(fields.last().unwrap()).expect("the last field slot counts the fields left out");
+    assert_eq!(fields.len() - 1 + count, field_total(&notification), "every field is shown or counted");
 }
 
 #[test]

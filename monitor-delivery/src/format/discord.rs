@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use monitor_runtime::rules::Notification;
 
-use super::{RenderOptions, colour, event_time, fields, rfc3339, title};
+use super::{RenderOptions, colour, event_time, fields, fields_left_out, rfc3339, title};
 use crate::truncate::{chars, truncate};
 
 /// Discord's limits (characters), from its developer documentation.
@@ -31,6 +31,10 @@ pub mod limits {
 /// A description is shortened before any field is dropped, down to this.
 const DESCRIPTION_FLOOR: usize = 500;
 
+/// The name of the last field when some were left out (Discord refuses
+/// an empty name).
+const LEFT_OUT_NAME: &str = "Not shown";
+
 /// The body of a Discord webhook request.
 ///
 /// ```
@@ -48,19 +52,32 @@ pub fn discord(notification: &Notification, options: &RenderOptions) -> Value {
     let title_text = title(alert);
     let mut embed_title = truncate(&title_text, limits::TITLE).into_owned();
     let mut description = truncate(&describe(notification), limits::DESCRIPTION).into_owned();
-    let mut embed_fields: Vec<(String, String)> = fields(alert, options)
+    let all_fields = fields(alert, options);
+    let field_count = all_fields.len();
+    let mut embed_fields: Vec<(String, String)> = all_fields
         .into_iter()
         .take(limits::FIELDS)
         .map(|(name, value)| {
             (truncate(&name, limits::FIELD_NAME).into_owned(), truncate(&value, limits::FIELD_VALUE).into_owned())
         })
         .collect();
+    // Fields left out are counted in a last field of their own, which
+    // takes one of the 25 places.
+    if field_count > limits::FIELDS {
+        embed_fields.truncate(limits::FIELDS - 1);
+    }
+    let left_out = |kept: &[(String, String)]| {
+        (field_count > kept.len()).then(|| (LEFT_OUT_NAME.to_owned(), fields_left_out(field_count - kept.len())))
+    };
     let footer = truncate(&format!("monitor · notification {}", notification.key), limits::FOOTER).into_owned();
-    // Over the total: the description gives way first, then the last fields.
+    // Over the total: the description gives way first, then the last fields
+    // (counted with the others left out).
     loop {
+        let field_chars = |(n, v): &(String, String)| chars(n) + chars(v);
         let total = chars(&embed_title)
             + chars(&description)
-            + embed_fields.iter().map(|(n, v)| chars(n) + chars(v)).sum::<usize>()
+            + embed_fields.iter().map(field_chars).sum::<usize>()
+            + left_out(&embed_fields).as_ref().map_or(0, field_chars)
             + chars(&footer);
         if total <= limits::TOTAL {
             break;
@@ -75,6 +92,7 @@ pub fn discord(notification: &Notification, options: &RenderOptions) -> Value {
             embed_title = truncate(&embed_title, keep).into_owned();
         }
     }
+    embed_fields.extend(left_out(&embed_fields));
     let mut embed = json!({
         "title": embed_title,
         "description": description,

@@ -95,6 +95,13 @@ pub(crate) fn fields(alert: &Alert, options: &RenderOptions) -> Vec<(String, Str
     out
 }
 
+/// What stands in for the fields a platform has no room for, where they
+/// would have been: `… and 15 more fields [truncated]`.
+pub(crate) fn fields_left_out(count: usize) -> String {
+    let noun = if count == 1 { "field" } else { "fields" };
+    format!("… and {count} more {noun} [truncated]")
+}
+
 fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { format!("{value:.3}") }
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use monitor_runtime::rules::Notification;
 
-use super::{RenderOptions, colour, event_time, fields, rfc3339, title};
+use super::{RenderOptions, colour, event_time, fields, fields_left_out, rfc3339, title};
 use crate::truncate::truncate;
 
 /// Slack's limits (characters), from its Block Kit reference.
@@ -46,7 +46,7 @@ pub fn slack(notification: &Notification, options: &RenderOptions) -> Value {
     if let Some(message) = alert.details.message.as_deref().filter(|m| !m.is_empty()) {
         blocks.push(section(message));
     }
-    let field_texts: Vec<Value> = fields(alert, options)
+    let mut field_texts: Vec<Value> = fields(alert, options)
         .into_iter()
         .map(|(name, value)| {
             let text = format!("*{}*\n{}", escape(&name), escape(&value));
@@ -70,8 +70,16 @@ pub fn slack(notification: &Notification, options: &RenderOptions) -> Value {
             "elements": [{ "type": "button", "text": { "type": "plain_text", "text": "Open" }, "url": link }],
         }));
     }
-    // Field sections fill what the 50 blocks leave; the rest of the fields are left out.
+    // Field sections fill what the 50 blocks leave (at most 5 go to the
+    // rest, so there is always room); past it the last field slot says how
+    // many were left out, so a reader knows the list is not whole.
     let room = limits::BLOCKS.saturating_sub(blocks.len() + tail.len());
+    let capacity = room * limits::SECTION_FIELDS;
+    if field_texts.len() > capacity && capacity > 0 {
+        let left_out = field_texts.len() - (capacity - 1);
+        field_texts.truncate(capacity - 1);
+        field_texts.push(json!({ "type": "mrkdwn", "text": fields_left_out(left_out) }));
+    }
     for chunk in field_texts.chunks(limits::SECTION_FIELDS).take(room) {
         blocks.push(json!({ "type": "section", "fields": chunk }));
     }

@@ -1,14 +1,18 @@
 //! Real servers on loopback for the delivery tests: an HTTP server that
 //! plays a platform (its size limits included) and answers as told, and an
-//! SMTP server (aiosmtpd) that keeps what it receives.
+//! SMTP server (aiosmtpd, in `smtp`) that keeps what it receives.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
+
+mod certs;
+mod smtp;
+
+pub use certs::TestCertificate;
+pub use smtp::{Mail, SmtpServer, SmtpTls};
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -392,91 +396,4 @@ pub fn spool_dir() -> tempfile::TempDir {
 pub fn keys(prefix: &str, n: usize) -> Vec<String> {
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() % 1_000_000;
     (0..n).map(|i| format!("{prefix}-{stamp}-{i:04}")).collect()
-}
-
-/// A real SMTP server (aiosmtpd) on loopback, storing what it accepts.
-pub struct SmtpServer {
-    child: Child,
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-}
-
-/// A Python with aiosmtpd: `MONITOR_TEST_PYTHON`, else `python3`, else the
-/// system's own (where Debian's python3-aiosmtpd installs).
-fn python() -> PathBuf {
-    let candidates: Vec<PathBuf> = std::env::var_os("MONITOR_TEST_PYTHON")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(["python3", "/usr/bin/python3"].map(PathBuf::from))
-        .collect();
-    for candidate in &candidates {
-        let works = Command::new(candidate)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if works {
-            return candidate.clone();
-        }
-    }
-    panic!(
-        "the e-mail tests need Python 3 with aiosmtpd (tried {candidates:?}): \
-         `apt-get install python3-aiosmtpd` or `pip install aiosmtpd`, or set MONITOR_TEST_PYTHON"
-    );
-}
-
-impl SmtpServer {
-    pub fn start(args: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
-        let mut child = Command::new(python())
-            .arg(script)
-            .arg(dir.path())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the SMTP server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().parse().unwrap_or_else(|_| panic!("the SMTP server did not start: {line:?}"));
-        SmtpServer { child, port, dir }
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// DATA commands seen, accepted or not.
-    pub fn attempts(&self) -> usize {
-        std::fs::read_to_string(self.dir.path().join("attempts.log")).map_or(0, |t| t.lines().count())
-    }
-
-    /// Every message accepted, with its envelope recipients, in order.
-    pub fn messages(&self) -> Vec<(String, Vec<String>)> {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        names.sort();
-        names
-            .into_iter()
-            .map(|path| {
-                let message = std::fs::read_to_string(&path).unwrap();
-                let envelope: Value =
-                    serde_json::from_str(&std::fs::read_to_string(path.with_extension("json")).unwrap()).unwrap();
-                let to = envelope["to"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
-                (message, to)
-            })
-            .collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -1,17 +1,24 @@
 """A real SMTP server on loopback for the delivery tests (aiosmtpd).
 
 Prints the port it listens on, then stores every accepted message in the
-output directory as NNNN.eml with NNNN.json (its envelope). Every DATA
+output directory as NNNN.eml with NNNN.json (its envelope, and the TLS
+version of its session, null when it came in the clear). Every DATA
 command is counted in attempts.log, including refused ones. Exits when its
 standard input closes, so a test that dies takes it along.
 
+With --tls starttls it offers STARTTLS and refuses mail before it; with
+--tls implicit it speaks TLS from the first byte. Both need --cert and
+--key (PEM files).
+
   python3 smtp_server.py OUTDIR [--fail-first N] [--fail-code "451 4.3.0 busy"] [--always "554 5.6.0 no"]
+                                [--tls starttls|implicit --cert CERT.pem --key KEY.pem]
 """
 
 import argparse
 import asyncio
 import json
 import os
+import ssl
 import sys
 import threading
 
@@ -36,7 +43,7 @@ class Handler:
             return self.fail_code
         stem = os.path.join(self.out, f"{self.attempts:04d}")
         with open(stem + ".json", "w") as meta:
-            json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos}, meta)
+            json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos, "tls": tls_version(server, session)}, meta)
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8")
@@ -44,6 +51,16 @@ class Handler:
             message.write(content)
         os.rename(stem + ".tmp", stem + ".eml")
         return "250 2.0.0 OK"
+
+
+def tls_version(server, session):
+    """The session's TLS version, or None in the clear. aiosmtpd sets
+    session.ssl after STARTTLS only; with implicit TLS the transport itself
+    carries the TLS object."""
+    ssl_object = server.transport.get_extra_info("ssl_object") if server.transport else None
+    if ssl_object is not None:
+        return ssl_object.version()
+    return "unknown" if session.ssl is not None else None
 
 
 def exit_when_stdin_closes():
@@ -57,10 +74,22 @@ async def main():
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--fail-code", default="451 4.3.0 Try again later")
     parser.add_argument("--always", default="")
+    parser.add_argument("--tls", choices=["starttls", "implicit"])
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     args = parser.parse_args()
     handler = Handler(args.out, args.fail_first, args.fail_code, args.always)
+    context = None
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+    if args.tls == "starttls":
+        factory = lambda: SMTP(handler, tls_context=context, require_starttls=True)
+    else:
+        factory = lambda: SMTP(handler)
+    implicit = context if args.tls == "implicit" else None
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(handler), "127.0.0.1", 0)
+    server = await loop.create_server(factory, "127.0.0.1", 0, ssl=implicit)
     print(server.sockets[0].getsockname()[1], flush=True)
     threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     await asyncio.Event().wait()
