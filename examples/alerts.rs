@@ -87,7 +87,7 @@ fn main() {
         }
         rule new_kind_of_error { when new_group(severity >= error); severity warning; notify ops_chat; group_wait 30s; }
         rule failing_charges {
-            when error_rate(function = "alerts::charge") > 20% over 10m;
+            when error_rate(function = "alerts::charge") > 20% over 10m with at least 20 calls;
             notify ops_chat;
             group_wait 30s;
         }

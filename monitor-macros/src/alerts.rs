@@ -276,9 +276,9 @@ fn condition(condition: &Condition) -> TokenStream {
             let (f, a, w) = (filters(f), duration_tokens(*above), duration_tokens(*window));
             quote!(#path::Latency { percentile: #percentile, filters: #f, above: #a, window: #w })
         }
-        Condition::ErrorRate { filters: f, above_percent, window } => {
+        Condition::ErrorRate { filters: f, above_percent, window, min_calls } => {
             let (f, w) = (filters(f), duration_tokens(*window));
-            quote!(#path::ErrorRate { filters: #f, above_percent: #above_percent, window: #w })
+            quote!(#path::ErrorRate { filters: #f, above_percent: #above_percent, window: #w, min_calls: #min_calls })
         }
         Condition::NewGroup { filters: f } => {
             let f = filters(f);

@@ -6,6 +6,7 @@
 //! errors(severity >= error, module = "billing::*") > 10 within 1h
 //! p95(function = "payments::*") > 2s over 15m
 //! error_rate(function = "payments::*") > 5% over 15m
+//! error_rate(function = "charge") > 20% over 5m with at least 50 calls
 //! audit(process = "sepa_payment_processing", status = failed) > 5 within 1h
 //! new_group(severity >= error)
 //! regression
@@ -33,7 +34,7 @@ use syn::{Ident, LitStr, Token};
 
 use crate::model::{Condition, DEFAULT_RESOURCE_CHECK};
 use filter::{both, optional_filters};
-use threshold::{count_threshold, cpu_threshold, latency_threshold, rate_threshold};
+use threshold::{count_threshold, cpu_threshold, latency_threshold, minimum_calls, rate_threshold};
 use value::{keyword_duration, size};
 
 const METRICS: &str = "errors, error_rate, p50/p95/p99 (latency), audit, new_group, regression, absent, memory, cpu";
@@ -64,7 +65,8 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
             let filters = optional_filters(input, Scope::Calls)?;
             let rest = threshold_and_window(input, rate_threshold, "over");
             let (filters, (above_percent, window)) = both(filters, rest)?;
-            Ok(Condition::ErrorRate { filters, above_percent, window })
+            let min_calls = minimum_calls(input)?;
+            Ok(Condition::ErrorRate { filters, above_percent, window, min_calls })
         }
         "audit" => {
             let filters = optional_filters(input, Scope::Audit)?;

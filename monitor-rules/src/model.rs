@@ -145,21 +145,25 @@ pub enum Condition {
         window: Duration,
     },
     /// More than `above_percent` percent of the monitored calls of matching
-    /// call sites failed over `window`: `error_rate(function = "payments::*")
-    /// > 5% over 15m`. The rate is errors divided by calls, both counted over
-    /// the window across every matching call site (per group when the rule
-    /// has `group_by`).
+    /// call sites failed over `window`:
+    /// `error_rate(function = "payments::*") > 5% over 15m`. The rate is
+    /// errors divided by calls, both counted over the window across every
+    /// matching call site (per group when the rule has `group_by`).
+    /// `with at least 50 calls` after the window keeps a quiet function from
+    /// alerting on one failure out of two calls.
     ///
     /// ```
     /// use monitor_rules::{Condition, Field, parse_condition};
     /// use std::time::Duration;
     ///
-    /// let tokens = r#"error_rate(function = "payments::*") > 5% over 15m"#.parse().unwrap();
-    /// let Condition::ErrorRate { filters, above_percent, window } = parse_condition(tokens).unwrap() else {
+    /// let tokens = r#"error_rate(function = "payments::*") > 5% over 15m with at least 50 calls"#;
+    /// let Condition::ErrorRate { filters, above_percent, window, min_calls } =
+    ///     parse_condition(tokens.parse().unwrap()).unwrap()
+    /// else {
     ///     unreachable!()
     /// };
     /// assert_eq!(filters[0].field, Field::Function);
-    /// assert_eq!((above_percent, window), (5.0, Duration::from_secs(15 * 60)));
+    /// assert_eq!((above_percent, window, min_calls), (5.0, Duration::from_secs(15 * 60), 50));
     /// ```
     ErrorRate {
         /// Which call sites count: `module` and `function` only (see
@@ -169,6 +173,9 @@ pub enum Condition {
         above_percent: f64,
         /// Sliding window.
         window: Duration,
+        /// The fewest calls the window must hold for the rate to count (at
+        /// least 1; 1 when the rule does not say `with at least N calls`).
+        min_calls: u64,
     },
     /// More than `above` audit records matching `filters` within `window`.
     Audit {

@@ -549,3 +549,30 @@ fn an_error_rate_fires_per_function_and_resolves_when_calls_succeed_again() {
     engine.record_call_outcomes(clock.now(), "shop::payments", "charge", 3, 3);
     assert_eq!(engine.evaluate(clock.now())[0].value, 100.0);
 }
+
+#[test]
+fn an_error_rate_with_a_minimum_of_calls_waits_for_enough_calls_to_judge() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule failing_refunds {
+            when error_rate(function = "refund") > 20% over 10m with at least 50 calls;
+            notify ops;
+        }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    // Two failures out of three calls is 67%, but three calls are too few.
+    engine.record_call_outcomes(clock.now(), "shop::payments", "refund", 3, 2);
+    assert!(engine.evaluate(clock.now()).is_empty(), "three calls are fewer than 50");
+    clock.advance(MINUTE);
+    engine.record_call_outcomes(clock.now(), "shop::payments", "refund", 47, 10);
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].value, 24.0, "12 of 50 calls");
+
+    // The first three calls leave the window: 47 calls remain, under the minimum.
+    clock.advance(9 * MINUTE + Duration::from_secs(30));
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts[0].state, AlertState::Resolved, "{alerts:?}");
+    assert_eq!(alerts[0].summary, "only 47 calls over 10m, fewer than the 50 the rule needs (10 failed)");
+}

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use syn::Token;
+use syn::ext::IdentExt;
 use syn::parse::ParseStream;
+use syn::{Ident, Token};
 
 use super::value::{Number, number, signed_duration};
 
@@ -56,6 +57,35 @@ pub(super) fn rate_threshold(input: ParseStream<'_>) -> syn::Result<f64> {
         ));
     }
     Ok(value)
+}
+
+/// `with at least N calls` after an error rate's window: the fewest calls
+/// the window must hold for its rate to count, so that one failed call out
+/// of one is not "100% of calls failed". 1 when left out.
+pub(super) fn minimum_calls(input: ParseStream<'_>) -> syn::Result<u64> {
+    const SHAPE: &str = "`with at least N calls`, such as `with at least 20 calls`";
+    if input.is_empty() {
+        return Ok(1);
+    }
+    for expected in ["with", "at", "least"] {
+        word(input, expected, SHAPE)?;
+    }
+    let Number { value, text, span } = number(input)?;
+    if value < 1.0 || value.fract() != 0.0 {
+        return Err(syn::Error::new(span, format!("a minimum of `{text}` calls must be a whole number of at least 1")));
+    }
+    let unit = input.fork().call(Ident::parse_any).ok();
+    word(input, if unit.is_some_and(|unit| unit == "call") { "call" } else { "calls" }, SHAPE)?;
+    Ok(value as u64)
+}
+
+/// The word `expected`, or an error at what stands there instead.
+fn word(input: ParseStream<'_>, expected: &str, shape: &str) -> syn::Result<()> {
+    match input.call(Ident::parse_any) {
+        Ok(found) if found == expected => Ok(()),
+        Ok(found) => Err(syn::Error::new(found.span(), format!("expected {shape}; found `{found}`"))),
+        Err(error) => Err(syn::Error::new(error.span(), format!("expected {shape}"))),
+    }
 }
 
 /// `> 90` for CPU: a percentage of one core, above 0 and at most 64 cores.

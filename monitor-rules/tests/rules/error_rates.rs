@@ -21,12 +21,46 @@ fn filters_percentage_and_window_are_read() {
         Filter { field: Field::Module, op: Op::Eq, value: "billing".to_owned() },
         Filter { field: Field::Function, op: Op::Eq, value: "payments::*".to_owned() },
     ];
-    assert_eq!(condition, Condition::ErrorRate { filters, above_percent: 2.5, window: Duration::from_secs(900) });
+    assert_eq!(
+        condition,
+        Condition::ErrorRate { filters, above_percent: 2.5, window: Duration::from_secs(900), min_calls: 1 }
+    );
     let bare = parse("error_rate > 100% over 7d").unwrap();
     assert_eq!(
         bare,
-        Condition::ErrorRate { filters: Vec::new(), above_percent: 100.0, window: Duration::from_secs(7 * 86_400) }
+        Condition::ErrorRate {
+            filters: Vec::new(),
+            above_percent: 100.0,
+            window: Duration::from_secs(7 * 86_400),
+            min_calls: 1
+        }
     );
+}
+
+#[test]
+fn a_minimum_of_calls_is_read_after_the_window() {
+    let condition = parse(r#"error_rate(function = "charge") > 20% over 5m with at least 50 calls"#).unwrap();
+    assert!(matches!(condition, Condition::ErrorRate { min_calls: 50, .. }), "{condition:?}");
+    let one = parse("error_rate > 20% over 5m with at least 1 call").unwrap();
+    assert!(matches!(one, Condition::ErrorRate { min_calls: 1, .. }), "{one:?}");
+}
+
+#[test]
+fn a_bad_minimum_of_calls_is_named_at_its_token() {
+    let (message, from, to) = mistake_at("error_rate > 5% over 15m with at least 0 calls");
+    assert_eq!(message, "a minimum of `0` calls must be a whole number of at least 1");
+    assert_eq!((from, to), (39, 40));
+    let (message, ..) = mistake_at("error_rate > 5% over 15m with at least 2.5 calls");
+    assert!(message.starts_with("a minimum of `2.5` calls"), "{message}");
+    let (message, from, _) = mistake_at("error_rate > 5% over 15m with 20 calls");
+    assert_eq!(message, "expected `with at least N calls`, such as `with at least 20 calls`");
+    assert_eq!(from, 30, "at the number where `at` should be");
+    let (message, from, _) = mistake_at("error_rate > 5% over 15m with at least 20 requests");
+    assert!(message.ends_with("found `requests`"), "{message}");
+    assert_eq!(from, 42);
+    let (message, from, _) = mistake_at("error_rate > 5% over 15m and more");
+    assert!(message.starts_with("expected `with at least N calls`"), "{message}");
+    assert_eq!(from, 25);
 }
 
 #[test]
@@ -83,4 +117,11 @@ fn a_rule_file_places_a_bad_percentage_and_accepts_a_good_one() {
 
     let config = AlertConfig::from_toml_str(&file("when = 'error_rate(function = \"pay\") > 5% over 15m'")).unwrap();
     assert!(matches!(config.rules[0].condition, Condition::ErrorRate { above_percent, .. } if above_percent == 5.0));
+
+    let with_minimum = "when = 'error_rate(function = \"pay\") > 5% over 15m with at least 30 calls'";
+    let config = AlertConfig::from_toml_str(&file(with_minimum)).unwrap();
+    assert!(matches!(config.rules[0].condition, Condition::ErrorRate { min_calls: 30, .. }));
+    let errors = AlertConfig::from_toml_str(&file(&with_minimum.replace("30", "-3"))).unwrap_err();
+    assert_eq!((errors.0[0].line, errors.0[0].column), (6, 66), "{errors}");
+    assert!(errors.0[0].message.starts_with("a minimum of `-3` calls"), "{errors}");
 }

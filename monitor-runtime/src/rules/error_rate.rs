@@ -34,7 +34,9 @@ impl CallOutcomes {
 }
 
 /// Fires for each label set whose failed share is above the rule's
-/// percentage, and resolves those that came back under it (or saw no call).
+/// percentage over at least the rule's minimum of calls, and resolves those
+/// that came back under it or fell below that minimum (no call at all
+/// included).
 pub(super) fn evaluate(
     rule: &Rule,
     windows: &mut HashMap<Labels, CallOutcomes>,
@@ -44,7 +46,7 @@ pub(super) fn evaluate(
     new_alert: impl Fn(&Rule, Labels, SystemTime, f64) -> Alert,
     resolve: impl Fn(&Alert, SystemTime) -> Alert,
 ) {
-    let Condition::ErrorRate { above_percent, window, .. } = &rule.condition else { return };
+    let Condition::ErrorRate { above_percent, window, min_calls, .. } = &rule.condition else { return };
     for (labels, outcomes) in windows.iter_mut() {
         let calls = outcomes.calls.total(now);
         let failed = outcomes.failed.total(now);
@@ -53,7 +55,7 @@ pub(super) fn evaluate(
         let percent = if calls == 0 { 0.0 } else { failed.min(calls) as f64 * 100.0 / calls as f64 };
         let place =
             labels.get("function").or_else(|| labels.get("module")).map_or(String::new(), |p| format!(" of {p}"));
-        if percent > *above_percent {
+        if calls >= *min_calls && percent > *above_percent {
             let alert =
                 firing.entry(labels.clone()).or_insert_with(|| new_alert(rule, labels.clone(), now, *above_percent));
             alert.value = percent;
@@ -68,8 +70,16 @@ pub(super) fn evaluate(
         } else if let Some(alert) = firing.remove(labels) {
             let mut resolved = resolve(&alert, now);
             resolved.value = percent;
-            resolved.summary =
-                format!("back to {percent:.1}% of calls{place} failed ({failed} of {calls}; at most {above_percent}%)");
+            resolved.summary = if calls < *min_calls {
+                // Too few calls left to judge: the rule's own minimum says the
+                // rate means nothing, so the alert no longer stands.
+                format!(
+                    "only {calls} calls{place} over {}, fewer than the {min_calls} the rule needs ({failed} failed)",
+                    humantime::format_duration(*window)
+                )
+            } else {
+                format!("back to {percent:.1}% of calls{place} failed ({failed} of {calls}; at most {above_percent}%)")
+            };
             out.push(resolved);
         }
     }
