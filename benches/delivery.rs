@@ -1,6 +1,7 @@
 //! Alert delivery: notifications per second to a webhook on loopback
-//! (generic JSON, no pacing, so the pipeline itself is measured), and the
-//! cost of rendering one notification for each platform.
+//! (generic JSON, no pacing, so the pipeline itself is measured) beside a
+//! hand-written reqwest loop posting the same JSON, and the cost of
+//! rendering one notification for each platform.
 
 // criterion_group! makes a public function without docs.
 #![allow(missing_docs)]
@@ -9,37 +10,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
 use monitor_delivery::format::{RenderOptions, discord, generic, sample_notification, slack, teams};
 use monitor_delivery::{DeliveryOptions, sinks_for};
 use monitor_runtime::alerts::{AlertConfig, Destination, Target};
 use monitor_runtime::rules::Notification;
 use monitor_runtime::{Batch, Sink};
 
-/// A webhook that answers 200 to everything, on its own thread.
+mod support;
+use support::sum_samples;
+
+/// A webhook that answers 200 to everything.
 fn loopback_webhook() -> String {
-    let (ready, address) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            ready.send(listener.local_addr().expect("address")).expect("ready");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(|request: hyper::Request<hyper::body::Incoming>| async {
-                        let _ = request.into_body().collect().await;
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"{}"))))
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    format!("http://{}/hook", address.recv().expect("server address"))
+    format!("http://{}/hook", support::spawn_webhook(|_, _| ()))
 }
 
 fn throughput(c: &mut Criterion) {
@@ -47,7 +29,7 @@ fn throughput(c: &mut Criterion) {
     let url = loopback_webhook();
     let spool = tempfile::tempdir().expect("spool directory");
     let config = AlertConfig {
-        destinations: vec![Destination { name: "bench".into(), target: Target::Webhook(url) }],
+        destinations: vec![Destination { name: "bench".into(), target: Target::Webhook(url.clone()) }],
         rules: Vec::new(),
         schedules: Vec::new(),
     };
@@ -58,30 +40,58 @@ fn throughput(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let mut counter = 0u64;
 
+    // Each sample's notifications are new (fresh keys), made before its clock starts.
+    let mut next_batch = || {
+        (0..BATCH)
+            .map(|_| {
+                counter += 1;
+                let mut n = sample_notification(format!("card declined for invoice {counter}"));
+                n.key = format!("bench-{counter}");
+                n.destination = "bench".into();
+                n
+            })
+            .collect::<Vec<Notification>>()
+    };
+
     let mut group = c.benchmark_group("delivery");
     group.throughput(Throughput::Elements(BATCH as u64));
     group.bench_function("generic_webhook_loopback_100", |b| {
         b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
-                let notifications: Vec<Arc<Notification>> = (0..BATCH)
-                    .map(|_| {
-                        counter += 1;
-                        let mut n = sample_notification(format!("card declined for invoice {counter}"));
-                        n.key = format!("bench-{counter}");
-                        n.destination = "bench".into();
-                        Arc::new(n)
-                    })
-                    .collect();
-                let batch = Batch { notifications, ..Batch::default() };
+            sum_samples(iterations, || {
+                let batch =
+                    Batch { notifications: next_batch().into_iter().map(Arc::new).collect(), ..Batch::default() };
                 let start = Instant::now();
                 runtime.block_on(async {
                     sink.write(&batch).await.expect("write");
                     assert!(handle.wait_idle(Duration::from_secs(60)).await, "delivery stalled");
                 });
-                total += start.elapsed();
-            }
-            total
+                start.elapsed()
+            })
+        });
+    });
+    // What a team writes instead: one reqwest client posting the same JSON
+    // in a loop, with no queue, retry, pacing or spool.
+    let client = reqwest::Client::new();
+    let render = RenderOptions { link: None, service: None };
+    group.bench_function("reqwest_post_loop_100", |b| {
+        b.iter_custom(|iterations| {
+            sum_samples(iterations, || {
+                let notifications = next_batch();
+                let start = Instant::now();
+                runtime.block_on(async {
+                    for notification in &notifications {
+                        let response = client
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .body(generic(notification, &render).to_string())
+                            .send()
+                            .await
+                            .expect("post");
+                        assert!(response.status().is_success(), "{}", response.status());
+                    }
+                });
+                start.elapsed()
+            })
         });
     });
     group.finish();

@@ -22,13 +22,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
 use monitor_delivery::{DeliveryOptions, sinks_for};
 use monitor_runtime::alerts::AlertConfig;
 use monitor_runtime::rules::RouterConfig;
 use monitor_runtime::{GroupKey, GroupStatus, Monitor, monitor};
 use serde_json::Value;
+use support::sum_samples;
+
+mod support;
 
 /// A request that reached the webhook: when, and its JSON body.
 type Arrival = (Instant, Value);
@@ -41,39 +42,14 @@ fn settle_invoice(invoice: u64) -> Result<(), std::io::Error> {
     Err(std::io::Error::other(format!("ledger refused invoice {invoice}: period closed")))
 }
 
-/// A webhook on loopback, on its own thread, that answers 200 and reports
-/// every request's arrival time and body.
+/// A webhook on loopback that answers 200 and reports every request's
+/// arrival time and body.
 fn recording_webhook() -> (SocketAddr, mpsc::Receiver<Arrival>) {
-    let (ready, address) = mpsc::channel();
     let (arrived, arrivals) = mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            ready.send(listener.local_addr().expect("address")).expect("ready");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let arrived = arrived.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                        let arrived = arrived.clone();
-                        async move {
-                            let at = Instant::now();
-                            let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                            let _ = arrived.send((at, serde_json::from_slice(&body).unwrap_or(Value::Null)));
-                            Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
-                                b"{}",
-                            ))))
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+    let address = support::spawn_webhook(move |at, body| {
+        let _ = arrived.send((at, serde_json::from_slice(&body).unwrap_or(Value::Null)));
     });
-    (address.recv().expect("server address"), arrivals)
+    (address, arrivals)
 }
 
 /// The next arrival whose body satisfies `wanted`; the others are skipped.
@@ -160,19 +136,17 @@ fn regression_rule(c: &mut Criterion) {
     let mut bench = criterion_group_for_slow_samples(c);
     bench.bench_function("monitor, regression rule, group_wait 1ms", |b| {
         b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
+            sum_samples(iterations, || {
                 invoice += 1;
                 random_phase(invoice);
                 assert!(monitor_runtime::set_group_status(group, GroupStatus::Resolved), "the group is known");
                 let failed_at = Instant::now();
                 let _ = settle_invoice(invoice);
                 let (arrived_at, _) = next_arrival(&arrivals, |body| is(body, "came_back", "firing"));
-                total += arrived_at - failed_at;
                 // Not timed: the alert resolves before the next sample.
                 next_arrival(&arrivals, |body| is(body, "came_back", "resolved"));
-            }
-            total
+                arrived_at - failed_at
+            })
         });
     });
     bench.finish();
@@ -204,19 +178,17 @@ fn count_rule(c: &mut Criterion) {
     let mut bench = criterion_group_for_slow_samples(c);
     bench.bench_function("monitor, count rule, group_wait 1ms, tick 200ms", |b| {
         b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
+            sum_samples(iterations, || {
                 invoice += 1;
                 random_phase(invoice);
                 let _ = settle_invoice(invoice);
                 let failed_at = Instant::now();
                 let _ = settle_invoice(invoice);
                 let (arrived_at, _) = next_arrival(&arrivals, |body| is(body, "any_error", "firing"));
-                total += arrived_at - failed_at;
                 // Not timed: the error slides out of the 1 s window.
                 next_arrival(&arrivals, |body| is(body, "any_error", "resolved"));
-            }
-            total
+                arrived_at - failed_at
+            })
         });
     });
     bench.finish();
@@ -235,8 +207,7 @@ fn by_hand(c: &mut Criterion) {
     let mut group = c.benchmark_group("end_to_end");
     group.bench_function("reqwest POST from the failing call", |b| {
         b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
+            sum_samples(iterations, || {
                 invoice += 1;
                 let failed_at = Instant::now();
                 let error = settle_invoice(invoice).expect_err("fails");
@@ -245,9 +216,8 @@ fn by_hand(c: &mut Criterion) {
                     client.post(&url).json(&body).send().await.expect("posted").error_for_status().expect("accepted")
                 });
                 let (arrived_at, _) = next_arrival(&arrivals, |body| body["rule"] == "by_hand");
-                total += arrived_at - failed_at;
-            }
-            total
+                arrived_at - failed_at
+            })
         });
     });
     group.finish();
@@ -331,8 +301,7 @@ fn alertmanager(c: &mut Criterion) {
     let mut group = criterion_group_for_slow_samples(c);
     group.bench_function("Alertmanager, group_wait 0s", |b| {
         b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
+            sum_samples(iterations, || {
                 invoice += 1;
                 let failed_at = Instant::now();
                 let error = settle_invoice(invoice).expect_err("fails");
@@ -353,9 +322,8 @@ fn alertmanager(c: &mut Criterion) {
                 let wanted = invoice.to_string();
                 let (arrived_at, _) =
                     next_arrival(&arrivals, |body| body["groupLabels"]["invoice"].as_str() == Some(wanted.as_str()));
-                total += arrived_at - failed_at;
-            }
-            total
+                arrived_at - failed_at
+            })
         });
     });
     group.finish();

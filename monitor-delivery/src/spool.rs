@@ -440,6 +440,18 @@ mod tests {
         assert_eq!(drain(&mut spool), ["a", "b"]);
     }
 
+    /// A spool that holds a, b and c, with a delivered and the cursor synced.
+    fn a_b_c_with_a_delivered(dir: &Path) -> Spool {
+        let mut spool = Spool::open(dir, "ops/chat", 1 << 20).unwrap();
+        for key in ["a", "b", "c"] {
+            spool.append(&record(key)).unwrap();
+        }
+        spool.head().unwrap();
+        spool.advance().unwrap();
+        spool.sync().unwrap();
+        spool
+    }
+
     /// The records of a reopened spool, as recovery after a crash finds them.
     fn reopen(dir: &Path) -> Vec<String> {
         drain(&mut Spool::open(dir, "ops/chat", 1 << 20).unwrap())
@@ -448,13 +460,7 @@ mod tests {
     #[test]
     fn a_crash_after_the_file_was_emptied_skips_nothing_appended_since() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
-        for key in ["a", "b", "c"] {
-            spool.append(&record(key)).unwrap();
-        }
-        spool.head().unwrap();
-        spool.advance().unwrap();
-        spool.sync().unwrap();
+        let mut spool = a_b_c_with_a_delivered(dir.path());
         let cursor_path = dir.path().join("ops%2Fchat.spool.cursor");
         let cursor_after_a = fs::read_to_string(&cursor_path).unwrap();
         // b and c are delivered too: the file is emptied, and new records
@@ -473,14 +479,7 @@ mod tests {
     #[test]
     fn a_cursor_left_from_before_the_file_was_rewritten_skips_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
-        for key in ["a", "b", "c"] {
-            spool.append(&record(key)).unwrap();
-        }
-        spool.head().unwrap();
-        spool.advance().unwrap();
-        spool.sync().unwrap();
-        drop(spool);
+        drop(a_b_c_with_a_delivered(dir.path()));
         // What recovery's rewrite leaves if the process dies right after its
         // rename: the data file holds only b and c, the cursor still says
         // "after a" of the old file.

@@ -30,35 +30,34 @@ fn charge(card: u64) -> Result<(), Declined> {
     Err(Declined(card))
 }
 
-fn install(config: monitor_runtime::alerts::AlertConfig, clock: &ManualClock, sink: &MemorySink) -> MonitorGuard {
-    Monitor::builder()
+/// A monitor for the billing service with `config`'s rules, on a manual
+/// clock, alerting into a memory sink.
+fn install(config: monitor_runtime::alerts::AlertConfig) -> (ManualClock, MemorySink, MonitorGuard) {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = Monitor::builder()
         .service("billing")
         .environment("production")
         .alerts(config)
         .clock(clock.clone())
         .sink(sink.clone())
         .install()
-        .expect("monitor installs")
+        .expect("monitor installs");
+    (clock, sink, guard)
 }
 
 #[test]
 fn repeated_errors_notify_once_with_their_context_then_resolve() {
-    let clock = ManualClock::new(start());
-    let sink = MemorySink::new();
-    let guard = install(
-        monitor_runtime::alerts! {
-            destination ops = console;
-            rule too_many_errors {
-                when errors(severity >= error) > 10 within 1h;
-                severity critical;
-                notify ops;
-                group_by function;
-                group_wait 30s;
-            }
-        },
-        &clock,
-        &sink,
-    );
+    let (clock, sink, guard) = install(monitor_runtime::alerts! {
+        destination ops = console;
+        rule too_many_errors {
+            when errors(severity >= error) > 10 within 1h;
+            severity critical;
+            notify ops;
+            group_by function;
+            group_wait 30s;
+        }
+    });
     {
         let _request = Context::new().user("clerk-7").trace_id("trace-42").tag("tenant", "acme").enter();
         for card in 0..12 {
@@ -105,22 +104,16 @@ fn repeated_errors_notify_once_with_their_context_then_resolve() {
 
 #[test]
 fn a_silent_heartbeat_fires_and_a_new_beat_resolves_it() {
-    let clock = ManualClock::new(start());
-    let sink = MemorySink::new();
-    let guard = install(
-        monitor_runtime::alerts! {
-            destination oncall = email("oncall@example.org");
-            rule health {
-                when absent(heartbeat = "health") for 20m;
-                severity critical;
-                notify oncall;
-                group_wait 1s;
-                group_interval 1m;
-            }
-        },
-        &clock,
-        &sink,
-    );
+    let (clock, sink, guard) = install(monitor_runtime::alerts! {
+        destination oncall = email("oncall@example.org");
+        rule health {
+            when absent(heartbeat = "health") for 20m;
+            severity critical;
+            notify oncall;
+            group_wait 1s;
+            group_interval 1m;
+        }
+    });
     monitor_runtime::heartbeat("health");
     clock.advance(19 * MINUTE);
     assert!(guard.flush(FLUSH));
@@ -150,22 +143,16 @@ fn slow_lookup(id: u64) -> u64 {
 
 #[test]
 fn slow_calls_fire_a_latency_rule_for_their_function() {
-    let clock = ManualClock::new(start());
-    let sink = MemorySink::new();
-    let guard = install(
-        monitor_runtime::alerts! {
-            destination ops = console;
-            rule slow_lookups {
-                when p50(function = "alerting::slow_*") > 5ms over 5m;
-                severity warning;
-                notify ops;
-                group_by function;
-                group_wait 1s;
-            }
-        },
-        &clock,
-        &sink,
-    );
+    let (clock, sink, guard) = install(monitor_runtime::alerts! {
+        destination ops = console;
+        rule slow_lookups {
+            when p50(function = "alerting::slow_*") > 5ms over 5m;
+            severity warning;
+            notify ops;
+            group_by function;
+            group_wait 1s;
+        }
+    });
     for id in 0..3 {
         slow_lookup(id);
     }
@@ -189,20 +176,14 @@ struct CollectionFailed {
 
 #[test]
 fn failed_audit_events_fire_an_audit_rule() {
-    let clock = ManualClock::new(start());
-    let sink = MemorySink::new();
-    let guard = install(
-        monitor_runtime::alerts! {
-            destination ops = console;
-            rule failed_sepa {
-                when audit(process = "sepa_payment_processing", status = failed) > 2 within 1h;
-                notify ops;
-                group_wait 1s;
-            }
-        },
-        &clock,
-        &sink,
-    );
+    let (clock, sink, guard) = install(monitor_runtime::alerts! {
+        destination ops = console;
+        rule failed_sepa {
+            when audit(process = "sepa_payment_processing", status = failed) > 2 within 1h;
+            notify ops;
+            group_wait 1s;
+        }
+    });
     for n in 0..3 {
         monitor_runtime::audit::audit(&CollectionFailed { mandate: format!("M-{n}") }).expect("audited");
     }
@@ -217,16 +198,10 @@ fn failed_audit_events_fire_an_audit_rule() {
 
 #[test]
 fn a_rule_file_with_mistakes_is_refused_and_the_running_rules_stay() {
-    let clock = ManualClock::new(start());
-    let sink = MemorySink::new();
-    let guard = install(
-        monitor_runtime::alerts! {
-            destination ops = console;
-            rule new_kind { when new_group(severity >= error); notify ops; group_wait 1s; }
-        },
-        &clock,
-        &sink,
-    );
+    let (clock, sink, guard) = install(monitor_runtime::alerts! {
+        destination ops = console;
+        rule new_kind { when new_group(severity >= error); notify ops; group_wait 1s; }
+    });
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(
@@ -268,17 +243,11 @@ fn a_rule_file_with_mistakes_is_refused_and_the_running_rules_stay() {
 
 #[test]
 fn the_process_memory_is_checked_at_start() {
-    let clock = ManualClock::new(start());
-    let sink = MemorySink::new();
-    let guard = install(
-        monitor_runtime::alerts! {
-            destination ops = console;
-            // Any process is bigger than 1 MiB: the first check fires.
-            rule memory { when memory > 1MiB; notify ops; group_wait 1s; }
-        },
-        &clock,
-        &sink,
-    );
+    let (clock, sink, guard) = install(monitor_runtime::alerts! {
+        destination ops = console;
+        // Any process is bigger than 1 MiB: the first check fires.
+        rule memory { when memory > 1MiB; notify ops; group_wait 1s; }
+    });
     assert!(guard.flush(FLUSH));
     clock.advance(Duration::from_secs(1));
     assert!(guard.flush(FLUSH));
@@ -367,20 +336,14 @@ fn settle(invoice: u64) -> Result<u64, Declined> {
 
 #[test]
 fn failed_calls_fire_an_error_rate_rule_from_the_call_sites() {
-    let clock = ManualClock::new(start());
-    let sink = MemorySink::new();
-    let guard = install(
-        monitor_runtime::alerts! {
-            destination ops = console;
-            rule failing_settlements {
-                when error_rate(function = "alerting::settle") > 20% over 5m;
-                notify ops;
-                group_wait 1s;
-            }
-        },
-        &clock,
-        &sink,
-    );
+    let (clock, sink, guard) = install(monitor_runtime::alerts! {
+        destination ops = console;
+        rule failing_settlements {
+            when error_rate(function = "alerting::settle") > 20% over 5m;
+            notify ops;
+            group_wait 1s;
+        }
+    });
     for invoice in 0..40 {
         let _ = settle(invoice);
     }
