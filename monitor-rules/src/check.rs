@@ -266,9 +266,13 @@ fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> O
             }
         },
     };
-    let group_wait = interval(rule.group_wait.as_ref(), DEFAULT_GROUP_WAIT, errors);
-    let group_interval = interval(rule.group_interval.as_ref(), DEFAULT_GROUP_INTERVAL, errors);
-    let repeat_interval = interval(rule.repeat_interval.as_ref(), DEFAULT_REPEAT_INTERVAL, errors);
+    // A group_wait of zero sends a new alert at the first look, as in
+    // Alertmanager; the intervals between notifications cannot be zero.
+    let group_wait = interval("group_wait", rule.group_wait.as_ref(), DEFAULT_GROUP_WAIT, true, errors);
+    let group_interval =
+        interval("group_interval", rule.group_interval.as_ref(), DEFAULT_GROUP_INTERVAL, false, errors);
+    let repeat_interval =
+        interval("repeat_interval", rule.repeat_interval.as_ref(), DEFAULT_REPEAT_INTERVAL, false, errors);
     if let (Some(group), Some(repeat)) = (group_interval, repeat_interval)
         && repeat < group
     {
@@ -299,15 +303,24 @@ fn check_rule(rule: &RawRule, raw: &RawConfig, errors: &mut Vec<RuleError>) -> O
     })
 }
 
-fn interval(value: Option<&Sp<String>>, default: Duration, errors: &mut Vec<RuleError>) -> Option<Duration> {
+fn interval(
+    key: &str,
+    value: Option<&Sp<String>>,
+    default: Duration,
+    zero_allowed: bool,
+    errors: &mut Vec<RuleError>,
+) -> Option<Duration> {
     let Some(value) = value else { return Some(default) };
     match parse_duration(&value.value) {
-        Ok(duration) if duration.is_zero() => {
-            errors.push(RuleError::new(value.loc, "an interval must be longer than zero"));
+        Ok(duration) if duration.is_zero() && !zero_allowed => {
+            errors.push(RuleError::new(
+                value.loc,
+                format!("{key} must be longer than zero: it is the least time between two notifications of a group"),
+            ));
             None
         }
         Ok(duration) if duration > MAX_WINDOW => {
-            errors.push(RuleError::new(value.loc, "an interval longer than 7 days is not supported"));
+            errors.push(RuleError::new(value.loc, format!("{key} is longer than 7 days: keep it to a week or less")));
             None
         }
         Ok(duration) => Some(duration),

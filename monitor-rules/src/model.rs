@@ -97,7 +97,9 @@ pub struct Rule {
     pub notify: Vec<String>,
     /// Labels that split its alerts into groups (`function`, `module`, …).
     pub group_by: Vec<String>,
-    /// How long to wait before the first notification of a new group.
+    /// How long to wait before the first notification of a new group, so
+    /// that what fires together goes out together; `0s` sends at the
+    /// first look.
     pub group_wait: Duration,
     /// How long to wait before notifying changes in a group.
     pub group_interval: Duration,

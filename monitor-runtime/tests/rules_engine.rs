@@ -515,6 +515,24 @@ fn the_router_says_when_its_next_timer_is_due() {
 }
 
 #[test]
+fn a_zero_group_wait_notifies_at_the_first_look() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule too_many { when errors > 3 within 1h; notify ops; group_wait 0s; group_interval 1m; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(&config, RouterConfig::default());
+    let tags = BTreeMap::new();
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 4);
+    let sent = router.route(clock.now(), &engine.evaluate(clock.now()));
+    assert_eq!(sent.len(), 1, "no wait: {sent:?}");
+    assert_eq!(router.next_due(), Some(start() + 4 * 60 * MINUTE), "then the default repeat_interval");
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 1);
+    assert!(router.route(clock.now(), &engine.evaluate(clock.now())).is_empty(), "a change waits for group_interval");
+}
+
+#[test]
 fn an_error_rate_fires_per_function_and_resolves_when_calls_succeed_again() {
     let config = monitor_runtime::alerts! {
         destination ops = console;

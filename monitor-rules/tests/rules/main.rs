@@ -5,6 +5,7 @@ mod conditions;
 mod error_rates;
 mod files;
 mod group_by;
+mod intervals;
 mod positions;
 mod secrets;
 mod shapes;
