@@ -380,8 +380,12 @@ fn scrub_json(scrubber: &Scrubber, value: &mut serde_json::Value) {
 }
 
 /// Sleeps until `at`; forever without one (a `select!` branch that is off).
+/// An instant already past returns at once: Tokio's timer would first round
+/// it up to its next millisecond tick, and a prompt look is meant to be
+/// prompt.
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
+        Some(at) if at <= tokio::time::Instant::now() => {}
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
