@@ -120,7 +120,8 @@ impl Counters {
 /// | `<sink>:sink_queue_full` | that sink's own queue was full |
 /// | `<sink>:<kind>` | that sink failed, e.g. `sqlite:storage_full`, `sqlite:storage_locked` |
 /// | `audit_queue_timeout` | an audit record found the queue full for the whole bounded wait |
-/// | `<sink>:audit_<kind>` | that sink failed to store audit records |
+/// | `<sink>:audit_<kind>` | that sink failed to store audit records (`<kind>` as above, `sink_queue_full` included) |
+/// | `<sink>:notification_<kind>` | that sink did not take alert notifications, the same way |
 /// | `control_queue_timeout` | a heartbeat or rule reload found the queue full for 250 ms |
 ///
 /// ```

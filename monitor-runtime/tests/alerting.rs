@@ -355,3 +355,78 @@ fn failed_calls_fire_an_error_rate_rule_from_the_call_sites() {
     let alert = &notifications[0].alert;
     assert_eq!((alert.rule.as_str(), alert.value, alert.details.occurrences), ("failing_settlements", 25.0, 10));
 }
+
+#[monitor(severity = error)]
+fn refund(card: u64) -> Result<(), Declined> {
+    Err(Declined(card))
+}
+
+#[monitor(severity = error)]
+fn capture(card: u64) -> Result<(), Declined> {
+    Err(Declined(card))
+}
+
+#[test]
+fn notifications_held_by_the_rate_limit_reach_the_sinks_at_shutdown() {
+    let clock = ManualClock::new(start());
+    let sink = MemorySink::new();
+    let guard = Monitor::builder()
+        .alerts(monitor_runtime::alerts! {
+            destination ops = console;
+            rule failing { when errors > 1 within 1h; notify ops; group_by function; group_wait 0s; }
+        })
+        // One a minute: the first alert goes out, the other two are held.
+        .router(monitor_runtime::rules::RouterConfig { per_destination_per_minute: 1, ..Default::default() })
+        .clock(clock.clone())
+        .sink(sink.clone())
+        .install()
+        .expect("monitor installs");
+    for card in 1..=2 {
+        let _ = charge(card);
+        let _ = refund(card);
+        let _ = capture(card);
+    }
+    guard.flush(FLUSH);
+    clock.advance(Duration::from_secs(1));
+    guard.flush(FLUSH);
+    assert_eq!(sink.notifications().len(), 1, "{:?}", monitor_runtime::stats().alerts);
+    let stats = guard.shutdown();
+    let mut functions: Vec<String> = sink.notifications().iter().map(|n| n.alert.labels["function"].clone()).collect();
+    functions.sort();
+    assert_eq!(functions, ["capture", "charge", "refund"], "nothing held is lost at shutdown: {:?}", stats.alerts);
+    assert_eq!(stats.alerts.routed.released_at_shutdown, 2, "{:?}", stats.alerts);
+}
+
+/// A sink that refuses every batch, as a full disk would.
+struct FullSink;
+
+#[monitor_runtime::async_trait]
+impl monitor_runtime::Sink for FullSink {
+    fn name(&self) -> &str {
+        "full"
+    }
+
+    async fn write(&self, _batch: &monitor_runtime::Batch) -> Result<(), monitor_runtime::SinkError> {
+        Err(monitor_runtime::SinkError::new(monitor_runtime::SinkErrorKind::Full, "no space left"))
+    }
+}
+
+#[test]
+fn notifications_a_sink_refuses_are_counted_as_dropped() {
+    let clock = ManualClock::new(start());
+    let guard = Monitor::builder()
+        .alerts(monitor_runtime::alerts! {
+            destination ops = console;
+            rule new_kind { when new_group; notify ops; group_wait 0s; }
+        })
+        .clock(clock.clone())
+        .sink(FullSink)
+        .install()
+        .expect("monitor installs");
+    let _ = refund(7);
+    guard.flush(FLUSH);
+    let stats = guard.shutdown();
+    assert_eq!(stats.alerts.routed.sent, 1, "{:?}", stats.alerts);
+    assert_eq!(stats.dropped.get("full:notification_storage_full").copied(), Some(1), "{:?}", stats.dropped);
+    assert_eq!(stats.dropped.get("full:storage_full").copied(), Some(1), "the event too: {:?}", stats.dropped);
+}

@@ -215,6 +215,15 @@ impl Alerting {
         notifications.into_iter().map(Arc::new).collect()
     }
 
+    /// At shutdown, after the last evaluation: what the router still holds,
+    /// so it reaches the sinks rather than vanishing with the process.
+    pub(super) fn release_held(&mut self) -> Vec<Arc<Notification>> {
+        let released = self.router.release_all();
+        self.stats.routed = self.router.counts();
+        *self.counters.0.lock() = self.stats;
+        released.into_iter().map(Arc::new).collect()
+    }
+
     /// Calls that finished since the previous look, per call site.
     fn new_calls(&mut self) -> Vec<NewCalls> {
         let mut out = Vec::new();

@@ -69,8 +69,7 @@ impl SinkRunner {
                                 shared.counters.audits_delivered(&name, audits);
                             }
                             Err(error) => {
-                                shared.counters.drop_events(&format!("{name}:{}", error.kind.as_str()), events);
-                                shared.counters.drop_events(&format!("{name}:audit_{}", error.kind.as_str()), audits);
+                                count_lost(&shared, &name, error.kind.as_str(), &batch);
                                 report_sink_error(&name, &error);
                             }
                         }
@@ -94,10 +93,17 @@ impl SinkRunner {
         self.in_flight.fetch_add(events + audits, Relaxed);
         if self.queue.try_send(SinkMessage::Batch(batch.clone())).is_err() {
             self.in_flight.fetch_sub(events + audits, Relaxed);
-            shared.counters.drop_events(&format!("{}:{}", self.name, stats::SINK_QUEUE_FULL), events);
-            shared.counters.drop_events(&format!("{}:audit_{}", self.name, stats::SINK_QUEUE_FULL), audits);
+            count_lost(shared, &self.name, stats::SINK_QUEUE_FULL, batch);
         }
     }
+}
+
+/// Counts what a sink did not take from `batch`, by kind of record, under
+/// `sink:reason`, `sink:audit_reason` and `sink:notification_reason`.
+fn count_lost(shared: &Shared, sink: &str, reason: &str, batch: &Batch) {
+    shared.counters.drop_events(&format!("{sink}:{reason}"), batch.events.len() as u64);
+    shared.counters.drop_events(&format!("{sink}:audit_{reason}"), batch.audits.len() as u64);
+    shared.counters.drop_events(&format!("{sink}:notification_{reason}"), batch.notifications.len() as u64);
 }
 
 /// Sink failures go to stderr at most once a minute per sink, so a dead disk
@@ -170,12 +176,16 @@ impl Worker {
                     Ok(Message::Shutdown { deadline, done }) => {
                         self.drain();
                         self.dispatch();
+                        let held = self.config.alerting.release_held();
+                        self.offer_pending(Vec::new(), held);
                         self.flush_sinks(deadline, true).await;
                         let _ = done.send(());
                         return;
                     }
                     Err(flume::RecvError::Disconnected) => {
                         self.dispatch();
+                        let held = self.config.alerting.release_held();
+                        self.offer_pending(Vec::new(), held);
                         self.flush_sinks(Instant::now() + Duration::from_secs(5), true).await;
                         return;
                     }

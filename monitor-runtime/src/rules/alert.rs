@@ -103,6 +103,8 @@ pub struct Occurrence<'a> {
 pub struct ResourceSample {
     /// Resident memory, when the platform tells it.
     pub resident_bytes: Option<u64>,
-    /// CPU used since the previous sample, in percent of one core.
-    pub cpu_percent: Option<f64>,
+    /// CPU time the process has used since it started, when the platform
+    /// tells it. Each CPU rule takes the difference between two of its own
+    /// checks, so its percentage is the average over its own period.
+    pub cpu_time: Option<std::time::Duration>,
 }

@@ -45,6 +45,8 @@ struct ResourceState {
     next_check: SystemTime,
     firing: Option<Alert>,
     resolved: Option<Alert>,
+    /// A CPU rule's previous check: when, and the process's CPU time then.
+    cpu_before: Option<(SystemTime, Duration)>,
 }
 
 impl State {
@@ -59,10 +61,15 @@ impl State {
             }
             Condition::ErrorRate { .. } => State::ErrorRate { windows: HashMap::new(), firing: HashMap::new() },
             Condition::Absent { .. } => State::Heartbeat(Box::new(HeartbeatState { last: now, firing: None })),
-            // The first check is due at once: a process that starts over its limit says so.
-            Condition::Memory { .. } | Condition::Cpu { .. } => {
-                State::Resource(Box::new(ResourceState { next_check: now, firing: None, resolved: None }))
-            }
+            // The first check is due at once: a process that starts over its
+            // memory limit says so; a CPU rule's first check only takes the
+            // CPU time its first verdict, one period later, is measured from.
+            Condition::Memory { .. } | Condition::Cpu { .. } => State::Resource(Box::new(ResourceState {
+                next_check: now,
+                firing: None,
+                resolved: None,
+                cpu_before: None,
+            })),
         }
     }
 }
@@ -271,34 +278,38 @@ impl Engine {
     pub fn record_resources(&mut self, now: SystemTime, sample: ResourceSample) {
         for (rule, state) in &mut self.rules {
             let State::Resource(resource) = state else { continue };
-            let ResourceState { next_check, firing, resolved } = &mut **resource;
+            let ResourceState { next_check, firing, resolved, cpu_before } = &mut **resource;
             if *next_check > now {
                 continue;
             }
-            let (value, threshold, every, text) = match &rule.condition {
+            // The reading, its limit and how each reads, as `(value, limit)` text.
+            let (value, threshold, every, shown) = match &rule.condition {
                 Condition::Memory { above_bytes, every } => {
                     let Some(bytes) = sample.resident_bytes else { continue };
-                    let text = format!("resident memory {} (more than {})", mib(bytes), mib(*above_bytes));
-                    (bytes as f64, *above_bytes as f64, *every, text)
+                    (bytes as f64, *above_bytes as f64, *every, ("resident memory", mib(bytes), mib(*above_bytes)))
                 }
                 Condition::Cpu { above_percent, every } => {
-                    let Some(percent) = sample.cpu_percent else { continue };
-                    (
-                        percent,
-                        *above_percent,
-                        *every,
-                        format!("CPU {percent:.0}% of one core (more than {above_percent}%)"),
-                    )
+                    let Some(cpu_now) = sample.cpu_time else { continue };
+                    let Some(percent) = cpu_average(cpu_before.replace((now, cpu_now)), now, cpu_now) else {
+                        *next_check = now + *every;
+                        continue;
+                    };
+                    let shown = ("CPU", format!("{percent:.0}% of one core"), format!("{above_percent}%"));
+                    (percent, *above_percent, *every, shown)
                 }
                 _ => continue,
             };
             *next_check = now + every;
+            let (what, reading, limit) = shown;
             if value > threshold {
                 let alert = firing.get_or_insert_with(|| new_alert(rule, Labels::new(), now, threshold));
                 alert.value = value;
-                alert.summary = text;
+                alert.summary = format!("{what} {reading} (more than {limit})");
             } else if let Some(alert) = firing.take() {
-                *resolved = Some(resolve(&alert, now));
+                let mut back = resolve(&alert, now);
+                back.value = value;
+                back.summary = format!("{what} back to {reading} (at most {limit})");
+                *resolved = Some(back);
             }
         }
     }
@@ -468,4 +479,12 @@ fn whole_seconds(duration: Duration) -> Duration {
 
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// CPU use between `before` and now, in percent of one core; `None` for
+/// the first check or a clock that did not move.
+fn cpu_average(before: Option<(SystemTime, Duration)>, now: SystemTime, cpu_now: Duration) -> Option<f64> {
+    let (then, cpu_then) = before?;
+    let wall = now.duration_since(then).ok().filter(|wall| !wall.is_zero())?;
+    Some(100.0 * cpu_now.saturating_sub(cpu_then).as_secs_f64() / wall.as_secs_f64())
 }

@@ -1,57 +1,36 @@
 //! Samples of the process's resident memory and CPU use, for memory and CPU
 //! rules.
 
-use std::time::Instant;
-
 use cpu_time::ProcessTime;
 
 use super::alert::ResourceSample;
 
-/// Takes [`ResourceSample`]s; CPU use is measured between two samples, so
-/// the first sample has none.
+/// Takes [`ResourceSample`]s of this process: resident memory and the CPU
+/// time used so far.
 ///
 /// ```
 /// use monitor_runtime::rules::ResourceSampler;
 ///
-/// let mut sampler = ResourceSampler::new();
-/// let sample = sampler.sample();
+/// let sample = ResourceSampler::new().sample();
 /// if cfg!(target_os = "linux") {
 ///     assert!(sample.resident_bytes.unwrap() > 0);
-///     assert!(sample.cpu_percent.is_some(), "measured since `new()`");
+///     assert!(sample.cpu_time.is_some());
 /// }
 /// ```
-#[derive(Debug)]
-pub struct ResourceSampler {
-    previous: Option<(Instant, ProcessTime)>,
-}
-
-impl Default for ResourceSampler {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+#[derive(Debug, Default)]
+pub struct ResourceSampler;
 
 impl ResourceSampler {
-    /// A sampler that measures CPU use from now on.
+    /// A sampler of this process.
     pub fn new() -> Self {
-        ResourceSampler { previous: ProcessTime::try_now().ok().map(|cpu| (Instant::now(), cpu)) }
+        ResourceSampler
     }
 
-    /// The resources now; CPU use since the previous sample (or `new()`).
+    /// The resources now.
     pub fn sample(&mut self) -> ResourceSample {
-        let resident_bytes = memory_stats::memory_stats().map(|stats| stats.physical_mem as u64);
-        let now = (Instant::now(), ProcessTime::try_now().ok());
-        let cpu_percent = match (self.previous, now.1) {
-            (Some((wall_before, cpu_before)), Some(cpu_now)) => {
-                let wall = now.0.duration_since(wall_before).as_secs_f64();
-                let cpu = cpu_now.duration_since(cpu_before).as_secs_f64();
-                (wall > 0.0).then(|| 100.0 * cpu / wall)
-            }
-            _ => None,
-        };
-        if let Some(cpu) = now.1 {
-            self.previous = Some((now.0, cpu));
+        ResourceSample {
+            resident_bytes: memory_stats::memory_stats().map(|stats| stats.physical_mem as u64),
+            cpu_time: ProcessTime::try_now().ok().map(|cpu| cpu.as_duration()),
         }
-        ResourceSample { resident_bytes, cpu_percent }
     }
 }

@@ -2,8 +2,8 @@
 //! semantics as the reference: wait `group_wait` before the first
 //! notification of a new alert, send changes (such as resolution) at most
 //! every `group_interval`, repeat an unchanged firing alert every
-//! `repeat_interval`; a critical alert inhibits lower ones with the same
-//! labels; each destination is rate limited, and what is over the limit is
+//! `repeat_interval`; a critical alert inhibits lower ones of other rules
+//! with the same (non-empty) `group_by` labels; each destination is rate limited, and what is over the limit is
 //! held and sent later, not dropped (unless the held queue overflows,
 //! which is counted). A rule with a schedule sends only during it; outside
 //! it, notifications are held until it opens, or dropped, as the rule says.
@@ -61,6 +61,9 @@ pub struct RouterCounts {
     pub held_by_schedule: u64,
     /// Notifications dropped because they fell outside their rule's schedule.
     pub dropped_by_schedule: u64,
+    /// Held notifications (rate limited or waiting for a schedule) handed
+    /// out when the monitor shut down, rather than lost with the process.
+    pub released_at_shutdown: u64,
 }
 
 struct Group {
@@ -173,6 +176,36 @@ impl Router {
             .min()
     }
 
+    /// Everything the router still holds (over a rate limit, or waiting
+    /// for a schedule to open), in the order it was held, counted as sent
+    /// and as `released_at_shutdown`: for a process that stops, so held
+    /// notifications reach the sinks (whose delivery spools what it cannot
+    /// send) instead of vanishing with the process.
+    ///
+    /// ```
+    /// use monitor_runtime::rules::{Router, RouterConfig};
+    ///
+    /// let config = monitor_runtime::alerts! {
+    ///     destination ops = console;
+    ///     rule too_many { when errors > 10 within 1h; notify ops; }
+    /// };
+    /// let mut router = Router::new(&config, RouterConfig::default());
+    /// assert!(router.release_all().is_empty(), "nothing held");
+    /// ```
+    pub fn release_all(&mut self) -> Vec<Notification> {
+        let mut out: Vec<Notification> = Vec::new();
+        let mut destinations: Vec<String> = self.held.keys().cloned().collect();
+        destinations.sort();
+        for destination in destinations {
+            out.extend(self.held.remove(&destination).unwrap_or_default());
+        }
+        out.extend(std::mem::take(&mut self.waiting_for_schedule));
+        let released = out.len() as u64;
+        self.counts.sent += released;
+        self.counts.released_at_shutdown += released;
+        out
+    }
+
     /// What the router did so far.
     pub fn counts(&self) -> RouterCounts {
         self.counts
@@ -228,8 +261,13 @@ impl Router {
             if !is_due {
                 continue;
             }
+            // Only alerts that name what they are about (their group_by
+            // labels) can mute each other: two rules without labels say
+            // nothing in common, and muting on empty labels would let one
+            // critical rule silence every other rule.
             let inhibited = state == AlertState::Firing
                 && group.latest.severity < Severity::Critical
+                && !group.latest.labels.is_empty()
                 && critical.iter().any(|(r, labels)| *r != group.latest.rule && *labels == group.latest.labels);
             if inhibited {
                 if !group.inhibited {
