@@ -430,3 +430,32 @@ fn notifications_a_sink_refuses_are_counted_as_dropped() {
     assert_eq!(stats.dropped.get("full:notification_storage_full").copied(), Some(1), "{:?}", stats.dropped);
     assert_eq!(stats.dropped.get("full:storage_full").copied(), Some(1), "the event too: {:?}", stats.dropped);
 }
+
+#[test]
+fn a_reload_may_not_add_or_change_network_destinations() {
+    let (_clock, _sink, guard) = install(monitor_runtime::alerts! {
+        destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/FIRST");
+        rule new_kind { when new_group; notify ops_chat; }
+    });
+    let moved = monitor_runtime::alerts! {
+        destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/SECOND");
+        destination pager = email("oncall@example.org");
+        rule new_kind { when new_group; notify ops_chat, pager; }
+    };
+    let refused = monitor_runtime::reload_alerts(moved).expect_err("a new address cannot be reached");
+    assert_eq!(refused, ReloadError::DestinationsChanged(vec!["ops_chat".into(), "pager".into()]));
+    let message = refused.to_string();
+    assert!(message.contains("`ops_chat`, `pager`") && message.contains("restart the process"), "{message}");
+    assert!(!message.contains("SECOND") && !message.contains("FIRST"), "no token: {message}");
+
+    // The same destination, a console one added, new rules: taken.
+    let same = monitor_runtime::alerts! {
+        destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/FIRST");
+        destination local = console;
+        rule new_kind { when new_group; notify ops_chat, local; }
+        rule many { when errors > 5 within 1h; notify local; }
+    };
+    monitor_runtime::reload_alerts(same).expect("unchanged network destinations");
+    assert!(guard.flush(FLUSH));
+    assert_eq!((monitor_runtime::stats().alerts.rules, monitor_runtime::stats().alerts.reloads), (2, 1));
+}

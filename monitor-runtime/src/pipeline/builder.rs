@@ -264,6 +264,7 @@ impl MonitorBuilder {
         let (sender, receiver) = flume::bounded(self.queue_capacity);
         let base_context = Arc::new(self.context);
         let alert_counters = Arc::new(AlertCounters::default());
+        let destinations = self.alerts.destinations.clone();
         let alerting =
             Alerting::new(self.alerts, self.router, self.clock.clone(), base_context.clone(), alert_counters.clone());
         let shared = Arc::new(Shared {
@@ -275,6 +276,7 @@ impl MonitorBuilder {
             disabled_sinks,
             clock: self.clock,
             alert_counters,
+            destinations,
         });
         let config = WorkerConfig {
             batch_size: self.batch_size,

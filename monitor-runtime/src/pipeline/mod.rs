@@ -46,6 +46,9 @@ pub(crate) struct Shared {
     pub disabled_sinks: Vec<String>,
     pub clock: Arc<dyn crate::rules::Clock>,
     pub alert_counters: Arc<alerting::AlertCounters>,
+    /// The alert destinations given at start-up: delivery sinks are made
+    /// from them then, so a reload may not add or change network ones.
+    pub destinations: Vec<crate::alerts::Destination>,
 }
 
 impl Shared {
@@ -122,7 +125,7 @@ pub fn heartbeat(name: &str) {
 }
 
 /// Why [`reload_alerts`] or [`reload_alerts_from_path`] did not take a configuration.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum ReloadError {
     /// No monitor is installed.
     NotInstalled,
@@ -131,6 +134,12 @@ pub enum ReloadError {
     /// The worker's queue stayed full (or the worker stopped): the new
     /// rules were not taken and the previous ones keep running; try again.
     Busy,
+    /// The new rules add or change destinations that deliver over the
+    /// network (webhooks, e-mail). Their delivery sinks were made from the
+    /// destinations at start-up, so a reload cannot reach a new address;
+    /// the previous rules keep running. Holds the names of the destinations
+    /// concerned (never their URLs, which carry secrets).
+    DestinationsChanged(Vec<String>),
 }
 
 impl std::fmt::Display for ReloadError {
@@ -144,6 +153,13 @@ impl std::fmt::Display for ReloadError {
                 "the monitor's queue stayed full for 250 ms: the new rules were not taken, the previous ones keep \
                  running; try the reload again",
             ),
+            ReloadError::DestinationsChanged(names) => write!(
+                f,
+                "the new rules add or change the destinations {}: destinations are connected when the monitor \
+                 starts, so the new rules were not taken and the previous ones keep running; keep the destinations \
+                 as they are in a reload, and restart the process to change them",
+                names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+            ),
         }
     }
 }
@@ -152,7 +168,7 @@ impl std::error::Error for ReloadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReloadError::Invalid(errors) => Some(errors),
-            ReloadError::NotInstalled | ReloadError::Busy => None,
+            ReloadError::NotInstalled | ReloadError::Busy | ReloadError::DestinationsChanged(_) => None,
         }
     }
 }
@@ -160,9 +176,27 @@ impl std::error::Error for ReloadError {
 /// Replaces the installed monitor's alert rules. Rules that did not change
 /// keep their windows and firing alerts; alerts of rules that are gone or
 /// changed resolve.
+///
+/// Destinations that deliver over the network (webhooks, e-mail) must stay
+/// as they were at start-up ([`ReloadError::DestinationsChanged`]);
+/// console destinations may come and go, and unused ones may be removed.
 pub fn reload_alerts(config: crate::alerts::AlertConfig) -> Result<(), ReloadError> {
     let shared = current().ok_or(ReloadError::NotInstalled)?;
+    let changed = changed_destinations(&shared.destinations, &config.destinations);
+    if !changed.is_empty() {
+        return Err(ReloadError::DestinationsChanged(changed));
+    }
     if shared.enqueue_control(Message::Alerts(Box::new(config))) { Ok(()) } else { Err(ReloadError::Busy) }
+}
+
+/// Names of the network destinations in `new` that are not among those of
+/// start-up exactly as they were.
+fn changed_destinations(installed: &[crate::alerts::Destination], new: &[crate::alerts::Destination]) -> Vec<String> {
+    new.iter()
+        .filter(|destination| destination.target != crate::alerts::Target::Console)
+        .filter(|destination| !installed.contains(destination))
+        .map(|destination| destination.name.clone())
+        .collect()
 }
 
 /// Reads and checks a rule file, then [`reload_alerts`]. A file with
