@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use monitor_runtime::audit::{AuditRecordBuilder, ComplianceStatus};
 use monitor_runtime::callsite::{DURATION_BUCKETS, bucket_lower_bound};
 use monitor_runtime::rules::{
-    AlertState, Clock, Engine, ManualClock, Occurrence, ResourceSample, Router, RouterConfig, RouterCounts,
+    AlertState, Clock, Engine, MAX_LABEL_SETS, ManualClock, Occurrence, ResourceSample, Router, RouterConfig,
+    RouterCounts,
 };
 use monitor_runtime::{EventKind, GroupKey, Severity};
 
@@ -662,4 +663,33 @@ fn an_error_rate_with_a_minimum_of_calls_waits_for_enough_calls_to_judge() {
     let alerts = engine.evaluate(clock.now());
     assert_eq!(alerts[0].state, AlertState::Resolved, "{alerts:?}");
     assert_eq!(alerts[0].summary, "only 47 calls over 10m, fewer than the 50 the rule needs (10 failed)");
+}
+
+#[test]
+fn a_rule_tracks_at_most_max_label_sets_and_counts_the_rest() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule per_user { when errors > 1 within 1h; notify ops; group_by tag.user; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config, clock.now());
+    let users = MAX_LABEL_SETS + 5;
+    for user in 0..users {
+        let tags = BTreeMap::from([("user".to_owned(), format!("u{user}"))]);
+        engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 2);
+    }
+    assert_eq!(engine.evaluate(clock.now()).len(), MAX_LABEL_SETS, "one alert per tracked user");
+    assert_eq!(engine.over_label_limit(), 5);
+    // A user already tracked is still counted.
+    let tags = BTreeMap::from([("user".to_owned(), "u0".to_owned())]);
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 1);
+    assert_eq!(engine.over_label_limit(), 5);
+    // Once the window has emptied, room is made again.
+    clock.advance(2 * 60 * MINUTE);
+    assert_eq!(engine.evaluate(clock.now()).len(), MAX_LABEL_SETS, "all resolve");
+    let tags = BTreeMap::from([("user".to_owned(), "late".to_owned())]);
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 2);
+    let alerts = engine.evaluate(clock.now());
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].labels["tag.user"], "late");
 }

@@ -58,6 +58,10 @@ pub struct AlertStats {
     pub routed: RouterCounts,
     /// Configurations taken by `reload_alerts`.
     pub reloads: u64,
+    /// Records a rule did not count because it already tracked
+    /// [`MAX_LABEL_SETS`](crate::rules::MAX_LABEL_SETS) distinct label sets
+    /// (a `group_by` on a label with too many values).
+    pub over_label_limit: u64,
 }
 
 /// Shared with callers, for `stats()`.
@@ -211,6 +215,7 @@ impl Alerting {
         self.stats.resolved += alerts.iter().filter(|a| a.state == AlertState::Resolved).count() as u64;
         let notifications = self.router.route(now, &alerts);
         self.stats.routed = self.router.counts();
+        self.stats.over_label_limit = self.engine.over_label_limit();
         *self.counters.0.lock() = self.stats;
         notifications.into_iter().map(Arc::new).collect()
     }

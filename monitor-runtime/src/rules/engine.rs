@@ -101,13 +101,39 @@ impl State {
 /// ```
 pub struct Engine {
     rules: Vec<(Rule, State)>,
+    /// Records not counted because their rule already tracked
+    /// [`MAX_LABEL_SETS`] label sets.
+    over_label_limit: u64,
+}
+
+/// The most label sets (distinct values of a rule's `group_by` labels) one
+/// rule tracks at a time, so that `group_by tag.user` on a busy service
+/// cannot grow memory without bound. Records of a new label set beyond it
+/// are not counted, and are counted in [`Engine::over_label_limit`] instead;
+/// a label set leaves when its window empties.
+pub const MAX_LABEL_SETS: usize = 1_000;
+
+/// The entry for `labels` in one rule's map, made with `make` if there is
+/// room for another label set; `None` (and one more count in `over`) when
+/// the rule is full.
+fn entry_within_limit<'a, V>(
+    map: &'a mut HashMap<Labels, V>,
+    labels: Labels,
+    over: &mut u64,
+    make: impl FnOnce() -> V,
+) -> Option<&'a mut V> {
+    if map.len() >= MAX_LABEL_SETS && !map.contains_key(&labels) {
+        *over += 1;
+        return None;
+    }
+    Some(map.entry(labels).or_insert_with(make))
 }
 
 impl Engine {
     /// An engine for `config`, started at `now` (heartbeats count from here).
     pub fn new(config: AlertConfig, now: SystemTime) -> Self {
         let rules = config.rules.into_iter().map(|rule| (State::for_rule(&rule, now), rule)).map(|(s, r)| (r, s));
-        Engine { rules: rules.collect() }
+        Engine { rules: rules.collect(), over_label_limit: 0 }
     }
 
     /// Takes a new configuration. A rule that is unchanged (same name, same
@@ -138,6 +164,12 @@ impl Engine {
         resolved
     }
 
+    /// Records (occurrences, audit records, calls, new groups) that were not
+    /// counted because their rule already tracked [`MAX_LABEL_SETS`] label sets.
+    pub fn over_label_limit(&self) -> u64 {
+        self.over_label_limit
+    }
+
     /// The number of rules.
     pub fn len(&self) -> usize {
         self.rules.len()
@@ -158,10 +190,14 @@ impl Engine {
             };
             if filters.iter().all(|f| matches_occurrence(f, occurrence)) {
                 let labels = occurrence_labels(&rule.group_by, occurrence);
+                let make = || SlidingCount::new(*window);
+                let Some(count) = entry_within_limit(windows, labels.clone(), &mut self.over_label_limit, make) else {
+                    continue;
+                };
+                count.add(at, n);
                 if let Some(details) = occurrence.details {
-                    latest.insert(labels.clone(), details.clone());
+                    latest.insert(labels, details.clone());
                 }
-                windows.entry(labels).or_insert_with(|| SlidingCount::new(*window)).add(at, n);
             }
         }
     }
@@ -176,7 +212,10 @@ impl Engine {
             };
             if filters.iter().all(|f| matches_audit(f, record)) {
                 let labels = audit_labels(&rule.group_by, record);
-                windows.entry(labels).or_insert_with(|| SlidingCount::new(*window)).add(at, 1);
+                let make = || SlidingCount::new(*window);
+                if let Some(count) = entry_within_limit(windows, labels, &mut self.over_label_limit, make) {
+                    count.add(at, 1);
+                }
             }
         }
     }
@@ -193,7 +232,10 @@ impl Engine {
             };
             if filters.iter().all(|f| matches_call(f, module, function)) {
                 let labels = call_labels(&rule.group_by, module, function);
-                windows.entry(labels).or_insert_with(|| SlidingHistogram::new(*window)).add(at, buckets);
+                let make = || SlidingHistogram::new(*window);
+                if let Some(histogram) = entry_within_limit(windows, labels, &mut self.over_label_limit, make) {
+                    histogram.add(at, buckets);
+                }
             }
         }
     }
@@ -227,7 +269,10 @@ impl Engine {
             };
             if filters.iter().all(|f| matches_call(f, module, function)) {
                 let labels = call_labels(&rule.group_by, module, function);
-                windows.entry(labels).or_insert_with(|| CallOutcomes::new(*window)).add(at, calls, failed);
+                let make = || CallOutcomes::new(*window);
+                if let Some(outcomes) = entry_within_limit(windows, labels, &mut self.over_label_limit, make) {
+                    outcomes.add(at, calls, failed);
+                }
             }
         }
     }
@@ -247,7 +292,7 @@ impl Engine {
             let mut labels = occurrence_labels(&rule.group_by, occurrence);
             labels.insert("group".to_owned(), occurrence.group.to_string());
             let what = if regression { "came back after it was resolved" } else { "appeared for the first time" };
-            firing.entry(labels.clone()).or_insert_with(|| {
+            entry_within_limit(firing, labels.clone(), &mut self.over_label_limit, || {
                 let mut alert = new_alert(rule, labels, at, 0.0);
                 alert.value = 1.0;
                 alert.summary =

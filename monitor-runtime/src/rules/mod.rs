@@ -22,6 +22,6 @@ mod window;
 
 pub use alert::{Alert, AlertDetails, AlertState, Labels, Occurrence, ResourceSample};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use engine::Engine;
+pub use engine::{Engine, MAX_LABEL_SETS};
 pub use resources::ResourceSampler;
 pub use router::{Notification, Router, RouterConfig, RouterCounts};
