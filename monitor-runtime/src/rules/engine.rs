@@ -381,7 +381,13 @@ impl Engine {
                         let since = *reported.entry(labels.clone()).or_insert(now);
                         if now.duration_since(since).unwrap_or_default() >= lifetime.max(Duration::from_nanos(1)) {
                             reported.remove(labels);
-                            out.push(resolve(alert, now));
+                            let mut resolved = resolve(alert, now);
+                            resolved.summary = format!(
+                                "{} (told once; a one-off alert resolves {} after it fired)",
+                                alert.summary,
+                                humantime::format_duration(lifetime)
+                            );
+                            out.push(resolved);
                             false
                         } else {
                             out.push(alert.clone());
