@@ -12,8 +12,8 @@ use crate::email::{SmtpServer, check_root_certificate, mailbox};
 use crate::format::RenderOptions;
 use crate::http::HttpSender;
 use crate::options::{DeliveryOptions, env};
-use crate::redact::redact_url;
 use crate::sink::DeliverySink;
+use monitor_rules::redact_url;
 
 /// A destination or option that cannot work, found at start-up. The
 /// offending value is named, with any secret in it replaced by `***`.
@@ -298,10 +298,12 @@ pub(crate) fn check_link(link: &str) -> Result<(), ConfigError> {
     }
 }
 
-/// A link is in every message, so it is no secret and is named as it is,
-/// unless it may carry a user and password.
-fn shown_link(link: &str) -> String {
-    if link.contains('@') { redact_url(link) } else { link.to_owned() }
+/// The link template as shown in errors and `Debug`: redacted like any URL,
+/// since it may carry a user and password or a token in its query. Its
+/// `{group}` and `{rule}` placeholders in the path or query are hidden with
+/// the rest; one in the host leaves the host shown as written.
+pub(crate) fn shown_link(link: &str) -> String {
+    redact_url(link)
 }
 
 #[cfg(test)]
@@ -394,9 +396,10 @@ mod tests {
 
     #[test]
     fn a_bad_link_is_a_configuration_error() {
-        let options = DeliveryOptions::new().link("grafana/d/{group}");
+        // Not a URL: where a secret in it starts is unknown, so none of it is shown.
+        let options = DeliveryOptions::new().link("grafana/d/{group}?auth=SECRET");
         let error = error_for(Target::Webhook("https://example.org/x".into()), &options);
-        assert!(error.contains("`grafana/d/{group}`") && error.contains("link"), "{error}");
+        assert!(error.contains("`***`") && error.contains("link") && !error.contains("SECRET"), "{error}");
         let options = DeliveryOptions::new().link("ftp://user:SECRET@example.org/{group}");
         let error = error_for(Target::Webhook("https://example.org/x".into()), &options);
         assert!(error.contains("http or https") && !error.contains("SECRET"), "{error}");
@@ -404,22 +407,65 @@ mod tests {
 
     #[test]
     fn a_bad_link_is_a_configuration_error_for_e_mail_alone_too() {
-        let options =
-            DeliveryOptions::new().smtp("smtp://127.0.0.1:2525", "monitor@example.org").link("grafana/d/{group}");
+        let options = DeliveryOptions::new()
+            .smtp("smtp://127.0.0.1:2525", "monitor@example.org")
+            .link("grafana.example.org/d/{group}");
         let config = AlertConfig {
             destinations: vec![destination(Target::Email(vec!["oncall@example.org".into()]))],
             rules: Vec::new(),
             schedules: Vec::new(),
         };
         let error = sinks_for(&config, &options).unwrap_err().to_string();
-        assert!(error.contains("`grafana/d/{group}`") && error.contains("link"), "{error}");
+        assert!(error.contains("not a valid link URL") && !error.contains("grafana"), "{error}");
+    }
+
+    #[test]
+    fn a_single_path_segment_is_never_shown() {
+        let options = DeliveryOptions::new();
+        let mut shown = Vec::new();
+        for url in ["https://ntfy.sh/opsalerts", "https://example.org/hook", "https://example.org/SECRET"] {
+            let destination = destination(Target::Webhook(url.into()));
+            shown.push(format!("{:?}", Plan::new(&destination, &options).unwrap().unwrap()));
+            let config = AlertConfig { destinations: vec![destination], rules: Vec::new(), schedules: Vec::new() };
+            let sink = sinks_for(&config, &options).unwrap().pop().unwrap();
+            shown.extend([format!("{sink:?}"), sink.target().to_owned(), format!("{:?}", sink.stats())]);
+            let plain = url.replace("https://", "http://");
+            shown.push(error_for(Target::Webhook(plain), &options));
+        }
+        for text in &shown {
+            assert!(!text.contains("opsalerts") && !text.contains("/hook") && !text.contains("SECRET"), "{text}");
+        }
+        let targets: Vec<&String> = shown.iter().skip(2).step_by(5).collect();
+        assert_eq!(targets, ["https://ntfy.sh/***", "https://example.org/***", "https://example.org/***"]);
+    }
+
+    #[test]
+    fn platform_urls_still_tell_destinations_apart() {
+        let options = DeliveryOptions::new();
+        for (target, expected) in [
+            (
+                Target::Slack("https://hooks.slack.com/services/T0/B0/SECRET".into()),
+                "https://hooks.slack.com/services/***",
+            ),
+            (
+                Target::Discord("https://discord.com/api/webhooks/1/SECRET".into()),
+                "https://discord.com/api/webhooks/***",
+            ),
+            (
+                Target::Teams("https://prod-1.westeurope.logic.azure.com:443/workflows/1/triggers?sig=SECRET".into()),
+                "https://prod-1.westeurope.logic.azure.com/workflows/***",
+            ),
+        ] {
+            let plan = Plan::new(&destination(target), &options).unwrap().unwrap();
+            assert_eq!(plan.shown, expected);
+        }
     }
 
     #[test]
     fn nothing_shown_for_debugging_carries_a_secret() {
         let options = DeliveryOptions::new()
             .smtp("smtps://mailer:SECRET-PASSWORD@mail.example.org:465", "Alerts <alerts@example.org>")
-            .link("https://status.example.org/groups/{group}");
+            .link("https://viewer:SECRET-LINK@status.example.org/groups/{group}?auth=SECRET-TOKEN");
         let targets = [
             Target::Slack("https://hooks.slack.com/services/T0/B0/SECRET-SLACK".into()),
             Target::Discord("https://discord.com/api/webhooks/1/SECRET-DISCORD".into()),

@@ -35,7 +35,7 @@ pub(crate) struct HttpSender {
 // Not derived: the URL holds the webhook's secret.
 impl std::fmt::Debug for HttpSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpSender").field("url", &crate::redact::redact_url(self.url.as_str())).finish()
+        f.debug_struct("HttpSender").field("url", &monitor_rules::redact_url(self.url.as_str())).finish()
     }
 }
 

@@ -76,7 +76,6 @@ pub mod format;
 mod http;
 mod options;
 mod pacing;
-mod redact;
 mod retry;
 mod sink;
 pub mod spool;
@@ -85,8 +84,10 @@ mod truncate;
 
 pub use breaker::BreakerPolicy;
 pub use config::{ConfigError, destinations_from_env, sinks_for};
+/// How URLs are shown everywhere (errors, `Debug`, stats, logs): the one
+/// redaction of the alert rules, re-exported.
+pub use monitor_rules::redact_url;
 pub use options::DeliveryOptions;
-pub use redact::redact_url;
 pub use retry::{MAX_SERVER_WAIT, RetryPolicy, parse_retry_after};
 pub use sink::DeliverySink;
 pub use stats::{DeliveryHandle, DeliveryStats};

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::breaker::BreakerPolicy;
-use crate::config::{ConfigError, check_link, from_variable};
+use crate::config::{ConfigError, check_link, from_variable, shown_link};
 use crate::email::{SmtpServer, mailbox, read_root_certificate};
 use crate::format::RenderOptions;
-use crate::redact::redact_url;
 use crate::retry::RetryPolicy;
+use monitor_rules::redact_url;
 
 /// How notifications are delivered: where the spool lives, which SMTP
 /// server sends e-mail, what every message links back to, and how hard to
@@ -65,12 +65,16 @@ impl Default for DeliveryOptions {
     }
 }
 
-// Not derived: the SMTP URL may carry a user and password.
+// Not derived: the SMTP URL may carry a user and password, the link a token.
 impl fmt::Debug for DeliveryOptions {
     /// ```
     /// let options = monitor_delivery::DeliveryOptions::new().smtp("smtps://mailer:hunter2@mail.example.org", "a@example.org");
     /// let shown = format!("{options:?}");
     /// assert!(shown.contains("smtps://***@mail.example.org") && !shown.contains("hunter2"));
+    ///
+    /// let options = monitor_delivery::DeliveryOptions::new().link("https://grafana.example.org/d/{group}?auth=s3cret");
+    /// let shown = format!("{options:?}");
+    /// assert!(shown.contains("https://grafana.example.org/***") && !shown.contains("s3cret"));
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeliveryOptions")
@@ -78,7 +82,7 @@ impl fmt::Debug for DeliveryOptions {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("smtp_from", &self.smtp_from)
             .field("smtp_root_certificates", &self.smtp_roots.len())
-            .field("link", &self.link)
+            .field("link", &self.link.as_deref().map(shown_link))
             .field("service", &self.service)
             .field("retry", &self.retry)
             .field("breaker", &self.breaker)
@@ -275,6 +279,26 @@ mod tests {
 
     fn from_vars(vars: &[(&str, &str)]) -> Result<DeliveryOptions, ConfigError> {
         DeliveryOptions::from_lookup(&|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn debug_shows_the_link_template_redacted() {
+        for (link, expected) in [
+            (
+                "https://viewer:SECRET@grafana.example.org/d/{group}?var-rule={rule}",
+                "https://***@grafana.example.org/***",
+            ),
+            ("https://status.example.org/groups/{group}?token=SECRET", "https://status.example.org/***"),
+            ("https://status.example.org/SECRET/{group}", "https://status.example.org/***"),
+            ("https://{group}.example.org/?token=SECRET", "https://{group}.example.org/***"),
+        ] {
+            let options = DeliveryOptions::new().link(link);
+            for shown in [format!("{options:?}"), format!("{:?}", options.render_options())] {
+                assert!(!shown.contains("SECRET") && !shown.contains("viewer"), "{shown}");
+                assert!(shown.contains(&format!("link: Some({expected:?})")), "{expected} not in {shown}");
+            }
+        }
+        assert!(format!("{:?}", DeliveryOptions::new()).contains("link: None"));
     }
 
     #[test]

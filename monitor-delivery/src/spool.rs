@@ -28,8 +28,12 @@
 //! ```
 //!
 //! The file is fsync'd in batches (every 64 records or 200 ms, and on every
-//! flush); once every line is delivered it is emptied. Its live size is
-//! capped: a record that would pass the cap is dropped and counted
+//! flush); once every line is delivered it is emptied. While it still holds
+//! records, the delivered lines at its start are dropped once they are more
+//! than half of it and at least 1 MiB (or the cap, if smaller): what is
+//! left is written to a new file that replaces it atomically, so the file
+//! stays within about twice the cap however long an outage lasts. Its live
+//! size is capped: a record that would pass the cap is dropped and counted
 //! (`spool_full`). A line cut short by a crash is skipped and counted
 //! (`spool_corrupt`). Delivery is at least once: a receiver drops
 //! duplicates by `key`.
@@ -51,6 +55,22 @@ pub const SPOOL_VERSION: u32 = 1;
 const SYNC_EVERY: usize = 64;
 /// The longest a record waits for its fsync.
 const SYNC_AFTER: Duration = Duration::from_millis(200);
+
+/// Delivered bytes at the start of the data file past which it is compacted
+/// (the cap, if smaller), provided they are also more than what is left.
+///
+/// - More than what is left: the copy costs less than what it frees, so
+///   each byte is copied at most about once over its life in the spool;
+///   and the cursor saved just before (pointing at the first byte kept)
+///   then lies past the end of the new file, so a crash before the new
+///   cursor is saved leaves a cursor that is ignored for sure, whatever the
+///   checksum says (see [`Spool::compact`]).
+/// - At least 1 MiB: a rewrite costs five fsyncs and a rename, not worth it
+///   for a few records; a spool drained to empty is truncated anyway.
+/// - Or the cap: between two compactions the delivered prefix stays under
+///   the cap or under the live part (itself at most the cap), so the file
+///   stays under about twice the cap.
+const COMPACT_AFTER: u64 = 1 << 20;
 
 /// One line of a spool file.
 ///
@@ -132,6 +152,11 @@ fn paths(dir: &Path, destination: &str) -> (PathBuf, PathBuf) {
     (dir.join(format!("{name}.spool.jsonl")), dir.join(format!("{name}.spool.cursor")))
 }
 
+/// Where a rewrite of the data file at `data` is written before its rename.
+fn temporary_path(data: &Path) -> PathBuf {
+    data.with_extension("jsonl.tmp")
+}
+
 /// The length of `text` up to the end of its last complete line.
 fn complete_lines(text: &[u8]) -> usize {
     text.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1)
@@ -179,6 +204,9 @@ impl Spool {
         fs::create_dir_all(dir)?;
         let (data_path, cursor_path) = paths(dir, destination);
         let file = OpenOptions::new().read(true).append(true).create(true).open(&data_path)?;
+        // Left by a crash before a rewrite's rename: the data file is whole.
+        // Failing to remove it changes nothing, the next rewrite replaces it.
+        let _ = fs::remove_file(temporary_path(&data_path));
         let mut spool = Spool {
             data_path,
             cursor_path,
@@ -221,20 +249,10 @@ impl Spool {
             }
         }
         if kept.len() != text.len() {
-            // Rewrite only the records still to deliver, atomically.
-            let temporary = self.data_path.with_extension("jsonl.tmp");
-            {
-                let mut out = File::create(&temporary)?;
-                out.write_all(&kept)?;
-                out.sync_all()?;
-            }
-            fs::rename(&temporary, &self.data_path)?;
-            // The rename itself made durable. Until the cursor below is
-            // written, the old one names a line of the old file: ignored.
-            if let Some(dir) = self.data_path.parent() {
-                File::open(dir)?.sync_all()?;
-            }
-            self.file = OpenOptions::new().read(true).append(true).open(&self.data_path)?;
+            // Rewrite only the records still to deliver. Until the cursor
+            // below is written, the old one names a line of the old file:
+            // ignored.
+            self.replace_data(|_, out| out.write_all(&kept))?;
         }
         self.len = kept.len() as u64;
         self.cursor = Cursor::START;
@@ -312,6 +330,7 @@ impl Spool {
     fn move_cursor(&mut self, to: Cursor) -> io::Result<()> {
         self.cursor = to;
         self.cursor_saved = false;
+        self.dirty_since.get_or_insert_with(Instant::now);
         if self.cursor.offset >= self.len {
             // Everything delivered: start the file again from nothing. The
             // cursor on disk, saved later, names a line no longer there.
@@ -319,8 +338,82 @@ impl Spool {
             self.len = 0;
             self.cursor = Cursor::START;
             self.pending = 0;
+        } else if self.compaction_due() {
+            self.compact()?;
         }
-        self.dirty_since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    /// The delivered prefix is worth dropping ([`COMPACT_AFTER`]).
+    fn compaction_due(&self) -> bool {
+        let delivered = self.cursor.offset;
+        delivered >= COMPACT_AFTER.min(self.max_bytes) && delivered > self.len - delivered
+    }
+
+    /// Drops the delivered lines at the start of the data file: the lines
+    /// still to deliver are written to a new file, made durable and renamed
+    /// over the old one, and the cursor starts again at 0. A crash at any
+    /// point loses nothing and delivers nothing again:
+    ///
+    /// - before the rename, the old file is whole and the cursor saved
+    ///   first says where it resumes;
+    /// - after the rename and before the new cursor is saved, the cursor on
+    ///   disk is that same offset, which lies past the end of the new file
+    ///   (more was dropped than kept): it is ignored, and delivery starts at
+    ///   the new file's first line, the first one not yet delivered;
+    /// - after, the new cursor says 0.
+    ///
+    /// Appends not yet synced are copied too (the old file is read through
+    /// the operating system, which has them), and made durable with the rest.
+    fn compact(&mut self) -> io::Result<()> {
+        debug_assert!(self.head.is_none(), "a head read ahead names a place in the old file");
+        self.sync()?;
+        let (start, len) = (self.cursor.offset, self.len);
+        self.replace_data(|old, out| {
+            let mut old = old;
+            old.seek(SeekFrom::Start(start))?;
+            let copied = io::copy(&mut old.take(len - start), out)?;
+            if copied == len - start {
+                Ok(())
+            } else {
+                Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the spool file is shorter than written"))
+            }
+        })?;
+        self.len = len - start;
+        self.cursor = Cursor::START;
+        self.cursor_saved = false;
+        self.save_cursor()
+    }
+
+    /// Replaces the data file atomically with a new one, filled by `write`
+    /// (given the old file to read from) and made durable before it is
+    /// renamed over the old one; the rename itself is made durable before
+    /// this returns, so that a cursor saved afterwards is never found beside
+    /// the old file. Once renamed, the new file is the spool's, even if
+    /// making the rename durable fails.
+    fn replace_data(&mut self, write: impl FnOnce(&File, &mut File) -> io::Result<()>) -> io::Result<()> {
+        let temporary = temporary_path(&self.data_path);
+        let written = (|| {
+            match fs::remove_file(&temporary) {
+                Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+                _ => {}
+            }
+            let mut out = OpenOptions::new().read(true).append(true).create_new(true).open(&temporary)?;
+            write(&self.file, &mut out)?;
+            out.sync_all()?;
+            fs::rename(&temporary, &self.data_path)?;
+            Ok(out)
+        })();
+        match written {
+            Ok(file) => self.file = file,
+            Err(error) => {
+                let _ = fs::remove_file(&temporary);
+                return Err(error);
+            }
+        }
+        if let Some(dir) = self.data_path.parent() {
+            File::open(dir)?.sync_all()?;
+        }
         Ok(())
     }
 
@@ -488,6 +581,111 @@ mod tests {
         let first_line = data.iter().position(|&b| b == b'\n').unwrap() + 1;
         fs::write(&data_path, &data[first_line..]).unwrap();
         assert_eq!(reopen(dir.path()), ["b", "c"]);
+    }
+
+    /// The length of every record line of `record(key)` for keys of the
+    /// same length.
+    fn line_len(key: &str) -> u64 {
+        serde_json::to_vec(&record(key)).unwrap().len() as u64 + 1
+    }
+
+    fn data_len(dir: &Path) -> u64 {
+        fs::metadata(dir.join("ops%2Fchat.spool.jsonl")).unwrap().len()
+    }
+
+    #[test]
+    fn a_spool_never_drained_to_empty_stays_bounded_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = |i: usize| format!("k{i:06}");
+        let line = line_len(&key(0));
+        let cap = 16 * 1024;
+        let mut spool = Spool::open(dir.path(), "ops/chat", cap).unwrap();
+        // A long partial outage: twenty records always waiting, one more
+        // handed over for every one delivered.
+        let (mut appended, mut delivered) = (0, 0);
+        while appended < 20 {
+            spool.append(&record(&key(appended))).unwrap();
+            appended += 1;
+        }
+        let mut largest = 0;
+        for _ in 0..5_000 {
+            spool.append(&record(&key(appended))).unwrap();
+            appended += 1;
+            assert_eq!(spool.head().unwrap().unwrap().key, key(delivered), "in order");
+            spool.advance().unwrap();
+            delivered += 1;
+            if delivered % 100 == 0 {
+                spool.sync().unwrap();
+            }
+            assert_eq!(spool.pending(), 20);
+            largest = largest.max(data_len(dir.path()));
+        }
+        let written = appended as u64 * line;
+        assert!(written > 20 * cap, "the test writes far more than the bound: {written}");
+        assert!(largest <= 2 * cap + line, "the file grew to {largest} bytes, the cap is {cap}");
+        assert!(!dir.path().join("ops%2Fchat.spool.jsonl.tmp").exists());
+        // Nothing lost or repeated, across a reopening too.
+        drop(spool);
+        assert_eq!(reopen(dir.path()), (delivered..appended).map(key).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_crash_right_after_compaction_loses_nothing_and_keeps_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_path = dir.path().join("ops%2Fchat.spool.jsonl");
+        let cursor_path = dir.path().join("ops%2Fchat.spool.cursor");
+        let key = |i: usize| format!("k{i:04}");
+        let cap = 32 * line_len(&key(0));
+        let mut spool = Spool::open(dir.path(), "ops/chat", cap).unwrap();
+        let (mut appended, mut delivered) = (0, 0);
+        // Deliver while appending, five records always waiting, until the
+        // delivered lines are dropped (the cursor comes back to 0).
+        let before = loop {
+            spool.append(&record(&key(appended))).unwrap();
+            appended += 1;
+            if appended <= 5 {
+                continue;
+            }
+            let before = fs::read(&data_path).unwrap();
+            spool.head().unwrap();
+            spool.advance().unwrap();
+            delivered += 1;
+            if spool.cursor.offset == 0 {
+                break before;
+            }
+            assert!(appended < 1_000, "never compacted");
+        };
+        let after = fs::read(&data_path).unwrap();
+        assert!(after.len() < before.len() / 2, "compacted: {} -> {} bytes", before.len(), after.len());
+        assert_eq!(after, before[before.len() - after.len()..], "the lines not yet delivered, as they were");
+        let waiting: Vec<String> = (delivered..appended).map(key).collect();
+
+        // A crash just after: records appended since, never synced, are there too.
+        for _ in 0..3 {
+            spool.append(&record(&key(appended))).unwrap();
+            appended += 1;
+        }
+        drop(spool);
+        assert_eq!(Cursor::read(&cursor_path), Some(Cursor::START), "saved by the compaction");
+        assert_eq!(reopen(dir.path()), (delivered..appended).map(key).collect::<Vec<_>>());
+
+        // A crash between the rename and the new cursor: the cursor on disk
+        // is the one saved just before, after the last delivered line of the
+        // old file. It lies past the end of the new one and is ignored.
+        let dropped = before.len() - after.len();
+        let last_delivered = before[..dropped - 1].iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+        let old_cursor = Cursor::after(&before[last_delivered..dropped], dropped as u64);
+        old_cursor.write(&cursor_path).unwrap();
+        fs::write(&data_path, &after).unwrap();
+        assert_eq!(reopen(dir.path()), waiting, "nothing lost, nothing delivered again");
+
+        // A crash before the rename: the old file, its cursor, and a
+        // temporary file left half written.
+        fs::write(&data_path, &before).unwrap();
+        old_cursor.write(&cursor_path).unwrap();
+        fs::write(dir.path().join("ops%2Fchat.spool.jsonl.tmp"), &after[..after.len() / 2]).unwrap();
+        assert_eq!(reopen(dir.path()), waiting);
+        assert!(!dir.path().join("ops%2Fchat.spool.jsonl.tmp").exists());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::model::{
     MAX_WINDOW, Rule, Target,
 };
 use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
-use crate::redact::{DISCORD_PATH, SLACK_PATH, redact_url};
+use crate::redact::redact_url;
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 
@@ -68,9 +68,9 @@ pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
 
 fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) -> Option<Target> {
     let kind = destination.kind.value.as_str();
-    let mut url = |public_path: &str| -> Option<String> {
+    let mut url = || -> Option<String> {
         match destination.values.as_slice() {
-            [url] => check_url(url, public_path, errors).then(|| url.value.clone()),
+            [url] => check_url(url, errors).then(|| url.value.clone()),
             _ => {
                 errors.push(RuleError::new(destination.kind.loc, format!("`{kind}` takes one URL")));
                 None
@@ -78,10 +78,10 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
         }
     };
     match kind {
-        "slack" => url(SLACK_PATH).map(Target::Slack),
-        "discord" => url(DISCORD_PATH).map(Target::Discord),
-        "teams" => url("").map(Target::Teams),
-        "webhook" => url("").map(Target::Webhook),
+        "slack" => url().map(Target::Slack),
+        "discord" => url().map(Target::Discord),
+        "teams" => url().map(Target::Teams),
+        "webhook" => url().map(Target::Webhook),
         "console" => Some(Target::Console),
         "email" => {
             if destination.values.is_empty() {
@@ -105,9 +105,8 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
 }
 
 /// HTTPS only, except plain HTTP to this machine (for tests and local relays).
-/// Messages show the URL as [`redact_url`] does: `public_path` is the part of
-/// the path that is the same for every webhook of the platform.
-fn check_url(url: &Sp<String>, public_path: &str, errors: &mut Vec<RuleError>) -> bool {
+/// Messages show the URL as [`redact_url`] does.
+fn check_url(url: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
     let parsed = match url::Url::parse(&url.value) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -132,7 +131,7 @@ fn check_url(url: &Sp<String>, public_path: &str, errors: &mut Vec<RuleError>) -
                 url.loc,
                 format!(
                     "webhook URL `{}` uses `{scheme}`: use https (plain http is allowed only to localhost)",
-                    redact_url(&url.value, public_path)
+                    redact_url(&url.value)
                 ),
             ));
             false

@@ -42,6 +42,7 @@ pub use model::{
     DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_WINDOW, Op, Rule, Target,
 };
 pub use raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+pub use redact::redact_url;
 pub use schedule::{OutsideSchedule, Schedule};
 pub use severity::{Severity, UnknownSeverity};
 pub use text_map::TextMap;

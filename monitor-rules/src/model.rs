@@ -50,10 +50,11 @@ pub struct Destination {
 
 /// The kinds of destination.
 ///
-/// `Debug` shows a webhook URL's scheme, host and port and, for Slack and
-/// Discord, the path all their webhooks share; the rest, which holds the
-/// token, and any user info are shown as `***`. E-mail addresses are shown
-/// as they are.
+/// `Debug` shows a webhook URL as [`redact_url`](crate::redact_url) does:
+/// its scheme, host and port and, on a known platform's host (Slack,
+/// Discord, Teams), the path all its webhooks share; the rest of the path,
+/// which holds the token, the query and any user info are shown as `***`.
+/// E-mail addresses are shown as they are.
 ///
 /// ```
 /// use monitor_rules::Target;
@@ -61,7 +62,9 @@ pub struct Destination {
 /// let slack = Target::Slack("https://hooks.slack.com/services/T000/B000/XXXX".into());
 /// assert_eq!(format!("{slack:?}"), r#"Slack("https://hooks.slack.com/services/***")"#);
 /// let teams = Target::Teams("https://prod.logic.azure.com/workflows/1/triggers?sig=XXXX".into());
-/// assert_eq!(format!("{teams:?}"), r#"Teams("https://prod.logic.azure.com/***")"#);
+/// assert_eq!(format!("{teams:?}"), r#"Teams("https://prod.logic.azure.com/workflows/***")"#);
+/// let hook = Target::Webhook("https://ntfy.sh/opsalerts".into());
+/// assert_eq!(format!("{hook:?}"), r#"Webhook("https://ntfy.sh/***")"#);
 /// let email = Target::Email(vec!["oncall@example.org".into()]);
 /// assert_eq!(format!("{email:?}"), r#"Email(["oncall@example.org"])"#);
 /// ```

@@ -26,13 +26,25 @@ use monitor_runtime::Severity;
 use monitor_runtime::rules::{Alert, AlertState, Notification};
 
 /// What renderers add to every notification.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `Debug` shows the link as [`redact_url`](crate::redact_url) does: it may
+/// carry a user and password or a token.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct RenderOptions {
     /// A link back (a dashboard, the service's status page); `{group}` and
     /// `{rule}` in it are replaced by the alert's group key and rule.
     pub link: Option<String>,
     /// The service name when the alert carries none.
     pub service: Option<String>,
+}
+
+impl std::fmt::Debug for RenderOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderOptions")
+            .field("link", &self.link.as_deref().map(monitor_rules::redact_url))
+            .field("service", &self.service)
+            .finish()
+    }
 }
 
 impl RenderOptions {

@@ -2,8 +2,9 @@
 //! check that it belongs to the data file as it is now.
 //!
 //! The data file is emptied once everything is delivered, and rewritten by
-//! recovery, while the cursor on disk is only brought up to date at the
-//! next batched sync. A cursor left from before would skip as many bytes of
+//! recovery and when its delivered lines are dropped (compaction), while
+//! the cursor on disk is only brought up to date at the next batched sync
+//! (compaction saves it just after its rename). A cursor left from before would skip as many bytes of
 //! the new records: so it names the line it was saved after (a checksum of
 //! it), and a cursor whose line is not there is ignored.
 

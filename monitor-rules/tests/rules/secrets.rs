@@ -32,7 +32,7 @@ fn debug_of_a_configuration_shows_no_token() {
         for expected in [
             "\"https://hooks.slack.com/services/***\"",
             "\"https://discord.com/api/webhooks/***\"",
-            "\"https://prod.logic.azure.com/***\"",
+            "\"https://prod.logic.azure.com/workflows/***\"",
             "\"https://***@alerts.example.org/***\"",
             "\"oncall@example.org\"",
         ] {
@@ -78,4 +78,24 @@ fn a_plain_http_url_is_named_without_its_token() {
     let shown = errors.to_string();
     assert!(shown.contains("`http://hooks.slack.com/services/***` uses `http`"), "{shown}");
     assert!(!shown.contains(TOKEN), "{shown}");
+}
+
+#[test]
+fn a_single_path_segment_is_a_secret_too() {
+    let text = r#"
+[destinations]
+ntfy = { webhook = "https://ntfy.sh/opsalerts" }
+hook = { webhook = "https://example.org/hook" }
+upper = { webhook = "https://example.org/SECRET" }
+"#;
+    let config = AlertConfig::from_toml_str(text).unwrap();
+    let shown = format!("{config:?}");
+    for secret in ["opsalerts", "/hook", "SECRET"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(shown.contains("\"https://ntfy.sh/***\"") && shown.contains("\"https://example.org/***\""), "{shown}");
+    let errors = AlertConfig::from_toml_str("[destinations]\nntfy = { webhook = \"http://ntfy.sh/opsalerts\" }\n")
+        .unwrap_err()
+        .to_string();
+    assert!(errors.contains("`http://ntfy.sh/***` uses `http`") && !errors.contains("opsalerts"), "{errors}");
 }
