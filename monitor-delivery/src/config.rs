@@ -294,7 +294,13 @@ pub(crate) fn check_link(link: &str) -> Result<(), ConfigError> {
     match url::Url::parse(&filled) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
         Ok(_) => Err(ConfigError::new(None, shown_link(link), "a link must be an http or https URL")),
-        Err(e) => Err(ConfigError::new(None, shown_link(link), &format!("not a valid link URL ({e})"))),
+        Err(e) => Err(ConfigError::new(
+            None,
+            shown_link(link),
+            &format!(
+                "not a valid link URL ({e}): write the whole address, such as https://status.example.org/groups/{{group}}"
+            ),
+        )),
     }
 }
 
