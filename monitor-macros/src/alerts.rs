@@ -53,7 +53,7 @@ fn destination(input: ParseStream<'_>) -> syn::Result<RawDestination> {
         }
     }
     input.parse::<Token![;]>()?;
-    Ok(RawDestination { name: sp_ident(&name), kind: sp_ident(&kind), values })
+    Ok(RawDestination { name: sp_ident(&name), kind: sp_ident(&kind), values, per_minute: None })
 }
 
 /// `schedule name { days "mon-fri"; hours "08:00-18:00"; timezone "Europe/Amsterdam"; }`
@@ -171,7 +171,17 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let destinations = config.destinations.iter().map(|d| {
         let name = &d.name;
         let target = target(&d.target);
-        quote!(::monitor_runtime::alerts::Destination { name: ::std::string::String::from(#name), target: #target })
+        let per_minute = match d.per_minute {
+            Some(per_minute) => quote!(::std::option::Option::Some(#per_minute)),
+            None => quote!(::std::option::Option::None),
+        };
+        quote! {
+            ::monitor_runtime::alerts::Destination {
+                name: ::std::string::String::from(#name),
+                target: #target,
+                per_minute: #per_minute,
+            }
+        }
     });
     let rules = config.rules.iter().map(rule_tokens);
     let schedules = config.schedules.iter().map(schedule_tokens);

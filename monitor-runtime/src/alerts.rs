@@ -56,6 +56,6 @@
 
 pub use monitor_rules::{
     AlertConfig, Condition, ConfigError, ConfigErrors, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT,
-    DEFAULT_REPEAT_INTERVAL, DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_WINDOW, Op, OutsideSchedule, Rule,
-    Schedule, Target, parse_duration,
+    DEFAULT_REPEAT_INTERVAL, DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_PER_MINUTE, MAX_WINDOW, Op,
+    OutsideSchedule, Rule, Schedule, Target, parse_duration,
 };
