@@ -48,8 +48,9 @@
 //! assert_eq!(from_file.rules[0], config.rules[0]);
 //! ```
 //!
-//! A destination may set its own rate limit, from 1 to [`MAX_PER_MINUTE`]
-//! notifications a minute:
+//! A destination may set its own rate limit, which overrides
+//! [`RouterConfig::per_destination_per_minute`](crate::rules::RouterConfig::per_destination_per_minute)
+//! for it alone (from 1 to [`MAX_PER_MINUTE`] a minute):
 //!
 //! ```
 //! let config = monitor_runtime::alerts! {
