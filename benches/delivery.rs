@@ -29,7 +29,11 @@ fn throughput(c: &mut Criterion) {
     let url = loopback_webhook();
     let spool = tempfile::tempdir().expect("spool directory");
     let config = AlertConfig {
-        destinations: vec![Destination { name: "bench".into(), target: Target::Webhook(url.clone()) }],
+        destinations: vec![Destination {
+            name: "bench".into(),
+            target: Target::Webhook(url.clone()),
+            per_minute: None,
+        }],
         rules: Vec::new(),
         schedules: Vec::new(),
     };

@@ -26,6 +26,7 @@ use monitor_rules::redact_url;
 ///     destinations: vec![Destination {
 ///         name: "ops".into(),
 ///         target: Target::Slack("hooks.slack.com/services/T0/B0/SECRET".into()),
+///         per_minute: None,
 ///     }],
 ///     rules: Vec::new(), schedules: Vec::new()
 /// };
@@ -112,7 +113,7 @@ fn destinations_from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<
     for (name, variable, target) in webhooks {
         if let Some(url) = env(variable) {
             webhook_url(&url).map_err(|e| from_variable(e.at(name), variable))?;
-            destinations.push(Destination { name: name.to_owned(), target: target(url) });
+            destinations.push(Destination { name: name.to_owned(), target: target(url), per_minute: None });
         }
     }
     if let Some(list) = env("MONITOR_ALERT_EMAIL") {
@@ -122,7 +123,7 @@ fn destinations_from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<
         let addresses: Vec<String> =
             list.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
         recipients(&addresses).map_err(|e| from_variable(e.at("email"), "MONITOR_ALERT_EMAIL"))?;
-        destinations.push(Destination { name: "email".to_owned(), target: Target::Email(addresses) });
+        destinations.push(Destination { name: "email".to_owned(), target: Target::Email(addresses), per_minute: None });
     }
     Ok(destinations)
 }
@@ -318,7 +319,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn destination(target: Target) -> Destination {
-        Destination { name: "ops".into(), target }
+        Destination { name: "ops".into(), target, per_minute: None }
     }
 
     fn error_for(target: Target, options: &DeliveryOptions) -> String {
@@ -481,7 +482,7 @@ mod tests {
         ];
         let mut shown = vec![format!("{options:?}"), format!("{:?}", options.clone())];
         for (i, target) in targets.into_iter().enumerate() {
-            let destination = Destination { name: format!("d{i}"), target };
+            let destination = Destination { name: format!("d{i}"), target, per_minute: None };
             shown.push(format!("{:?}", Plan::new(&destination, &options).unwrap().unwrap()));
             let config = AlertConfig { destinations: vec![destination], rules: Vec::new(), schedules: Vec::new() };
             let sink = sinks_for(&config, &options).unwrap().pop().unwrap();

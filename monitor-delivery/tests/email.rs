@@ -24,6 +24,7 @@ fn sink(recipients: &[&str], options: &DeliveryOptions) -> DeliverySink {
         destinations: vec![Destination {
             name: "oncall".into(),
             target: Target::Email(recipients.iter().map(|r| r.to_string()).collect()),
+            per_minute: None,
         }],
         rules: Vec::new(),
         schedules: Vec::new(),

@@ -20,7 +20,11 @@ async fn outcomes_are_published_as_counters() {
     let server = WebhookServer::start(Platform::Generic);
     server.script([Reply::Status(503), Reply::Ok, Reply::Status(400)]);
     let config = AlertConfig {
-        destinations: vec![Destination { name: "metered".into(), target: Target::Webhook(server.url("/hook")) }],
+        destinations: vec![Destination {
+            name: "metered".into(),
+            target: Target::Webhook(server.url("/hook")),
+            per_minute: None,
+        }],
         rules: Vec::new(),
         schedules: Vec::new(),
     };

@@ -26,7 +26,7 @@ fn options(dir: &std::path::Path) -> DeliveryOptions {
 
 fn sink(url: String, options: &DeliveryOptions) -> DeliverySink {
     let config = AlertConfig {
-        destinations: vec![Destination { name: "webhook".into(), target: Target::Webhook(url) }],
+        destinations: vec![Destination { name: "webhook".into(), target: Target::Webhook(url), per_minute: None }],
         rules: Vec::new(),
         schedules: Vec::new(),
     };

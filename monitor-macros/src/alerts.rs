@@ -39,7 +39,8 @@ impl Parse for AlertsInput {
     }
 }
 
-/// `destination name = kind("value", …);`
+/// `destination name = kind("value", …);`, with its own rate limit
+/// `… at most 30 per minute;` when it has one.
 fn destination(input: ParseStream<'_>) -> syn::Result<RawDestination> {
     let name: Ident = input.parse()?;
     input.parse::<Token![=]>()?;
@@ -52,8 +53,36 @@ fn destination(input: ParseStream<'_>) -> syn::Result<RawDestination> {
             values.push(Sp::new(value.value(), Loc::Token(value.span())));
         }
     }
+    let per_minute = if input.peek(Token![;]) { None } else { Some(rate_limit(input)?) };
     input.parse::<Token![;]>()?;
-    Ok(RawDestination { name: sp_ident(&name), kind: sp_ident(&kind), values })
+    Ok(RawDestination { name: sp_ident(&name), kind: sp_ident(&kind), values, per_minute })
+}
+
+/// `at most 30 per minute`: the number as written; the validator checks it.
+fn rate_limit(input: ParseStream<'_>) -> syn::Result<Sp<String>> {
+    const FORM: &str = "write `;`, or a rate limit such as `at most 30 per minute;`";
+    let word = |input: ParseStream<'_>, expected: &str| -> syn::Result<()> {
+        let found: Ident =
+            input.parse().map_err(|error| syn::Error::new(error.span(), format!("expected `{expected}`: {FORM}")))?;
+        if found == expected {
+            Ok(())
+        } else {
+            Err(syn::Error::new(found.span(), format!("expected `{expected}`, found `{found}`: {FORM}")))
+        }
+    };
+    word(input, "at")?;
+    word(input, "most")?;
+    let minus = input.parse::<Option<Token![-]>>()?.map_or("", |_| "-");
+    let lit: Lit = input.parse()?;
+    let digits = match &lit {
+        Lit::Int(int) => int.base10_digits().to_owned(),
+        Lit::Float(float) => float.base10_digits().to_owned(),
+        _ => return Err(syn::Error::new(lit.span(), "expected a number of notifications a minute, such as `30`")),
+    };
+    let per_minute = Sp::new(format!("{minus}{digits}"), Loc::Token(lit.span()));
+    word(input, "per")?;
+    word(input, "minute")?;
+    Ok(per_minute)
 }
 
 /// `schedule name { days "mon-fri"; hours "08:00-18:00"; timezone "Europe/Amsterdam"; }`
@@ -171,7 +200,17 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let destinations = config.destinations.iter().map(|d| {
         let name = &d.name;
         let target = target(&d.target);
-        quote!(::monitor_runtime::alerts::Destination { name: ::std::string::String::from(#name), target: #target })
+        let per_minute = match d.per_minute {
+            Some(per_minute) => quote!(::std::option::Option::Some(#per_minute)),
+            None => quote!(::std::option::Option::None),
+        };
+        quote! {
+            ::monitor_runtime::alerts::Destination {
+                name: ::std::string::String::from(#name),
+                target: #target,
+                per_minute: #per_minute,
+            }
+        }
     });
     let rules = config.rules.iter().map(rule_tokens);
     let schedules = config.schedules.iter().map(schedule_tokens);

@@ -7,7 +7,7 @@ use crate::condition::parse_condition;
 use crate::duration::parse_duration;
 use crate::model::{
     AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination,
-    MAX_WINDOW, Rule, Target,
+    MAX_PER_MINUTE, MAX_WINDOW, Rule, Target,
 };
 use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
 use crate::redact::redact_url;
@@ -38,8 +38,13 @@ pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
                 format!("destination `{}` is declared twice", destination.name.value),
             ));
         }
-        if let Some(target) = check_destination(destination, &mut errors) {
-            destinations.push(Destination { name: destination.name.value.clone(), target });
+        let target = check_destination(destination, &mut errors);
+        let per_minute = match &destination.per_minute {
+            None => Some(None),
+            Some(limit) => check_per_minute(&destination.name.value, limit, &mut errors).map(Some),
+        };
+        if let (Some(target), Some(per_minute)) = (target, per_minute) {
+            destinations.push(Destination { name: destination.name.value.clone(), target, per_minute });
         }
     }
     let mut schedules = Vec::new();
@@ -102,6 +107,30 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
             None
         }
     }
+}
+
+/// A destination's own rate limit: a whole number of notifications a
+/// minute, from 1 to [`MAX_PER_MINUTE`].
+fn check_per_minute(name: &str, limit: &Sp<String>, errors: &mut Vec<RuleError>) -> Option<u32> {
+    let text = limit.value.as_str();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let problem = if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        format!(
+            "`{text}` per minute is not a whole number: write a whole number of notifications a minute, from 1 to \
+             {MAX_PER_MINUTE}"
+        )
+    } else if text.starts_with('-') || digits.bytes().all(|b| b == b'0') {
+        format!(
+            "`{text}` per minute would never send: write at least 1 (or leave the limit out for the router's default)"
+        )
+    } else {
+        match text.parse::<u32>() {
+            Ok(per_minute) if per_minute <= MAX_PER_MINUTE => return Some(per_minute),
+            _ => format!("`{text}` per minute is above the highest limit: write at most {MAX_PER_MINUTE}"),
+        }
+    };
+    errors.push(RuleError::new(limit.loc, format!("destination `{name}`: {problem}")));
+    None
 }
 
 /// HTTPS only, except plain HTTP to this machine (for tests and local relays).

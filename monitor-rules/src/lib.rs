@@ -39,7 +39,7 @@ pub use duration::parse_duration;
 pub use file::{ConfigError, ConfigErrors};
 pub use model::{
     AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL,
-    DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_WINDOW, Op, Rule, Target,
+    DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_PER_MINUTE, MAX_WINDOW, Op, Rule, Target,
 };
 pub use raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
 pub use redact::redact_url;

@@ -40,13 +40,33 @@ impl AlertConfig {
 }
 
 /// A named place alerts are delivered to.
+///
+/// ```
+/// use monitor_rules::AlertConfig;
+///
+/// let config = AlertConfig::from_toml_str(r#"
+///     [destinations]
+///     ops_chat = { slack = "https://hooks.slack.com/services/T0/B0/secret", per_minute = 30 }
+///     oncall = { email = ["oncall@example.org"] }
+/// "#).unwrap();
+/// assert_eq!(config.destination("ops_chat").unwrap().per_minute, Some(30));
+/// assert_eq!(config.destination("oncall").unwrap().per_minute, None, "the router's default");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Destination {
     /// Its name, used by rules.
     pub name: String,
     /// What it is.
     pub target: Target,
+    /// Notifications a minute it receives at most, from 1 to
+    /// [`MAX_PER_MINUTE`]; `None` leaves it to the router's default
+    /// (`RouterConfig::per_destination_per_minute` in `monitor-runtime`).
+    /// What goes over it is held and sent later, in order.
+    pub per_minute: Option<u32>,
 }
+
+/// The highest rate limit a destination may set, in notifications a minute.
+pub const MAX_PER_MINUTE: u32 = 10_000;
 
 /// The kinds of destination.
 ///

@@ -46,6 +46,10 @@ pub struct RawDestination {
     pub kind: Sp<String>,
     /// The URL, or the e-mail addresses.
     pub values: Vec<Sp<String>>,
+    /// Its own rate limit, notifications a minute, as written (`30`): the
+    /// validator checks that it is a whole number in range. `None` when it
+    /// has none and the router's default applies.
+    pub per_minute: Option<Sp<String>>,
 }
 
 /// A `when` condition as written.

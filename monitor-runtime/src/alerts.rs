@@ -48,6 +48,33 @@
 //! assert_eq!(from_file.rules[0], config.rules[0]);
 //! ```
 //!
+//! A destination may set its own rate limit, which overrides
+//! [`RouterConfig::per_destination_per_minute`](crate::rules::RouterConfig::per_destination_per_minute)
+//! for it alone (from 1 to [`MAX_PER_MINUTE`] a minute):
+//!
+//! ```
+//! let config = monitor_runtime::alerts! {
+//!     destination ops_chat = slack("https://hooks.slack.com/services/T000/B000/XXXX") at most 30 per minute;
+//!     destination oncall = email("oncall@example.org");
+//!     rule too_many_errors { when errors > 10 within 1h; notify ops_chat, oncall; }
+//! };
+//! assert_eq!(config.destination("ops_chat").unwrap().per_minute, Some(30));
+//! assert_eq!(config.destination("oncall").unwrap().per_minute, None, "the router's default");
+//!
+//! // In a file: `per_minute` beside the destination's kind.
+//! let from_file = monitor_runtime::alerts::AlertConfig::from_toml_str(r#"
+//!     [destinations]
+//!     ops_chat = { slack = "https://hooks.slack.com/services/T000/B000/XXXX", per_minute = 30 }
+//!     oncall = { email = ["oncall@example.org"] }
+//!
+//!     [[rules]]
+//!     name = "too_many_errors"
+//!     when = "errors > 10 within 1h"
+//!     notify = ["ops_chat", "oncall"]
+//! "#).unwrap();
+//! assert_eq!(from_file.destinations, config.destinations);
+//! ```
+//!
 //! Rules may keep to a schedule: `schedule office { days "mon-fri"; hours
 //! "08:00-18:00"; timezone "Europe/Amsterdam"; }` and, in a rule, `during
 //! office; outside hold;` (or `drop`). Give the configuration to
@@ -56,6 +83,6 @@
 
 pub use monitor_rules::{
     AlertConfig, Condition, ConfigError, ConfigErrors, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT,
-    DEFAULT_REPEAT_INTERVAL, DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_WINDOW, Op, OutsideSchedule, Rule,
-    Schedule, Target, parse_duration,
+    DEFAULT_REPEAT_INTERVAL, DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_PER_MINUTE, MAX_WINDOW, Op,
+    OutsideSchedule, Rule, Schedule, Target, parse_duration,
 };

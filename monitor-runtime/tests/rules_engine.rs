@@ -334,6 +334,77 @@ fn a_destination_over_its_rate_gets_the_rest_later_in_order() {
     assert_eq!(router.counts().dropped, 0);
 }
 
+/// Five alerts at once, each notified to `pager` (its own limit) and `ops`
+/// (the router's default of 10 a minute): what each destination is told at
+/// the first look, and the router, engine and clock to go on with.
+fn burst(config: &monitor_runtime::alerts::AlertConfig) -> (Vec<String>, Vec<String>, Router, Engine, ManualClock) {
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(config, RouterConfig::default());
+    let tags = BTreeMap::new();
+    for function in ["a", "b", "c", "d", "e"] {
+        engine.record_occurrences(clock.now(), &occurrence(function, Severity::Error, &tags), 2);
+    }
+    assert!(router.route(clock.now(), &engine.evaluate(clock.now())).is_empty(), "group_wait first");
+    clock.advance(Duration::from_secs(1));
+    let first = router.route(clock.now(), &engine.evaluate(clock.now()));
+    let told = |destination: &str| -> Vec<String> {
+        first.iter().filter(|n| n.destination == destination).map(|n| n.alert.labels["function"].clone()).collect()
+    };
+    (told("pager"), told("ops"), router, engine, clock)
+}
+
+#[test]
+fn a_destination_with_its_own_limit_holds_the_rest_and_the_others_keep_the_default() {
+    let config = monitor_runtime::alerts! {
+        destination pager = console at most 1 per minute;
+        destination ops = console;
+        rule per_function { when errors > 1 within 1h; notify pager, ops; group_by function; group_wait 1s; }
+    };
+    assert_eq!(config.destination("pager").unwrap().per_minute, Some(1));
+    let (pager, ops, mut router, mut engine, clock) = burst(&config);
+    assert_eq!(ops.len(), 5, "ops keeps the default of 10 a minute: nothing held");
+    assert_eq!(pager.len(), 1, "1 a minute");
+    assert_eq!(pager[0], ops[0], "the first alert of the burst");
+    assert_eq!(router.counts().rate_limited, 4);
+
+    // The rest go to the pager one a minute, in the order they came.
+    let mut told = pager;
+    for minute in 1..=4 {
+        clock.advance(Duration::from_secs(30));
+        assert!(router.route(clock.now(), &engine.evaluate(clock.now())).is_empty(), "half a token at {minute}m");
+        clock.advance(Duration::from_secs(30));
+        let released = router.route(clock.now(), &engine.evaluate(clock.now()));
+        assert_eq!(released.len(), 1, "one more at {minute}m: {released:?}");
+        assert_eq!(released[0].destination, "pager");
+        told.push(released[0].alert.labels["function"].clone());
+    }
+    assert_eq!(told, ops, "the pager was told every alert, in the order ops was");
+    assert_eq!((router.counts().sent, router.counts().dropped), (10, 0));
+    clock.advance(10 * MINUTE);
+    assert!(router.route(clock.now(), &engine.evaluate(clock.now())).is_empty(), "nothing more held");
+}
+
+#[test]
+fn a_reload_takes_a_destinations_new_limit() {
+    let config = monitor_runtime::alerts! {
+        destination pager = console at most 1 per minute;
+        destination ops = console;
+        rule per_function { when errors > 1 within 1h; notify pager, ops; group_by function; group_wait 1s; }
+    };
+    let (pager, _, mut router, mut engine, clock) = burst(&config);
+    assert_eq!(pager.len(), 1);
+    router.reload(&monitor_runtime::alerts! {
+        destination pager = console at most 10 per minute;
+        destination ops = console;
+        rule per_function { when errors > 1 within 1h; notify pager, ops; group_by function; group_wait 1s; }
+    });
+    clock.advance(Duration::from_secs(30)); // 5 tokens at 10 a minute; half of one at 1 a minute
+    let released = router.route(clock.now(), &engine.evaluate(clock.now()));
+    assert_eq!(released.len(), 4, "{released:?}");
+    assert!(released.iter().all(|n| n.destination == "pager"));
+}
+
 /// Counts per duration bucket: `n` calls that each took `each`.
 fn calls(n: u64, each: Duration) -> [u64; DURATION_BUCKETS] {
     let mut buckets = [0; DURATION_BUCKETS];

@@ -367,7 +367,7 @@ pub async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) 
 /// A started sink for one destination.
 pub fn start_sink(name: &str, target: Target, options: &DeliveryOptions) -> DeliverySink {
     let config = AlertConfig {
-        destinations: vec![Destination { name: name.into(), target }],
+        destinations: vec![Destination { name: name.into(), target, per_minute: None }],
         rules: Vec::new(),
         schedules: Vec::new(),
     };

@@ -25,7 +25,7 @@ const RULE: [&str; 10] = [
     "during",
     "outside",
 ];
-const DESTINATION: [&str; 6] = ["slack", "discord", "teams", "webhook", "email", "console"];
+const DESTINATION: [&str; 7] = ["slack", "discord", "teams", "webhook", "email", "console", "per_minute"];
 const SCHEDULE: [&str; 3] = ["days", "hours", "timezone"];
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -99,12 +99,17 @@ fn rule(text: &str, number: usize, value: &Value<'_>, errors: &mut Vec<RuleError
     Some(rule)
 }
 
-/// `name = { slack = "https://…" }`: a destination has exactly one kind.
+/// `name = { slack = "https://…", per_minute = 30 }`: a destination has
+/// exactly one kind, and may have its own rate limit.
 fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -> Option<RawDestination> {
     let label = format!("destination `{}`", text_of(name));
     let fields = table(value, &label, errors)?;
     let before = errors.len();
     let mut kinds = Vec::new();
+    // Kept apart so that a wrong limit does not hide a missing kind; the
+    // loader sorts every error by its place.
+    let mut per_minute = None;
+    let mut limit_errors = Vec::new();
     for (key, value) in written_order(fields) {
         let kind = Sp::new(text_of(key).to_owned(), loc(value));
         let what = format!("`{}` of {label}", text_of(key));
@@ -118,19 +123,30 @@ fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -
                     None
                 }
             },
+            "per_minute" => {
+                per_minute = number(value, &what, &mut limit_errors);
+                continue;
+            }
             other => {
                 errors.push(unknown_key(key, other, &format!("in {label}"), &DESTINATION));
                 None
             }
         };
         if let Some(values) = values {
-            kinds.push(RawDestination { name: Sp::new(text_of(name).to_owned(), loc(name)), kind, values });
+            kinds.push((kind, values));
         }
     }
+    let kinds_reported = errors.len() > before;
+    errors.append(&mut limit_errors);
     match kinds.len() {
-        1 => kinds.pop(),
+        1 => kinds.pop().map(|(kind, values)| RawDestination {
+            name: Sp::new(text_of(name).to_owned(), loc(name)),
+            kind,
+            values,
+            per_minute,
+        }),
         // A key already reported says what is wrong better than this would.
-        0 if errors.len() > before => None,
+        0 if kinds_reported => None,
         0 => {
             errors.push(RuleError::new(
                 loc(value),
@@ -191,6 +207,22 @@ fn string(value: &Value<'_>, what: &str, errors: &mut Vec<RuleError>) -> Option<
             None
         }
     }
+}
+
+/// A number, in decimal as the validator reads it: an integer in any of
+/// TOML's notations, or a float as written (the validator says it is not a
+/// whole number).
+fn number(value: &Value<'_>, what: &str, errors: &mut Vec<RuleError>) -> Option<Sp<String>> {
+    let text = match value.get_ref() {
+        DeValue::Integer(integer) => i128::from_str_radix(integer.as_str(), integer.radix())
+            .map_or_else(|_| integer.as_str().to_owned(), |n| n.to_string()),
+        DeValue::Float(float) => float.as_str().to_owned(),
+        _ => {
+            errors.push(wrong_type(value, what, "a whole number, such as 30"));
+            return None;
+        }
+    };
+    Some(Sp::new(text, loc(value)))
 }
 
 /// An array of strings. A lone string is reported but still used as a list

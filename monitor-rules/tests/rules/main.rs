@@ -7,6 +7,7 @@ mod files;
 mod group_by;
 mod intervals;
 mod positions;
+mod rate_limits;
 mod secrets;
 mod shapes;
 mod thresholds;

@@ -49,7 +49,7 @@ fn debug_of_a_target_built_by_hand_shows_no_token() {
         Target::Webhook(format!("mailto:{TOKEN}@example.org")),
         Target::Teams(format!("https://example.org/?sig={TOKEN}")),
     ] {
-        let destination = Destination { name: "d".to_owned(), target };
+        let destination = Destination { name: "d".to_owned(), target, per_minute: None };
         let shown = format!("{destination:?}");
         assert!(!shown.contains(TOKEN), "{shown}");
         assert!(shown.contains("***"), "{shown}");

@@ -180,6 +180,8 @@ impl std::error::Error for ReloadError {
 /// Destinations that deliver over the network (webhooks, e-mail) must stay
 /// as they were at start-up ([`ReloadError::DestinationsChanged`]);
 /// console destinations may come and go, and unused ones may be removed.
+/// A destination's rate limit (`at most N per minute`) may change: the
+/// router takes the new one.
 pub fn reload_alerts(config: crate::alerts::AlertConfig) -> Result<(), ReloadError> {
     let shared = current().ok_or(ReloadError::NotInstalled)?;
     let changed = changed_destinations(&shared.destinations, &config.destinations);
@@ -190,11 +192,14 @@ pub fn reload_alerts(config: crate::alerts::AlertConfig) -> Result<(), ReloadErr
 }
 
 /// Names of the network destinations in `new` that are not among those of
-/// start-up exactly as they were.
+/// start-up with the same name and target (their rate limits may differ:
+/// the router, not the sink, keeps to them).
 fn changed_destinations(installed: &[crate::alerts::Destination], new: &[crate::alerts::Destination]) -> Vec<String> {
     new.iter()
         .filter(|destination| destination.target != crate::alerts::Target::Console)
-        .filter(|destination| !installed.contains(destination))
+        .filter(|destination| {
+            !installed.iter().any(|old| old.name == destination.name && old.target == destination.target)
+        })
         .map(|destination| destination.name.clone())
         .collect()
 }

@@ -3,8 +3,9 @@
 //! notification of a new alert, send changes (such as resolution) at most
 //! every `group_interval`, repeat an unchanged firing alert every
 //! `repeat_interval`; a critical alert inhibits lower ones of other rules
-//! with the same (non-empty) `group_by` labels; each destination is rate limited, and what is over the limit is
-//! held and sent later, not dropped (unless the held queue overflows,
+//! with the same (non-empty) `group_by` labels; each destination is rate
+//! limited (at its own limit when it sets one, else at the router's), and
+//! what is over the limit is held and sent later, not dropped (unless the held queue overflows,
 //! which is counted). A rule with a schedule sends only during it; outside
 //! it, notifications are held until it opens, or dropped, as the rule says.
 
@@ -20,7 +21,9 @@ use crate::severity::Severity;
 /// Settings of the [`Router`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct RouterConfig {
-    /// Notifications per minute each destination receives at most (default 10).
+    /// Notifications per minute each destination receives at most (default
+    /// 10), unless the destination sets its own limit
+    /// ([`Destination::per_minute`](crate::alerts::Destination::per_minute)).
     pub per_destination_per_minute: u32,
     /// Notifications held per destination while over its rate (default 100);
     /// beyond it the oldest held one is dropped and counted.
@@ -108,6 +111,8 @@ pub struct Router {
     /// Notifications waiting for their rule's schedule to open, in order.
     waiting_for_schedule: VecDeque<Notification>,
     config: RouterConfig,
+    /// Destinations with a rate limit of their own; the others have the config's.
+    limits: HashMap<String, u32>,
     groups: HashMap<(String, Labels), Group>,
     buckets: HashMap<String, Bucket>,
     held: HashMap<String, VecDeque<Notification>>,
@@ -122,6 +127,7 @@ impl Router {
             schedules: alerts.schedules.iter().map(|s| (s.name.clone(), s.clone())).collect(),
             waiting_for_schedule: VecDeque::new(),
             config,
+            limits: limits(alerts),
             groups: HashMap::new(),
             buckets: HashMap::new(),
             held: HashMap::new(),
@@ -129,7 +135,8 @@ impl Router {
         }
     }
 
-    /// Takes a new configuration. Alerts of rules that are gone can still
+    /// Takes a new configuration, its destinations' rate limits included
+    /// (what is held stays held, and goes out at the new rate). Alerts of rules that are gone can still
     /// be routed (their resolutions); their groups are forgotten once resolved.
     pub fn reload(&mut self, alerts: &AlertConfig) {
         let mut rules: HashMap<String, Rule> = alerts.rules.iter().map(|r| (r.name.clone(), r.clone())).collect();
@@ -140,6 +147,7 @@ impl Router {
         }
         self.rules = rules;
         self.schedules = alerts.schedules.iter().map(|s| (s.name.clone(), s.clone())).collect();
+        self.limits = limits(alerts);
     }
 
     /// True when nothing is tracked, held or waiting: routing would do nothing.
@@ -369,7 +377,8 @@ impl Router {
     }
 
     fn take_token(&mut self, now: SystemTime, destination: &str) -> bool {
-        let per_minute = f64::from(self.config.per_destination_per_minute.max(1));
+        let per_minute = self.limits.get(destination).copied().unwrap_or(self.config.per_destination_per_minute);
+        let per_minute = f64::from(per_minute.max(1));
         let bucket = self.buckets.entry(destination.to_owned()).or_insert(Bucket { tokens: per_minute, refilled: now });
         let refill = elapsed(bucket.refilled, now).as_secs_f64() * per_minute / 60.0;
         bucket.tokens = (bucket.tokens + refill).min(per_minute);
@@ -381,6 +390,11 @@ impl Router {
             false
         }
     }
+}
+
+/// The destinations of `alerts` that set their own rate limit.
+fn limits(alerts: &AlertConfig) -> HashMap<String, u32> {
+    alerts.destinations.iter().filter_map(|d| Some((d.name.clone(), d.per_minute?))).collect()
 }
 
 /// Whether a resolved alert that was never notified stayed firing for at

@@ -1,0 +1,8 @@
+fn main() {
+    let _config = monitor_runtime::alerts! {
+    destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/X") at most 0 per minute;
+    destination oncall = email("oncall@example.org") at most 20000 per minute;
+    destination local = console at most 1.5 per minute;
+    rule too_many_errors { when errors > 10 within 1h; notify ops_chat, oncall, local; }
+    };
+}
