@@ -298,6 +298,30 @@ fn a_one_off_alert_that_outlived_its_group_wait_between_two_looks_is_still_notif
 }
 
 #[test]
+fn a_full_held_queue_keeps_its_limit_and_counts_what_it_drops() {
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule per_function { when errors > 1 within 1h; notify ops; group_by function; group_wait 0s; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(&config, RouterConfig { per_destination_per_minute: 1, held_per_destination: 2 });
+    let tags = BTreeMap::new();
+    for name in ["f0", "f1", "f2", "f3", "f4"] {
+        engine.record_occurrences(clock.now(), &occurrence(name, Severity::Error, &tags), 2);
+    }
+    let sent = router.route(clock.now(), &engine.evaluate(clock.now()));
+    assert_eq!(sent.len(), 1);
+    let counts = router.counts();
+    assert_eq!((counts.rate_limited, counts.dropped), (4, 2), "{counts:?}");
+    let held: Vec<String> = router.release_all().into_iter().map(|n| n.alert.labels["function"].clone()).collect();
+    let mut all: Vec<String> = sent.iter().map(|n| n.alert.labels["function"].clone()).chain(held.clone()).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!((held.len(), all.len()), (2, 3), "one sent, two held, two dropped: {held:?}");
+}
+
+#[test]
 fn a_destination_over_its_rate_gets_the_rest_later_in_order() {
     let config = monitor_runtime::alerts! {
         destination ops = console;
