@@ -72,6 +72,9 @@ const SYNC_AFTER: Duration = Duration::from_millis(200);
 ///   stays under about twice the cap.
 const COMPACT_AFTER: u64 = 1 << 20;
 
+/// How long after a failed compaction the next one is tried.
+const COMPACT_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// One line of a spool file.
 ///
 /// ```
@@ -195,6 +198,9 @@ pub(crate) struct Spool {
     corrupt: u64,
     unsynced: usize,
     dirty_since: Option<Instant>,
+    /// When the last compaction failed (a full disk, say): it is tried
+    /// again only after [`COMPACT_RETRY_AFTER`], not on every delivery.
+    compaction_failed_at: Option<Instant>,
 }
 
 impl Spool {
@@ -220,6 +226,7 @@ impl Spool {
             corrupt: 0,
             unsynced: 0,
             dirty_since: None,
+            compaction_failed_at: None,
         };
         spool.recover()?;
         Ok(spool)
@@ -248,17 +255,14 @@ impl Spool {
                 self.corrupt += 1;
             }
         }
-        if kept.len() != text.len() {
-            // Rewrite only the records still to deliver. Until the cursor
-            // below is written, the old one names a line of the old file:
-            // ignored.
-            self.replace_data(|_, out| out.write_all(&kept))?;
-        }
+        // Rewrite only the records still to deliver. Until the cursor below
+        // is written, the old one names a line of the old file: ignored.
+        let durable = if kept.len() != text.len() { self.replace_data(|_, out| out.write_all(&kept))? } else { Ok(()) };
         self.len = kept.len() as u64;
         self.cursor = Cursor::START;
         self.cursor_saved = false;
-        self.save_cursor()?;
-        Ok(())
+        durable?;
+        self.save_cursor()
     }
 
     /// Records not yet delivered.
@@ -282,7 +286,12 @@ impl Spool {
         if (self.len - self.cursor.offset).saturating_add(line.len() as u64) > self.max_bytes {
             return Err(AppendError::Full);
         }
-        self.file.write_all(&line).map_err(AppendError::Io)?;
+        if let Err(error) = self.file.write_all(&line) {
+            // Part of the line may have reached the file: cut it off, or the
+            // next record would be written after it and read as one with it.
+            let _ = self.file.set_len(self.len);
+            return Err(AppendError::Io(error));
+        }
         self.len += line.len() as u64;
         self.pending += 1;
         self.unsynced += 1;
@@ -367,9 +376,18 @@ impl Spool {
     /// the operating system, which has them), and made durable with the rest.
     fn compact(&mut self) -> io::Result<()> {
         debug_assert!(self.head.is_none(), "a head read ahead names a place in the old file");
+        if self.compaction_failed_at.is_some_and(|at| at.elapsed() < COMPACT_RETRY_AFTER) {
+            return Ok(());
+        }
+        let compacted = self.rewrite_live_tail();
+        self.compaction_failed_at = compacted.is_err().then(Instant::now);
+        compacted
+    }
+
+    fn rewrite_live_tail(&mut self) -> io::Result<()> {
         self.sync()?;
         let (start, len) = (self.cursor.offset, self.len);
-        self.replace_data(|old, out| {
+        let durable = self.replace_data(|old, out| {
             let mut old = old;
             old.seek(SeekFrom::Start(start))?;
             let copied = io::copy(&mut old.take(len - start), out)?;
@@ -379,9 +397,11 @@ impl Spool {
                 Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the spool file is shorter than written"))
             }
         })?;
+        // The new file is the spool's now: its offsets start at 0.
         self.len = len - start;
         self.cursor = Cursor::START;
         self.cursor_saved = false;
+        durable?;
         self.save_cursor()
     }
 
@@ -389,9 +409,14 @@ impl Spool {
     /// (given the old file to read from) and made durable before it is
     /// renamed over the old one; the rename itself is made durable before
     /// this returns, so that a cursor saved afterwards is never found beside
-    /// the old file. Once renamed, the new file is the spool's, even if
-    /// making the rename durable fails.
-    fn replace_data(&mut self, write: impl FnOnce(&File, &mut File) -> io::Result<()>) -> io::Result<()> {
+    /// the old file.
+    ///
+    /// The outer error means nothing was replaced: the old file is still the
+    /// spool's. Once renamed, the new file is the spool's whatever follows,
+    /// so the caller must take up the new file's offsets; the inner error
+    /// then says the rename could not be made durable (the caller must not
+    /// save a cursor for the new file, which a crash could pair with the old).
+    fn replace_data(&mut self, write: impl FnOnce(&File, &mut File) -> io::Result<()>) -> io::Result<io::Result<()>> {
         let temporary = temporary_path(&self.data_path);
         let written = (|| {
             match fs::remove_file(&temporary) {
@@ -411,10 +436,10 @@ impl Spool {
                 return Err(error);
             }
         }
-        if let Some(dir) = self.data_path.parent() {
-            File::open(dir)?.sync_all()?;
-        }
-        Ok(())
+        Ok(match self.data_path.parent() {
+            Some(dir) => File::open(dir).and_then(|dir| dir.sync_all()),
+            None => Ok(()),
+        })
     }
 
     /// When the next batched fsync is due, if anything waits for one.
