@@ -148,6 +148,10 @@ impl Sink for DeliverySink {
         self.runner().map(|_| ())
     }
 
+    fn alert_destination(&self) -> Option<&str> {
+        Some(&self.plan.destination)
+    }
+
     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {
         let mine = batch.notifications.iter().filter(|n| n.destination == self.plan.destination);
         let mut lost = 0;

@@ -74,9 +74,10 @@ fn rate_limit(input: ParseStream<'_>) -> syn::Result<Sp<String>> {
     word(input, "most")?;
     let minus = input.parse::<Option<Token![-]>>()?.map_or("", |_| "-");
     let lit: Lit = input.parse()?;
+    // A suffix (`30u8`, `30m`) is not part of the number: refused, not dropped.
     let digits = match &lit {
-        Lit::Int(int) => int.base10_digits().to_owned(),
-        Lit::Float(float) => float.base10_digits().to_owned(),
+        Lit::Int(int) if int.suffix().is_empty() => int.base10_digits().to_owned(),
+        Lit::Float(float) if float.suffix().is_empty() => float.base10_digits().to_owned(),
         _ => return Err(syn::Error::new(lit.span(), "expected a number of notifications a minute, such as `30`")),
     };
     let per_minute = Sp::new(format!("{minus}{digits}"), Loc::Token(lit.span()));

@@ -52,6 +52,15 @@ pub trait Sink: Send + Sync + 'static {
     async fn flush(&self) -> Result<(), SinkError> {
         Ok(())
     }
+
+    /// The one alert destination this sink delivers, if it serves only one
+    /// (a webhook's or a mailbox's sink); `None`, the default, for sinks
+    /// that take every notification (storage, the console). A batch this
+    /// sink could not take then counts as lost only the notifications of
+    /// its destination.
+    fn alert_destination(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Why a sink could not take a batch; the kind becomes the drop reason.

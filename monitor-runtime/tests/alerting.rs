@@ -397,17 +397,22 @@ fn notifications_held_by_the_rate_limit_reach_the_sinks_at_shutdown() {
     assert_eq!(stats.alerts.routed.released_at_shutdown, 2, "{:?}", stats.alerts);
 }
 
-/// A sink that refuses every batch, as a full disk would.
-struct FullSink;
+/// A sink that refuses every batch, as a full disk would; with a
+/// destination, it serves only that alert destination.
+struct FullSink(&'static str, Option<&'static str>);
 
 #[monitor_runtime::async_trait]
 impl monitor_runtime::Sink for FullSink {
     fn name(&self) -> &str {
-        "full"
+        self.0
     }
 
     async fn write(&self, _batch: &monitor_runtime::Batch) -> Result<(), monitor_runtime::SinkError> {
         Err(monitor_runtime::SinkError::new(monitor_runtime::SinkErrorKind::Full, "no space left"))
+    }
+
+    fn alert_destination(&self) -> Option<&str> {
+        self.1
     }
 }
 
@@ -420,7 +425,8 @@ fn notifications_a_sink_refuses_are_counted_as_dropped() {
             rule new_kind { when new_group; notify ops; group_wait 0s; }
         })
         .clock(clock.clone())
-        .sink(FullSink)
+        .sink(FullSink("full", None))
+        .sink(FullSink("pager", Some("pager")))
         .install()
         .expect("monitor installs");
     let _ = refund(7);
@@ -429,6 +435,12 @@ fn notifications_a_sink_refuses_are_counted_as_dropped() {
     assert_eq!(stats.alerts.routed.sent, 1, "{:?}", stats.alerts);
     assert_eq!(stats.dropped.get("full:notification_storage_full").copied(), Some(1), "{:?}", stats.dropped);
     assert_eq!(stats.dropped.get("full:storage_full").copied(), Some(1), "the event too: {:?}", stats.dropped);
+    assert_eq!(
+        stats.dropped.get("pager:notification_storage_full"),
+        None,
+        "a sink of another destination lost none: {:?}",
+        stats.dropped
+    );
 }
 
 #[test]
@@ -457,6 +469,15 @@ fn a_reload_may_not_add_or_change_network_destinations() {
         rule many { when errors > 5 within 1h; notify local; }
     };
     monitor_runtime::reload_alerts(same).expect("unchanged network destinations");
+
+    // A webhook turned into the console under its name would still be
+    // delivered to by its start-up sink: refused too.
+    let silenced = monitor_runtime::alerts! {
+        destination ops_chat = console;
+        rule new_kind { when new_group; notify ops_chat; }
+    };
+    let refused = monitor_runtime::reload_alerts(silenced).expect_err("the webhook's sink would keep sending");
+    assert_eq!(refused, ReloadError::DestinationsChanged(vec!["ops_chat".into()]));
     assert!(guard.flush(FLUSH));
     assert_eq!((monitor_runtime::stats().alerts.rules, monitor_runtime::stats().alerts.reloads), (2, 1));
 }

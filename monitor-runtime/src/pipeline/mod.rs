@@ -195,10 +195,16 @@ pub fn reload_alerts(config: crate::alerts::AlertConfig) -> Result<(), ReloadErr
 /// start-up with the same name and target (their rate limits may differ:
 /// the router, not the sink, keeps to them).
 fn changed_destinations(installed: &[crate::alerts::Destination], new: &[crate::alerts::Destination]) -> Vec<String> {
+    let is_network = |destination: &crate::alerts::Destination| destination.target != crate::alerts::Target::Console;
     new.iter()
-        .filter(|destination| destination.target != crate::alerts::Target::Console)
         .filter(|destination| {
-            !installed.iter().any(|old| old.name == destination.name && old.target == destination.target)
+            let before = installed.iter().find(|old| old.name == destination.name);
+            match before {
+                // A start-up delivery sink keeps sending to its address under
+                // this name, whatever the new target says.
+                Some(old) if is_network(old) => old.target != destination.target,
+                _ => is_network(destination),
+            }
         })
         .map(|destination| destination.name.clone())
         .collect()

@@ -45,6 +45,8 @@ enum SinkMessage {
 /// One sink's queue and task.
 struct SinkRunner {
     name: String,
+    /// The sink's own alert destination, if it serves only one.
+    destination: Option<Arc<str>>,
     queue: mpsc::Sender<SinkMessage>,
     /// Events handed to this sink and not yet written or failed.
     in_flight: Arc<AtomicU64>,
@@ -53,6 +55,8 @@ struct SinkRunner {
 impl SinkRunner {
     fn spawn(sink: Box<dyn Sink>, capacity: usize, shared: Arc<Shared>) -> Self {
         let name = sink.name().to_owned();
+        let destination: Option<Arc<str>> = sink.alert_destination().map(Arc::from);
+        let task_destination = destination.clone();
         let (queue, mut receiver) = mpsc::channel(capacity);
         let in_flight = Arc::new(AtomicU64::new(0));
         let task_in_flight = in_flight.clone();
@@ -69,7 +73,7 @@ impl SinkRunner {
                                 shared.counters.audits_delivered(&name, audits);
                             }
                             Err(error) => {
-                                count_lost(&shared, &name, error.kind.as_str(), &batch);
+                                count_lost(&shared, &name, task_destination.as_deref(), error.kind.as_str(), &batch);
                                 report_sink_error(&name, &error);
                             }
                         }
@@ -84,7 +88,7 @@ impl SinkRunner {
                 }
             }
         });
-        SinkRunner { name, queue, in_flight }
+        SinkRunner { name, destination, queue, in_flight }
     }
 
     fn offer(&self, batch: &Arc<Batch>, shared: &Shared) {
@@ -93,17 +97,21 @@ impl SinkRunner {
         self.in_flight.fetch_add(events + audits, Relaxed);
         if self.queue.try_send(SinkMessage::Batch(batch.clone())).is_err() {
             self.in_flight.fetch_sub(events + audits, Relaxed);
-            count_lost(shared, &self.name, stats::SINK_QUEUE_FULL, batch);
+            count_lost(shared, &self.name, self.destination.as_deref(), stats::SINK_QUEUE_FULL, batch);
         }
     }
 }
 
 /// Counts what a sink did not take from `batch`, by kind of record, under
-/// `sink:reason`, `sink:audit_reason` and `sink:notification_reason`.
-fn count_lost(shared: &Shared, sink: &str, reason: &str, batch: &Batch) {
+/// `sink:reason`, `sink:audit_reason` and `sink:notification_reason`; a
+/// sink of one alert destination loses only that destination's
+/// notifications.
+fn count_lost(shared: &Shared, sink: &str, destination: Option<&str>, reason: &str, batch: &Batch) {
+    let notifications =
+        batch.notifications.iter().filter(|n| destination.is_none_or(|mine| n.destination == mine)).count();
     shared.counters.drop_events(&format!("{sink}:{reason}"), batch.events.len() as u64);
     shared.counters.drop_events(&format!("{sink}:audit_{reason}"), batch.audits.len() as u64);
-    shared.counters.drop_events(&format!("{sink}:notification_{reason}"), batch.notifications.len() as u64);
+    shared.counters.drop_events(&format!("{sink}:notification_{reason}"), notifications as u64);
 }
 
 /// Sink failures go to stderr at most once a minute per sink, so a dead disk
@@ -162,7 +170,18 @@ impl Worker {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let look_at = self.next_alert_look;
+            // In this order: the tick, so a steady stream of events cannot
+            // hold back the group counters and router timers; then the
+            // events, so a burst is taken whole before a prompt look at the
+            // rules, which therefore sends one batch for the burst, not one
+            // per new group.
             tokio::select! {
+                biased;
+                _ = tick.tick() => {
+                    self.shared.groups.evict_over_limit();
+                    self.shared.counters.publish(&self.shared.stats());
+                    self.dispatch();
+                }
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Event(event)) => self.accept(*event),
                     Ok(Message::Audit(record)) => self.accept_audit(*record),
@@ -190,11 +209,6 @@ impl Worker {
                         return;
                     }
                 },
-                _ = tick.tick() => {
-                    self.shared.groups.evict_over_limit();
-                    self.shared.counters.publish(&self.shared.stats());
-                    self.dispatch();
-                }
                 () = sleep_until(look_at) => self.dispatch(),
             }
         }
