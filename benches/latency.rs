@@ -104,6 +104,35 @@ fn criterion_group_for_slow_samples(
     group
 }
 
+/// Times one monitor rule end to end: each sample starts at a random point
+/// of the worker's tick, calls `fail`, which makes the rule fire and says
+/// when its timed failure happened, and ends when `rule`'s firing
+/// notification arrives; its resolution is awaited untimed, so the next
+/// sample starts from a quiet rule.
+fn time_rule(
+    c: &mut Criterion,
+    name: &str,
+    rule: &str,
+    arrivals: &mpsc::Receiver<Arrival>,
+    mut fail: impl FnMut(u64) -> Instant,
+) {
+    let mut invoice = 0;
+    let mut bench = criterion_group_for_slow_samples(c);
+    bench.bench_function(name, |b| {
+        b.iter_custom(|iterations| {
+            sum_samples(iterations, || {
+                invoice += 1;
+                random_phase(invoice);
+                let failed_at = fail(invoice);
+                let (arrived_at, _) = next_arrival(arrivals, |body| is(body, rule, "firing"));
+                next_arrival(arrivals, |body| is(body, rule, "resolved"));
+                arrived_at - failed_at
+            })
+        });
+    });
+    bench.finish();
+}
+
 /// A resolved error group that comes back fires `came_back` at once (a
 /// one-off rule: the worker looks as soon as the event arrives); each
 /// sample resolves the group, fails once, and times the firing
@@ -132,24 +161,12 @@ fn regression_rule(c: &mut Criterion) {
     let group: GroupKey = first["group_key"].as_str().and_then(|k| k.parse().ok()).expect("the alert names its group");
     next_arrival(&arrivals, |body| is(body, "first_seen", "resolved"));
 
-    let mut invoice = 0;
-    let mut bench = criterion_group_for_slow_samples(c);
-    bench.bench_function("monitor, regression rule, group_wait 0s", |b| {
-        b.iter_custom(|iterations| {
-            sum_samples(iterations, || {
-                invoice += 1;
-                random_phase(invoice);
-                assert!(monitor_runtime::set_group_status(group, GroupStatus::Resolved), "the group is known");
-                let failed_at = Instant::now();
-                let _ = settle_invoice(invoice);
-                let (arrived_at, _) = next_arrival(&arrivals, |body| is(body, "came_back", "firing"));
-                // Not timed: the alert resolves before the next sample.
-                next_arrival(&arrivals, |body| is(body, "came_back", "resolved"));
-                arrived_at - failed_at
-            })
-        });
+    time_rule(c, "monitor, regression rule, group_wait 0s", "came_back", &arrivals, |invoice| {
+        assert!(monitor_runtime::set_group_status(group, GroupStatus::Resolved), "the group is known");
+        let failed_at = Instant::now();
+        let _ = settle_invoice(invoice);
+        failed_at
     });
-    bench.finish();
     let stats = guard.shutdown();
     assert_eq!(stats.total_dropped(), 0, "{stats:?}");
 }
@@ -174,24 +191,12 @@ fn count_rule(c: &mut Criterion) {
     next_arrival(&arrivals, |body| is(body, "any_error", "firing"));
     next_arrival(&arrivals, |body| is(body, "any_error", "resolved"));
 
-    let mut invoice = 0;
-    let mut bench = criterion_group_for_slow_samples(c);
-    bench.bench_function("monitor, count rule, group_wait 0s, tick 200ms", |b| {
-        b.iter_custom(|iterations| {
-            sum_samples(iterations, || {
-                invoice += 1;
-                random_phase(invoice);
-                let _ = settle_invoice(invoice);
-                let failed_at = Instant::now();
-                let _ = settle_invoice(invoice);
-                let (arrived_at, _) = next_arrival(&arrivals, |body| is(body, "any_error", "firing"));
-                // Not timed: the error slides out of the 1 s window.
-                next_arrival(&arrivals, |body| is(body, "any_error", "resolved"));
-                arrived_at - failed_at
-            })
-        });
+    time_rule(c, "monitor, count rule, group_wait 0s, tick 200ms", "any_error", &arrivals, |invoice| {
+        let _ = settle_invoice(invoice);
+        let failed_at = Instant::now();
+        let _ = settle_invoice(invoice);
+        failed_at
     });
-    bench.finish();
     let stats = guard.shutdown();
     assert_eq!(stats.total_dropped(), 0, "{stats:?}");
 }

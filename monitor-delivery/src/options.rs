@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::breaker::BreakerPolicy;
-use crate::config::{ConfigError, check_link, from_variable, shown_link};
+use crate::config::{ConfigError, check_link, from_variable};
 use crate::email::{SmtpServer, mailbox, read_root_certificate};
 use crate::format::RenderOptions;
 use crate::retry::RetryPolicy;
@@ -82,7 +82,7 @@ impl fmt::Debug for DeliveryOptions {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("smtp_from", &self.smtp_from)
             .field("smtp_root_certificates", &self.smtp_roots.len())
-            .field("link", &self.link.as_deref().map(shown_link))
+            .field("link", &self.link.as_deref().map(redact_url))
             .field("service", &self.service)
             .field("retry", &self.retry)
             .field("breaker", &self.breaker)

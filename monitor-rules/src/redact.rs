@@ -89,11 +89,16 @@ pub fn redact_url(url: &str) -> String {
     };
     // A user name can be a token too (`https://TOKEN@host`): all of it goes.
     let userinfo = if parsed.username().is_empty() && parsed.password().is_none() { "" } else { "***@" };
-    let port = parsed.port().map(|port| format!(":{port}")).unwrap_or_default();
+    let port = port_suffix(&parsed);
     let path = parsed.path();
     let nothing_hidden = matches!(path, "" | "/") && parsed.query().is_none() && parsed.fragment().is_none();
     let rest = if nothing_hidden { path.to_owned() } else { format!("/{}{HIDDEN}", public_part(host, path)) };
     format!("{}://{userinfo}{host}{port}{rest}", parsed.scheme())
+}
+
+/// `:port` when the URL names a port other than its scheme's default.
+fn port_suffix(url: &url::Url) -> String {
+    url.port().map(|port| format!(":{port}")).unwrap_or_default()
 }
 
 /// The known platform prefix of `path` on `host`, or nothing.
@@ -109,7 +114,7 @@ fn redact_schemeless(value: &str) -> String {
     let Ok(parsed) = url::Url::parse(&format!("https://{value}")) else { return HIDDEN.to_owned() };
     match parsed.host_str() {
         Some(host) if platform_path(host).is_some() && parsed.username().is_empty() && parsed.password().is_none() => {
-            let port = parsed.port().map(|port| format!(":{port}")).unwrap_or_default();
+            let port = port_suffix(&parsed);
             format!("{host}{port}/{}{HIDDEN}", public_part(host, parsed.path()))
         }
         _ => HIDDEN.to_owned(),

@@ -214,18 +214,22 @@ impl Alerting {
         self.stats.firing = alerts.iter().filter(|a| a.state == AlertState::Firing).count() as u64;
         self.stats.resolved += alerts.iter().filter(|a| a.state == AlertState::Resolved).count() as u64;
         let notifications = self.router.route(now, &alerts);
+        self.publish_stats();
+        notifications.into_iter().map(Arc::new).collect()
+    }
+
+    /// Takes the router's and the engine's counts into the stats callers see.
+    fn publish_stats(&mut self) {
         self.stats.routed = self.router.counts();
         self.stats.over_label_limit = self.engine.over_label_limit();
         *self.counters.0.lock() = self.stats;
-        notifications.into_iter().map(Arc::new).collect()
     }
 
     /// At shutdown, after the last evaluation: what the router still holds,
     /// so it reaches the sinks rather than vanishing with the process.
     pub(super) fn release_held(&mut self) -> Vec<Arc<Notification>> {
         let released = self.router.release_all();
-        self.stats.routed = self.router.counts();
-        *self.counters.0.lock() = self.stats;
+        self.publish_stats();
         released.into_iter().map(Arc::new).collect()
     }
 

@@ -194,17 +194,13 @@ impl Worker {
                     }
                     Ok(Message::Shutdown { deadline, done }) => {
                         self.drain();
-                        self.dispatch();
-                        let held = self.config.alerting.release_held();
-                        self.offer_pending(Vec::new(), held);
+                        self.dispatch_last();
                         self.flush_sinks(deadline, true).await;
                         let _ = done.send(());
                         return;
                     }
                     Err(flume::RecvError::Disconnected) => {
-                        self.dispatch();
-                        let held = self.config.alerting.release_held();
-                        self.offer_pending(Vec::new(), held);
+                        self.dispatch_last();
                         self.flush_sinks(Instant::now() + Duration::from_secs(5), true).await;
                         return;
                     }
@@ -282,6 +278,14 @@ impl Worker {
             // and looking again at once would only spin.
             .filter(|wait| !wait.is_zero() && *wait < self.config.flush_interval)
             .map(|wait| tokio::time::Instant::now() + wait);
+    }
+
+    /// The last dispatch before the worker stops: what the router still
+    /// holds goes too, rather than vanishing with the process.
+    fn dispatch_last(&mut self) {
+        self.dispatch();
+        let held = self.config.alerting.release_held();
+        self.offer_pending(Vec::new(), held);
     }
 
     fn offer_pending(

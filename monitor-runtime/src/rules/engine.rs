@@ -370,7 +370,7 @@ impl Engine {
                 }
                 State::Latency { windows, firing } => evaluate_latency(rule, windows, firing, now, &mut out),
                 State::ErrorRate { windows, firing } => {
-                    error_rate::evaluate(rule, windows, firing, now, &mut out, new_alert, resolve);
+                    error_rate::evaluate(rule, windows, firing, now, &mut out);
                 }
                 State::Events { firing, reported } => {
                     // Counted from the first report, which the router sees at
@@ -505,7 +505,7 @@ fn evaluate_latency(
     windows.retain(|labels, histogram| !histogram.is_empty() || firing.contains_key(labels));
 }
 
-fn new_alert(rule: &Rule, labels: Labels, now: SystemTime, threshold: f64) -> Alert {
+pub(super) fn new_alert(rule: &Rule, labels: Labels, now: SystemTime, threshold: f64) -> Alert {
     Alert {
         rule: rule.name.clone(),
         severity: rule.severity,
@@ -520,7 +520,7 @@ fn new_alert(rule: &Rule, labels: Labels, now: SystemTime, threshold: f64) -> Al
     }
 }
 
-fn resolve(alert: &Alert, now: SystemTime) -> Alert {
+pub(super) fn resolve(alert: &Alert, now: SystemTime) -> Alert {
     Alert { state: AlertState::Resolved, ends_at: Some(now), ..alert.clone() }
 }
 

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use monitor_rules::{Condition, Rule};
 
 use super::alert::{Alert, Labels};
+use super::engine::{new_alert, resolve};
 use super::window::SlidingCount;
 
 /// Calls and failed calls (errors and panics) of one label set.
@@ -43,8 +44,6 @@ pub(super) fn evaluate(
     firing: &mut HashMap<Labels, Alert>,
     now: SystemTime,
     out: &mut Vec<Alert>,
-    new_alert: impl Fn(&Rule, Labels, SystemTime, f64) -> Alert,
-    resolve: impl Fn(&Alert, SystemTime) -> Alert,
 ) {
     let Condition::ErrorRate { above_percent, window, min_calls, .. } = &rule.condition else { return };
     for (labels, outcomes) in windows.iter_mut() {

@@ -3,11 +3,12 @@
 //! notification of a new alert, send changes (such as resolution) at most
 //! every `group_interval`, repeat an unchanged firing alert every
 //! `repeat_interval`; a critical alert inhibits lower ones of other rules
-//! with the same (non-empty) `group_by` labels; each destination is rate
-//! limited (at its own limit when it sets one, else at the router's), and
-//! what is over the limit is held and sent later, not dropped (unless the held queue overflows,
-//! which is counted). A rule with a schedule sends only during it; outside
-//! it, notifications are held until it opens, or dropped, as the rule says.
+//! with the same non-empty labels; each destination is rate limited (at
+//! its own limit when it sets one, else at the router's), and what is over
+//! the limit is held and sent later, not dropped (unless the held queue
+//! overflows, which is counted). A rule with a schedule sends only during
+//! it; outside it, notifications are held until it opens, or dropped, as
+//! the rule says.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -136,8 +137,9 @@ impl Router {
     }
 
     /// Takes a new configuration, its destinations' rate limits included
-    /// (what is held stays held, and goes out at the new rate). Alerts of rules that are gone can still
-    /// be routed (their resolutions); their groups are forgotten once resolved.
+    /// (what is held stays held, and goes out at the new rate). Alerts of
+    /// rules that are gone can still be routed (their resolutions); their
+    /// groups are forgotten once resolved.
     pub fn reload(&mut self, alerts: &AlertConfig) {
         let mut rules: HashMap<String, Rule> = alerts.rules.iter().map(|r| (r.name.clone(), r.clone())).collect();
         for (name, rule) in self.rules.drain() {
