@@ -9,8 +9,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use monitor_runtime::audit::{AuditEvent, audit};
-use monitor_runtime::{Monitor, NullSink};
+use monitor::audit::{AuditEvent, audit};
+use monitor::{Monitor, NullSink};
 
 #[derive(AuditEvent)]
 #[audit(process = "sepa_mandate_creation", action = "create_mandate")]

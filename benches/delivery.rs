@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use monitor_delivery::format::{RenderOptions, discord, generic, sample_notification, slack, teams};
-use monitor_delivery::{DeliveryOptions, sinks_for};
-use monitor_runtime::alerts::{AlertConfig, Destination, Target};
-use monitor_runtime::rules::Notification;
-use monitor_runtime::{Batch, Sink};
+use monitor::Notifier;
+use monitor::alerts::{Destination, Target};
+use monitor::delivery::{DeliveryNotifier, DeliveryOptions, RenderOptions, sample_notification};
+use monitor::rules::Notification;
+use monitor::webhook::{discord, generic, slack, teams};
 
 mod support;
 use support::sum_samples;
@@ -28,19 +28,10 @@ fn throughput(c: &mut Criterion) {
     const BATCH: usize = 100;
     let url = loopback_webhook();
     let spool = tempfile::tempdir().expect("spool directory");
-    let config = AlertConfig {
-        destinations: vec![Destination {
-            name: "bench".into(),
-            target: Target::Webhook(url.clone()),
-            per_minute: None,
-        }],
-        rules: Vec::new(),
-        schedules: Vec::new(),
-    };
+    let destination = Destination { name: "bench".into(), target: Target::Webhook(url.clone()), per_minute: None };
     let options = DeliveryOptions::new().spool_dir(spool.path()).queue_capacity(BATCH * 2);
-    let mut sink = sinks_for(&config, &options).expect("config").pop().expect("one sink");
-    sink.start().expect("start");
-    let handle = sink.handle();
+    let notifier = DeliveryNotifier::new(&destination, &options).expect("destination");
+    let handle = notifier.handle();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let mut counter = 0u64;
 
@@ -62,11 +53,12 @@ fn throughput(c: &mut Criterion) {
     group.bench_function("generic_webhook_loopback_100", |b| {
         b.iter_custom(|iterations| {
             sum_samples(iterations, || {
-                let batch =
-                    Batch { notifications: next_batch().into_iter().map(Arc::new).collect(), ..Batch::default() };
+                let notifications: Vec<Arc<Notification>> = next_batch().into_iter().map(Arc::new).collect();
                 let start = Instant::now();
                 runtime.block_on(async {
-                    sink.write(&batch).await.expect("write");
+                    for notification in notifications {
+                        notifier.notify(notification).expect("queued");
+                    }
                     assert!(handle.wait_idle(Duration::from_secs(60)).await, "delivery stalled");
                 });
                 start.elapsed()
@@ -87,7 +79,7 @@ fn throughput(c: &mut Criterion) {
                         let response = client
                             .post(&url)
                             .header("content-type", "application/json")
-                            .body(generic(notification, &render).to_string())
+                            .body(generic::render(notification, &render).to_string())
                             .send()
                             .await
                             .expect("post");
@@ -111,10 +103,10 @@ fn rendering(c: &mut Criterion) {
     giant.alert.details.tags = (0..40).map(|i| (format!("field_{i}"), "v".repeat(300))).collect();
     let mut group = c.benchmark_group("render");
     for (size, notification) in [("small", &small), ("giant", &giant)] {
-        group.bench_function(format!("slack_{size}"), |b| b.iter(|| slack(notification, &options)));
-        group.bench_function(format!("discord_{size}"), |b| b.iter(|| discord(notification, &options)));
-        group.bench_function(format!("teams_{size}"), |b| b.iter(|| teams(notification, &options)));
-        group.bench_function(format!("generic_{size}"), |b| b.iter(|| generic(notification, &options)));
+        group.bench_function(format!("slack_{size}"), |b| b.iter(|| slack::render(notification, &options)));
+        group.bench_function(format!("discord_{size}"), |b| b.iter(|| discord::render(notification, &options)));
+        group.bench_function(format!("teams_{size}"), |b| b.iter(|| teams::render(notification, &options)));
+        group.bench_function(format!("generic_{size}"), |b| b.iter(|| generic::render(notification, &options)));
     }
     group.finish();
 }

@@ -12,8 +12,8 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use monitor_runtime::fingerprint::{Grouper, GrouperConfig};
-use monitor_runtime::{Monitor, NullSink, Severity, capture_message};
+use monitor::fingerprint::{Grouper, GrouperConfig};
+use monitor::{Monitor, NullSink, Severity, capture_message};
 
 fn messages() -> Vec<String> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));

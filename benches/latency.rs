@@ -22,10 +22,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use monitor_delivery::{DeliveryOptions, sinks_for};
-use monitor_runtime::alerts::AlertConfig;
-use monitor_runtime::rules::RouterConfig;
-use monitor_runtime::{GroupKey, GroupStatus, Monitor, monitor};
+use monitor::alerts::AlertConfig;
+use monitor::delivery::DeliveryOptions;
+use monitor::rules::RouterConfig;
+use monitor::{GroupKey, GroupStatus, Monitor, monitor};
 use serde_json::Value;
 use support::sum_samples;
 
@@ -59,7 +59,7 @@ fn next_arrival(arrivals: &mpsc::Receiver<Arrival>, wanted: impl Fn(&Value) -> b
         let left = deadline.saturating_duration_since(Instant::now());
         let (at, body) = arrivals
             .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("the alert did not arrive in time: {:?}", monitor_runtime::stats()));
+            .unwrap_or_else(|_| panic!("the alert did not arrive in time: {:?}", monitor::stats()));
         if wanted(&body) {
             return (at, body);
         }
@@ -72,20 +72,18 @@ fn is(body: &Value, rule: &str, status: &str) -> bool {
 
 /// A monitor whose rules notify a webhook on loopback; `rules` are TOML
 /// `[[rules]]` tables that notify `hook`.
-fn install(address: SocketAddr, rules: &str, spool: &std::path::Path) -> monitor_runtime::MonitorGuard {
+fn install(address: SocketAddr, rules: &str, spool: &std::path::Path) -> monitor::MonitorGuard {
     let config = AlertConfig::from_toml_str(&format!(
         "[destinations]\nhook = {{ webhook = \"http://{address}/hook\" }}\n{rules}"
     ))
     .expect("rules");
-    let sinks = sinks_for(&config, &DeliveryOptions::new().spool_dir(spool)).expect("destinations");
-    let mut builder = Monitor::builder()
+    Monitor::builder()
         .alerts(config)
+        .delivery(DeliveryOptions::new().spool_dir(spool))
         // The point is latency, not the default 10-a-minute pacing of a chat.
-        .router(RouterConfig { per_destination_per_minute: 1_000_000, ..RouterConfig::default() });
-    for sink in sinks {
-        builder = builder.sink(sink);
-    }
-    builder.install().expect("monitor installs")
+        .router(RouterConfig { per_destination_per_minute: 1_000_000, ..RouterConfig::default() })
+        .install()
+        .expect("monitor installs")
 }
 
 /// A pause of 0 to 200 ms (the worker's tick), not timed, so that samples
@@ -162,7 +160,7 @@ fn regression_rule(c: &mut Criterion) {
     next_arrival(&arrivals, |body| is(body, "first_seen", "resolved"));
 
     time_rule(c, "monitor, regression rule, group_wait 0s", "came_back", &arrivals, |invoice| {
-        assert!(monitor_runtime::set_group_status(group, GroupStatus::Resolved), "the group is known");
+        assert!(monitor::set_group_status(group, GroupStatus::Resolved), "the group is known");
         let failed_at = Instant::now();
         let _ = settle_invoice(invoice);
         failed_at

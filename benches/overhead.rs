@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use monitor_runtime::{Monitor, NullSink, monitor};
+use monitor::{Monitor, NullSink, monitor};
 
 #[derive(Debug)]
 struct LedgerError(u64);

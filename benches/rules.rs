@@ -10,11 +10,11 @@ use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use monitor_runtime::alerts::AlertConfig;
-use monitor_runtime::audit::{AuditRecordBuilder, ComplianceStatus};
-use monitor_runtime::callsite::DURATION_BUCKETS;
-use monitor_runtime::rules::{Engine, Occurrence};
-use monitor_runtime::{EventKind, GroupKey, Severity};
+use monitor::alerts::AlertConfig;
+use monitor::audit::{AuditRecordBuilder, ComplianceStatus};
+use monitor::callsite::DURATION_BUCKETS;
+use monitor::rules::{Engine, Occurrence};
+use monitor::{EventKind, GroupKey, Severity};
 
 /// 100 rules of the usual shapes: counts by severity and module, grouped by
 /// function, new groups and regressions, a heartbeat.

@@ -1,6 +1,8 @@
 //! Alert rules at work: a payment service has a bad hour. Two simulated
 //! hours pass in a second (a manual clock drives the rules), and every
-//! alert is printed as it fires and resolves, with the reason.
+//! alert is printed as it fires and resolves, with the reason. Nothing is
+//! sent: a notifier of the example's own stands in for Slack and e-mail and
+//! prints what they would receive.
 //!
 //! Run with `cargo run --example alerts`.
 
@@ -8,9 +10,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use monitor_runtime::audit::{AuditEvent, audit};
-use monitor_runtime::rules::{AlertState, ManualClock, Notification};
-use monitor_runtime::{Batch, Context, Monitor, Sink, SinkError, async_trait, heartbeat, monitor};
+use monitor::alerts::Destination;
+use monitor::audit::{AuditEvent, audit};
+use monitor::rules::{AlertState, ManualClock, Notification};
+use monitor::{Context, DestinationError, Monitor, Notifier, NotifyError, heartbeat, monitor};
 use parking_lot::Mutex;
 
 #[derive(Debug)]
@@ -39,43 +42,38 @@ struct CollectionFailed {
     mandate: String,
 }
 
-/// Prints each notification with the simulated time it went out.
+/// Prints each notification with the simulated time it went out, instead
+/// of delivering it.
+#[derive(Clone)]
 struct PrintNotifications {
     clock: ManualClock,
     start: SystemTime,
     printed: Arc<Mutex<Vec<Arc<Notification>>>>,
 }
 
-#[async_trait]
-impl Sink for PrintNotifications {
-    fn name(&self) -> &str {
-        "print"
-    }
-
-    async fn write(&self, batch: &Batch) -> Result<(), SinkError> {
-        use monitor_runtime::rules::Clock;
+impl Notifier for PrintNotifications {
+    fn notify(&self, notification: Arc<Notification>) -> Result<(), NotifyError> {
+        use monitor::rules::Clock;
         let minutes = self.clock.now().duration_since(self.start).unwrap_or_default().as_secs() / 60;
-        for notification in &batch.notifications {
-            let alert = &notification.alert;
-            let state = if alert.state == AlertState::Firing { "FIRING  " } else { "RESOLVED" };
-            println!(
-                "t+{:>3} min  {state} {:<18} [{}] -> {:<8} {}",
-                minutes, alert.rule, alert.severity, notification.destination, alert.summary
-            );
-            if alert.state == AlertState::Firing
-                && let Some(message) = &alert.details.message
-            {
-                println!("            latest: {message}");
-            }
+        let alert = &notification.alert;
+        let state = if alert.state == AlertState::Firing { "FIRING  " } else { "RESOLVED" };
+        println!(
+            "t+{:>3} min  {state} {:<18} [{}] -> {:<8} {}",
+            minutes, alert.rule, alert.severity, notification.destination, alert.summary
+        );
+        if alert.state == AlertState::Firing
+            && let Some(message) = &alert.details.message
+        {
+            println!("            latest: {message}");
         }
-        self.printed.lock().extend(batch.notifications.iter().cloned());
+        self.printed.lock().push(notification);
         Ok(())
     }
 }
 
 fn main() {
-    let rules = monitor_runtime::alerts! {
-        destination ops_chat = console;
+    let rules = monitor::alerts! {
+        destination ops_chat = slack("https://hooks.slack.com/services/T000/B000/EXAMPLE");
         destination oncall = email("oncall@example.org");
 
         rule too_many_errors {
@@ -101,11 +99,16 @@ fn main() {
     let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     let clock = ManualClock::new(start);
     let printed = Arc::new(Mutex::new(Vec::new()));
+    let printer = PrintNotifications { clock: clock.clone(), start, printed: printed.clone() };
+    // Every destination's notifier is the printer: a factory is any function
+    // from a destination to its notifier.
+    let factory =
+        move |_: &Destination| -> Result<Box<dyn Notifier>, DestinationError> { Ok(Box::new(printer.clone())) };
     let guard = Monitor::builder()
         .service("payments")
         .alerts(rules)
+        .delivery(factory)
         .clock(clock.clone())
-        .sink(PrintNotifications { clock: clock.clone(), start, printed: printed.clone() })
         .install()
         .expect("the monitor installs");
 

@@ -7,7 +7,7 @@
 
 use std::io::{self, BufRead, BufWriter, Write};
 
-use monitor_runtime::fingerprint::{Grouper, GrouperConfig};
+use monitor::fingerprint::{Grouper, GrouperConfig};
 
 fn main() -> io::Result<()> {
     let grouper = Grouper::new(GrouperConfig::default());

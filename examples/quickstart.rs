@@ -14,10 +14,10 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use monitor_delivery::{DeliveryHandle, DeliveryOptions, destinations_from_env, sinks_for};
-use monitor_runtime::alerts::AlertConfig;
-use monitor_runtime::{Context, ContextExt, Monitor, monitor};
-use monitor_sinks::{GroupQuery, SqliteSink, SqliteStore};
+use monitor::alerts::AlertConfig;
+use monitor::delivery::{DeliveryOptions, destinations_from_env};
+use monitor::sqlite::{GroupQuery, SqliteSink, SqliteStore};
+use monitor::{Context, ContextExt, Monitor, MonitorGuard, monitor};
 
 #[derive(Debug)]
 enum InvoiceError {
@@ -89,14 +89,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .environment("quickstart")
         .release(env!("CARGO_PKG_VERSION"))
         .sink(SqliteSink::new(&path));
-    let mut deliveries = Vec::new();
-    if let Some(config) = alerts_from_env()? {
-        for sink in sinks_for(&config, &DeliveryOptions::from_env()?.service("invoices"))? {
-            deliveries.push(sink.handle());
-            builder = builder.sink(sink);
+    let alerting = match alerts_from_env()? {
+        Some(config) => {
+            builder = builder.alerts(config).delivery(DeliveryOptions::from_env()?.service("invoices"));
+            true
         }
-        builder = builder.alerts(config);
-    }
+        None => false,
+    };
     let guard = builder.install()?;
 
     for invoice in 1..=40u32 {
@@ -115,11 +114,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let worker = std::thread::spawn(|| apply_discount(1_000, -5));
     assert!(worker.join().is_err(), "the panic went on unwinding");
 
-    if !deliveries.is_empty() {
+    if alerting {
         // The alerts are due a moment after the errors: give them time to
         // reach their destinations (chats are paced) before shutting down.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        report_deliveries(&deliveries).await;
+        report_deliveries(&guard).await;
     }
     let stats = guard.shutdown();
     println!(
@@ -192,13 +191,15 @@ fn alerts_from_env() -> Result<Option<AlertConfig>, Box<dyn std::error::Error>> 
     Ok(Some(config))
 }
 
-async fn report_deliveries(deliveries: &[DeliveryHandle]) {
-    for handle in deliveries {
-        handle.wait_idle(Duration::from_secs(15)).await;
-        let stats = handle.stats();
+async fn report_deliveries(guard: &MonitorGuard) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    guard.flush(Duration::from_secs(5));
+    while guard.stats().destinations.values().any(|d| d.queued > 0) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (name, stats) in guard.stats().destinations {
         println!(
-            "alerts to {}: {} sent, {} waiting in the spool, {} dropped{}",
-            handle.destination(),
+            "alerts to {name}: {} sent, {} waiting in the spool, {} dropped{}",
             stats.sent,
             stats.spool_pending,
             stats.dropped.values().sum::<u64>(),

@@ -6,9 +6,9 @@
 //! Run with `cargo run --example sepa_audit` (writes `audit.db`, or the path
 //! in `MONITOR_AUDIT_DB`).
 
-use monitor_runtime::Monitor;
-use monitor_runtime::audit::{AuditEvent, Audited, ComplianceStatus, audit};
-use monitor_sinks::{SqliteSink, SqliteStore};
+use monitor::Monitor;
+use monitor::audit::{AuditEvent, Audited, ComplianceStatus, audit};
+use monitor::sqlite::{SqliteSink, SqliteStore};
 
 #[derive(AuditEvent)]
 #[audit(process = "sepa_mandate_creation")]

@@ -21,10 +21,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use monitor_delivery::{DeliveryOptions, DeliveryStats, destinations_from_env, sinks_for};
-use monitor_runtime::alerts::AlertConfig;
-use monitor_runtime::rules::{Alert, AlertDetails, AlertState, Notification};
-use monitor_runtime::{Batch, EventKind, GroupKey, Severity, Sink};
+use monitor::delivery::{DeliveryNotifier, DeliveryOptions, destinations_from_env};
+use monitor::rules::{Alert, AlertDetails, AlertState, Notification};
+use monitor::{DestinationStats, EventKind, GroupKey, Notifier, Severity};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -43,7 +42,6 @@ async fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let config = AlertConfig { destinations, rules: Vec::new(), schedules: Vec::new() };
     // The sample's own service and link, unless the environment names them.
     let unset = |name: &str| std::env::var(name).map_or(true, |value| value.trim().is_empty());
     let mut options = options;
@@ -53,38 +51,35 @@ async fn main() -> ExitCode {
     if unset("MONITOR_LINK_URL") {
         options = options.link("https://status.example.org/groups/{group}");
     }
-    let mut sinks = match sinks_for(&config, &options) {
-        Ok(sinks) => sinks,
-        Err(error) => {
-            eprintln!("configuration error: {error}");
-            return ExitCode::FAILURE;
+    let mut notifiers = Vec::new();
+    for destination in &destinations {
+        match DeliveryNotifier::new(destination, &options) {
+            Ok(notifier) => notifiers.push(notifier),
+            Err(error) => {
+                eprintln!("configuration error: {error}");
+                return ExitCode::FAILURE;
+            }
         }
-    };
+    }
 
     let stamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
-    let notifications: Vec<Arc<Notification>> = sinks
-        .iter()
-        .map(|sink| Arc::new(sample(sink.destination(), &format!("example-{stamp}-{}", sink.destination()), large)))
-        .collect();
-    let batch = Batch { notifications, ..Batch::default() };
-    for sink in &mut sinks {
-        if let Err(error) = sink.start() {
-            eprintln!("{}: cannot start: {error}", sink.destination());
-            return ExitCode::FAILURE;
+    for notifier in &notifiers {
+        let key = format!("example-{stamp}-{}", notifier.destination());
+        // Returns at once: each notifier delivers on its own thread.
+        if let Err(error) = notifier.notify(Arc::new(sample(notifier.destination(), &key, large))) {
+            eprintln!("{}: {error}", notifier.destination());
         }
-        // Returns at once: each sink delivers on its own thread.
-        let _ = sink.write(&batch).await;
     }
-    for sink in &sinks {
-        sink.handle().wait_idle(Duration::from_secs(30)).await;
+    for notifier in &notifiers {
+        notifier.handle().wait_idle(Duration::from_secs(30)).await;
         // Whatever is still not delivered goes to the spool.
-        let _ = sink.flush().await;
-        println!("{:<8} {:<52} {}", sink.destination(), sink.target(), outcome(&sink.stats()));
+        let _ = notifier.flush().await;
+        println!("{:<8} {:<52} {}", notifier.destination(), notifier.target(), outcome(&notifier.stats()));
     }
     ExitCode::SUCCESS
 }
 
-fn outcome(stats: &DeliveryStats) -> String {
+fn outcome(stats: &DestinationStats) -> String {
     let mut text = if stats.sent > 0 {
         format!(
             "delivered{}",

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use monitor_runtime::{ContextExt, Monitor, Severity, monitor};
-use monitor_sinks::{GroupQuery, SqliteSink, SqliteStore};
+use monitor::sqlite::{GroupQuery, SqliteSink, SqliteStore};
+use monitor::{ContextExt, Monitor, Severity, monitor};
 
 #[derive(Debug)]
 enum PaymentError {

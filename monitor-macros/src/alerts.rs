@@ -7,10 +7,8 @@ use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Lit, LitStr, Token};
 
-use monitor_rules::{
-    Condition, Field, Filter, Loc, Op, OutsideSchedule, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule,
-    Rule, Schedule, Sp, Target,
-};
+use monitor_rules::macro_support::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, Sp};
+use monitor_rules::{Condition, Field, Filter, Op, OutsideSchedule, Rule, Schedule, Target};
 
 pub(crate) struct AlertsInput(RawConfig);
 
@@ -182,8 +180,9 @@ fn duration(input: ParseStream<'_>) -> syn::Result<Sp<String>> {
 }
 
 pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+    let rt = crate::runtime_path();
     let AlertsInput(raw) = syn::parse2(input)?;
-    let config = monitor_rules::check(&raw).map_err(|errors| {
+    let config = monitor_rules::macro_support::check(&raw).map_err(|errors| {
         let mut all: Option<syn::Error> = None;
         for error in errors {
             let span = match error.loc {
@@ -206,7 +205,7 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             None => quote!(::std::option::Option::None),
         };
         quote! {
-            ::monitor_runtime::alerts::Destination {
+            #rt::alerts::Destination {
                 name: ::std::string::String::from(#name),
                 target: #target,
                 per_minute: #per_minute,
@@ -216,7 +215,7 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let rules = config.rules.iter().map(rule_tokens);
     let schedules = config.schedules.iter().map(schedule_tokens);
     Ok(quote! {
-        ::monitor_runtime::alerts::AlertConfig {
+        #rt::alerts::AlertConfig {
             destinations: ::std::vec![#(#destinations),*],
             rules: ::std::vec![#(#rules),*],
             schedules: ::std::vec![#(#schedules),*],
@@ -248,7 +247,8 @@ fn duration_tokens(duration: std::time::Duration) -> TokenStream {
 }
 
 fn target(target: &Target) -> TokenStream {
-    let path = quote!(::monitor_runtime::alerts::Target);
+    let rt = crate::runtime_path();
+    let path = quote!(#rt::alerts::Target);
     let (variant, url) = match target {
         Target::Slack(url) => ("Slack", url),
         Target::Discord(url) => ("Discord", url),
@@ -259,6 +259,9 @@ fn target(target: &Target) -> TokenStream {
             return quote!(#path::Email(#to));
         }
         Target::Console => return quote!(#path::Console),
+        // The validator and this crate are released together: a kind it
+        // makes is a kind this crate writes out.
+        _ => return quote!(::core::compile_error!("monitor's macros do not know this kind of destination")),
     };
     let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
     let url = string(url);
@@ -266,6 +269,7 @@ fn target(target: &Target) -> TokenStream {
 }
 
 fn filters(filters: &[Filter]) -> TokenStream {
+    let rt = crate::runtime_path();
     let items = filters.iter().map(|filter| {
         let field = match &filter.field {
             Field::Severity => quote!(Severity),
@@ -291,9 +295,9 @@ fn filters(filters: &[Filter]) -> TokenStream {
         };
         let value = string(&filter.value);
         quote! {
-            ::monitor_runtime::alerts::Filter {
-                field: ::monitor_runtime::alerts::Field::#field,
-                op: ::monitor_runtime::alerts::Op::#op,
+            #rt::alerts::Filter {
+                field: #rt::alerts::Field::#field,
+                op: #rt::alerts::Op::#op,
                 value: #value,
             }
         }
@@ -302,7 +306,8 @@ fn filters(filters: &[Filter]) -> TokenStream {
 }
 
 fn condition(condition: &Condition) -> TokenStream {
-    let path = quote!(::monitor_runtime::alerts::Condition);
+    let rt = crate::runtime_path();
+    let path = quote!(#rt::alerts::Condition);
     match condition {
         Condition::Errors { filters: f, above, window } => {
             let (f, w) = (filters(f), duration_tokens(*window));
@@ -344,11 +349,12 @@ fn condition(condition: &Condition) -> TokenStream {
 }
 
 fn schedule_tokens(schedule: &Schedule) -> TokenStream {
+    let rt = crate::runtime_path();
     let (name, zone) = (string(&schedule.name), string(&schedule.timezone));
     let days = schedule.days;
     let (from, to) = (schedule.from_minute, schedule.to_minute);
     quote! {
-        ::monitor_runtime::alerts::Schedule {
+        #rt::alerts::Schedule {
             name: #name,
             days: [#(#days),*],
             from_minute: #from,
@@ -359,6 +365,7 @@ fn schedule_tokens(schedule: &Schedule) -> TokenStream {
 }
 
 fn rule_tokens(rule: &Rule) -> TokenStream {
+    let rt = crate::runtime_path();
     let name = string(&rule.name);
     let condition = condition(&rule.condition);
     let severity = syn::Ident::new(
@@ -386,17 +393,17 @@ fn rule_tokens(rule: &Rule) -> TokenStream {
     };
     let mut tokens = TokenStream::new();
     quote! {
-        ::monitor_runtime::alerts::Rule {
+        #rt::alerts::Rule {
             name: #name,
             condition: #condition,
-            severity: ::monitor_runtime::Severity::#severity,
+            severity: #rt::Severity::#severity,
             notify: #notify,
             group_by: #group_by,
             group_wait: #wait,
             group_interval: #interval,
             repeat_interval: #repeat,
             schedule: #schedule,
-            outside_schedule: ::monitor_runtime::alerts::OutsideSchedule::#outside,
+            outside_schedule: #rt::alerts::OutsideSchedule::#outside,
         }
     }
     .to_tokens(&mut tokens);

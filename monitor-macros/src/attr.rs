@@ -11,8 +11,6 @@ mod kw {
     syn::custom_keyword!(args);
 }
 
-const SEVERITIES: [&str; 6] = ["debug", "info", "warning", "error", "critical", "fatal"];
-
 /// The options of one `#[monitor(…)]`, checked.
 #[derive(Default)]
 pub(crate) struct Options {
@@ -118,28 +116,16 @@ fn parse_severity(input: ParseStream<'_>) -> syn::Result<Ident> {
         let ident: Ident = input.call(syn::ext::IdentExt::parse_any)?;
         (ident.to_string(), ident.span())
     };
-    let lower = text.to_ascii_lowercase();
-    if !SEVERITIES.contains(&lower.as_str()) {
-        return Err(syn::Error::new(
-            span,
-            format!("unknown severity `{text}`: expected one of debug, info, warning, error, critical, fatal"),
-        ));
-    }
-    let mut variant = lower;
-    variant[..1].make_ascii_uppercase();
-    Ok(Ident::new(&variant, span))
+    let severity: monitor_rules::Severity =
+        text.to_ascii_lowercase().parse().map_err(|error: monitor_rules::UnknownSeverity| {
+            syn::Error::new(span, error.to_string().replace(&text.to_ascii_lowercase(), &text))
+        })?;
+    Ok(Ident::new(&format!("{severity:?}"), span))
 }
 
 fn parse_duration(literal: &LitStr) -> syn::Result<u64> {
     let text = literal.value();
-    let duration = humantime::parse_duration(text.trim()).map_err(|error| {
-        syn::Error::new(
-            literal.span(),
-            format!(
-                "bad duration \"{text}\": {error}; write a number and a unit, such as \"250ms\", \"2s\" or \"1m 30s\""
-            ),
-        )
-    })?;
+    let duration = monitor_rules::parse_duration(&text).map_err(|error| syn::Error::new(literal.span(), error))?;
     if duration.is_zero() {
         return Err(syn::Error::new(literal.span(), "`slow` must be longer than zero"));
     }

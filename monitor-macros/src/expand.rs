@@ -45,6 +45,7 @@ pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> syn::Result<Token
 
 /// The `static` describing this function, made once per function.
 fn callsite(function: &ItemFn, options: &Options) -> TokenStream {
+    let rt = crate::runtime_path();
     let ident = &function.sig.ident;
     let name = match &options.name {
         Some(name) => quote!(#name),
@@ -60,13 +61,13 @@ fn callsite(function: &ItemFn, options: &Options) -> TokenStream {
     // `line!()` spanned on the function's name gives the line of the `fn`.
     let line = quote_spanned!(ident.span() => ::core::line!());
     quote! {
-        static __MONITOR_CALLSITE: ::monitor_runtime::__private::Callsite =
-            ::monitor_runtime::__private::Callsite::new(
+        static __MONITOR_CALLSITE: #rt::__private::Callsite =
+            #rt::__private::Callsite::new(
                 ::core::module_path!(),
                 #name,
                 ::core::file!(),
                 #line,
-                ::monitor_runtime::__private::Severity::#severity,
+                #rt::__private::Severity::#severity,
                 #slow,
                 &[#(#arg_names),*],
             );
@@ -75,15 +76,13 @@ fn callsite(function: &ItemFn, options: &Options) -> TokenStream {
 
 /// `let __monitor_guard = …;` plus the `args(…)` capture.
 fn guard(constructor: TokenStream, options: &Options, is_mut: bool) -> TokenStream {
+    let rt = crate::runtime_path();
     let mutability = is_mut.then(|| quote!(mut));
     let args = if options.args.is_empty() {
         quote!()
     } else {
         // Spanned on each name, so a missing `Debug` points at it.
-        let values = options
-            .args
-            .iter()
-            .map(|arg| quote_spanned!(arg.span() => &#arg as &dyn ::monitor_runtime::__private::Debug));
+        let values = options.args.iter().map(|arg| quote_spanned!(arg.span() => &#arg as &dyn #rt::__private::Debug));
         quote! {
             if __monitor_guard.wants_args() {
                 __monitor_guard.set_arg_values(&[#(#values),*]);
@@ -97,8 +96,9 @@ fn guard(constructor: TokenStream, options: &Options, is_mut: bool) -> TokenStre
 }
 
 fn sync_body(function: &mut ItemFn, options: &Options) -> TokenStream {
+    let rt = crate::runtime_path();
     let output = Output::of(&function.sig.output);
-    let guard = guard(quote!(::monitor_runtime::__private::CallGuard::enter), options, !options.args.is_empty());
+    let guard = guard(quote!(#rt::__private::CallGuard::enter), options, !options.args.is_empty());
     let mut block = (*function.block).clone();
     if matches!(output, Output::Never) {
         // Nothing returns: the guard only sees panics.
@@ -120,7 +120,8 @@ fn sync_body(function: &mut ItemFn, options: &Options) -> TokenStream {
 /// `return`, `?` and macro exit of the body lands in `__monitor_ret`, and a
 /// future dropped early leaves the guard uncompleted: a cancellation.
 fn async_body(inner: TokenStream, output: Option<&Type>, options: &Options, guard_is_mut: bool) -> TokenStream {
-    let guard = guard(quote!(::monitor_runtime::__private::CallGuard::enter_async), options, guard_is_mut);
+    let rt = crate::runtime_path();
+    let guard = guard(quote!(#rt::__private::CallGuard::enter_async), options, guard_is_mut);
     // tracing's fake typed return: fixes the inner block's output type before
     // the body is checked, so `return Err(e.into())` still infers.
     let fake_return = output.map(|ty| {

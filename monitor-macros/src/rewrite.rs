@@ -14,14 +14,15 @@ use syn::{Expr, Type};
 
 /// The statement that hands `value` to the probes.
 pub(crate) fn observe(value: &TokenStream) -> TokenStream {
+    let rt = crate::runtime_path();
     quote! {
         {
             #[allow(unused_imports)]
-            use ::monitor_runtime::__private::{
+            use #rt::__private::{
                 ObserveDebug as _, ObserveDisplay as _, ObserveDynError as _, ObserveDynSendError as _,
                 ObserveError as _, ObserveOpaque as _, ObserveOther as _,
             };
-            (&&&&&&&::monitor_runtime::__private::Probe(&#value)).__monitor_observe(&__monitor_guard);
+            (&&&&&&&#rt::__private::Probe(&#value)).__monitor_observe(&__monitor_guard);
         }
     }
 }
@@ -48,13 +49,14 @@ pub(crate) struct ReturnRewriter<'a> {
 
 impl VisitMut for ReturnRewriter<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        let rt = crate::runtime_path();
         match expr {
             Expr::Closure(_) | Expr::Async(_) | Expr::TryBlock(_) | Expr::Const(_) => {}
             Expr::Return(ret) => {
                 if let Some(value) = &mut ret.expr {
                     self.visit_expr_mut(value);
                     let typed = match self.output {
-                        Some(ty) => quote!(::monitor_runtime::__private::identity::<#ty>(#value)),
+                        Some(ty) => quote!(#rt::__private::identity::<#ty>(#value)),
                         None => quote!(#value),
                     };
                     **value = Expr::Verbatim(pass_through(typed));

@@ -146,15 +146,8 @@ fn check_url(url: &Sp<String>, errors: &mut Vec<RuleError>) -> bool {
             return false;
         }
     };
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(domain)) => domain == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
     match parsed.scheme() {
-        "https" => true,
-        "http" if loopback => true,
+        _ if crate::vocabulary::is_https_or_loopback(&parsed) => true,
         scheme => {
             errors.push(RuleError::new(
                 url.loc,

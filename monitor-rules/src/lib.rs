@@ -32,17 +32,25 @@ mod redact;
 mod schedule;
 mod severity;
 mod text_map;
+pub mod vocabulary;
 
-pub use check::check;
-pub use condition::parse_condition;
 pub use duration::parse_duration;
 pub use file::{ConfigError, ConfigErrors};
 pub use model::{
     AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL,
     DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_PER_MINUTE, MAX_WINDOW, Op, Rule, Target,
 };
-pub use raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
 pub use redact::redact_url;
 pub use schedule::{OutsideSchedule, Schedule};
 pub use severity::{Severity, UnknownSeverity};
-pub use text_map::TextMap;
+
+/// What the `alerts!` macro builds on: the rules as written, with the spans
+/// of their tokens, and the validator. Not a public API: it may change in
+/// any release, and it exposes parser types users never need.
+#[doc(hidden)]
+pub mod macro_support {
+    pub use crate::check::check;
+    pub use crate::condition::parse_condition;
+    pub use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+    pub use crate::text_map::TextMap;
+}

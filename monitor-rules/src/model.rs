@@ -12,7 +12,7 @@ mod debug;
 ///
 /// Its `Debug` output hides webhook secrets (see [`Target`]), so a
 /// configuration can be logged.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AlertConfig {
     /// Where alerts can go.
     pub destinations: Vec<Destination>,
@@ -92,6 +92,7 @@ pub const MAX_PER_MINUTE: u32 = 10_000;
 // token. `AlertConfig` and `Destination` keep their derived Debug, which
 // goes through this one.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Target {
     /// A Slack incoming webhook URL.
     Slack(String),
@@ -178,7 +179,8 @@ pub enum Condition {
     /// alerting on one failure out of two calls.
     ///
     /// ```
-    /// use monitor_rules::{Condition, Field, parse_condition};
+    /// use monitor_rules::{Condition, Field};
+    /// use monitor_rules::macro_support::parse_condition;
     /// use std::time::Duration;
     ///
     /// let tokens = r#"error_rate(function = "payments::*") > 5% over 15m with at least 50 calls"#;
@@ -255,7 +257,8 @@ pub enum Condition {
 /// [`Field::Function`].
 ///
 /// ```
-/// use monitor_rules::{Condition, Field, Filter, Op, parse_condition};
+/// use monitor_rules::{Condition, Field, Filter, Op};
+/// use monitor_rules::macro_support::parse_condition;
 ///
 /// let tokens = r#"p95(function = "payments::*") > 2s over 15m"#.parse().unwrap();
 /// let Condition::Latency { filters, .. } = parse_condition(tokens).unwrap() else { unreachable!() };

@@ -11,17 +11,13 @@ use std::cell::RefCell;
 use std::error::Error as StdError;
 use std::fmt::{self, Write as _};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::callsite::Callsite;
-use crate::context::{self, Context};
-use crate::dedup::{self, NewGroup, Verdict};
-use crate::event::{Event, EventKind, Location};
-use crate::pipeline::{self, Message, Shared};
+use crate::event::{EventKind, Location};
+use crate::pipeline::{self, Occurrence, Shared};
 use crate::severity::Severity;
-use crate::stats;
+use monitor_rules::vocabulary::truncate_bytes;
 
 /// Longest message text kept; the rest is cut at a character boundary.
 const MAX_MESSAGE_BYTES: usize = 8 * 1024;
@@ -66,7 +62,7 @@ pub(crate) fn capture_at(
 /// is counted and never reaches the host.
 fn guarded(shared: &Shared, capture: impl FnOnce()) {
     if panic::catch_unwind(AssertUnwindSafe(capture)).is_err() {
-        shared.counters.count_caller_drop(stats::CAPTURE_PANICKED);
+        shared.count_capture_panicked();
     }
 }
 
@@ -79,7 +75,7 @@ fn capture(
     duration: Option<Duration>,
     args: Option<&[(Cow<'static, str>, String)]>,
 ) {
-    shared.counters.captured.fetch_add(1, Relaxed);
+    shared.count_captured();
     let reentrant = MESSAGE_BUFFER.with(|buffer| {
         // A `Display` impl that itself captures would find the buffer
         // borrowed; it then uses a fresh one instead of panicking.
@@ -98,18 +94,7 @@ fn capture(
 
 fn write_message(buffer: &mut String, message: &dyn fmt::Display) {
     let _ = write!(buffer, "{message}");
-    truncate_at_boundary(buffer, MAX_MESSAGE_BYTES);
-}
-
-pub(crate) fn truncate_at_boundary(text: &mut String, max: usize) {
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("…[truncated]");
-    }
+    truncate_bytes(buffer, MAX_MESSAGE_BYTES);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -123,47 +108,17 @@ fn decide_and_queue(
     duration: Option<Duration>,
     args: Option<&[(Cow<'static, str>, String)]>,
 ) {
-    let fingerprint = shared.fingerprinter.fingerprint(location, kind, details.error_type, message);
-    let now = dedup::now_ms();
-    let verdict = shared.groups.observe(fingerprint.key, now, || NewGroup {
-        template: shared.fingerprinter.template(&fingerprint, message),
+    let chain = || source_chain(details.source);
+    shared.take_occurrence(&Occurrence {
+        kind,
+        severity,
         location,
         error_type: details.error_type,
-        severity,
-        kind,
-    });
-    let (occurrences, reason) = match verdict {
-        Verdict::Queue { occurrences, reason } => (occurrences, reason),
-        Verdict::Counted => {
-            shared.counters.deduplicated.fetch_add(1, Relaxed);
-            return;
-        }
-        Verdict::Suppressed => {
-            shared.counters.suppressed.fetch_add(1, Relaxed);
-            return;
-        }
-        Verdict::TableFull => {
-            shared.counters.count_caller_drop(stats::GROUP_LIMIT);
-            return;
-        }
-    };
-    let event = Event {
-        timestamp: SystemTime::now(),
-        kind,
-        severity,
-        group_key: fingerprint.key,
-        template: shared.fingerprinter.template(&fingerprint, message),
-        location: location.clone(),
-        error_type: details.error_type.map(Cow::Borrowed),
-        message: message.to_owned(),
-        chain: source_chain(details.source),
-        context: event_context(shared),
-        args: args.map(<[_]>::to_vec).unwrap_or_default(),
+        message,
+        chain: &chain,
         duration,
-        occurrences,
-        reason,
-    };
-    shared.enqueue(Message::Event(Box::new(event)));
+        args,
+    });
 }
 
 fn source_chain(mut source: Option<&(dyn StdError + 'static)>) -> Vec<String> {
@@ -173,19 +128,11 @@ fn source_chain(mut source: Option<&(dyn StdError + 'static)>) -> Vec<String> {
             break;
         }
         let mut text = error.to_string();
-        truncate_at_boundary(&mut text, MAX_MESSAGE_BYTES);
+        truncate_bytes(&mut text, MAX_MESSAGE_BYTES);
         chain.push(text);
         source = error.source();
     }
     chain
-}
-
-fn event_context(shared: &Shared) -> Arc<Context> {
-    match context::current_arc() {
-        Some(scope) if shared.base_context.as_ref() == &Context::default() => scope,
-        Some(scope) => Arc::new(scope.merged_over(&shared.base_context)),
-        None => shared.base_context.clone(),
-    }
 }
 
 pub(crate) fn capture_panic(

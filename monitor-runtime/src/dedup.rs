@@ -61,8 +61,9 @@ pub(crate) struct DedupGroups {
     evictions: AtomicU64,
 }
 
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+/// Milliseconds since the epoch: what a group's times are kept in.
+pub(crate) fn millis_since_epoch(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 fn to_system_time(ms: u64) -> SystemTime {

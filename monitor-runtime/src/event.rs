@@ -1,4 +1,5 @@
-//! What a sink receives: events, group snapshots and the batch that carries them.
+//! The basic types of a capture: events, their kinds, locations, group keys,
+//! statuses and snapshots.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -190,25 +191,4 @@ pub struct GroupSnapshot {
     pub first_seen: SystemTime,
     /// When this process last saw it.
     pub last_seen: SystemTime,
-}
-
-/// What the worker hands to each sink at once.
-#[derive(Clone, Debug, Default)]
-pub struct Batch {
-    /// Events queued since the last batch, in the order they were captured.
-    pub events: Vec<Arc<Event>>,
-    /// Groups whose counters changed since the last batch.
-    pub groups: Vec<GroupSnapshot>,
-    /// Audit records, in the order they were recorded (never deduplicated).
-    pub audits: Vec<Arc<crate::audit::AuditRecord>>,
-    /// Alert notifications the router released, each for one destination.
-    /// Storage keeps them all; a delivery sink takes those addressed to it.
-    pub notifications: Vec<Arc<crate::rules::Notification>>,
-}
-
-impl Batch {
-    /// True when there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.groups.is_empty() && self.audits.is_empty() && self.notifications.is_empty()
-    }
 }

@@ -13,6 +13,8 @@
 //! | `monitor_events_dropped_total` | counter | `reason` |
 //! | `monitor_events_delivered_total` | counter | `sink` |
 //! | `monitor_groups` | gauge | |
+//! | `monitor_notifications_total` | counter | `destination`, `outcome` |
+//! | `monitor_notifications_dropped_total` | counter | `destination`, `reason` |
 
 /// Counter of finished monitored calls.
 pub const CALLS: &str = "monitor_calls_total";
@@ -26,3 +28,9 @@ pub const EVENTS_DROPPED: &str = "monitor_events_dropped_total";
 pub const EVENTS_DELIVERED: &str = "monitor_events_delivered_total";
 /// Gauge of live dedup groups.
 pub const GROUPS: &str = "monitor_groups";
+/// Counter of alert notifications by destination and outcome (`sent`,
+/// `retried`, `spooled`, `replayed`, `dropped`), published by the
+/// destinations' notifiers.
+pub const NOTIFICATIONS: &str = "monitor_notifications_total";
+/// Counter of dropped alert notifications by destination and reason.
+pub const NOTIFICATIONS_DROPPED: &str = "monitor_notifications_dropped_total";

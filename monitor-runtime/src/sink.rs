@@ -1,10 +1,13 @@
 //! The one small trait every destination implements.
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::event::Batch;
+use crate::audit::record::AuditRecord;
+use crate::event::{Event, GroupSnapshot};
+use crate::rules::Notification;
 
 /// A destination for batches of events: storage, console, webhooks, e-mail.
 ///
@@ -46,25 +49,38 @@ pub trait Sink: Send + Sync + 'static {
     }
 
     /// Writes one batch. Called for one batch at a time, in order.
-    async fn write(&self, batch: &crate::event::Batch) -> Result<(), SinkError>;
+    async fn write(&self, batch: &Batch) -> Result<(), SinkError>;
 
     /// Makes everything written so far durable. Called on flush and shutdown.
     async fn flush(&self) -> Result<(), SinkError> {
         Ok(())
     }
+}
 
-    /// The one alert destination this sink delivers, if it serves only one
-    /// (a webhook's or a mailbox's sink); `None`, the default, for sinks
-    /// that take every notification (storage, the console). A batch this
-    /// sink could not take then counts as lost only the notifications of
-    /// its destination.
-    fn alert_destination(&self) -> Option<&str> {
-        None
+/// What the worker hands to each sink at once.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    /// Events queued since the last batch, in the order they were captured.
+    pub events: Vec<Arc<Event>>,
+    /// Groups whose counters changed since the last batch.
+    pub groups: Vec<GroupSnapshot>,
+    /// Audit records, in the order they were recorded (never deduplicated).
+    pub audits: Vec<Arc<AuditRecord>>,
+    /// A record of the alert notifications the router released, each
+    /// already handed to its destination's notifier: storage keeps them.
+    pub notifications: Vec<Arc<Notification>>,
+}
+
+impl Batch {
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.groups.is_empty() && self.audits.is_empty() && self.notifications.is_empty()
     }
 }
 
 /// Why a sink could not take a batch; the kind becomes the drop reason.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SinkErrorKind {
     /// The destination cannot be reached or opened.
     Unavailable,

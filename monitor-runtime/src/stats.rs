@@ -1,55 +1,190 @@
 //! Counters of what happened to every captured event, and the `stats()` call.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use parking_lot::Mutex;
 
 use crate::metric_names;
+use crate::notify::{DestinationStats, NotifyError};
+use crate::rules::RouterCounts;
+use crate::sink::SinkErrorKind;
 
-/// Drop reasons counted on the caller's thread.
-pub(crate) const QUEUE_FULL: &str = "queue_full";
-pub(crate) const GROUP_LIMIT: &str = "group_limit";
-pub(crate) const CAPTURE_PANICKED: &str = "capture_panicked";
-pub(crate) const SHUTDOWN_DEADLINE: &str = "shutdown_deadline";
-pub(crate) const SINK_QUEUE_FULL: &str = "sink_queue_full";
-pub(crate) const CONTROL_QUEUE_TIMEOUT: &str = "control_queue_timeout";
+/// Why an event, an audit record or a notification was not delivered.
+///
+/// Shown in [`Stats::dropped`] and as the `reason` label of
+/// `monitor_events_dropped_total` by its name ([`DropReason::to_string`]):
+///
+/// ```
+/// use monitor_runtime::{DropReason, SinkErrorKind};
+///
+/// assert_eq!(DropReason::QueueFull.to_string(), "queue_full");
+/// let sqlite = DropReason::Sink { sink: "sqlite".into(), record: monitor_runtime::RecordKind::Audit, kind: SinkErrorKind::Full };
+/// assert_eq!(sqlite.to_string(), "sqlite:audit_storage_full");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// The bounded queue to the worker was full.
+    QueueFull,
+    /// The dedup table was full of groups.
+    GroupLimit,
+    /// Formatting the error panicked (the host went on).
+    CapturePanicked,
+    /// Still queued or being written when the shutdown deadline passed.
+    ShutdownDeadline,
+    /// Captured after the monitor started shutting down.
+    ShutDown,
+    /// An audit record found the queue full for the whole bounded wait.
+    AuditQueueTimeout,
+    /// An audit record came after the monitor shut down.
+    AuditShutDown,
+    /// A heartbeat or rule reload found the queue full for 250 ms.
+    ControlQueueTimeout,
+    /// A sink did not take records: its queue was full (`kind` is then
+    /// `None`) or it failed.
+    Sink {
+        /// The sink's name.
+        sink: String,
+        /// What kind of record was lost.
+        record: RecordKind,
+        /// How the sink failed.
+        kind: SinkErrorKind,
+    },
+    /// A sink's own queue was full.
+    SinkQueueFull {
+        /// The sink's name.
+        sink: String,
+        /// What kind of record was lost.
+        record: RecordKind,
+    },
+    /// A destination's notifier refused a notification.
+    Notification {
+        /// The destination's name.
+        destination: String,
+        /// Why it refused.
+        error: NotifyError,
+    },
+}
+
+/// The kinds of record the worker hands to sinks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RecordKind {
+    /// Captured events.
+    Event,
+    /// Audit records.
+    Audit,
+    /// Storage's copies of alert notifications (their delivery is counted
+    /// per destination).
+    Notification,
+}
+
+impl RecordKind {
+    /// The prefix of drop reasons: none for events, `audit_` for audit records.
+    const fn prefix(self) -> &'static str {
+        match self {
+            RecordKind::Event => "",
+            RecordKind::Audit => "audit_",
+            RecordKind::Notification => "notification_",
+        }
+    }
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DropReason::QueueFull => f.write_str("queue_full"),
+            DropReason::GroupLimit => f.write_str("group_limit"),
+            DropReason::CapturePanicked => f.write_str("capture_panicked"),
+            DropReason::ShutdownDeadline => f.write_str("shutdown_deadline"),
+            DropReason::ShutDown => f.write_str("shut_down"),
+            DropReason::AuditQueueTimeout => f.write_str("audit_queue_timeout"),
+            DropReason::AuditShutDown => f.write_str("audit_shut_down"),
+            DropReason::ControlQueueTimeout => f.write_str("control_queue_timeout"),
+            DropReason::Sink { sink, record, kind } => write!(f, "{sink}:{}{}", record.prefix(), kind.as_str()),
+            DropReason::SinkQueueFull { sink, record } => write!(f, "{sink}:{}sink_queue_full", record.prefix()),
+            DropReason::Notification { destination, error } => {
+                write!(f, "{destination}:notification_{}", error.as_str())
+            }
+        }
+    }
+}
+
+/// Drops counted on the caller's thread, each with its own atomic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CallerDrop {
+    QueueFull,
+    GroupLimit,
+    CapturePanicked,
+}
+
+impl CallerDrop {
+    const ALL: [CallerDrop; 3] = [CallerDrop::QueueFull, CallerDrop::GroupLimit, CallerDrop::CapturePanicked];
+
+    fn reason(self) -> DropReason {
+        match self {
+            CallerDrop::QueueFull => DropReason::QueueFull,
+            CallerDrop::GroupLimit => DropReason::GroupLimit,
+            CallerDrop::CapturePanicked => DropReason::CapturePanicked,
+        }
+    }
+}
+
+/// What the caller's thread counts: each one relaxed atomic add.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    Captured,
+    Queued,
+    Deduplicated,
+    Suppressed,
+    AuditQueued,
+    Dropped(CallerDrop),
+}
 
 /// Counters shared by callers and the worker. Hot ones are atomics; the
 /// per-sink maps are only touched by the worker and by `stats()`.
 #[derive(Default)]
 pub(crate) struct Counters {
-    pub captured: AtomicU64,
-    pub queued: AtomicU64,
-    pub deduplicated: AtomicU64,
-    pub suppressed: AtomicU64,
-    pub queue_full: AtomicU64,
-    pub group_limit: AtomicU64,
-    pub capture_panicked: AtomicU64,
-    pub written: AtomicU64,
-    pub audits_queued: AtomicU64,
-    by_reason: Mutex<BTreeMap<String, u64>>,
+    captured: AtomicU64,
+    queued: AtomicU64,
+    deduplicated: AtomicU64,
+    suppressed: AtomicU64,
+    audits_queued: AtomicU64,
+    caller_drops: [AtomicU64; 3],
+    written: AtomicU64,
+    by_reason: Mutex<BTreeMap<DropReason, u64>>,
     delivered: Mutex<BTreeMap<String, u64>>,
     audits_delivered: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Counters {
-    /// Counts `n` events lost for `reason` (kept as a string so sinks can
-    /// name their own reasons, for example `sqlite:storage_full`).
-    pub(crate) fn drop_events(&self, reason: &str, n: u64) {
+    /// Counts one thing on the caller's thread.
+    #[inline]
+    pub(crate) fn count(&self, what: Counted) {
+        let counter = match what {
+            Counted::Captured => &self.captured,
+            Counted::Queued => &self.queued,
+            Counted::Deduplicated => &self.deduplicated,
+            Counted::Suppressed => &self.suppressed,
+            Counted::AuditQueued => &self.audits_queued,
+            Counted::Dropped(drop) => &self.caller_drops[drop as usize],
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+
+    /// Counts `n` records lost for `reason`.
+    pub(crate) fn drop_events(&self, reason: &DropReason, n: u64) {
         if n == 0 {
             return;
         }
-        *self.by_reason.lock().entry(reason.to_owned()).or_default() += n;
+        *self.by_reason.lock().entry(reason.clone()).or_default() += n;
     }
 
-    pub(crate) fn count_caller_drop(&self, reason: &'static str) {
-        let counter = match reason {
-            QUEUE_FULL => &self.queue_full,
-            GROUP_LIMIT => &self.group_limit,
-            _ => &self.capture_panicked,
-        };
-        counter.fetch_add(1, Relaxed);
+    /// Counts events the worker handed to sinks.
+    pub(crate) fn written(&self, n: u64) {
+        self.written.fetch_add(n, Relaxed);
     }
 
     pub(crate) fn delivered(&self, sink: &str, n: u64) {
@@ -76,15 +211,12 @@ impl Counters {
     }
 
     pub(crate) fn snapshot(&self, groups: usize, evicted_groups: u64, disabled_sinks: Vec<String>) -> Stats {
-        let mut dropped = self.by_reason.lock().clone();
-        for (reason, counter) in [
-            (QUEUE_FULL, &self.queue_full),
-            (GROUP_LIMIT, &self.group_limit),
-            (CAPTURE_PANICKED, &self.capture_panicked),
-        ] {
-            let n = counter.load(Relaxed);
+        let mut dropped: BTreeMap<String, u64> =
+            self.by_reason.lock().iter().map(|(reason, n)| (reason.to_string(), *n)).collect();
+        for drop in CallerDrop::ALL {
+            let n = self.caller_drops[drop as usize].load(Relaxed);
             if n > 0 {
-                *dropped.entry(reason.to_owned()).or_default() += n;
+                *dropped.entry(drop.reason().to_string()).or_default() += n;
             }
         }
         Stats {
@@ -101,8 +233,43 @@ impl Counters {
             groups,
             evicted_groups,
             disabled_sinks,
-            alerts: Default::default(),
+            alerts: AlertStats::default(),
+            destinations: BTreeMap::new(),
         }
+    }
+}
+
+/// What `stats()` shows of alerting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlertStats {
+    /// Rules being evaluated.
+    pub rules: usize,
+    /// Alerts firing at the last evaluation.
+    pub firing: u64,
+    /// Alerts that resolved.
+    pub resolved: u64,
+    /// What the router did with notifications.
+    pub routed: RouterCounts,
+    /// Configurations taken by `reload_alerts`.
+    pub reloads: u64,
+    /// Records a rule did not count because it already tracked
+    /// [`MAX_LABEL_SETS`](crate::rules::MAX_LABEL_SETS) distinct label sets
+    /// (a `group_by` on a label with too many values).
+    pub over_label_limit: u64,
+}
+
+/// Alerting's counts, written by the worker and read by `stats()`.
+#[derive(Default)]
+pub(crate) struct AlertCounters(Mutex<AlertStats>);
+
+impl AlertCounters {
+    pub(crate) fn get(&self) -> AlertStats {
+        *self.0.lock()
+    }
+
+    pub(crate) fn set(&self, stats: AlertStats) {
+        *self.0.lock() = stats;
     }
 }
 
@@ -117,11 +284,12 @@ impl Counters {
 /// | `group_limit` | the dedup table was full of groups |
 /// | `capture_panicked` | formatting the error panicked (the host went on) |
 /// | `shutdown_deadline` | still queued when the shutdown deadline passed |
+/// | `shut_down` | captured while the monitor was shutting down |
 /// | `<sink>:sink_queue_full` | that sink's own queue was full |
 /// | `<sink>:<kind>` | that sink failed, e.g. `sqlite:storage_full`, `sqlite:storage_locked` |
 /// | `audit_queue_timeout` | an audit record found the queue full for the whole bounded wait |
 /// | `<sink>:audit_<kind>` | that sink failed to store audit records (`<kind>` as above, `sink_queue_full` included) |
-/// | `<sink>:notification_<kind>` | that sink did not take alert notifications, the same way |
+/// | `<destination>:notification_<reason>` | that destination's notifier refused a notification (`queue_full`, `stopped`) |
 /// | `control_queue_timeout` | a heartbeat or rule reload found the queue full for 250 ms |
 ///
 /// ```
@@ -133,6 +301,7 @@ impl Counters {
 /// assert!(stats.dropped.is_empty());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Whether a monitor is installed right now.
     pub installed: bool,
@@ -161,7 +330,9 @@ pub struct Stats {
     /// Sinks that failed to start and were left out (see `optional_sink`).
     pub disabled_sinks: Vec<String>,
     /// Alert rules, alerts and notifications.
-    pub alerts: crate::pipeline::AlertStats,
+    pub alerts: AlertStats,
+    /// What happened to each alert destination's notifications, by name.
+    pub destinations: BTreeMap<String, DestinationStats>,
 }
 
 impl Stats {

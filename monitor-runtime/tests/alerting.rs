@@ -2,10 +2,14 @@
 //! clock: what the monitored code does becomes notifications in the sinks,
 //! with the context that made them.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use monitor_runtime::rules::{AlertState, ManualClock};
-use monitor_runtime::{Context, MemorySink, Monitor, MonitorGuard, ReloadError, monitor};
+use monitor_runtime::alerts::{Destination, Target};
+use monitor_runtime::rules::{AlertState, ManualClock, Notification};
+use monitor_runtime::{
+    Context, DestinationError, MemorySink, Monitor, MonitorGuard, Notifier, NotifyError, ReloadError, monitor,
+};
 
 const FLUSH: Duration = Duration::from_secs(10);
 const MINUTE: Duration = Duration::from_secs(60);
@@ -30,20 +34,59 @@ fn charge(card: u64) -> Result<(), Declined> {
     Err(Declined(card))
 }
 
+/// What the recording notifiers received: destination, the target it was
+/// made for, and the notification.
+type Received = Arc<Mutex<Vec<(String, Target, Arc<Notification>)>>>;
+
+/// Stands in for the delivery of every destination that is not the
+/// console: records what each notifier was handed. A destination whose
+/// name starts with `full` refuses everything, as a full queue would; one
+/// whose URL says `broken` cannot be made.
+fn recording(
+    received: &Received,
+) -> impl Fn(&Destination) -> Result<Box<dyn Notifier>, DestinationError> + Send + Sync + 'static {
+    struct Recording(String, Target, Received);
+    impl Notifier for Recording {
+        fn notify(&self, notification: Arc<Notification>) -> Result<(), NotifyError> {
+            if self.0.starts_with("full") {
+                return Err(NotifyError::QueueFull);
+            }
+            self.2.lock().unwrap().push((self.0.clone(), self.1.clone(), notification));
+            Ok(())
+        }
+    }
+    let received = received.clone();
+    move |destination: &Destination| {
+        if format!("{:?}", destination.target).contains("broken") {
+            return Err(DestinationError::new(&destination.name, "cannot reach `broken`"));
+        }
+        Ok(Box::new(Recording(destination.name.clone(), destination.target.clone(), received.clone())))
+    }
+}
+
 /// A monitor for the billing service with `config`'s rules, on a manual
-/// clock, alerting into a memory sink.
+/// clock, alerting into a memory sink (the record of every notification).
 fn install(config: monitor_runtime::alerts::AlertConfig) -> (ManualClock, MemorySink, MonitorGuard) {
+    let (clock, sink, guard, _) = install_recording(config);
+    (clock, sink, guard)
+}
+
+fn install_recording(
+    config: monitor_runtime::alerts::AlertConfig,
+) -> (ManualClock, MemorySink, MonitorGuard, Received) {
     let clock = ManualClock::new(start());
     let sink = MemorySink::new();
+    let received = Received::default();
     let guard = Monitor::builder()
         .service("billing")
         .environment("production")
         .alerts(config)
+        .delivery(recording(&received))
         .clock(clock.clone())
         .sink(sink.clone())
         .install()
         .expect("monitor installs");
-    (clock, sink, guard)
+    (clock, sink, guard, received)
 }
 
 #[test]
@@ -397,9 +440,8 @@ fn notifications_held_by_the_rate_limit_reach_the_sinks_at_shutdown() {
     assert_eq!(stats.alerts.routed.released_at_shutdown, 2, "{:?}", stats.alerts);
 }
 
-/// A sink that refuses every batch, as a full disk would; with a
-/// destination, it serves only that alert destination.
-struct FullSink(&'static str, Option<&'static str>);
+/// A sink that refuses every batch, as a full disk would.
+struct FullSink(&'static str);
 
 #[monitor_runtime::async_trait]
 impl monitor_runtime::Sink for FullSink {
@@ -410,74 +452,106 @@ impl monitor_runtime::Sink for FullSink {
     async fn write(&self, _batch: &monitor_runtime::Batch) -> Result<(), monitor_runtime::SinkError> {
         Err(monitor_runtime::SinkError::new(monitor_runtime::SinkErrorKind::Full, "no space left"))
     }
-
-    fn alert_destination(&self) -> Option<&str> {
-        self.1
-    }
 }
 
 #[test]
-fn notifications_a_sink_refuses_are_counted_as_dropped() {
+fn notifications_refused_are_counted_by_destination_and_lost_records_by_sink() {
     let clock = ManualClock::new(start());
+    let received = Received::default();
     let guard = Monitor::builder()
         .alerts(monitor_runtime::alerts! {
             destination ops = console;
-            rule new_kind { when new_group; notify ops; group_wait 0s; }
+            destination full_pager = webhook("https://pager.example.org/hook");
+            destination chat = slack("https://hooks.slack.com/services/T0/B0/X");
+            rule new_kind { when new_group; notify ops, full_pager, chat; group_wait 0s; }
         })
+        .delivery(recording(&received))
         .clock(clock.clone())
-        .sink(FullSink("full", None))
-        .sink(FullSink("pager", Some("pager")))
+        .sink(FullSink("full"))
         .install()
         .expect("monitor installs");
     let _ = refund(7);
     guard.flush(FLUSH);
     let stats = guard.shutdown();
-    assert_eq!(stats.alerts.routed.sent, 1, "{:?}", stats.alerts);
-    assert_eq!(stats.dropped.get("full:notification_storage_full").copied(), Some(1), "{:?}", stats.dropped);
+    assert_eq!(stats.alerts.routed.sent, 3, "one per destination: {:?}", stats.alerts);
+    assert_eq!(stats.dropped.get("full_pager:notification_queue_full").copied(), Some(1), "{:?}", stats.dropped);
+    assert_eq!(stats.destinations["ops"].sent, 1, "the console printed it: {:?}", stats.destinations);
+    let delivered: Vec<String> = received.lock().unwrap().iter().map(|(name, ..)| name.clone()).collect();
+    assert_eq!(delivered, ["chat"], "each notification reaches its own destination only");
+    // The storage sink lost its record of the three, and the event.
+    assert_eq!(stats.dropped.get("full:notification_storage_full").copied(), Some(3), "{:?}", stats.dropped);
     assert_eq!(stats.dropped.get("full:storage_full").copied(), Some(1), "the event too: {:?}", stats.dropped);
-    assert_eq!(
-        stats.dropped.get("pager:notification_storage_full"),
-        None,
-        "a sink of another destination lost none: {:?}",
-        stats.dropped
-    );
 }
 
 #[test]
-fn a_reload_may_not_add_or_change_network_destinations() {
-    let (_clock, _sink, guard) = install(monitor_runtime::alerts! {
+fn without_delivery_a_network_destination_is_an_install_error() {
+    let error = Monitor::builder()
+        .alerts(monitor_runtime::alerts! {
+            destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/SECRET");
+            rule new_kind { when new_group; notify ops_chat; }
+        })
+        .install()
+        .err()
+        .expect("no delivery for a Slack destination");
+    let message = error.to_string();
+    assert!(message.contains("`ops_chat`") && message.contains(".delivery("), "{message}");
+    assert!(!message.contains("SECRET"), "{message}");
+    assert!(!monitor_runtime::stats().installed);
+}
+
+#[test]
+fn a_reload_adds_changes_and_removes_destinations_of_any_kind() {
+    let (_clock, _sink, guard, received) = install_recording(monitor_runtime::alerts! {
         destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/FIRST");
-        rule new_kind { when new_group; notify ops_chat; }
+        rule new_kind { when new_group; notify ops_chat; group_wait 0s; }
     });
+    let _ = refund(1);
+    assert!(guard.flush(FLUSH));
+
+    // A changed address, a new e-mail destination: both made now, used from now on.
     let moved = monitor_runtime::alerts! {
         destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/SECOND");
         destination pager = email("oncall@example.org");
-        rule new_kind { when new_group; notify ops_chat, pager; }
+        rule new_kind { when new_group; notify ops_chat, pager; group_wait 0s; }
     };
-    let refused = monitor_runtime::reload_alerts(moved).expect_err("a new address cannot be reached");
-    assert_eq!(refused, ReloadError::DestinationsChanged(vec!["ops_chat".into(), "pager".into()]));
-    let message = refused.to_string();
-    assert!(message.contains("`ops_chat`, `pager`") && message.contains("restart the process"), "{message}");
-    assert!(!message.contains("SECOND") && !message.contains("FIRST"), "no token: {message}");
+    monitor_runtime::reload_alerts(moved).expect("new and changed destinations are taken");
+    let _ = charge(2);
+    assert!(guard.flush(FLUSH));
 
-    // The same destination with a rate limit of its own, a console one
-    // added, new rules: taken (the router keeps to limits, not the sinks).
-    let same = monitor_runtime::alerts! {
-        destination ops_chat = slack("https://hooks.slack.com/services/T0/B0/FIRST") at most 30 per minute;
-        destination local = console;
-        rule new_kind { when new_group; notify ops_chat, local; }
-        rule many { when errors > 5 within 1h; notify local; }
-    };
-    monitor_runtime::reload_alerts(same).expect("unchanged network destinations");
-
-    // A webhook turned into the console under its name would still be
-    // delivered to by its start-up sink: refused too.
-    let silenced = monitor_runtime::alerts! {
-        destination ops_chat = console;
+    // A destination that cannot be made refuses the whole reload.
+    let broken = monitor_runtime::alerts! {
+        destination ops_chat = webhook("https://broken.example.org/hook");
         rule new_kind { when new_group; notify ops_chat; }
     };
-    let refused = monitor_runtime::reload_alerts(silenced).expect_err("the webhook's sink would keep sending");
-    assert_eq!(refused, ReloadError::DestinationsChanged(vec!["ops_chat".into()]));
+    match monitor_runtime::reload_alerts(broken) {
+        Err(ReloadError::Destination(error)) => assert_eq!(error.destination, "ops_chat"),
+        other => panic!("expected the broken destination to be refused: {other:?}"),
+    }
+
+    // Removed: the pager is gone, only the console is left.
+    let removed = monitor_runtime::alerts! {
+        destination local = console;
+        rule new_kind { when new_group; notify local; group_wait 0s; }
+    };
+    monitor_runtime::reload_alerts(removed).expect("a removed destination is fine");
+    let _ = capture(3);
     assert!(guard.flush(FLUSH));
-    assert_eq!((monitor_runtime::stats().alerts.rules, monitor_runtime::stats().alerts.reloads), (2, 1));
+    let stats = guard.shutdown();
+
+    let received = received.lock().unwrap();
+    let seen: Vec<(String, String)> = received
+        .iter()
+        .map(|(name, target, n)| {
+            (name.clone(), format!("{target:?} {}", n.alert.details.function.clone().unwrap_or_default()))
+        })
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:#?}");
+    assert!(seen[0].0 == "ops_chat" && seen[0].1.contains("refund"), "{seen:?}");
+    let after: Vec<&str> = seen[1..].iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(after, ["ops_chat", "pager"], "{seen:?}");
+    assert!(seen[1..].iter().all(|(_, what)| what.contains("charge")), "{seen:?}");
+    // The changed destination was remade for its new address (shown redacted).
+    assert_ne!(received[0].1, received[1].1, "a new notifier for the new address");
+    assert_eq!(stats.destinations["local"].sent, 1, "{:?}", stats.destinations);
+    assert_eq!(stats.alerts.reloads, 2);
 }

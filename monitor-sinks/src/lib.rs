@@ -1,9 +1,23 @@
-//! Where monitor's events go: an embedded SQLite store (the default, no
-//! server needed) and a console sink for development.
+//! Where monitor's records go: an embedded SQLite store (the default, no
+//! server needed), a console sink for development, and delivery of alert
+//! notifications to Slack, Discord, Microsoft Teams, generic webhooks and
+//! e-mail. Users depend on the `monitor` crate, which re-exports these
+//! modules; each sits behind a cargo feature, so a service that only
+//! stores compiles no HTTP or SMTP client.
+//!
+//! | module | feature | what |
+//! |---|---|---|
+//! | [`sqlite`] | `sqlite` (default) | one SQLite file: events, groups, audit log, notifications |
+//! | [`ConsoleSink`] | always | one line per event on stderr |
+//! | `delivery` | `webhook` or `email` | [`DeliveryOptions`](delivery::DeliveryOptions): retries, pacing, circuit breaker, disk spool |
+//! | `webhook` | `webhook` | Slack, Discord, Teams and generic JSON bodies within each platform's limits |
+//! | `email` | `email` | SMTP with STARTTLS or implicit TLS, plain-text and HTML parts |
+//! | `spool` | `webhook` or `email` | the append-only file notifications wait in while a destination is down |
 //!
 //! ```no_run
 //! use monitor_runtime::Monitor;
-//! use monitor_sinks::{ConsoleSink, SqliteSink};
+//! use monitor_sinks::ConsoleSink;
+//! use monitor_sinks::sqlite::SqliteSink;
 //!
 //! let guard = Monitor::builder()
 //!     .service("invoices")
@@ -18,7 +32,16 @@
 #![warn(clippy::unwrap_used)]
 
 mod console;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+#[cfg(feature = "delivery")]
+pub mod delivery;
+#[cfg(feature = "email")]
+pub mod email;
+#[cfg(feature = "delivery")]
+pub mod spool;
+#[cfg(feature = "webhook")]
+pub mod webhook;
+
 pub use console::ConsoleSink;
-pub use sqlite::{GroupQuery, SqliteSink, SqliteStore, StoreError, StoredEvent, StoredGroup};

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use monitor_runtime::Monitor;
 use monitor_runtime::audit::{AuditEvent, ComplianceStatus, audit};
 use monitor_sinks::sqlite::AuditQuery;
-use monitor_sinks::{SqliteSink, SqliteStore};
+use monitor_sinks::sqlite::{SqliteSink, SqliteStore};
 
 #[derive(AuditEvent)]
 #[audit(process = "bank_submission")]

@@ -1,6 +1,7 @@
 //! Parsing `#[audit(…)]` on containers, variants and fields, collecting
 //! every mistake with a span on the offending token.
 
+use monitor_rules::vocabulary::ComplianceStatus;
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
@@ -26,9 +27,6 @@ impl Errors {
         self.0.map_or(Ok(()), Err)
     }
 }
-
-pub(crate) const STATUSES: [(&str, &str); 4] =
-    [("compliant", "Compliant"), ("exception", "Exception"), ("failed", "Failed"), ("pending_review", "PendingReview")];
 
 /// `process`, `action`, `status` (and for `Audited`, `reference`) on a
 /// type or a variant.
@@ -86,7 +84,8 @@ fn status_variant(meta: &ParseNestedMeta<'_>) -> syn::Result<Ident> {
         let ident: Ident = value.parse()?;
         (ident.to_string(), ident.span())
     };
-    STATUSES.iter().find(|(name, _)| *name == text).map(|(_, variant)| Ident::new(variant, span)).ok_or_else(|| {
+    // The variant is the status's own name in the runtime's type.
+    ComplianceStatus::parse(&text).map(|status| Ident::new(&format!("{status:?}"), span)).ok_or_else(|| {
         syn::Error::new(
             span,
             format!("unknown compliance status `{text}`: expected compliant, exception, failed or pending_review"),

@@ -10,6 +10,7 @@ use super::attr::{self, Errors};
 use super::fields::masked;
 
 pub(crate) fn derive_audited(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let rt = crate::runtime_path();
     let mut errors = Errors::default();
     let Data::Struct(data) = &input.data else {
         return Err(syn::Error::new(input.ident.span(), "#[derive(Audited)] works on structs with named fields"));
@@ -86,12 +87,12 @@ pub(crate) fn derive_audited(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
 
         #[automatically_derived]
-        impl ::monitor_runtime::audit::AuditEvent for #change {
-            fn audit_record(&self) -> ::monitor_runtime::audit::AuditRecord {
-                let mut record = ::monitor_runtime::audit::AuditRecordBuilder::new(
+        impl #rt::audit::AuditEvent for #change {
+            fn audit_record(&self) -> #rt::audit::AuditRecord {
+                let mut record = #rt::audit::AuditRecordBuilder::new(
                     #process,
                     ::std::format!("{}_changed", self.field),
-                    ::monitor_runtime::audit::ComplianceStatus::Compliant,
+                    #rt::audit::ComplianceStatus::Compliant,
                 );
                 record.reference(#reference_kind, &self.id);
                 record.detail("field", self.field);

@@ -51,10 +51,11 @@ pub(crate) fn bind_and_fill(
 
 /// The masked text of a string field, given a `&str` expression.
 pub(crate) fn masked(mask: &Mask, text: TokenStream) -> TokenStream {
+    let rt = crate::runtime_path();
     match mask {
-        Mask::Iban => quote!(::monitor_runtime::audit::mask_iban(#text)),
-        Mask::Card => quote!(::monitor_runtime::audit::mask_card(#text)),
-        Mask::Email => quote!(::monitor_runtime::audit::mask_email(#text)),
+        Mask::Iban => quote!(#rt::audit::mask_iban(#text)),
+        Mask::Card => quote!(#rt::audit::mask_card(#text)),
+        Mask::Email => quote!(#rt::audit::mask_email(#text)),
         Mask::WithFn(function) => quote!(::std::string::ToString::to_string(&#function(#text))),
     }
 }

@@ -17,14 +17,15 @@ const FIELD_KEYS: &[&str] = &["reference", "actor", "trace_id", "status", "mask"
 /// The derive's output after a mistake: the errors, and an impl whose body
 /// never runs, so that code using the type does not fail a second time.
 pub(crate) fn with_stub(error: syn::Error, input: &DeriveInput) -> TokenStream {
+    let rt = crate::runtime_path();
     let error = error.into_compile_error();
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #error
         #[automatically_derived]
-        impl #impl_generics ::monitor_runtime::audit::AuditEvent for #ident #ty_generics #where_clause {
-            fn audit_record(&self) -> ::monitor_runtime::audit::AuditRecord {
+        impl #impl_generics #rt::audit::AuditEvent for #ident #ty_generics #where_clause {
+            fn audit_record(&self) -> #rt::audit::AuditRecord {
                 ::core::unreachable!()
             }
         }
@@ -32,6 +33,7 @@ pub(crate) fn with_stub(error: syn::Error, input: &DeriveInput) -> TokenStream {
 }
 
 pub(crate) fn derive_audit_event(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let rt = crate::runtime_path();
     let mut errors = Errors::default();
     let body = match &input.data {
         Data::Struct(data) => {
@@ -42,8 +44,8 @@ pub(crate) fn derive_audit_event(input: &DeriveInput) -> syn::Result<TokenStream
             let (pattern, fills) = fields::bind_and_fill(&data.fields, quote!(Self), FIELD_KEYS, &mut errors);
             quote! {
                 let #pattern = self;
-                let mut __monitor_record = ::monitor_runtime::audit::AuditRecordBuilder::new(
-                    #process, #action, ::monitor_runtime::audit::ComplianceStatus::#status);
+                let mut __monitor_record = #rt::audit::AuditRecordBuilder::new(
+                    #process, #action, #rt::audit::ComplianceStatus::#status);
                 #fills
                 __monitor_record.finish()
             }
@@ -69,8 +71,8 @@ pub(crate) fn derive_audit_event(input: &DeriveInput) -> syn::Result<TokenStream
                     let (pattern, fills) = fields::bind_and_fill(&variant.fields, quote!(Self::#ident), FIELD_KEYS, &mut errors);
                     quote! {
                         #pattern => {
-                            let mut __monitor_record = ::monitor_runtime::audit::AuditRecordBuilder::new(
-                                #process, #action, ::monitor_runtime::audit::ComplianceStatus::#status);
+                            let mut __monitor_record = #rt::audit::AuditRecordBuilder::new(
+                                #process, #action, #rt::audit::ComplianceStatus::#status);
                             #fills
                             __monitor_record.finish()
                         }
@@ -96,9 +98,9 @@ pub(crate) fn derive_audit_event(input: &DeriveInput) -> syn::Result<TokenStream
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
         #[automatically_derived]
-        impl #impl_generics ::monitor_runtime::audit::AuditEvent for #ident #ty_generics #where_clause {
+        impl #impl_generics #rt::audit::AuditEvent for #ident #ty_generics #where_clause {
             #[allow(unused_variables, clippy::needless_borrow)]
-            fn audit_record(&self) -> ::monitor_runtime::audit::AuditRecord {
+            fn audit_record(&self) -> #rt::audit::AuditRecord {
                 #body
             }
         }

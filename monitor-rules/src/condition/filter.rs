@@ -10,7 +10,6 @@ use crate::severity::Severity;
 const EVENT_FIELDS: &str = "severity, module, function, group, kind, tag.<name>";
 const AUDIT_FIELDS: &str = "process, action, status";
 const CALL_FIELDS: &str = "module, function";
-const COMPLIANCE: [&str; 4] = ["compliant", "exception", "failed", "pending_review"];
 
 /// Filters parsed so far with the mistakes found in them, and the rest of
 /// the condition: both are reported, so one typo does not hide another.
@@ -80,7 +79,7 @@ fn filter(input: ParseStream<'_>, scope: Scope) -> syn::Result<Filter> {
                 format!("unknown severity `{value}`: expected debug, info, warning, error, critical or fatal"),
             ));
         }
-        Field::Status if !COMPLIANCE.contains(&value.as_str()) => {
+        Field::Status if crate::vocabulary::ComplianceStatus::parse(&value).is_none() => {
             return Err(syn::Error::new(
                 span,
                 format!("unknown compliance status `{value}`: expected compliant, exception, failed or pending_review"),

@@ -3,7 +3,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use monitor_rules::{AlertConfig, Condition, Field, Filter, Op, parse_condition};
+use monitor_rules::macro_support::parse_condition;
+use monitor_rules::{AlertConfig, Condition, Field, Filter, Op};
 
 use crate::{mistakes, parse};
 

@@ -14,7 +14,8 @@ mod thresholds;
 
 use std::str::FromStr;
 
-use monitor_rules::{Condition, parse_condition};
+use monitor_rules::Condition;
+use monitor_rules::macro_support::parse_condition;
 
 /// The condition written as `text`, or every message of its mistakes.
 fn parse(text: &str) -> Result<Condition, Vec<String>> {

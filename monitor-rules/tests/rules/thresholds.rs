@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use monitor_rules::parse_condition;
+use monitor_rules::macro_support::parse_condition;
 
 use crate::mistakes;
 

@@ -8,19 +8,17 @@
 //! time and reports a failure instead of dropping silently. Sensitive fields
 //! are masked by the generated code, so the raw value never leaves the type.
 
-mod mask;
-mod record;
+pub(crate) mod record;
 
 pub use monitor_macros::{AuditEvent, Audited};
 
-pub use mask::{mask_card, mask_email, mask_iban};
+pub use monitor_rules::vocabulary::{mask_card, mask_email, mask_iban};
 pub use record::{AuditRecord, AuditRecordBuilder, ComplianceStatus, MAX_DETAIL_BYTES, MAX_DETAILS_BYTES, Reference};
 
 use std::fmt;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::pipeline::{self, Message};
+use crate::pipeline::{self, Message, Policy, Refused};
 
 /// A type that can be recorded as an audit record. Derive it with
 /// `#[derive(AuditEvent)]`.
@@ -115,15 +113,8 @@ impl std::error::Error for AuditError {}
 /// ```
 pub fn audit<E: AuditEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
     let Some(shared) = pipeline::current() else { return Err(AuditError::NotInstalled) };
-    let record = with_context(event.audit_record());
-    // Most of the time there is room: no timer to set up.
-    let result = match shared.sender.try_send(Message::Audit(Box::new(record))) {
-        Ok(()) => Ok(()),
-        Err(flume::TrySendError::Disconnected(_)) => Err(AuditError::ShutDown),
-        Err(flume::TrySendError::Full(message)) => sent(shared.sender.send_timeout(message, AUDIT_QUEUE_TIMEOUT)),
-    };
-    count(&shared, &result);
-    result
+    let record = with_context(event.audit_record(), &shared);
+    shared.submit(Message::Audit(Box::new(record)), Policy::Wait(AUDIT_QUEUE_TIMEOUT)).map_err(AuditError::from)
 }
 
 /// [`audit`] for async code: when the queue is full it waits for space on
@@ -149,35 +140,20 @@ pub fn audit<E: AuditEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
 /// ```
 pub async fn audit_async<E: AuditEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
     let Some(shared) = pipeline::current() else { return Err(AuditError::NotInstalled) };
-    let record = with_context(event.audit_record());
-    let message = Message::Audit(Box::new(record));
-    let result = match shared.sender.try_send(message) {
-        Ok(()) => Ok(()),
-        Err(flume::TrySendError::Disconnected(_)) => Err(AuditError::ShutDown),
-        Err(flume::TrySendError::Full(message)) => {
-            let sender = shared.sender.clone();
-            let wait = move || sender.send_timeout(message, AUDIT_QUEUE_TIMEOUT);
-            // The bounded wait runs on tokio's blocking pool when there is a
-            // runtime, so the executor thread stays free; elsewhere inline.
-            match tokio::runtime::Handle::try_current() {
-                Ok(handle) => handle.spawn_blocking(wait).await.map_err(|_| AuditError::QueueTimeout).and_then(sent),
-                Err(_) => sent(wait()),
-            }
-        }
-    };
-    count(&shared, &result);
-    result
+    let record = with_context(event.audit_record(), &shared);
+    shared.submit_async(Message::Audit(Box::new(record)), AUDIT_QUEUE_TIMEOUT).await.map_err(AuditError::from)
 }
 
-fn sent(result: Result<(), flume::SendTimeoutError<Message>>) -> Result<(), AuditError> {
-    match result {
-        Ok(()) => Ok(()),
-        Err(flume::SendTimeoutError::Timeout(_)) => Err(AuditError::QueueTimeout),
-        Err(flume::SendTimeoutError::Disconnected(_)) => Err(AuditError::ShutDown),
+impl From<Refused> for AuditError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Full => AuditError::QueueTimeout,
+            Refused::ShutDown => AuditError::ShutDown,
+        }
     }
 }
 
-fn with_context(mut record: AuditRecord) -> AuditRecord {
+fn with_context(mut record: AuditRecord, shared: &pipeline::Shared) -> AuditRecord {
     let context = crate::context::Context::current();
     if record.trace_id.is_none() {
         record.trace_id.clone_from(&context.trace_id);
@@ -185,19 +161,6 @@ fn with_context(mut record: AuditRecord) -> AuditRecord {
     if record.actor.is_none() {
         record.actor.clone_from(&context.user);
     }
-    if let Some(shared) = pipeline::current() {
-        record.service = context.service.clone().or_else(|| shared.base_context.service.clone());
-    }
+    record.service = context.service.clone().or_else(|| shared.base_context().service.clone());
     record
-}
-
-fn count(shared: &pipeline::Shared, result: &Result<(), AuditError>) {
-    match result {
-        Ok(()) => {
-            shared.counters.audits_queued.fetch_add(1, Relaxed);
-        }
-        Err(AuditError::QueueTimeout) => shared.counters.drop_events("audit_queue_timeout", 1),
-        Err(AuditError::ShutDown) => shared.counters.drop_events("audit_shut_down", 1),
-        Err(AuditError::NotInstalled) => {}
-    }
 }

@@ -9,63 +9,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Longest text kept for one detail; longer values are cut at a character
-/// boundary and end with `…[truncated]`.
+/// boundary and end with [`TRUNCATION_MARKER`](monitor_rules::vocabulary::TRUNCATION_MARKER).
 pub const MAX_DETAIL_BYTES: usize = 4 * 1024;
 /// Most detail text kept for one record, all details together; details past
 /// it are replaced by a marker and the record is flagged `truncated`.
 pub const MAX_DETAILS_BYTES: usize = 32 * 1024;
 
-/// Where a business operation stands with respect to the rules it must follow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ComplianceStatus {
-    /// Done by the rules.
-    Compliant,
-    /// Done, but outside the normal rules (approved exception).
-    Exception,
-    /// Not done, or done against the rules.
-    Failed,
-    /// Waiting for a person to review.
-    PendingReview,
-}
-
-impl ComplianceStatus {
-    /// Every status.
-    pub const ALL: [ComplianceStatus; 4] = [
-        ComplianceStatus::Compliant,
-        ComplianceStatus::Exception,
-        ComplianceStatus::Failed,
-        ComplianceStatus::PendingReview,
-    ];
-
-    /// The name used in attributes, rule files and storage (`pending_review`).
-    ///
-    /// ```
-    /// use monitor_runtime::audit::ComplianceStatus;
-    ///
-    /// assert_eq!(ComplianceStatus::PendingReview.as_str(), "pending_review");
-    /// assert_eq!(ComplianceStatus::parse("failed"), Some(ComplianceStatus::Failed));
-    /// ```
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ComplianceStatus::Compliant => "compliant",
-            ComplianceStatus::Exception => "exception",
-            ComplianceStatus::Failed => "failed",
-            ComplianceStatus::PendingReview => "pending_review",
-        }
-    }
-
-    /// Parses the name written by [`ComplianceStatus::as_str`].
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == name)
-    }
-}
-
-impl fmt::Display for ComplianceStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use monitor_rules::vocabulary::ComplianceStatus;
 
 /// The business object an audit record is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,7 +153,7 @@ impl AuditRecordBuilder {
     fn fit(&mut self, value: Value) -> Value {
         let value = match value {
             Value::String(mut text) if text.len() > MAX_DETAIL_BYTES => {
-                crate::capture::truncate_at_boundary(&mut text, MAX_DETAIL_BYTES);
+                monitor_rules::vocabulary::truncate_bytes(&mut text, MAX_DETAIL_BYTES);
                 self.record.truncated = true;
                 Value::String(text)
             }
@@ -213,7 +163,7 @@ impl AuditRecordBuilder {
         if self.detail_bytes + size > MAX_DETAILS_BYTES {
             self.record.truncated = true;
             let mut text = value.to_string();
-            crate::capture::truncate_at_boundary(
+            monitor_rules::vocabulary::truncate_bytes(
                 &mut text,
                 MAX_DETAILS_BYTES.saturating_sub(self.detail_bytes).min(MAX_DETAIL_BYTES),
             );
@@ -245,7 +195,7 @@ mod tests {
         assert!(record.truncated);
         let total: usize = record.details.values().map(|v| v.to_string().len()).sum();
         assert!(total <= MAX_DETAILS_BYTES + 20 * 32, "{total}");
-        assert!(record.details["note"].as_str().unwrap().ends_with("…[truncated]"));
+        assert!(record.details["note"].as_str().unwrap().ends_with(monitor_rules::vocabulary::TRUNCATION_MARKER));
     }
 
     #[test]

@@ -7,17 +7,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use parking_lot::Mutex;
-
 use crate::alerts::AlertConfig;
 use crate::audit::AuditRecord;
-use crate::callsite::{DURATION_BUCKETS, callsites};
+use crate::callsite::{CallsiteStats, DURATION_BUCKETS};
 use crate::context::Context;
 use crate::event::{Event, GroupKey, GroupSnapshot, QueueReason};
 use crate::rules::{
     AlertDetails, AlertState, Clock, Engine, Notification, Occurrence, ResourceSampler, Router, RouterConfig,
-    RouterCounts,
 };
+use crate::stats::{AlertCounters, AlertStats};
 
 /// Details kept for at most this many groups; beyond it the map starts
 /// over (details then come from group counters until the next event).
@@ -45,35 +43,6 @@ struct NewCalls {
     failed: u64,
 }
 
-/// What `stats()` shows of alerting.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AlertStats {
-    /// Rules being evaluated.
-    pub rules: usize,
-    /// Alerts firing at the last evaluation.
-    pub firing: u64,
-    /// Alerts that resolved.
-    pub resolved: u64,
-    /// What the router did with notifications.
-    pub routed: RouterCounts,
-    /// Configurations taken by `reload_alerts`.
-    pub reloads: u64,
-    /// Records a rule did not count because it already tracked
-    /// [`MAX_LABEL_SETS`](crate::rules::MAX_LABEL_SETS) distinct label sets
-    /// (a `group_by` on a label with too many values).
-    pub over_label_limit: u64,
-}
-
-/// Shared with callers, for `stats()`.
-#[derive(Default)]
-pub(crate) struct AlertCounters(Mutex<AlertStats>);
-
-impl AlertCounters {
-    pub(crate) fn get(&self) -> AlertStats {
-        *self.0.lock()
-    }
-}
-
 pub(super) struct Alerting {
     engine: Engine,
     router: Router,
@@ -95,6 +64,7 @@ impl Alerting {
         clock: Arc<dyn Clock>,
         base: Arc<Context>,
         counters: Arc<AlertCounters>,
+        callsites_at_start: &[CallsiteStats],
     ) -> Self {
         let now = clock.now();
         let stats = AlertStats { rules: config.rules.len(), ..AlertStats::default() };
@@ -110,7 +80,7 @@ impl Alerting {
             stats,
         };
         // Calls made before install are not this monitor's to judge.
-        alerting.new_calls();
+        alerting.new_calls(callsites_at_start);
         alerting
     }
 
@@ -195,14 +165,21 @@ impl Alerting {
         }
     }
 
-    /// Evaluates every rule and returns the notifications due now.
-    pub(super) fn evaluate(&mut self) -> Vec<Arc<Notification>> {
+    /// Whether the rules read call sites' counters (the worker then takes
+    /// them in its look; without rules it does not).
+    pub(super) fn wants_calls(&self) -> bool {
+        !self.engine.is_empty()
+    }
+
+    /// Evaluates every rule, with the call sites' counters as they are now,
+    /// and returns the notifications due now.
+    pub(super) fn evaluate(&mut self, callsites: &[CallsiteStats]) -> Vec<Arc<Notification>> {
         if self.engine.is_empty() && self.router.is_idle() {
             // No rules: the worker's tick costs nothing more than without alerting.
             return Vec::new();
         }
         let now = self.clock.now();
-        for calls in self.new_calls() {
+        for calls in self.new_calls(callsites) {
             self.engine.record_calls(now, calls.module, calls.function, &calls.durations);
             self.engine.record_call_outcomes(now, calls.module, calls.function, calls.finished, calls.failed);
         }
@@ -222,7 +199,7 @@ impl Alerting {
     fn publish_stats(&mut self) {
         self.stats.routed = self.router.counts();
         self.stats.over_label_limit = self.engine.over_label_limit();
-        *self.counters.0.lock() = self.stats;
+        self.counters.set(self.stats);
     }
 
     /// At shutdown, after the last evaluation: what the router still holds,
@@ -234,9 +211,9 @@ impl Alerting {
     }
 
     /// Calls that finished since the previous look, per call site.
-    fn new_calls(&mut self) -> Vec<NewCalls> {
+    fn new_calls(&mut self, callsites: &[CallsiteStats]) -> Vec<NewCalls> {
         let mut out = Vec::new();
-        for site in callsites() {
+        for site in callsites {
             let seen = self.calls_seen.entry((site.module, site.function, site.line)).or_default();
             let mut durations = [0u64; DURATION_BUCKETS];
             for ((new, old), now) in durations.iter_mut().zip(seen.durations.iter()).zip(site.duration_buckets.iter()) {

@@ -4,16 +4,21 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
+
 use crate::alerts::AlertConfig;
+use crate::callsite::callsites;
 use crate::context::Context;
 use crate::dedup::DedupGroups;
 use crate::fingerprint::{Fingerprinter, GrouperConfig};
+use crate::notify::{DestinationError, NotifierFactory, Notifiers};
 use crate::rules::{Clock, RouterConfig, SystemClock};
 use crate::scrub::Scrubber;
 use crate::sink::{Sink, SinkError};
-use crate::stats::Counters;
+use crate::stats::{AlertCounters, Counters};
 
-use super::alerting::{AlertCounters, Alerting};
+use super::alerting::Alerting;
 use super::shutdown::MonitorGuard;
 use super::worker::{self, WorkerConfig};
 use super::{Shared, set_current};
@@ -61,6 +66,7 @@ pub struct MonitorBuilder {
     scrubber: Scrubber,
     panic_hook: bool,
     alerts: AlertConfig,
+    delivery: Option<Arc<dyn NotifierFactory>>,
     router: RouterConfig,
     clock: Arc<dyn Clock>,
 }
@@ -81,7 +87,8 @@ impl Default for MonitorBuilder {
             grouper: GrouperConfig::default(),
             scrubber: Scrubber::default(),
             panic_hook: true,
-            alerts: AlertConfig { destinations: Vec::new(), rules: Vec::new(), schedules: Vec::new() },
+            alerts: AlertConfig::default(),
+            delivery: None,
             router: RouterConfig::default(),
             clock: Arc::new(SystemClock),
         }
@@ -193,10 +200,14 @@ impl MonitorBuilder {
         self
     }
 
-    /// Alert rules the worker evaluates (from [`alerts!`](crate::alerts!)
-    /// or [`AlertConfig::from_path`]). Their notifications reach every sink
-    /// in [`Batch::notifications`](crate::Batch::notifications); replace them
-    /// later with [`reload_alerts`](crate::reload_alerts).
+    /// Alert rules and destinations the worker evaluates and notifies (from
+    /// [`alerts!`](crate::alerts!) or [`AlertConfig::from_path`]), given once:
+    /// the monitor makes each destination's notifier at `install()` (the
+    /// `console` ones itself, the others through [`delivery`](Self::delivery)),
+    /// and the router hands each notification to its destination's notifier.
+    /// Storage sinks also receive a record of every notification in
+    /// [`Batch::notifications`](crate::Batch::notifications). Replace rules
+    /// and destinations later with [`reload_alerts`](crate::reload_alerts).
     ///
     /// ```
     /// use monitor_runtime::{capture_message, MemorySink, Monitor, Severity};
@@ -217,9 +228,42 @@ impl MonitorBuilder {
     /// let notifications = sink.notifications();
     /// assert_eq!(notifications[0].alert.rule, "new_error");
     /// assert_eq!(notifications[0].alert.details.message.as_deref(), Some("ledger out of balance"));
+    /// assert_eq!(guard.stats().destinations["ops"].sent, 1);
     /// ```
     pub fn alerts(mut self, config: AlertConfig) -> Self {
         self.alerts = config;
+        self
+    }
+
+    /// What delivers to destinations other than `console` (Slack, Discord,
+    /// Teams, webhooks, e-mail): the sinks crate's `DeliveryOptions`, or
+    /// any [`NotifierFactory`]. Without it, such a destination makes
+    /// `install()` fail, saying so, rather than alert nobody.
+    ///
+    /// ```
+    /// use monitor_runtime::rules::Notification;
+    /// use monitor_runtime::{DestinationError, Monitor, Notifier, NotifyError};
+    /// use monitor_runtime::alerts::Destination;
+    /// use std::sync::Arc;
+    ///
+    /// struct Discard;
+    /// impl Notifier for Discard {
+    ///     fn notify(&self, _: Arc<Notification>) -> Result<(), NotifyError> { Ok(()) }
+    /// }
+    ///
+    /// let config = monitor_runtime::alerts! {
+    ///     destination oncall = email("oncall@example.org");
+    ///     rule any_error { when errors > 0 within 1m; notify oncall; }
+    /// };
+    /// let refused = Monitor::builder().alerts(config.clone()).install().err().unwrap();
+    /// assert!(refused.to_string().contains("needs delivery"), "{refused}");
+    ///
+    /// let factory = |_: &Destination| -> Result<Box<dyn Notifier>, DestinationError> { Ok(Box::new(Discard)) };
+    /// let guard = Monitor::builder().alerts(config).delivery(factory).install().unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn delivery(mut self, factory: impl NotifierFactory) -> Self {
+        self.delivery = Some(Arc::new(factory));
         self
     }
 
@@ -246,6 +290,8 @@ impl MonitorBuilder {
         if super::current().is_some() {
             return Err(InstallError::AlreadyInstalled);
         }
+        let notifiers = Notifiers::build(&self.alerts.destinations, None, self.delivery.as_deref())
+            .map_err(InstallError::Destination)?;
         let mut started = Vec::new();
         let mut disabled_sinks = Vec::new();
         for (mut sink, optional) in self.sinks {
@@ -265,8 +311,14 @@ impl MonitorBuilder {
         let base_context = Arc::new(self.context);
         let alert_counters = Arc::new(AlertCounters::default());
         let destinations = self.alerts.destinations.clone();
-        let alerting =
-            Alerting::new(self.alerts, self.router, self.clock.clone(), base_context.clone(), alert_counters.clone());
+        let alerting = Alerting::new(
+            self.alerts,
+            self.router,
+            self.clock.clone(),
+            base_context.clone(),
+            alert_counters.clone(),
+            &callsites(),
+        );
         let shared = Arc::new(Shared {
             sender,
             groups: DedupGroups::new(self.dedup_window, self.sample_every, self.max_groups),
@@ -276,7 +328,10 @@ impl MonitorBuilder {
             disabled_sinks,
             clock: self.clock,
             alert_counters,
-            destinations,
+            notifiers: ArcSwap::from_pointee(notifiers),
+            destinations: Mutex::new(destinations),
+            factory: self.delivery,
+            retired_destinations: Mutex::default(),
         });
         let config = WorkerConfig {
             batch_size: self.batch_size,
@@ -293,6 +348,7 @@ impl MonitorBuilder {
 
 /// Why `install()` failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum InstallError {
     /// A monitor is already installed; drop its guard first.
     AlreadyInstalled,
@@ -303,6 +359,8 @@ pub enum InstallError {
         /// What went wrong.
         error: SinkError,
     },
+    /// An alert destination cannot be delivered to.
+    Destination(DestinationError),
     /// The worker thread could not be started.
     Worker(std::io::Error),
 }
@@ -317,6 +375,7 @@ impl fmt::Display for InstallError {
                 f,
                 "sink `{sink}` could not start: {error} (fix it, or add it with `optional_sink` to run without it)"
             ),
+            InstallError::Destination(error) => write!(f, "{error}"),
             InstallError::Worker(error) => write!(f, "the monitor's worker thread could not start: {error}"),
         }
     }
@@ -327,6 +386,7 @@ impl std::error::Error for InstallError {
         match self {
             InstallError::Sink { error, .. } => Some(error),
             InstallError::Worker(error) => Some(error),
+            InstallError::Destination(error) => Some(error),
             InstallError::AlreadyInstalled => None,
         }
     }

@@ -3,22 +3,30 @@
 
 mod alerting;
 mod builder;
+mod intake;
 mod shutdown;
+mod sinks;
+mod tick;
 mod worker;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
+use parking_lot::Mutex;
 
+use crate::alerts::{AlertConfig, Destination};
+use crate::audit::record::AuditRecord;
 use crate::context::Context;
 use crate::dedup::DedupGroups;
 use crate::event::{Event, GroupKey, GroupStatus};
 use crate::fingerprint::Fingerprinter;
-use crate::stats::{self, Counters, Stats};
+use crate::notify::{DestinationError, NotifierFactory, Notifiers};
+use crate::rules::Clock;
+use crate::stats::{AlertCounters, CallerDrop, Counted, Counters, DropReason, Stats};
 
-pub use alerting::AlertStats;
 pub use builder::{InstallError, Monitor, MonitorBuilder};
+pub(crate) use intake::Occurrence;
 pub use shutdown::MonitorGuard;
 
 /// Checked on every monitored call: a plain relaxed load, so that without
@@ -29,59 +37,158 @@ static CURRENT: ArcSwapOption<Shared> = ArcSwapOption::const_empty();
 /// What the worker receives.
 pub(crate) enum Message {
     Event(Box<Event>),
-    Audit(Box<crate::audit::AuditRecord>),
+    Audit(Box<AuditRecord>),
     Heartbeat { name: String, at: std::time::SystemTime },
-    Alerts(Box<crate::alerts::AlertConfig>),
+    Alerts(Box<AlertConfig>, Box<Notifiers>),
     Flush(flume::Sender<()>),
     Shutdown { deadline: std::time::Instant, done: flume::Sender<()> },
 }
 
-/// The part of an installed monitor that callers touch.
+/// How [`Shared::submit`] treats a full queue.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Policy {
+    /// Never wait: a full queue is a counted drop (events, on the caller's
+    /// thread, which must never block).
+    NoWait,
+    /// Wait this long for room (audit records, heartbeats and reloads are
+    /// rare and must not be lost to a burst of errors).
+    Wait(std::time::Duration),
+}
+
+/// Why [`Shared::submit`] did not hand a message to the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The queue stayed full for the whole wait.
+    Full,
+    /// The worker has stopped.
+    ShutDown,
+}
+
+/// The part of an installed monitor that callers touch. Its fields are the
+/// pipeline's own: the rest of the crate goes through its methods.
 pub(crate) struct Shared {
-    pub sender: flume::Sender<Message>,
-    pub groups: DedupGroups,
-    pub fingerprinter: Fingerprinter,
-    pub counters: Counters,
-    pub base_context: Arc<Context>,
-    pub disabled_sinks: Vec<String>,
-    pub clock: Arc<dyn crate::rules::Clock>,
-    pub alert_counters: Arc<alerting::AlertCounters>,
-    /// The alert destinations given at start-up: delivery sinks are made
-    /// from them then, so a reload may not add or change network ones.
-    pub destinations: Vec<crate::alerts::Destination>,
+    sender: flume::Sender<Message>,
+    groups: DedupGroups,
+    fingerprinter: Fingerprinter,
+    counters: Counters,
+    base_context: Arc<Context>,
+    disabled_sinks: Vec<String>,
+    clock: Arc<dyn Clock>,
+    alert_counters: Arc<AlertCounters>,
+    /// The destinations in force and their notifiers, swapped by a reload.
+    notifiers: ArcSwap<Notifiers>,
+    /// The alert configuration in force, to compare a reload with.
+    destinations: Mutex<Vec<Destination>>,
+    /// What makes the notifiers of destinations other than the console.
+    factory: Option<Arc<dyn NotifierFactory>>,
+    /// The notifiers' last counts, once shutdown dropped them.
+    retired_destinations: Mutex<std::collections::BTreeMap<String, crate::notify::DestinationStats>>,
 }
 
 impl Shared {
-    /// Offers a message to the worker without waiting; a full queue is a
-    /// counted drop, never a blocked caller.
-    pub(crate) fn enqueue(&self, message: Message) {
-        match self.sender.try_send(message) {
-            Ok(()) => {
-                self.counters.queued.fetch_add(1, Relaxed);
+    /// Hands a message to the worker, by `policy`, and counts what happened
+    /// under the message's kind: the one place that sends to the worker.
+    pub(crate) fn submit(&self, message: Message, policy: Policy) -> Result<(), Refused> {
+        let kind = MessageKind::of(&message);
+        let result = match self.sender.try_send(message) {
+            Ok(()) => Ok(()),
+            Err(flume::TrySendError::Disconnected(_)) => Err(Refused::ShutDown),
+            Err(flume::TrySendError::Full(message)) => match policy {
+                Policy::NoWait => Err(Refused::Full),
+                Policy::Wait(timeout) => wait_for_room(&self.sender, message, timeout),
+            },
+        };
+        self.count_submission(kind, result);
+        result
+    }
+
+    /// [`Shared::submit`] for async callers: a wait for room runs on
+    /// Tokio's blocking pool when there is a runtime, so the executor's
+    /// thread stays free.
+    pub(crate) async fn submit_async(
+        self: &Arc<Self>,
+        message: Message,
+        timeout: std::time::Duration,
+    ) -> Result<(), Refused> {
+        let kind = MessageKind::of(&message);
+        let result = match self.sender.try_send(message) {
+            Ok(()) => Ok(()),
+            Err(flume::TrySendError::Disconnected(_)) => Err(Refused::ShutDown),
+            Err(flume::TrySendError::Full(message)) => {
+                let sender = self.sender.clone();
+                let wait = move || wait_for_room(&sender, message, timeout);
+                match tokio::runtime::Handle::try_current() {
+                    Ok(handle) => handle.spawn_blocking(wait).await.unwrap_or(Err(Refused::Full)),
+                    Err(_) => wait(),
+                }
             }
-            Err(flume::TrySendError::Full(_)) => self.counters.count_caller_drop(stats::QUEUE_FULL),
-            Err(flume::TrySendError::Disconnected(_)) => self.counters.drop_events("shut_down", 1),
+        };
+        self.count_submission(kind, result);
+        result
+    }
+
+    fn count_submission(&self, kind: MessageKind, result: Result<(), Refused>) {
+        let counters = &self.counters;
+        match (kind, result) {
+            (MessageKind::Event, Ok(())) => counters.count(Counted::Queued),
+            (MessageKind::Event, Err(Refused::Full)) => counters.count(Counted::Dropped(CallerDrop::QueueFull)),
+            (MessageKind::Event, Err(Refused::ShutDown)) => counters.drop_events(&DropReason::ShutDown, 1),
+            (MessageKind::Audit, Ok(())) => counters.count(Counted::AuditQueued),
+            (MessageKind::Audit, Err(Refused::Full)) => counters.drop_events(&DropReason::AuditQueueTimeout, 1),
+            (MessageKind::Audit, Err(Refused::ShutDown)) => counters.drop_events(&DropReason::AuditShutDown, 1),
+            (MessageKind::Control, Err(Refused::Full)) => counters.drop_events(&DropReason::ControlQueueTimeout, 1),
+            (MessageKind::Control, _) => {}
         }
     }
 
-    /// Heartbeats and reloads are rare and must not be lost to a burst of
-    /// errors: they wait (briefly) for room rather than being dropped.
-    /// True when the worker got it.
-    pub(crate) fn enqueue_control(&self, message: Message) -> bool {
-        match self.sender.send_timeout(message, std::time::Duration::from_millis(250)) {
-            Ok(()) => true,
-            Err(flume::SendTimeoutError::Timeout(_)) => {
-                self.counters.drop_events(stats::CONTROL_QUEUE_TIMEOUT, 1);
-                false
-            }
-            Err(flume::SendTimeoutError::Disconnected(_)) => false,
-        }
+    /// The service's own context (from the builder), under every scope.
+    pub(crate) fn base_context(&self) -> &Arc<Context> {
+        &self.base_context
+    }
+
+    /// Now, by the monitor's one clock (dedup windows, rules, timestamps).
+    pub(crate) fn now(&self) -> std::time::SystemTime {
+        self.clock.now()
     }
 
     fn stats(&self) -> Stats {
         let mut stats = self.counters.snapshot(self.groups.len(), self.groups.evictions(), self.disabled_sinks.clone());
         stats.alerts = self.alert_counters.get();
+        stats.destinations = self.notifiers.load().stats();
+        if stats.destinations.is_empty() {
+            stats.destinations = self.retired_destinations.lock().clone();
+        }
         stats
+    }
+}
+
+/// What a message counts as when it is submitted.
+#[derive(Clone, Copy)]
+enum MessageKind {
+    Event,
+    Audit,
+    Control,
+}
+
+impl MessageKind {
+    fn of(message: &Message) -> Self {
+        match message {
+            Message::Event(_) => MessageKind::Event,
+            Message::Audit(_) => MessageKind::Audit,
+            _ => MessageKind::Control,
+        }
+    }
+}
+
+fn wait_for_room(
+    sender: &flume::Sender<Message>,
+    message: Message,
+    timeout: std::time::Duration,
+) -> Result<(), Refused> {
+    match sender.send_timeout(message, timeout) {
+        Ok(()) => Ok(()),
+        Err(flume::SendTimeoutError::Timeout(_)) => Err(Refused::Full),
+        Err(flume::SendTimeoutError::Disconnected(_)) => Err(Refused::ShutDown),
     }
 }
 
@@ -118,28 +225,30 @@ pub fn stats() -> Stats {
 /// ```
 pub fn heartbeat(name: &str) {
     if let Some(shared) = current() {
-        let at = shared.clock.now();
+        let at = shared.now();
         // A lost heartbeat is counted; the next one makes up for it.
-        let _ = shared.enqueue_control(Message::Heartbeat { name: name.to_owned(), at });
+        let _ = shared.submit(Message::Heartbeat { name: name.to_owned(), at }, CONTROL_WAIT);
     }
 }
 
+/// How long a heartbeat or a reload waits for room in the worker's queue.
+const CONTROL_WAIT: Policy = Policy::Wait(std::time::Duration::from_millis(250));
+
 /// Why [`reload_alerts`] or [`reload_alerts_from_path`] did not take a configuration.
 #[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReloadError {
     /// No monitor is installed.
     NotInstalled,
     /// The rule file has mistakes; the previous rules keep running.
     Invalid(crate::alerts::ConfigErrors),
+    /// A new or changed destination cannot be delivered to (a malformed
+    /// URL, no SMTP server, no delivery configured); the previous rules
+    /// and destinations keep running.
+    Destination(DestinationError),
     /// The worker's queue stayed full (or the worker stopped): the new
     /// rules were not taken and the previous ones keep running; try again.
     Busy,
-    /// The new rules add or change destinations that deliver over the
-    /// network (webhooks, e-mail). Their delivery sinks were made from the
-    /// destinations at start-up, so a reload cannot reach a new address;
-    /// the previous rules keep running. Holds the names of the destinations
-    /// concerned (never their URLs, which carry secrets).
-    DestinationsChanged(Vec<String>),
 }
 
 impl std::fmt::Display for ReloadError {
@@ -149,16 +258,12 @@ impl std::fmt::Display for ReloadError {
             ReloadError::Invalid(errors) => {
                 write!(f, "the new rules were not taken, the previous ones keep running: {errors}")
             }
+            ReloadError::Destination(error) => {
+                write!(f, "the new rules were not taken, the previous ones keep running: {error}")
+            }
             ReloadError::Busy => f.write_str(
                 "the monitor's queue stayed full for 250 ms: the new rules were not taken, the previous ones keep \
                  running; try the reload again",
-            ),
-            ReloadError::DestinationsChanged(names) => write!(
-                f,
-                "the new rules add or change the destinations {}: destinations are connected when the monitor \
-                 starts, so the new rules were not taken and the previous ones keep running; keep the destinations \
-                 as they are in a reload, and restart the process to change them",
-                names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
             ),
         }
     }
@@ -168,46 +273,35 @@ impl std::error::Error for ReloadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReloadError::Invalid(errors) => Some(errors),
-            ReloadError::NotInstalled | ReloadError::Busy | ReloadError::DestinationsChanged(_) => None,
+            ReloadError::Destination(error) => Some(error),
+            ReloadError::NotInstalled | ReloadError::Busy => None,
         }
     }
 }
 
-/// Replaces the installed monitor's alert rules. Rules that did not change
-/// keep their windows and firing alerts; alerts of rules that are gone or
-/// changed resolve.
+/// Replaces the installed monitor's alert rules and destinations. Rules
+/// that did not change keep their windows and firing alerts; alerts of
+/// rules that are gone or changed resolve.
 ///
-/// Destinations that deliver over the network (webhooks, e-mail) must stay
-/// as they were at start-up ([`ReloadError::DestinationsChanged`]);
-/// console destinations may come and go, and unused ones may be removed.
-/// A destination's rate limit (`at most N per minute`) may change: the
-/// router takes the new one.
-pub fn reload_alerts(config: crate::alerts::AlertConfig) -> Result<(), ReloadError> {
+/// Destinations may be added, changed and removed, of any kind: the
+/// notifiers of new and changed ones are made first (by the factory given
+/// to [`MonitorBuilder::delivery`]), so a destination that cannot work
+/// refuses the whole reload ([`ReloadError::Destination`]) and changes
+/// nothing. Unchanged destinations keep their notifier (its queue, spool
+/// and counts); a removed one delivers or spools what it holds, then stops.
+pub fn reload_alerts(config: AlertConfig) -> Result<(), ReloadError> {
     let shared = current().ok_or(ReloadError::NotInstalled)?;
-    let changed = changed_destinations(&shared.destinations, &config.destinations);
-    if !changed.is_empty() {
-        return Err(ReloadError::DestinationsChanged(changed));
-    }
-    if shared.enqueue_control(Message::Alerts(Box::new(config))) { Ok(()) } else { Err(ReloadError::Busy) }
-}
-
-/// Names of the network destinations in `new` that are not among those of
-/// start-up with the same name and target (their rate limits may differ:
-/// the router, not the sink, keeps to them).
-fn changed_destinations(installed: &[crate::alerts::Destination], new: &[crate::alerts::Destination]) -> Vec<String> {
-    let is_network = |destination: &crate::alerts::Destination| destination.target != crate::alerts::Target::Console;
-    new.iter()
-        .filter(|destination| {
-            let before = installed.iter().find(|old| old.name == destination.name);
-            match before {
-                // A start-up delivery sink keeps sending to its address under
-                // this name, whatever the new target says.
-                Some(old) if is_network(old) => old.target != destination.target,
-                _ => is_network(destination),
-            }
-        })
-        .map(|destination| destination.name.clone())
-        .collect()
+    // One reload at a time: each builds on the destinations in force.
+    let mut destinations = shared.destinations.lock();
+    let current_notifiers = shared.notifiers.load_full();
+    let notifiers = Notifiers::build(&config.destinations, Some(&current_notifiers), shared.factory.as_deref())
+        .map_err(ReloadError::Destination)?;
+    let new_destinations = config.destinations.clone();
+    shared
+        .submit(Message::Alerts(Box::new(config), Box::new(notifiers)), CONTROL_WAIT)
+        .map_err(|_| ReloadError::Busy)?;
+    *destinations = new_destinations;
+    Ok(())
 }
 
 /// Reads and checks a rule file, then [`reload_alerts`]. A file with

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::{Message, Shared, set_current};
-use crate::stats::{self, Stats};
+use super::{Message, Policy, Shared, set_current};
+use crate::stats::{DropReason, Stats};
 
 /// Serialises install and uninstall so two threads cannot both install.
 pub(super) static INSTALL_LOCK: Mutex<()> = Mutex::new(());
@@ -36,9 +36,9 @@ impl MonitorGuard {
     /// assert!(guard.flush(std::time::Duration::from_secs(5)));
     /// ```
     pub fn flush(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let (done, wait) = flume::bounded(1);
-        if self.shared.sender.send_timeout(Message::Flush(done), timeout).is_err() {
+        if self.shared.submit(Message::Flush(done), Policy::Wait(timeout)).is_err() {
             return false;
         }
         wait.recv_deadline(deadline).is_ok()
@@ -72,10 +72,11 @@ impl MonitorGuard {
             let _install = INSTALL_LOCK.lock();
             set_current(None);
         }
-        let deadline = Instant::now() + self.shutdown_timeout;
+        let deadline = deadline_after(self.shutdown_timeout);
         let (done, wait) = flume::bounded(1);
-        let sent = self.shared.sender.send_deadline(Message::Shutdown { deadline, done }, deadline);
-        let finished = sent.is_ok() && wait.recv_deadline(deadline + Duration::from_millis(50)).is_ok();
+        let sent = self.shared.submit(Message::Shutdown { deadline, done }, Policy::Wait(self.shutdown_timeout));
+        let finished =
+            sent.is_ok() && wait.recv_deadline(deadline_after_instant(deadline, Duration::from_millis(50))).is_ok();
         let worker = self.worker.take();
         if finished {
             if let Some(worker) = worker {
@@ -85,7 +86,7 @@ impl MonitorGuard {
             // The worker is stuck (in a sink that ignores its own timeouts);
             // it is left to finish on its own rather than hang the host.
             let queued = self.shared.sender.len() as u64;
-            self.shared.counters.drop_events(stats::SHUTDOWN_DEADLINE, queued);
+            self.shared.counters.drop_events(&DropReason::ShutdownDeadline, queued);
             eprintln!(
                 "monitor: shutdown deadline of {:?} passed before the sinks finished; unwritten events are counted as dropped",
                 self.shutdown_timeout
@@ -98,4 +99,15 @@ impl Drop for MonitorGuard {
     fn drop(&mut self) {
         self.shut_down();
     }
+}
+
+/// `timeout` from now; a timeout past the clock's range (`Duration::MAX`)
+/// means as long as it takes, within a horizon no timer overflows.
+fn deadline_after(timeout: Duration) -> Instant {
+    deadline_after_instant(Instant::now(), timeout)
+}
+
+fn deadline_after_instant(at: Instant, timeout: Duration) -> Instant {
+    const HORIZON: Duration = Duration::from_secs(30 * 365 * 86_400);
+    at.checked_add(timeout.min(HORIZON)).unwrap_or(at)
 }

@@ -1,18 +1,20 @@
-//! The worker: one named thread that scrubs events, batches them and hands
-//! each batch to every sink's own task.
+//! The worker: one named thread that scrubs events, batches them, hands
+//! each batch to every sink's own task and each alert notification to its
+//! destination's notifier.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
-
-use crate::event::{Batch, Event};
+use crate::audit::record::AuditRecord;
+use crate::event::{Event, GroupSnapshot};
+use crate::notify::{Notifiers, NotifyError};
+use crate::rules::Notification;
 use crate::scrub::Scrubber;
-use crate::sink::Sink;
-use crate::stats;
+use crate::sink::{Batch, Sink};
+use crate::stats::DropReason;
 
 use super::alerting::Alerting;
+use super::sinks::SinkRunner;
 use super::{Message, Shared};
 
 pub(super) struct WorkerConfig {
@@ -30,103 +32,10 @@ pub(super) fn spawn(
     config: WorkerConfig,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     // Built here so that a failure is an install error, not a dead thread.
-    // I/O is enabled because delivery sinks (HTTP, SMTP) run their tasks here.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     std::thread::Builder::new()
         .name("monitor-worker".to_owned())
         .spawn(move || runtime.block_on(Worker::new(shared, receiver, sinks, config).run()))
-}
-
-enum SinkMessage {
-    Batch(Arc<Batch>),
-    Flush(oneshot::Sender<()>),
-}
-
-/// One sink's queue and task.
-struct SinkRunner {
-    name: String,
-    /// The sink's own alert destination, if it serves only one.
-    destination: Option<Arc<str>>,
-    queue: mpsc::Sender<SinkMessage>,
-    /// Events handed to this sink and not yet written or failed.
-    in_flight: Arc<AtomicU64>,
-}
-
-impl SinkRunner {
-    fn spawn(sink: Box<dyn Sink>, capacity: usize, shared: Arc<Shared>) -> Self {
-        let name = sink.name().to_owned();
-        let destination: Option<Arc<str>> = sink.alert_destination().map(Arc::from);
-        let task_destination = destination.clone();
-        let (queue, mut receiver) = mpsc::channel(capacity);
-        let in_flight = Arc::new(AtomicU64::new(0));
-        let task_in_flight = in_flight.clone();
-        tokio::spawn(async move {
-            let name = sink.name().to_owned();
-            while let Some(message) = receiver.recv().await {
-                match message {
-                    SinkMessage::Batch(batch) => {
-                        let events = batch.events.len() as u64;
-                        let audits = batch.audits.len() as u64;
-                        match sink.write(&batch).await {
-                            Ok(()) => {
-                                shared.counters.delivered(&name, events);
-                                shared.counters.audits_delivered(&name, audits);
-                            }
-                            Err(error) => {
-                                count_lost(&shared, &name, task_destination.as_deref(), error.kind.as_str(), &batch);
-                                report_sink_error(&name, &error);
-                            }
-                        }
-                        task_in_flight.fetch_sub(events + audits, Relaxed);
-                    }
-                    SinkMessage::Flush(done) => {
-                        if let Err(error) = sink.flush().await {
-                            report_sink_error(&name, &error);
-                        }
-                        let _ = done.send(());
-                    }
-                }
-            }
-        });
-        SinkRunner { name, destination, queue, in_flight }
-    }
-
-    fn offer(&self, batch: &Arc<Batch>, shared: &Shared) {
-        let events = batch.events.len() as u64;
-        let audits = batch.audits.len() as u64;
-        self.in_flight.fetch_add(events + audits, Relaxed);
-        if self.queue.try_send(SinkMessage::Batch(batch.clone())).is_err() {
-            self.in_flight.fetch_sub(events + audits, Relaxed);
-            count_lost(shared, &self.name, self.destination.as_deref(), stats::SINK_QUEUE_FULL, batch);
-        }
-    }
-}
-
-/// Counts what a sink did not take from `batch`, by kind of record, under
-/// `sink:reason`, `sink:audit_reason` and `sink:notification_reason`; a
-/// sink of one alert destination loses only that destination's
-/// notifications.
-fn count_lost(shared: &Shared, sink: &str, destination: Option<&str>, reason: &str, batch: &Batch) {
-    let notifications =
-        batch.notifications.iter().filter(|n| destination.is_none_or(|mine| n.destination == mine)).count();
-    shared.counters.drop_events(&format!("{sink}:{reason}"), batch.events.len() as u64);
-    shared.counters.drop_events(&format!("{sink}:audit_{reason}"), batch.audits.len() as u64);
-    shared.counters.drop_events(&format!("{sink}:notification_{reason}"), notifications as u64);
-}
-
-/// Sink failures go to stderr at most once a minute per sink, so a dead disk
-/// does not flood the host's logs; the counts are always in `stats()`.
-fn report_sink_error(name: &str, error: &crate::sink::SinkError) {
-    use parking_lot::Mutex;
-    use std::collections::HashMap;
-    static LAST_REPORT: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
-    let mut last = LAST_REPORT.lock();
-    let last = last.get_or_insert_with(HashMap::new);
-    let now = Instant::now();
-    if last.get(name).is_none_or(|at| now.duration_since(*at) > Duration::from_secs(60)) {
-        last.insert(name.to_owned(), now);
-        eprintln!("monitor: sink `{name}` failed, events are counted as dropped: {error}");
-    }
 }
 
 struct Worker {
@@ -135,7 +44,7 @@ struct Worker {
     sinks: Vec<Box<dyn Sink>>,
     runners: Vec<SinkRunner>,
     pending: Vec<Arc<Event>>,
-    pending_audits: Vec<Arc<crate::audit::AuditRecord>>,
+    pending_audits: Vec<Arc<AuditRecord>>,
     /// An extra look at the alert rules before the next tick, if one is due.
     next_alert_look: Option<tokio::time::Instant>,
     config: WorkerConfig,
@@ -178,30 +87,29 @@ impl Worker {
             tokio::select! {
                 biased;
                 _ = tick.tick() => {
-                    self.shared.groups.evict_over_limit();
+                    self.shared.evict_groups_over_limit();
                     self.shared.counters.publish(&self.shared.stats());
                     self.dispatch();
                 }
                 message = self.receiver.recv_async() => match message {
-                    Ok(Message::Event(event)) => self.accept(*event),
-                    Ok(Message::Audit(record)) => self.accept_audit(*record),
-                    Ok(Message::Heartbeat { name, at }) => self.config.alerting.on_heartbeat(&name, at),
-                    Ok(Message::Alerts(config)) => self.reload_alerts(*config),
                     Ok(Message::Flush(done)) => {
                         self.dispatch();
-                        self.flush_sinks(Instant::now() + Duration::from_secs(30), false).await;
+                        self.flush_all(Instant::now() + Duration::from_secs(30), false).await;
                         let _ = done.send(());
                     }
                     Ok(Message::Shutdown { deadline, done }) => {
                         self.drain();
                         self.dispatch_last();
-                        self.flush_sinks(deadline, true).await;
+                        self.flush_all(deadline, true).await;
+                        self.shared.retire_notifiers();
                         let _ = done.send(());
                         return;
                     }
+                    Ok(message) => self.take(message),
                     Err(flume::RecvError::Disconnected) => {
                         self.dispatch_last();
-                        self.flush_sinks(Instant::now() + Duration::from_secs(5), true).await;
+                        self.flush_all(Instant::now() + Duration::from_secs(5), true).await;
+                        self.shared.retire_notifiers();
                         return;
                     }
                 },
@@ -210,8 +118,22 @@ impl Worker {
         }
     }
 
+    /// Takes a message that needs no waiting (every kind but flush and shutdown).
+    fn take(&mut self, message: Message) {
+        match message {
+            Message::Event(event) => self.accept(*event),
+            Message::Audit(record) => self.accept_audit(*record),
+            Message::Heartbeat { name, at } => self.config.alerting.on_heartbeat(&name, at),
+            Message::Alerts(config, notifiers) => self.reload_alerts(*config, *notifiers),
+            // Answered at once: whoever waits for them is served by what follows.
+            Message::Flush(done) | Message::Shutdown { done, .. } => {
+                let _ = done.send(());
+            }
+        }
+    }
+
     fn accept(&mut self, event: Event) {
-        let event = scrub_event(&self.config.scrubber, event);
+        let event = self.config.scrubber.scrub_event(event);
         self.config.alerting.on_event(&event);
         if self.config.alerting.wants_prompt_look(&event) {
             self.next_alert_look = Some(tokio::time::Instant::now());
@@ -220,10 +142,10 @@ impl Worker {
         self.dispatch_if_full();
     }
 
-    fn accept_audit(&mut self, mut record: crate::audit::AuditRecord) {
+    fn accept_audit(&mut self, mut record: AuditRecord) {
         // The derived code already masked what was marked; this catches what was not.
         for value in record.details.values_mut() {
-            scrub_json(&self.config.scrubber, value);
+            self.config.scrubber.scrub_json(value);
         }
         self.config.alerting.on_audit(&record);
         self.pending_audits.push(Arc::new(record));
@@ -237,7 +159,11 @@ impl Worker {
         }
     }
 
-    fn reload_alerts(&mut self, config: crate::alerts::AlertConfig) {
+    fn reload_alerts(&mut self, config: crate::alerts::AlertConfig, notifiers: Notifiers) {
+        let retired = self.shared.notifiers.swap(Arc::new(notifiers));
+        // A removed destination's notifier delivers or spools what it holds
+        // when dropped, which may take a moment: not on this thread.
+        let _ = std::thread::Builder::new().name("monitor-retire".to_owned()).spawn(move || drop(retired));
         let notifications = self.config.alerting.reload(config);
         self.offer_pending(Vec::new(), notifications);
     }
@@ -245,29 +171,21 @@ impl Worker {
     /// Takes whatever is still queued, answering flushes on the way.
     fn drain(&mut self) {
         while let Ok(message) = self.receiver.try_recv() {
-            match message {
-                Message::Event(event) => self.accept(*event),
-                Message::Audit(record) => self.accept_audit(*record),
-                Message::Heartbeat { name, at } => self.config.alerting.on_heartbeat(&name, at),
-                Message::Alerts(config) => self.reload_alerts(*config),
-                Message::Flush(done) | Message::Shutdown { done, .. } => {
-                    let _ = done.send(());
-                }
-            }
+            self.take(message);
         }
     }
 
     /// Hands pending events, changed group counters and the notifications
-    /// due from the alert rules to every sink.
+    /// due from the alert rules on.
     fn dispatch(&mut self) {
-        let mut groups = self.shared.groups.take_dirty();
-        for group in &mut groups {
-            let clean = self.config.scrubber.scrub_text(&group.template).into_owned();
-            group.template = clean;
+        let wants_calls = self.config.alerting.wants_calls();
+        let mut look = self.shared.look(wants_calls);
+        for group in &mut look.groups {
+            self.config.scrubber.scrub_group(group);
         }
-        self.config.alerting.on_groups(&groups);
-        let notifications = self.config.alerting.evaluate();
-        self.offer_pending(groups, notifications);
+        self.config.alerting.on_groups(&look.groups);
+        let notifications = self.config.alerting.evaluate(&look.callsites);
+        self.offer_pending(look.groups, notifications);
         // A router timer due before the next tick gets a look of its own, so
         // a short group_wait is not rounded up to the flush interval.
         self.next_alert_look = self
@@ -288,26 +206,20 @@ impl Worker {
         self.offer_pending(Vec::new(), held);
     }
 
-    fn offer_pending(
-        &mut self,
-        groups: Vec<crate::event::GroupSnapshot>,
-        notifications: Vec<Arc<crate::rules::Notification>>,
-    ) {
+    /// Hands each notification to its destination's notifier, then the
+    /// batch (with a record of the notifications) to every sink.
+    fn offer_pending(&mut self, groups: Vec<GroupSnapshot>, notifications: Vec<Arc<Notification>>) {
+        self.notify(&notifications);
         let batch = Batch {
             events: std::mem::take(&mut self.pending),
             groups,
             audits: std::mem::take(&mut self.pending_audits),
             notifications,
         };
-        self.offer(batch);
-    }
-
-    fn offer(&self, batch: Batch) {
         if batch.is_empty() {
             return;
         }
-        let events = batch.events.len() as u64;
-        self.shared.counters.written.fetch_add(events, Relaxed);
+        self.shared.counters.written(batch.events.len() as u64);
         if self.runners.is_empty() {
             return;
         }
@@ -317,93 +229,49 @@ impl Worker {
         }
     }
 
-    /// Asks every sink to write out what it has, waiting until `deadline`.
-    /// At shutdown, events still not written then are counted as
-    /// `shutdown_deadline`.
-    async fn flush_sinks(&self, deadline: Instant, shutting_down: bool) {
+    fn notify(&self, notifications: &[Arc<Notification>]) {
+        if notifications.is_empty() {
+            return;
+        }
+        let notifiers = self.shared.notifiers.load();
+        for notification in notifications {
+            // A destination a reload removed while the router held one of
+            // its notifications has no notifier any more.
+            let refused = match notifiers.get(&notification.destination) {
+                Some(notifier) => notifier.notify(notification.clone()).err(),
+                None => Some(NotifyError::Stopped),
+            };
+            if let Some(error) = refused {
+                let destination = notification.destination.clone();
+                self.shared.counters.drop_events(&DropReason::Notification { destination, error }, 1);
+            }
+        }
+    }
+
+    /// Asks every sink and notifier to write out what it has, waiting
+    /// until `deadline`. At shutdown, records still not written then are
+    /// counted as `shutdown_deadline`.
+    async fn flush_all(&self, deadline: Instant, shutting_down: bool) {
         let mut waits = Vec::new();
         for runner in &self.runners {
-            let (done, wait) = oneshot::channel();
-            let sent = tokio::time::timeout_at(deadline.into(), runner.queue.send(SinkMessage::Flush(done))).await;
-            if matches!(sent, Ok(Ok(()))) {
+            if let Some(wait) = runner.request_flush(deadline).await {
                 waits.push(wait);
             }
         }
+        let notifiers: Vec<_> = self.shared.notifiers.load().all().cloned().collect();
+        let flushes: Vec<_> =
+            notifiers.into_iter().map(|notifier| tokio::spawn(async move { notifier.flush().await })).collect();
         for wait in waits {
             let _ = tokio::time::timeout_at(deadline.into(), wait).await;
         }
-        if !shutting_down {
-            return;
+        for flush in flushes {
+            let _ = tokio::time::timeout_at(deadline.into(), flush).await;
         }
-        for runner in &self.runners {
-            let stuck = runner.in_flight.swap(0, Relaxed);
-            self.shared.counters.drop_events(stats::SHUTDOWN_DEADLINE, stuck);
-        }
-    }
-}
-
-/// Applies the scrubber to every text of an event that a person or a sink
-/// will read.
-fn scrub_event(scrubber: &Scrubber, mut event: Event) -> Event {
-    let text = |value: &mut String| set_if_changed(value, |v| changed(v, scrubber.scrub_text(v)));
-    text(&mut event.message);
-    text(&mut event.template);
-    event.chain.iter_mut().for_each(|link| {
-        text(link);
-    });
-    for (name, value) in &mut event.args {
-        set_if_changed(value, |v| changed(v, scrubber.scrub_field(name, v)));
-    }
-    let mut context = (*event.context).clone();
-    let mut any = false;
-    for value in
-        [&mut context.user, &mut context.trace_id, &mut context.service, &mut context.environment, &mut context.release]
-            .into_iter()
-            .flatten()
-    {
-        any |= text(value);
-    }
-    for (key, value) in &mut context.tags {
-        any |= set_if_changed(value, |v| changed(v, scrubber.scrub_field(key, v)));
-    }
-    if any {
-        event.context = Arc::new(context);
-    }
-    event
-}
-
-/// The scrubbed text, if it differs. A redaction may come back borrowed
-/// (`[REDACTED]`), so this compares content rather than looking at the `Cow`.
-fn changed(original: &str, scrubbed: std::borrow::Cow<'_, str>) -> Option<String> {
-    (scrubbed != original).then(|| scrubbed.into_owned())
-}
-
-fn set_if_changed(value: &mut String, scrub: impl FnOnce(&str) -> Option<String>) -> bool {
-    match scrub(value) {
-        Some(clean) => {
-            *value = clean;
-            true
-        }
-        None => false,
-    }
-}
-
-fn scrub_json(scrubber: &Scrubber, value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::String(text) => {
-            set_if_changed(text, |v| changed(v, scrubber.scrub_text(v)));
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| scrub_json(scrubber, item)),
-        serde_json::Value::Object(map) => {
-            for (key, item) in map.iter_mut() {
-                if let serde_json::Value::String(text) = item {
-                    set_if_changed(text, |v| changed(v, scrubber.scrub_field(key, v)));
-                } else {
-                    scrub_json(scrubber, item);
-                }
+        if shutting_down {
+            for runner in &self.runners {
+                self.shared.counters.drop_events(&DropReason::ShutdownDeadline, runner.take_in_flight());
             }
         }
-        _ => {}
     }
 }
 

@@ -1,0 +1,88 @@
+//! An occurrence taken in on the caller's thread: fingerprinted, counted in
+//! its group, and queued as an event only when it must be delivered.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::context::{self, Context};
+use crate::dedup::{NewGroup, Verdict, millis_since_epoch};
+use crate::event::{Event, EventKind, Location};
+use crate::severity::Severity;
+use crate::stats::{CallerDrop, Counted};
+
+use super::{Message, Policy, Shared};
+
+/// One occurrence as the capture functions formatted it.
+pub(crate) struct Occurrence<'a> {
+    pub kind: EventKind,
+    pub severity: Severity,
+    pub location: &'a Location,
+    pub error_type: Option<&'static str>,
+    /// The message, already formatted and cut to its bound.
+    pub message: &'a str,
+    /// The `source()` chain, formatted only if an event is queued.
+    pub chain: &'a dyn Fn() -> Vec<String>,
+    pub duration: Option<Duration>,
+    pub args: Option<&'a [(Cow<'static, str>, String)]>,
+}
+
+impl Shared {
+    /// Counts one captured occurrence.
+    pub(crate) fn count_captured(&self) {
+        self.counters.count(Counted::Captured);
+    }
+
+    /// Counts a capture whose formatting panicked (the host went on).
+    pub(crate) fn count_capture_panicked(&self) {
+        self.counters.count(Counted::Dropped(CallerDrop::CapturePanicked));
+    }
+
+    /// Groups `occurrence` and queues an event for it when its group says
+    /// so (new, a regression, first in its window, a sample).
+    pub(crate) fn take_occurrence(&self, occurrence: &Occurrence<'_>) {
+        let Occurrence { kind, severity, location, error_type, message, .. } = *occurrence;
+        let fingerprint = self.fingerprinter.fingerprint(location, kind, error_type, message);
+        let now = self.now();
+        let verdict = self.groups.observe(fingerprint.key, millis_since_epoch(now), || NewGroup {
+            template: self.fingerprinter.template(&fingerprint, message),
+            location,
+            error_type,
+            severity,
+            kind,
+        });
+        let (occurrences, reason) = match verdict {
+            Verdict::Queue { occurrences, reason } => (occurrences, reason),
+            Verdict::Counted => return self.counters.count(Counted::Deduplicated),
+            Verdict::Suppressed => return self.counters.count(Counted::Suppressed),
+            Verdict::TableFull => return self.counters.count(Counted::Dropped(CallerDrop::GroupLimit)),
+        };
+        let event = Event {
+            timestamp: now,
+            kind,
+            severity,
+            group_key: fingerprint.key,
+            template: self.fingerprinter.template(&fingerprint, message),
+            location: location.clone(),
+            error_type: error_type.map(Cow::Borrowed),
+            message: message.to_owned(),
+            chain: (occurrence.chain)(),
+            context: self.event_context(),
+            args: occurrence.args.map(<[_]>::to_vec).unwrap_or_default(),
+            duration: occurrence.duration,
+            occurrences,
+            reason,
+        };
+        // A full queue is counted by `submit`; the caller never waits.
+        let _ = self.submit(Message::Event(Box::new(event)), Policy::NoWait);
+    }
+
+    /// The scope's context over the service's own.
+    fn event_context(&self) -> Arc<Context> {
+        match context::current_arc() {
+            Some(scope) if self.base_context.as_ref() == &Context::default() => scope,
+            Some(scope) => Arc::new(scope.merged_over(&self.base_context)),
+            None => self.base_context.clone(),
+        }
+    }
+}

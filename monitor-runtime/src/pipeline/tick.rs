@@ -1,0 +1,37 @@
+//! What the worker reads of the callers' tables: one look at a time, taken
+//! here, so the worker never reaches into them from elsewhere.
+
+use std::sync::Arc;
+
+use crate::callsite::{CallsiteStats, callsites};
+use crate::event::GroupSnapshot;
+use crate::notify::Notifiers;
+
+use super::Shared;
+
+/// The groups whose counters changed since the previous look and, when the
+/// rules want them, every call site's counters.
+pub(super) struct Look {
+    pub groups: Vec<GroupSnapshot>,
+    pub callsites: Vec<CallsiteStats>,
+}
+
+impl Shared {
+    /// Takes a look for the worker.
+    pub(super) fn look(&self, with_callsites: bool) -> Look {
+        Look { groups: self.groups.take_dirty(), callsites: if with_callsites { callsites() } else { Vec::new() } }
+    }
+
+    /// Trims the dedup table back to its limit, least recently seen first.
+    pub(super) fn evict_groups_over_limit(&self) {
+        self.groups.evict_over_limit();
+    }
+
+    /// At shutdown: the notifiers are dropped (each delivers or spools what
+    /// it holds) and their last counts kept for `stats()`.
+    pub(super) fn retire_notifiers(&self) {
+        *self.retired_destinations.lock() = self.notifiers.load().stats();
+        let retired = self.notifiers.swap(Arc::new(Notifiers::default()));
+        drop(retired);
+    }
+}

@@ -1,0 +1,23 @@
+//! Webhooks: Slack (Block Kit), Discord (embeds), Microsoft Teams (an
+//! Adaptive Card for Workflows webhooks) and a generic JSON body with the
+//! documented schema [`generic::GENERIC_SCHEMA`], each rendered within the
+//! platform's published limits and posted with reqwest over rustls.
+//!
+//! ```
+//! use monitor_sinks::delivery::{RenderOptions, sample_notification};
+//! use monitor_sinks::webhook::{discord, generic};
+//!
+//! let notification = sample_notification("card declined".into());
+//! let body = discord::render(&notification, &RenderOptions::default());
+//! assert!(body["embeds"][0]["title"].as_str().unwrap().starts_with("[CRITICAL] too_many_errors"));
+//! assert_eq!(generic::render(&notification, &RenderOptions::default())["schema"], generic::GENERIC_SCHEMA);
+//! ```
+
+mod http;
+
+pub mod discord;
+pub mod generic;
+pub mod slack;
+pub mod teams;
+
+pub(crate) use http::HttpSender;

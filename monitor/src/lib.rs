@@ -1,0 +1,34 @@
+#![doc = include_str!("../../README.md")]
+//!
+//! # Crate layout
+//!
+//! Everything of the runtime is at the crate root (`monitor::Monitor`,
+//! `monitor::capture_error`, the `#[monitor]` attribute, `monitor::alerts!`,
+//! the [`audit`], [`alerts`], [`rules`] and [`scrub`] modules). The places
+//! records go are modules of their own, each behind a cargo feature:
+//!
+//! | module | feature | what |
+//! |---|---|---|
+//! | `sqlite` | `sqlite` (default) | the embedded store and its queries |
+//! | [`ConsoleSink`] | always | one line per event on stderr |
+//! | `delivery` | `webhook` or `email` | `DeliveryOptions`, given to [`MonitorBuilder::delivery`] |
+//! | `webhook` | `webhook` | Slack, Discord, Teams and generic JSON renderers |
+//! | `email` | `email` | the e-mail renderer |
+//! | `spool` | `webhook` or `email` | the file notifications wait in while a destination is down |
+
+// The macros name this crate `::monitor`; so must the crate's own doctests.
+extern crate self as monitor;
+
+pub use monitor_runtime::*;
+pub use monitor_sinks::ConsoleSink;
+
+#[cfg(any(feature = "webhook", feature = "email"))]
+pub use monitor_sinks::delivery;
+#[cfg(feature = "email")]
+pub use monitor_sinks::email;
+#[cfg(any(feature = "webhook", feature = "email"))]
+pub use monitor_sinks::spool;
+#[cfg(feature = "sqlite")]
+pub use monitor_sinks::sqlite;
+#[cfg(feature = "webhook")]
+pub use monitor_sinks::webhook;
