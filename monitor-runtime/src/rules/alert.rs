@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use monitor_rules::Rule;
+
 use crate::event::{EventKind, GroupKey};
 use crate::severity::Severity;
 
@@ -42,6 +44,32 @@ pub struct Alert {
     pub ends_at: Option<SystemTime>,
     /// What it is about, for the people who read it.
     pub details: AlertDetails,
+}
+
+impl Alert {
+    /// A firing alert of `rule` for `labels`, starting at `now`, compared
+    /// with `threshold`; its condition fills in the value, summary and
+    /// details, which change while it fires.
+    pub(super) fn firing(rule: &Rule, labels: Labels, now: SystemTime, threshold: f64) -> Alert {
+        Alert {
+            rule: rule.name.clone(),
+            severity: rule.severity,
+            labels,
+            state: AlertState::Firing,
+            value: 0.0,
+            threshold,
+            summary: String::new(),
+            starts_at: now,
+            ends_at: None,
+            details: AlertDetails::default(),
+        }
+    }
+
+    /// This alert, resolved at `now`; it keeps what it said while firing
+    /// unless its condition says otherwise.
+    pub(super) fn resolved(&self, now: SystemTime) -> Alert {
+        Alert { state: AlertState::Resolved, ends_at: Some(now), ..self.clone() }
+    }
 }
 
 /// What an alert is about: filled from the latest event or group that

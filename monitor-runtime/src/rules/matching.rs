@@ -163,6 +163,13 @@ pub(super) fn call_labels(group_by: &[String], module: &str, function: &str) -> 
         .collect()
 }
 
+/// Where a call rule's alert points, for its summary: ` of ` and the
+/// function, or else the module, when its labels have one; empty when the
+/// rule does not split by either.
+pub(super) fn call_place(labels: &Labels) -> String {
+    labels.get("function").or_else(|| labels.get("module")).map_or(String::new(), |p| format!(" of {p}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{function, glob};

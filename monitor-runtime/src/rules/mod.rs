@@ -13,8 +13,9 @@
 
 mod alert;
 mod clock;
+mod condition;
 mod engine;
-mod error_rate;
+mod label_sets;
 mod matching;
 mod resources;
 mod router;
@@ -22,6 +23,7 @@ mod window;
 
 pub use alert::{Alert, AlertDetails, AlertState, Labels, Occurrence, ResourceSample};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use engine::{Engine, MAX_LABEL_SETS};
+pub use engine::Engine;
+pub use label_sets::MAX_LABEL_SETS;
 pub use resources::ResourceSampler;
 pub use router::{Notification, Router, RouterConfig, RouterCounts};
