@@ -50,9 +50,13 @@ pub(crate) fn derive_audited(input: &DeriveInput) -> syn::Result<TokenStream> {
         };
         let old = render(quote!(self.#name));
         let new = render(quote!(new.#name));
-        // Spanned on the field: a type without `PartialEq`/`Debug` is reported there.
+        // Spanned on the field: a type without `PartialEq`/`Debug` is reported there
+        // (naming the type makes that error "can't compare `T` with `T`").
+        // `PartialEq::ne` rather than `!=`: any change is recorded, so a float
+        // is compared exactly, and the user's `float_cmp` must not object.
+        let ty = &field.ty;
         comparisons.push(quote_spanned! {field.ty.span() =>
-            if self.#name != new.#name {
+            if <#ty as ::core::cmp::PartialEq>::ne(&self.#name, &new.#name) {
                 changes.push(__MonitorChange { field: #field_name, old: #old, new: #new, id: id.clone() });
             }
         });
