@@ -51,10 +51,14 @@ pub(crate) fn derive_audited(input: &DeriveInput) -> syn::Result<TokenStream> {
         };
         let old = render(quote!(self.#name));
         let new = render(quote!(new.#name));
-        // Spanned on the field: a type without `PartialEq`/`Debug` is reported there.
+        // Spanned on the field: a type without `PartialEq`/`Debug` is reported there
+        // (naming the type makes that error "can't compare `T` with `T`").
+        // `PartialEq::ne` rather than `!=`: any change is recorded, so a float
+        // is compared exactly, and the user's `float_cmp` must not object.
+        let ty = &field.ty;
         comparisons.push(quote_spanned! {field.ty.span() =>
-            if self.#name != new.#name {
-                changes.push(__MonitorChange { field: #field_name, old: #old, new: #new, id: id.clone() });
+            if <#ty as ::core::cmp::PartialEq>::ne(&self.#name, &new.#name) {
+                changes.push(__MonitorChange { field: #field_name, old: #old, new: #new, id: __monitor_id() });
             }
         });
     }
@@ -109,7 +113,9 @@ pub(crate) fn derive_audited(input: &DeriveInput) -> syn::Result<TokenStream> {
             #vis fn audit_changes(&self, new: &Self) -> ::std::vec::Vec<#change> {
                 #[allow(non_camel_case_types)]
                 type __MonitorChange = #change;
-                let id = ::std::string::ToString::to_string(&new.#id);
+                // Rendered for each change rather than once and cloned: nothing
+                // is formatted when nothing changed, and no clone is redundant.
+                let __monitor_id = || ::std::string::ToString::to_string(&new.#id);
                 let mut changes = ::std::vec::Vec::new();
                 #(#comparisons)*
                 changes
