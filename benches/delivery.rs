@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use monitor::Notifier;
+use monitor::alerting::Notification;
 use monitor::alerts::{Destination, Target};
 use monitor::delivery::{DeliveryNotifier, DeliveryOptions, RenderOptions, sample_notification};
-use monitor::rules::Notification;
 use monitor::webhook::{discord, generic, slack, teams};
 
 mod support;

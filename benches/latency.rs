@@ -22,9 +22,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use monitor::alerting::RouterConfig;
 use monitor::alerts::AlertConfig;
 use monitor::delivery::DeliveryOptions;
-use monitor::rules::RouterConfig;
 use monitor::{GroupKey, GroupStatus, Monitor, monitor};
 use serde_json::Value;
 use support::sum_samples;

@@ -10,10 +10,10 @@ use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use monitor::alerting::{Engine, Occurrence};
 use monitor::alerts::AlertConfig;
 use monitor::audit::{AuditRecordBuilder, ComplianceStatus};
 use monitor::callsite::DURATION_BUCKETS;
-use monitor::rules::{Engine, Occurrence};
 use monitor::{EventKind, GroupKey, Severity};
 
 /// 100 rules of the usual shapes: counts by severity and module, grouped by

@@ -10,9 +10,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use monitor::alerting::{AlertState, ManualClock, Notification};
 use monitor::alerts::Destination;
 use monitor::audit::{AuditEvent, audit};
-use monitor::rules::{AlertState, ManualClock, Notification};
 use monitor::{Context, DestinationError, Monitor, Notifier, NotifyError, heartbeat, monitor};
 use parking_lot::Mutex;
 
@@ -53,7 +53,7 @@ struct PrintNotifications {
 
 impl Notifier for PrintNotifications {
     fn notify(&self, notification: Arc<Notification>) -> Result<(), NotifyError> {
-        use monitor::rules::Clock;
+        use monitor::alerting::Clock;
         let minutes = self.clock.now().duration_since(self.start).unwrap_or_default().as_secs() / 60;
         let alert = &notification.alert;
         let state = if alert.state == AlertState::Firing { "FIRING  " } else { "RESOLVED" };

@@ -21,8 +21,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use monitor::alerting::{Alert, AlertDetails, AlertState, Notification};
 use monitor::delivery::{DeliveryNotifier, DeliveryOptions, destinations_from_env};
-use monitor::rules::{Alert, AlertDetails, AlertState, Notification};
 use monitor::{DestinationStats, EventKind, GroupKey, Notifier, Severity};
 
 #[tokio::main(flavor = "current_thread")]

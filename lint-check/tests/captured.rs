@@ -4,14 +4,14 @@
 
 #![deny(warnings, clippy::pedantic)]
 
+use monitor::audit::{AuditEvent, ComplianceStatus};
+use monitor::{EventKind, MemorySink, Monitor, Severity};
 use monitor_lint_check::{
     AsyncStore, Counter, Document, Exported, FileSkipped, Greeter, ImportsPaused, Ledger, LedgerError, Maintenance,
     MandateCreated, Member, MemberStatus, PaymentEvent, Price, RowImported, Store, Synced, Tag, Wrapper, add_pair,
     alert_config, balance, check_limit, close_account, double, draft_id, evens, first_or, first_word, give_up, journal,
     largest, parse_amount, settle, sum_pair, transfer,
 };
-use monitor::audit::{AuditEvent, ComplianceStatus};
-use monitor::{EventKind, MemorySink, Monitor, Severity};
 
 /// Calls every monitored function, failing some, and checks the values are
 /// what the functions return without the attribute.

@@ -21,6 +21,7 @@ use crate::text_map::TextMap;
 /// Lines and columns count from 1, always: a mistake that concerns the
 /// file as a whole (it cannot be read) is at 1:1.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigError {
     /// The file, when loaded from one.
     pub file: Option<PathBuf>,

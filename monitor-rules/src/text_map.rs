@@ -12,7 +12,7 @@ use crate::raw::Loc;
 /// text are not its place in the file, so each character keeps its own.
 ///
 /// ```
-/// use monitor_rules::{Loc, TextMap};
+/// use monitor_rules::macro_support::{Loc, TextMap};
 /// use std::str::FromStr;
 ///
 /// // `when = "a \"b\" c"`: the text `a "b" c` starts after the quote, at byte 8,

@@ -49,7 +49,7 @@
 //! ```
 //!
 //! A destination may set its own rate limit, which overrides
-//! [`RouterConfig::per_destination_per_minute`](crate::rules::RouterConfig::per_destination_per_minute)
+//! [`RouterConfig::per_destination_per_minute`](crate::alerting::RouterConfig::per_destination_per_minute)
 //! for it alone (from 1 to [`MAX_PER_MINUTE`] a minute):
 //!
 //! ```
@@ -79,7 +79,7 @@
 //! "08:00-18:00"; timezone "Europe/Amsterdam"; }` and, in a rule, `during
 //! office; outside hold;` (or `drop`). Give the configuration to
 //! [`MonitorBuilder::alerts`](crate::MonitorBuilder::alerts) and the worker
-//! evaluates it; see [`rules`](crate::rules) for the engine and the router.
+//! evaluates it; see [`rules`](crate::alerting) for the engine and the router.
 
 pub use monitor_rules::{
     AlertConfig, Condition, ConfigError, ConfigErrors, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT,

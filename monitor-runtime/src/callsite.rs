@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::severity::Severity;
+use monitor_rules::Severity;
 
 /// Number of duration buckets. Durations are counted in units of 1024 ns
 /// ("microseconds"); each power of two of them is split into four buckets,

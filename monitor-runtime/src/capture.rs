@@ -16,7 +16,7 @@ use std::time::Duration;
 use crate::callsite::Callsite;
 use crate::event::{EventKind, Location};
 use crate::pipeline::{self, Occurrence, Shared};
-use crate::severity::Severity;
+use monitor_rules::Severity;
 use monitor_rules::vocabulary::truncate_bytes;
 
 /// Longest message text kept; the rest is cut at a character boundary.

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use dashmap::DashMap;
 
 use crate::event::{EventKind, GroupKey, GroupSnapshot, GroupStatus, Location, QueueReason};
-use crate::severity::Severity;
+use monitor_rules::Severity;
 
 /// What the caller should do with an occurrence after counting it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,11 +9,12 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
-use crate::severity::Severity;
+use monitor_rules::Severity;
 
 /// Why an event was captured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum EventKind {
     /// A monitored function returned `Err`, or `capture_error` was called.
     Error,
@@ -45,6 +46,7 @@ impl EventKind {
 /// Why an occurrence was queued as an event rather than only counted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum QueueReason {
     /// The first occurrence of a group this process had never seen.
     NewGroup,
@@ -72,6 +74,7 @@ pub struct Location {
 
 /// One captured occurrence, as every sink sees it (already scrubbed).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Event {
     /// When it happened.
     pub timestamp: SystemTime,
@@ -167,6 +170,7 @@ impl GroupStatus {
 /// The counters of one group at one moment, sent to sinks so storage keeps
 /// totals even for occurrences that were only counted.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupSnapshot {
     /// The group's key.
     pub key: GroupKey,

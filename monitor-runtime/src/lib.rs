@@ -42,6 +42,7 @@
 // façade (its own tests and doctests): so must its own code.
 extern crate self as monitor_runtime;
 
+pub mod alerting;
 pub mod alerts;
 pub mod audit;
 pub mod callsite;
@@ -56,12 +57,7 @@ mod notify;
 mod observe;
 mod panic_hook;
 mod pipeline;
-pub mod rules;
 pub mod scrub;
-/// The one severity scale, shared with the rule checker.
-mod severity {
-    pub use monitor_rules::{Severity, UnknownSeverity};
-}
 mod sink;
 mod stats;
 
@@ -73,12 +69,13 @@ pub use callsite::{CallsiteStats, callsites};
 pub use capture::{capture_error, capture_message};
 pub use context::{Context, ContextExt, ContextGuard, WithContext};
 pub use event::{Event, EventKind, GroupKey, GroupSnapshot, GroupStatus, Location, QueueReason};
+/// The one severity scale, shared with the rule checker.
+pub use monitor_rules::{Severity, UnknownSeverity};
 pub use notify::{DestinationError, DestinationStats, Notifier, NotifierFactory, NotifyError};
 pub use pipeline::{
     InstallError, Monitor, MonitorBuilder, MonitorGuard, ReloadError, group_status, heartbeat, reload_alerts,
     reload_alerts_from_path, set_group_status, stats,
 };
-pub use severity::{Severity, UnknownSeverity};
 pub use sink::{Batch, MemorySink, NullSink, Sink, SinkError, SinkErrorKind};
 pub use stats::{AlertStats, DropReason, RecordKind, Stats};
 
@@ -92,10 +89,10 @@ pub mod __private {
         ObserveDebug, ObserveDisplay, ObserveDynError, ObserveDynSendError, ObserveError, ObserveOpaque, ObserveOther,
         Probe,
     };
-    pub use crate::severity::Severity;
     pub use ::core::fmt::Debug;
     pub use ::core::option::Option;
     pub use ::core::result::Result;
+    pub use monitor_rules::Severity;
 
     /// Gives a `return` value its expected type, as the function's own
     /// `return` would, so coercions and `.into()` keep working.

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::alerting::{AlertState, Notification};
 use crate::alerts::{Destination, Target};
-use crate::rules::{AlertState, Notification};
 use crate::sink::SinkError;
 
 /// Delivers the notifications of one alert destination.
@@ -26,7 +26,7 @@ use crate::sink::SinkError;
 /// refuses is counted as lost under the destination and the reason.
 ///
 /// ```
-/// use monitor_runtime::rules::Notification;
+/// use monitor_runtime::alerting::Notification;
 /// use monitor_runtime::{Notifier, NotifyError};
 /// use std::sync::{Arc, Mutex};
 ///
@@ -105,7 +105,7 @@ pub trait NotifierFactory: Send + Sync + 'static {
 ///
 /// ```
 /// use monitor_runtime::alerts::Destination;
-/// use monitor_runtime::rules::Notification;
+/// use monitor_runtime::alerting::Notification;
 /// use monitor_runtime::{DestinationError, Monitor, Notifier, NotifyError};
 /// use std::sync::Arc;
 ///

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::alerting::Notification;
 use crate::audit::record::AuditRecord;
 use crate::event::{Event, GroupSnapshot};
-use crate::rules::Notification;
 
 /// A destination for batches of events: storage, console, webhooks, e-mail.
 ///
@@ -175,7 +175,7 @@ struct MemoryContents {
     events: Vec<std::sync::Arc<crate::event::Event>>,
     audits: Vec<std::sync::Arc<crate::audit::AuditRecord>>,
     groups: std::collections::BTreeMap<crate::event::GroupKey, crate::event::GroupSnapshot>,
-    notifications: Vec<std::sync::Arc<crate::rules::Notification>>,
+    notifications: Vec<std::sync::Arc<crate::alerting::Notification>>,
 }
 
 impl MemorySink {
@@ -195,7 +195,7 @@ impl MemorySink {
     }
 
     /// Every alert notification received, in order.
-    pub fn notifications(&self) -> Vec<std::sync::Arc<crate::rules::Notification>> {
+    pub fn notifications(&self) -> Vec<std::sync::Arc<crate::alerting::Notification>> {
         self.inner.lock().notifications.clone()
     }
 

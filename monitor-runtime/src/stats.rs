@@ -6,15 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use parking_lot::Mutex;
 
+use crate::alerting::RouterCounts;
 use crate::metric_names;
 use crate::notify::{DestinationStats, NotifyError};
-use crate::rules::RouterCounts;
 use crate::sink::SinkErrorKind;
 
 /// Why an event, an audit record or a notification was not delivered.
 ///
 /// Shown in [`Stats::dropped`] and as the `reason` label of
-/// `monitor_events_dropped_total` by its name ([`DropReason::to_string`]):
+/// `monitor_events_dropped_total` by its name (its `Display`):
 ///
 /// ```
 /// use monitor_runtime::{DropReason, SinkErrorKind};
@@ -254,7 +254,7 @@ pub struct AlertStats {
     /// Configurations taken by `reload_alerts`.
     pub reloads: u64,
     /// Records a rule did not count because it already tracked
-    /// [`MAX_LABEL_SETS`](crate::rules::MAX_LABEL_SETS) distinct label sets
+    /// [`MAX_LABEL_SETS`](crate::alerting::MAX_LABEL_SETS) distinct label sets
     /// (a `group_by` on a label with too many values).
     pub over_label_limit: u64,
 }

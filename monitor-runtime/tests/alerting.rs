@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use monitor_runtime::alerting::{AlertState, ManualClock, Notification};
 use monitor_runtime::alerts::{Destination, Target};
-use monitor_runtime::rules::{AlertState, ManualClock, Notification};
 use monitor_runtime::{
     Context, DestinationError, MemorySink, Monitor, MonitorGuard, Notifier, NotifyError, ReloadError, monitor,
 };
@@ -419,7 +419,7 @@ fn notifications_held_by_the_rate_limit_reach_the_sinks_at_shutdown() {
             rule failing { when errors > 1 within 1h; notify ops; group_by function; group_wait 0s; }
         })
         // One a minute: the first alert goes out, the other two are held.
-        .router(monitor_runtime::rules::RouterConfig { per_destination_per_minute: 1, ..Default::default() })
+        .router(monitor_runtime::alerting::RouterConfig { per_destination_per_minute: 1, ..Default::default() })
         .clock(clock.clone())
         .sink(sink.clone())
         .install()

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use monitor_runtime::audit::{AuditRecordBuilder, ComplianceStatus};
-use monitor_runtime::callsite::{DURATION_BUCKETS, bucket_lower_bound};
-use monitor_runtime::rules::{
+use monitor_runtime::alerting::{
     AlertState, Clock, Engine, MAX_LABEL_SETS, ManualClock, Occurrence, ResourceSample, Router, RouterConfig,
     RouterCounts,
 };
+use monitor_runtime::audit::{AuditRecordBuilder, ComplianceStatus};
+use monitor_runtime::callsite::{DURATION_BUCKETS, bucket_lower_bound};
 use monitor_runtime::{EventKind, GroupKey, Severity};
 
 const MINUTE: Duration = Duration::from_secs(60);

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use monitor_runtime::rules::AlertState;
+use monitor_runtime::alerting::AlertState;
 use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
 
 fn unavailable(error: std::io::Error) -> SinkError {

@@ -13,7 +13,7 @@ fn chars(value: &Value) -> usize {
 
 /// A notification as large as `--large` makes it: a 5,000-character
 /// message, a 100 KB traceback and 40 context fields, in any characters.
-fn giant(message: String, line: String, tag_value: String) -> monitor_runtime::rules::Notification {
+fn giant(message: String, line: String, tag_value: String) -> monitor_runtime::alerting::Notification {
     let mut notification = sample_notification(message);
     let details = &mut notification.alert.details;
     details.traceback = (0..100_000 / line.len().max(1)).map(|_| line.clone()).collect();
@@ -70,7 +70,7 @@ fn left_out(text: &str) -> Option<usize> {
 
 /// Every field the alert has: its tags and the fields a tagless copy shows
 /// (which Slack shows whole).
-fn field_total(notification: &monitor_runtime::rules::Notification) -> usize {
+fn field_total(notification: &monitor_runtime::alerting::Notification) -> usize {
     let mut tagless = notification.clone();
     tagless.alert.details.tags.clear();
     slack_fields(&slack::render(&tagless, &RenderOptions::default())).len() + notification.alert.details.tags.len()

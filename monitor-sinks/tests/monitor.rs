@@ -7,8 +7,8 @@ mod support;
 use std::time::{Duration, UNIX_EPOCH};
 
 use monitor_runtime::Monitor;
+use monitor_runtime::alerting::ManualClock;
 use monitor_runtime::alerts::AlertConfig;
-use monitor_runtime::rules::ManualClock;
 use monitor_sinks::delivery::DeliveryOptions;
 use monitor_sinks::spool;
 use support::{Platform, Reply, WebhookServer, eventually, spool_dir};
@@ -66,4 +66,57 @@ async fn a_fired_rule_reaches_the_webhook_and_shutdown_spools_the_rest() {
     assert_eq!(spooled.len() as u64, last.spooled, "{last:?}");
     assert!(spooled.iter().all(|r| r.destination == "hook"));
     assert!(last.sent + last.spooled >= 2, "the resolution was sent or spooled: {last:?}");
+}
+
+/// The reload that the monitor could not take before destinations were
+/// the builder's: a Slack destination added while the service runs is
+/// delivered to, through the real delivery, at a server that keeps to
+/// Slack's published limits; the one the reload removed gets nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_reload_that_adds_a_slack_destination_delivers_to_it() {
+    let before = WebhookServer::start(Platform::Generic);
+    let slack = WebhookServer::start(Platform::Slack);
+    let dir = spool_dir();
+    let rules = |destinations: &str, notify: &str| {
+        AlertConfig::from_toml_str(&format!(
+            r#"
+            [destinations]
+            {destinations}
+
+            [[rules]]
+            name = "new_kind_of_error"
+            when = "new_group"
+            severity = "error"
+            notify = [{notify}]
+            group_wait = "0s"
+            "#
+        ))
+        .unwrap()
+    };
+    let guard = Monitor::builder()
+        .service("billing")
+        .alerts(rules(&format!("hook = {{ webhook = \"{}\" }}", before.url("/hook")), "\"hook\""))
+        .delivery(DeliveryOptions::new().spool_dir(dir.path()))
+        .install()
+        .unwrap();
+    monitor_runtime::capture_message("ledger out of balance", monitor_runtime::Severity::Error);
+    assert!(guard.flush(Duration::from_secs(10)));
+    assert!(eventually(Duration::from_secs(10), || before.received().len() == 1).await, "{:?}", guard.stats());
+
+    // Only Slack from now on.
+    let slack_only =
+        rules(&format!("ops_chat = {{ slack = \"{}\" }}", slack.url("/services/T0/B0/SECRET")), "\"ops_chat\"");
+    monitor_runtime::reload_alerts(slack_only).expect("a new Slack destination is taken");
+    monitor_runtime::capture_message("bank file rejected", monitor_runtime::Severity::Error);
+    assert!(guard.flush(Duration::from_secs(10)));
+    let delivered = || guard.stats().destinations.get("ops_chat").map_or(0, |d| d.sent);
+    assert!(eventually(Duration::from_secs(10), || delivered() == 1).await, "{:?}", guard.stats().destinations);
+    let received = slack.received();
+    assert_eq!(received.len(), 1, "exactly one Slack message");
+    let text = received[0].body.to_string();
+    assert!(text.contains("bank file rejected") && text.contains("new_kind_of_error"), "{text}");
+    assert_eq!(before.received().len(), 1, "the removed destination got nothing more");
+    let stats = guard.shutdown();
+    assert_eq!(stats.alerts.reloads, 1);
+    assert!(stats.dropped.is_empty(), "{:?}", stats.dropped);
 }

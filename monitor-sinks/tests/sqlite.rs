@@ -80,7 +80,7 @@ fn discard(
     impl monitor_runtime::Notifier for Discard {
         fn notify(
             &self,
-            _: std::sync::Arc<monitor_runtime::rules::Notification>,
+            _: std::sync::Arc<monitor_runtime::alerting::Notification>,
         ) -> Result<(), monitor_runtime::NotifyError> {
             Ok(())
         }
@@ -90,7 +90,7 @@ fn discard(
 
 #[test]
 fn alert_notifications_are_kept_with_their_details_per_destination() {
-    use monitor_runtime::rules::ManualClock;
+    use monitor_runtime::alerting::ManualClock;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("monitor.db");
     let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));

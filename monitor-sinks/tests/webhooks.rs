@@ -23,7 +23,7 @@ fn options(dir: &tempfile::TempDir) -> DeliveryOptions {
 
 /// A notification as large as the example's `--large`: 5,000-character
 /// message, 100 KB traceback, 40 context fields.
-fn giant(destination: &str, key: &str) -> std::sync::Arc<monitor_runtime::rules::Notification> {
+fn giant(destination: &str, key: &str) -> std::sync::Arc<monitor_runtime::alerting::Notification> {
     let mut notification = (*notification(destination, key)).clone();
     let details = &mut notification.alert.details;
     details.message = Some("é".repeat(5000));

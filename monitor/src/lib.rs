@@ -4,7 +4,7 @@
 //!
 //! Everything of the runtime is at the crate root (`monitor::Monitor`,
 //! `monitor::capture_error`, the `#[monitor]` attribute, `monitor::alerts!`,
-//! the [`audit`], [`alerts`], [`rules`] and [`scrub`] modules). The places
+//! the [`audit`], [`alerts`](mod@alerts), [`alerting`] and [`scrub`] modules). The places
 //! records go are modules of their own, each behind a cargo feature:
 //!
 //! | module | feature | what |

@@ -15,7 +15,8 @@ pub const TRUNCATION_MARKER: &str = "… [truncated]";
 /// use monitor_rules::vocabulary::truncate_chars;
 ///
 /// assert_eq!(truncate_chars("short", 10), "short");
-/// let cut = truncate_chars(&"é".repeat(50), 20);
+/// let long = "é".repeat(50);
+/// let cut = truncate_chars(&long, 20);
 /// assert_eq!(cut.chars().count(), 20);
 /// assert!(cut.starts_with("ééé") && cut.ends_with("[truncated]"));
 /// ```
@@ -64,7 +65,6 @@ mod tests {
         for text in ["", "a", "héllo wörld", &"ü".repeat(300), &"ab".repeat(150)] {
             for max in 0..40 {
                 let cut = truncate_chars(text, max);
-                assert!(cut.chars().count() <= max.max(0) || cut == text);
                 assert!(cut.chars().count() <= max, "{text:?} at {max}: {cut:?}");
                 if text.chars().count() <= max {
                     assert_eq!(cut, text);

@@ -64,6 +64,7 @@ pub const AUDIT_QUEUE_TIMEOUT: Duration = Duration::from_millis(250);
 /// Why an audit record could not be handed to the pipeline. Every failure is
 /// also counted in `stats().dropped` under `audit_<reason>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuditError {
     /// No monitor is installed: nothing would store the record.
     NotInstalled,

@@ -28,6 +28,7 @@ pub struct Reference {
 
 /// One audit record, as sinks receive and storage keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuditRecord {
     /// When it was recorded.
     pub timestamp: SystemTime,

@@ -7,18 +7,18 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
 
+use crate::alerting::{Clock, RouterConfig, SystemClock};
 use crate::alerts::AlertConfig;
 use crate::callsite::callsites;
 use crate::context::Context;
 use crate::dedup::DedupGroups;
 use crate::fingerprint::{Fingerprinter, GrouperConfig};
 use crate::notify::{DestinationError, NotifierFactory, Notifiers};
-use crate::rules::{Clock, RouterConfig, SystemClock};
 use crate::scrub::Scrubber;
 use crate::sink::{Sink, SinkError};
 use crate::stats::{AlertCounters, Counters};
 
-use super::alerting::Alerting;
+use super::evaluator::Evaluator;
 use super::shutdown::MonitorGuard;
 use super::worker::{self, WorkerConfig};
 use super::{Shared, set_current};
@@ -241,7 +241,7 @@ impl MonitorBuilder {
     /// `install()` fail, saying so, rather than alert nobody.
     ///
     /// ```
-    /// use monitor_runtime::rules::Notification;
+    /// use monitor_runtime::alerting::Notification;
     /// use monitor_runtime::{DestinationError, Monitor, Notifier, NotifyError};
     /// use monitor_runtime::alerts::Destination;
     /// use std::sync::Arc;
@@ -253,7 +253,7 @@ impl MonitorBuilder {
     ///
     /// let config = monitor_runtime::alerts! {
     ///     destination oncall = email("oncall@example.org");
-    ///     rule any_error { when errors > 0 within 1m; notify oncall; }
+    ///     rule many_errors { when errors > 5 within 1m; notify oncall; }
     /// };
     /// let refused = Monitor::builder().alerts(config.clone()).install().err().unwrap();
     /// assert!(refused.to_string().contains("needs delivery"), "{refused}");
@@ -274,7 +274,7 @@ impl MonitorBuilder {
     }
 
     /// The clock alert windows, timers and schedules read (the system clock
-    /// by default); tests pass a [`ManualClock`](crate::rules::ManualClock).
+    /// by default); tests pass a [`ManualClock`](crate::alerting::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
@@ -311,7 +311,7 @@ impl MonitorBuilder {
         let base_context = Arc::new(self.context);
         let alert_counters = Arc::new(AlertCounters::default());
         let destinations = self.alerts.destinations.clone();
-        let alerting = Alerting::new(
+        let evaluator = Evaluator::new(
             self.alerts,
             self.router,
             self.clock.clone(),
@@ -338,7 +338,7 @@ impl MonitorBuilder {
             flush_interval: self.flush_interval,
             sink_queue_capacity: self.sink_queue_capacity,
             scrubber: self.scrubber,
-            alerting,
+            evaluator,
         };
         let worker = worker::spawn(shared.clone(), receiver, started, config).map_err(InstallError::Worker)?;
         set_current(Some(shared.clone()));

@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::context::{self, Context};
 use crate::dedup::{NewGroup, Verdict, millis_since_epoch};
 use crate::event::{Event, EventKind, Location};
-use crate::severity::Severity;
 use crate::stats::{CallerDrop, Counted};
+use monitor_rules::Severity;
 
 use super::{Message, Policy, Shared};
 

@@ -1,8 +1,8 @@
 //! The pipeline: global install state, the shared part callers use, the
 //! builder, the worker and the guard that shuts it down.
 
-mod alerting;
 mod builder;
+mod evaluator;
 mod intake;
 mod shutdown;
 mod sinks;
@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use arc_swap::{ArcSwap, ArcSwapOption};
 use parking_lot::Mutex;
 
+use crate::alerting::Clock;
 use crate::alerts::{AlertConfig, Destination};
 use crate::audit::record::AuditRecord;
 use crate::context::Context;
@@ -22,7 +23,6 @@ use crate::dedup::DedupGroups;
 use crate::event::{Event, GroupKey, GroupStatus};
 use crate::fingerprint::Fingerprinter;
 use crate::notify::{DestinationError, NotifierFactory, Notifiers};
-use crate::rules::Clock;
 use crate::stats::{AlertCounters, CallerDrop, Counted, Counters, DropReason, Stats};
 
 pub use builder::{InstallError, Monitor, MonitorBuilder};

@@ -5,15 +5,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::alerting::Notification;
 use crate::audit::record::AuditRecord;
 use crate::event::{Event, GroupSnapshot};
 use crate::notify::{Notifiers, NotifyError};
-use crate::rules::Notification;
 use crate::scrub::Scrubber;
 use crate::sink::{Batch, Sink};
 use crate::stats::DropReason;
 
-use super::alerting::Alerting;
+use super::evaluator::Evaluator;
 use super::sinks::SinkRunner;
 use super::{Message, Shared};
 
@@ -22,7 +22,7 @@ pub(super) struct WorkerConfig {
     pub flush_interval: Duration,
     pub sink_queue_capacity: usize,
     pub scrubber: Scrubber,
-    pub alerting: Alerting,
+    pub evaluator: Evaluator,
 }
 
 pub(super) fn spawn(
@@ -123,7 +123,7 @@ impl Worker {
         match message {
             Message::Event(event) => self.accept(*event),
             Message::Audit(record) => self.accept_audit(*record),
-            Message::Heartbeat { name, at } => self.config.alerting.on_heartbeat(&name, at),
+            Message::Heartbeat { name, at } => self.config.evaluator.on_heartbeat(&name, at),
             Message::Alerts(config, notifiers) => self.reload_alerts(*config, *notifiers),
             // Answered at once: whoever waits for them is served by what follows.
             Message::Flush(done) | Message::Shutdown { done, .. } => {
@@ -134,8 +134,8 @@ impl Worker {
 
     fn accept(&mut self, event: Event) {
         let event = self.config.scrubber.scrub_event(event);
-        self.config.alerting.on_event(&event);
-        if self.config.alerting.wants_prompt_look(&event) {
+        self.config.evaluator.on_event(&event);
+        if self.config.evaluator.wants_prompt_look(&event) {
             self.next_alert_look = Some(tokio::time::Instant::now());
         }
         self.pending.push(Arc::new(event));
@@ -147,7 +147,7 @@ impl Worker {
         for value in record.details.values_mut() {
             self.config.scrubber.scrub_json(value);
         }
-        self.config.alerting.on_audit(&record);
+        self.config.evaluator.on_audit(&record);
         self.pending_audits.push(Arc::new(record));
         self.dispatch_if_full();
     }
@@ -164,7 +164,7 @@ impl Worker {
         // A removed destination's notifier delivers or spools what it holds
         // when dropped, which may take a moment: not on this thread.
         let _ = std::thread::Builder::new().name("monitor-retire".to_owned()).spawn(move || drop(retired));
-        let notifications = self.config.alerting.reload(config);
+        let notifications = self.config.evaluator.reload(config);
         self.offer_pending(Vec::new(), notifications);
     }
 
@@ -178,19 +178,19 @@ impl Worker {
     /// Hands pending events, changed group counters and the notifications
     /// due from the alert rules on.
     fn dispatch(&mut self) {
-        let wants_calls = self.config.alerting.wants_calls();
+        let wants_calls = self.config.evaluator.wants_calls();
         let mut look = self.shared.look(wants_calls);
         for group in &mut look.groups {
             self.config.scrubber.scrub_group(group);
         }
-        self.config.alerting.on_groups(&look.groups);
-        let notifications = self.config.alerting.evaluate(&look.callsites);
+        self.config.evaluator.on_groups(&look.groups);
+        let notifications = self.config.evaluator.evaluate(&look.callsites);
         self.offer_pending(look.groups, notifications);
         // A router timer due before the next tick gets a look of its own, so
         // a short group_wait is not rounded up to the flush interval.
         self.next_alert_look = self
             .config
-            .alerting
+            .evaluator
             .next_due_in()
             // Due already yet not sent (muted, say): the tick is soon enough,
             // and looking again at once would only spin.
@@ -202,7 +202,7 @@ impl Worker {
     /// holds goes too, rather than vanishing with the process.
     fn dispatch_last(&mut self) {
         self.dispatch();
-        let held = self.config.alerting.release_held();
+        let held = self.config.evaluator.release_held();
         self.offer_pending(Vec::new(), held);
     }
 

@@ -11,7 +11,7 @@ use crate::delivery::clock::later;
 /// the server asks for a wait longer than the retry policy's `max_wait`
 /// (with `Retry-After`, or a rate-limit bucket empty for that long); then
 /// it stays open for what the server asked, at most
-/// [`MAX_SERVER_WAIT`](crate::MAX_SERVER_WAIT).
+/// [`MAX_SERVER_WAIT`](crate::delivery::MAX_SERVER_WAIT).
 /// While it is open, notifications go straight to the spool. After
 /// `open_for` one notification (the oldest in the spool) is tried once: if
 /// it goes through, the circuit closes and the spool is replayed; if not,
@@ -19,7 +19,7 @@ use crate::delivery::clock::later;
 ///
 /// ```
 /// use std::time::Duration;
-/// use monitor_delivery::BreakerPolicy;
+/// use monitor_sinks::delivery::BreakerPolicy;
 ///
 /// let policy = BreakerPolicy::default().open_for(Duration::from_secs(5)).max_open(Duration::from_secs(60));
 /// assert_eq!(policy, BreakerPolicy::default().open_for(Duration::from_secs(5)).max_open(Duration::from_secs(60)));

@@ -35,17 +35,17 @@ use monitor_rules::vocabulary::is_https_or_loopback;
 /// assert!(!error.to_string().contains("SECRET"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
+pub struct DeliveryConfigError {
     destination: Option<String>,
     value: String,
     reason: String,
 }
 
-impl ConfigError {
+impl DeliveryConfigError {
     /// An error about `destination` (if any), naming `value` (already
     /// redacted) and saying what is wrong with it.
     pub(crate) fn new(destination: Option<&str>, value: String, reason: &str) -> Self {
-        ConfigError { destination: destination.map(str::to_owned), value, reason: reason.to_owned() }
+        DeliveryConfigError { destination: destination.map(str::to_owned), value, reason: reason.to_owned() }
     }
 
     fn at(mut self, destination: &str) -> Self {
@@ -64,7 +64,7 @@ impl ConfigError {
     }
 }
 
-impl fmt::Display for ConfigError {
+impl fmt::Display for DeliveryConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(destination) = &self.destination {
             write!(f, "destination `{destination}`: ")?;
@@ -73,15 +73,16 @@ impl fmt::Display for ConfigError {
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl std::error::Error for DeliveryConfigError {}
 
-#[cfg(all(test, feature = "webhook", feature = "email"))]
+#[cfg(test)]
+#[cfg(all(feature = "webhook", feature = "email"))]
 fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
 }
 
-pub(crate) fn from_variable(error: ConfigError, variable: &str) -> ConfigError {
-    ConfigError { reason: format!("{variable}: {}", error.reason), ..error }
+pub(crate) fn from_variable(error: DeliveryConfigError, variable: &str) -> DeliveryConfigError {
+    DeliveryConfigError { reason: format!("{variable}: {}", error.reason), ..error }
 }
 
 /// Every destination named in the environment, each only when its variable
@@ -99,11 +100,11 @@ pub(crate) fn from_variable(error: ConfigError, variable: &str) -> ConfigError {
 /// let guard = Monitor::builder().alerts(config).delivery(DeliveryOptions::from_env()?).install()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn destinations_from_env() -> Result<Vec<Destination>, ConfigError> {
+pub fn destinations_from_env() -> Result<Vec<Destination>, DeliveryConfigError> {
     destinations_from_lookup(&env)
 }
 
-fn destinations_from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Destination>, ConfigError> {
+fn destinations_from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Destination>, DeliveryConfigError> {
     type MakeTarget = fn(String) -> Target;
     let webhooks: [(&str, &str, MakeTarget); 4] = [
         ("slack", "MONITOR_SLACK_WEBHOOK_URL", Target::Slack),
@@ -120,7 +121,11 @@ fn destinations_from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<
     }
     if let Some(list) = env("MONITOR_ALERT_EMAIL") {
         if env("MONITOR_SMTP_URL").is_none() {
-            return Err(ConfigError::new(Some("email"), String::new(), "MONITOR_ALERT_EMAIL needs MONITOR_SMTP_URL"));
+            return Err(DeliveryConfigError::new(
+                Some("email"),
+                String::new(),
+                "MONITOR_ALERT_EMAIL needs MONITOR_SMTP_URL",
+            ));
         }
         let addresses: Vec<String> =
             list.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect();
@@ -185,7 +190,10 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    pub(crate) fn new(destination: &Destination, options: &DeliveryOptions) -> Result<Option<Plan>, ConfigError> {
+    pub(crate) fn new(
+        destination: &Destination,
+        options: &DeliveryOptions,
+    ) -> Result<Option<Plan>, DeliveryConfigError> {
         let name = destination.name.as_str();
         if matches!(destination.target, Target::Console) {
             return Ok(None);
@@ -202,7 +210,7 @@ impl Plan {
             Target::Webhook(url) => (Kind::Webhook, url),
             Target::Email(addresses) => return Self::email(name, addresses, options).map(Some),
             _ => {
-                return Err(ConfigError::new(
+                return Err(DeliveryConfigError::new(
                     Some(name),
                     String::new(),
                     "this kind of destination is not delivered here",
@@ -213,10 +221,10 @@ impl Plan {
     }
 
     #[cfg(feature = "webhook")]
-    fn webhook(name: &str, kind: Kind, url: &str, options: &DeliveryOptions) -> Result<Plan, ConfigError> {
+    fn webhook(name: &str, kind: Kind, url: &str, options: &DeliveryOptions) -> Result<Plan, DeliveryConfigError> {
         let parsed = webhook_url(url).map_err(|e| e.at(name))?;
         let sender = HttpSender::new(parsed, kind == Kind::Discord, options.request_timeout, options.connect_timeout)
-            .map_err(|why| ConfigError::new(Some(name), redact_url(url), &why))?;
+            .map_err(|why| DeliveryConfigError::new(Some(name), redact_url(url), &why))?;
         Ok(Plan {
             destination: name.to_owned(),
             kind,
@@ -227,21 +235,25 @@ impl Plan {
     }
 
     #[cfg(not(feature = "webhook"))]
-    fn webhook(name: &str, kind: Kind, url: &str, _: &DeliveryOptions) -> Result<Plan, ConfigError> {
+    fn webhook(name: &str, kind: Kind, url: &str, _: &DeliveryOptions) -> Result<Plan, DeliveryConfigError> {
         let why = format!("a {} destination needs the `webhook` feature of monitor", kind.as_str());
-        Err(ConfigError::new(Some(name), redact_url(url), &why))
+        Err(DeliveryConfigError::new(Some(name), redact_url(url), &why))
     }
 
     #[cfg(not(feature = "email"))]
-    fn email(name: &str, _: &[String], _: &DeliveryOptions) -> Result<Plan, ConfigError> {
-        Err(ConfigError::new(Some(name), String::new(), "an e-mail destination needs the `email` feature of monitor"))
+    fn email(name: &str, _: &[String], _: &DeliveryOptions) -> Result<Plan, DeliveryConfigError> {
+        Err(DeliveryConfigError::new(
+            Some(name),
+            String::new(),
+            "an e-mail destination needs the `email` feature of monitor",
+        ))
     }
 
     #[cfg(feature = "email")]
-    fn email(name: &str, addresses: &[String], options: &DeliveryOptions) -> Result<Plan, ConfigError> {
+    fn email(name: &str, addresses: &[String], options: &DeliveryOptions) -> Result<Plan, DeliveryConfigError> {
         let to = recipients(addresses).map_err(|e| e.at(name))?;
         let url = options.smtp_url.as_deref().ok_or_else(|| {
-            ConfigError::new(
+            DeliveryConfigError::new(
                 Some(name),
                 String::new(),
                 "e-mail needs an SMTP server: DeliveryOptions::smtp(url, from) or MONITOR_SMTP_URL",
@@ -249,12 +261,12 @@ impl Plan {
         })?;
         for pem in &options.smtp_roots {
             check_root_certificate(pem).map_err(|why| {
-                ConfigError::new(Some(name), String::new(), &format!("the SMTP root certificate {why}"))
+                DeliveryConfigError::new(Some(name), String::new(), &format!("the SMTP root certificate {why}"))
             })?;
         }
         let server = SmtpServer::from_url(url, options.request_timeout, &options.smtp_roots).map_err(|e| e.at(name))?;
         let from = mailbox(&options.smtp_from)
-            .map_err(|why| ConfigError::new(Some(name), options.smtp_from.clone(), &format!("sender {why}")))?;
+            .map_err(|why| DeliveryConfigError::new(Some(name), options.smtp_from.clone(), &format!("sender {why}")))?;
         Ok(Plan {
             destination: name.to_owned(),
             kind: Kind::Email,
@@ -266,17 +278,17 @@ impl Plan {
 }
 
 #[cfg(feature = "email")]
-fn recipients(addresses: &[String]) -> Result<Vec<Mailbox>, ConfigError> {
+fn recipients(addresses: &[String]) -> Result<Vec<Mailbox>, DeliveryConfigError> {
     if addresses.is_empty() {
-        return Err(ConfigError::new(None, String::new(), "an e-mail destination needs at least one address"));
+        return Err(DeliveryConfigError::new(None, String::new(), "an e-mail destination needs at least one address"));
     }
-    addresses.iter().map(|a| mailbox(a).map_err(|why| ConfigError::new(None, a.clone(), &why))).collect()
+    addresses.iter().map(|a| mailbox(a).map_err(|why| DeliveryConfigError::new(None, a.clone(), &why))).collect()
 }
 
 /// A webhook URL: https, or plain http to a loopback address only (a
 /// token sent in the clear is a token given away).
-fn webhook_url(text: &str) -> Result<url::Url, ConfigError> {
-    let bad = |reason: String| ConfigError::new(None, redact_url(text), &reason);
+fn webhook_url(text: &str) -> Result<url::Url, DeliveryConfigError> {
+    let bad = |reason: String| DeliveryConfigError::new(None, redact_url(text), &reason);
     let url = url::Url::parse(text).map_err(|e| bad(format!("not a valid URL ({e})")))?;
     if url.host_str().unwrap_or_default().is_empty() {
         return Err(bad("a webhook URL needs a host".into()));
@@ -290,12 +302,12 @@ fn webhook_url(text: &str) -> Result<url::Url, ConfigError> {
 
 /// Checks the link template. In errors it is redacted like any URL, since
 /// it may carry a user and password or a token in its query.
-pub(crate) fn check_link(link: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_link(link: &str) -> Result<(), DeliveryConfigError> {
     let filled = link.replace("{group}", "0").replace("{rule}", "rule");
     match url::Url::parse(&filled) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
-        Ok(_) => Err(ConfigError::new(None, redact_url(link), "a link must be an http or https URL")),
-        Err(e) => Err(ConfigError::new(
+        Ok(_) => Err(DeliveryConfigError::new(None, redact_url(link), "a link must be an http or https URL")),
+        Err(e) => Err(DeliveryConfigError::new(
             None,
             redact_url(link),
             &format!(
@@ -305,7 +317,8 @@ pub(crate) fn check_link(link: &str) -> Result<(), ConfigError> {
     }
 }
 
-#[cfg(all(test, feature = "webhook", feature = "email"))]
+#[cfg(test)]
+#[cfg(all(feature = "webhook", feature = "email"))]
 mod tests {
     use super::*;
     use crate::delivery::DeliveryNotifier;

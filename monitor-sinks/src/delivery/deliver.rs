@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use monitor_runtime::rules::Notification;
+use monitor_runtime::alerting::Notification;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::delivery::attempt::Attempt;

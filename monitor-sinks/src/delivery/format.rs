@@ -11,7 +11,7 @@
 use std::time::SystemTime;
 
 use monitor_runtime::Severity;
-use monitor_runtime::rules::{Alert, AlertState, Notification};
+use monitor_runtime::alerting::{Alert, AlertState, Notification};
 
 /// What renderers add to every notification.
 ///
@@ -126,7 +126,7 @@ pub(crate) fn event_time(alert: &Alert) -> SystemTime {
 /// A notification for documentation examples and tests, with `message`.
 #[doc(hidden)]
 pub fn sample_notification(message: String) -> Notification {
-    use monitor_runtime::rules::AlertDetails;
+    use monitor_runtime::alerting::AlertDetails;
     use std::time::{Duration, UNIX_EPOCH};
     Notification {
         key: "0123456789abcdef".into(),

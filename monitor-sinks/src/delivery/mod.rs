@@ -60,7 +60,7 @@
 //!   stats and on stderr.
 //!
 //! Outcomes are counted per destination (`monitor::stats().destinations`,
-//! [`DeliveryNotifier::stats`]) and published as
+//! `DeliveryNotifier::stats`) and published as
 //! `monitor_notifications_total {destination, outcome}` and
 //! `monitor_notifications_dropped_total {destination, reason}` through the
 //! `metrics` facade.
@@ -82,7 +82,7 @@ pub(crate) mod retry;
 mod stats;
 
 pub use breaker::BreakerPolicy;
-pub use config::{ConfigError, destinations_from_env};
+pub use config::{DeliveryConfigError, destinations_from_env};
 pub use format::{RenderOptions, colour, sample_notification, title};
 pub use notifier::DeliveryNotifier;
 pub use options::DeliveryOptions;

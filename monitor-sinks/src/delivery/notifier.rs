@@ -5,14 +5,14 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use monitor_runtime::alerting::Notification;
 use monitor_runtime::alerts::Destination;
-use monitor_runtime::rules::Notification;
 use monitor_runtime::{
     DestinationError, DestinationStats, Notifier, NotifierFactory, NotifyError, SinkError, SinkErrorKind, async_trait,
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::delivery::config::{ConfigError, Plan};
+use crate::delivery::config::{DeliveryConfigError, Plan};
 use crate::delivery::deliver::{Control, Delivery};
 use crate::delivery::options::DeliveryOptions;
 use crate::delivery::stats::{Counters, DeliveryHandle, DropReason};
@@ -77,9 +77,9 @@ impl std::fmt::Debug for DeliveryNotifier {
 impl DeliveryNotifier {
     /// Checks `destination` (its URL or addresses, the SMTP server, the
     /// link) and starts its delivery thread, which replays its spool at once.
-    pub fn new(destination: &Destination, options: &DeliveryOptions) -> Result<Self, ConfigError> {
+    pub fn new(destination: &Destination, options: &DeliveryOptions) -> Result<Self, DeliveryConfigError> {
         let Some(plan) = Plan::new(destination, options)? else {
-            return Err(ConfigError::new(
+            return Err(DeliveryConfigError::new(
                 Some(&destination.name),
                 String::new(),
                 "console destinations are delivered by the monitor itself, not by a delivery notifier",
@@ -108,9 +108,9 @@ impl DeliveryNotifier {
     }
 }
 
-fn spawn(plan: &Arc<Plan>, options: &DeliveryOptions, counters: &Arc<Counters>) -> Result<Runner, ConfigError> {
+fn spawn(plan: &Arc<Plan>, options: &DeliveryOptions, counters: &Arc<Counters>) -> Result<Runner, DeliveryConfigError> {
     let unavailable = |what: &str, error: std::io::Error| {
-        ConfigError::new(Some(&plan.destination), String::new(), &format!("{what}: {error}"))
+        DeliveryConfigError::new(Some(&plan.destination), String::new(), &format!("{what}: {error}"))
     };
     let delivery = Delivery::new(plan.clone(), options, counters.clone())
         .map_err(|e| unavailable(&format!("cannot open the spool in {}", options.spool_dir.display()), e))?;

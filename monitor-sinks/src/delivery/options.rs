@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::delivery::breaker::BreakerPolicy;
-use crate::delivery::config::{ConfigError, check_link, from_variable};
+use crate::delivery::config::{DeliveryConfigError, check_link, from_variable};
 use crate::delivery::format::RenderOptions;
 use crate::delivery::retry::RetryPolicy;
 #[cfg(feature = "email")]
@@ -18,7 +18,7 @@ use monitor_rules::redact_url;
 ///
 /// ```
 /// use std::time::Duration;
-/// use monitor_delivery::{DeliveryOptions, RetryPolicy};
+/// use monitor_sinks::delivery::{DeliveryOptions, RetryPolicy};
 ///
 /// let options = DeliveryOptions::new()
 ///     .spool_dir("/var/lib/billing/monitor-spool")
@@ -69,11 +69,11 @@ impl Default for DeliveryOptions {
 // Not derived: the SMTP URL may carry a user and password, the link a token.
 impl fmt::Debug for DeliveryOptions {
     /// ```
-    /// let options = monitor_delivery::DeliveryOptions::new().smtp("smtps://mailer:hunter2@mail.example.org", "a@example.org");
+    /// let options = monitor_sinks::delivery::DeliveryOptions::new().smtp("smtps://mailer:hunter2@mail.example.org", "a@example.org");
     /// let shown = format!("{options:?}");
     /// assert!(shown.contains("smtps://***@mail.example.org") && !shown.contains("hunter2"));
     ///
-    /// let options = monitor_delivery::DeliveryOptions::new().link("https://grafana.example.org/d/{group}?auth=s3cret");
+    /// let options = monitor_sinks::delivery::DeliveryOptions::new().link("https://grafana.example.org/d/{group}?auth=s3cret");
     /// let shown = format!("{options:?}");
     /// assert!(shown.contains("https://grafana.example.org/***") && !shown.contains("s3cret"));
     /// ```
@@ -114,14 +114,14 @@ impl DeliveryOptions {
     /// unreadable or holds no PEM certificate is an error naming the file.
     ///
     /// ```no_run
-    /// let options = monitor_delivery::DeliveryOptions::from_env()?;
-    /// # Ok::<(), monitor_delivery::ConfigError>(())
+    /// let options = monitor_sinks::delivery::DeliveryOptions::from_env()?;
+    /// # Ok::<(), monitor_sinks::delivery::DeliveryConfigError>(())
     /// ```
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env() -> Result<Self, DeliveryConfigError> {
         Self::from_lookup(&env)
     }
 
-    pub(crate) fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub(crate) fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, DeliveryConfigError> {
         let mut options = Self::default();
         if let Some(dir) = env("MONITOR_SPOOL_DIR") {
             options = options.spool_dir(dir);
@@ -131,7 +131,7 @@ impl DeliveryOptions {
         #[cfg(feature = "email")]
         if let Some(path) = env("MONITOR_SMTP_CA_FILE") {
             let pem = read_root_certificate(std::path::Path::new(&path))
-                .map_err(|why| ConfigError::new(None, path.clone(), &format!("MONITOR_SMTP_CA_FILE: {why}")))?;
+                .map_err(|why| DeliveryConfigError::new(None, path.clone(), &format!("MONITOR_SMTP_CA_FILE: {why}")))?;
             options.smtp_roots.push(pem);
         }
         if let Some(url) = env("MONITOR_SMTP_URL") {
@@ -143,7 +143,7 @@ impl DeliveryOptions {
         if let Some(from) = env("MONITOR_SMTP_FROM") {
             #[cfg(feature = "email")]
             mailbox(&from)
-                .map_err(|why| ConfigError::new(None, from.clone(), &format!("MONITOR_SMTP_FROM is {why}")))?;
+                .map_err(|why| DeliveryConfigError::new(None, from.clone(), &format!("MONITOR_SMTP_FROM is {why}")))?;
             options.smtp_from = from;
         }
         if let Some(link) = env("MONITOR_LINK_URL") {
@@ -182,7 +182,7 @@ impl DeliveryOptions {
     /// written to in the clear.
     ///
     /// ```no_run
-    /// use monitor_delivery::DeliveryOptions;
+    /// use monitor_sinks::delivery::DeliveryOptions;
     ///
     /// let options = DeliveryOptions::new()
     ///     .smtp("smtp://relay.corp.example:587", "alerts@corp.example")
@@ -190,10 +190,11 @@ impl DeliveryOptions {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     ///
-    /// What holds no certificate is refused when the sinks are made:
+    /// What holds no certificate is refused when the monitor is installed:
     ///
     /// ```
-    /// use monitor_delivery::{sinks_for, DeliveryOptions};
+    /// use monitor_runtime::Monitor;
+    /// use monitor_sinks::delivery::DeliveryOptions;
     ///
     /// let config = monitor_runtime::alerts! {
     ///     destination oncall = email("oncall@corp.example");
@@ -202,7 +203,7 @@ impl DeliveryOptions {
     /// let options = DeliveryOptions::new()
     ///     .smtp("smtp://relay.corp.example:587", "alerts@corp.example")
     ///     .smtp_root_certificate("not a certificate");
-    /// let error = sinks_for(&config, &options).unwrap_err();
+    /// let error = Monitor::builder().alerts(config).delivery(options).install().err().unwrap();
     /// assert!(error.to_string().contains("root certificate"), "{error}");
     /// ```
     pub fn smtp_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
@@ -277,11 +278,12 @@ pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-#[cfg(all(test, feature = "email"))]
+#[cfg(test)]
+#[cfg(feature = "email")]
 mod tests {
     use super::*;
 
-    fn from_vars(vars: &[(&str, &str)]) -> Result<DeliveryOptions, ConfigError> {
+    fn from_vars(vars: &[(&str, &str)]) -> Result<DeliveryOptions, DeliveryConfigError> {
         DeliveryOptions::from_lookup(&|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()))
     }
 

@@ -64,7 +64,8 @@ impl Pacer {
     }
 }
 
-#[cfg(all(test, feature = "webhook"))]
+#[cfg(test)]
+#[cfg(feature = "webhook")]
 mod tests {
     use super::*;
     use reqwest::header::{HeaderMap, HeaderValue};

@@ -12,7 +12,7 @@ use rand::Rng;
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use monitor_delivery::{MAX_SERVER_WAIT, parse_retry_after};
+/// use monitor_sinks::delivery::{MAX_SERVER_WAIT, parse_retry_after};
 ///
 /// assert_eq!(parse_retry_after("9999999999999999999", SystemTime::now()), Some(MAX_SERVER_WAIT));
 /// ```
@@ -31,7 +31,7 @@ pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(3600);
 ///
 /// ```
 /// use std::time::Duration;
-/// use monitor_delivery::RetryPolicy;
+/// use monitor_sinks::delivery::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default().max_attempts(3).initial_backoff(Duration::from_millis(100));
 /// assert!(policy.backoff(1) <= Duration::from_millis(100));
@@ -122,7 +122,7 @@ impl RetryPolicy {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use monitor_delivery::parse_retry_after;
+/// use monitor_sinks::delivery::parse_retry_after;
 ///
 /// assert_eq!(parse_retry_after("120", SystemTime::now()), Some(Duration::from_secs(120)));
 /// let now = httpdate::parse_http_date("Wed, 21 Oct 2026 07:28:00 GMT").unwrap();

@@ -1,6 +1,6 @@
 //! E-mail bodies: a plain-text part and an HTML part saying the same.
 
-use monitor_runtime::rules::Notification;
+use monitor_runtime::alerting::Notification;
 
 use crate::delivery::format::{RenderOptions, colour, event_time, fields, rfc3339, title};
 use monitor_rules::vocabulary::truncate_chars as truncate;

@@ -10,14 +10,14 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::Tls;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::delivery::config::ConfigError;
+use crate::delivery::config::DeliveryConfigError;
 use crate::delivery::format::RenderOptions;
 mod format;
 use crate::delivery::attempt::Attempt;
 use crate::delivery::pacing::RateLimit;
 pub use format::{EmailBody, render};
 use monitor_rules::redact_url;
-use monitor_runtime::rules::Notification;
+use monitor_runtime::alerting::Notification;
 
 mod tls;
 
@@ -55,8 +55,8 @@ impl SmtpServer {
     /// a test server, port 25 by default). User and password in the URL
     /// log in. `roots` are PEM root certificates trusted beside the
     /// built-in ones.
-    pub(crate) fn from_url(text: &str, timeout: Duration, roots: &[Vec<u8>]) -> Result<Self, ConfigError> {
-        let bad = |reason: &str| ConfigError::new(None, redact_url(text), reason);
+    pub(crate) fn from_url(text: &str, timeout: Duration, roots: &[Vec<u8>]) -> Result<Self, DeliveryConfigError> {
+        let bad = |reason: &str| DeliveryConfigError::new(None, redact_url(text), reason);
         let url = url::Url::parse(text).map_err(|e| bad(&format!("not a valid SMTP URL ({e})")))?;
         let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("an SMTP URL needs a host"))?;
         let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();

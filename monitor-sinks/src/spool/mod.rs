@@ -78,7 +78,7 @@ const COMPACT_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// One line of a spool file.
 ///
 /// ```
-/// use monitor_delivery::spool::{Payload, SpoolRecord};
+/// use monitor_sinks::spool::{Payload, SpoolRecord};
 ///
 /// let line = r#"{"v":1,"destination":"ops","key":"k1","target":"webhook","rendered_at":"2026-11-24T09:35:01Z","kind":"http","body":{"text":"hi"}}"#;
 /// let record: SpoolRecord = serde_json::from_str(line).unwrap();
@@ -129,7 +129,7 @@ pub enum Payload {
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
-/// assert!(monitor_delivery::spool::pending(dir.path(), "ops").unwrap().is_empty());
+/// assert!(monitor_sinks::spool::pending(dir.path(), "ops").unwrap().is_empty());
 /// ```
 pub fn pending(dir: &Path, destination: &str) -> io::Result<Vec<SpoolRecord>> {
     let (data, cursor) = paths(dir, destination);

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use monitor_runtime::rules::{AlertDetails, AlertState, Notification};
+use monitor_runtime::alerting::{AlertDetails, AlertState, Notification};
 use rusqlite::{Row, Transaction, params};
 use serde_json::json;
 

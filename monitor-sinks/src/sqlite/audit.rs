@@ -308,7 +308,7 @@ impl SqliteStore {
     /// row that does not match.
     ///
     /// ```
-    /// use monitor_sinks::SqliteStore;
+    /// use monitor_sinks::sqlite::SqliteStore;
     ///
     /// let dir = tempfile::tempdir().unwrap();
     /// let store = SqliteStore::open(dir.path().join("audit.db")).unwrap();

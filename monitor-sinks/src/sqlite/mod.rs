@@ -21,7 +21,7 @@ pub use store::{GroupQuery, SqliteOptions, SqliteStore, StoreError, StoredEvent,
 ///
 /// ```
 /// use monitor_runtime::{capture_message, Monitor, Severity};
-/// use monitor_sinks::{SqliteSink, SqliteStore};
+/// use monitor_sinks::sqlite::{SqliteSink, SqliteStore};
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("monitor.db");

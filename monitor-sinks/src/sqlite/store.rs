@@ -143,7 +143,7 @@ pub struct StoredEvent {
 ///
 /// ```
 /// use monitor_runtime::{GroupStatus, Severity};
-/// use monitor_sinks::GroupQuery;
+/// use monitor_sinks::sqlite::GroupQuery;
 ///
 /// let query = GroupQuery { min_severity: Some(Severity::Error), status: Some(GroupStatus::Open), ..GroupQuery::default() };
 /// assert_eq!(query.limit, 100);
@@ -172,7 +172,7 @@ impl Default for GroupQuery {
 /// migrated on open.
 ///
 /// ```
-/// use monitor_sinks::{GroupQuery, SqliteStore};
+/// use monitor_sinks::sqlite::{GroupQuery, SqliteStore};
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let store = SqliteStore::open(dir.path().join("monitor.db")).unwrap();

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use monitor_runtime::rules::Notification;
+use monitor_runtime::alerting::Notification;
 
 use crate::delivery::format::chars;
 use crate::delivery::format::{RenderOptions, colour, event_time, fields, fields_left_out, rfc3339, title};

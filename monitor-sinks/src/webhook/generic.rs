@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use monitor_runtime::rules::{AlertState, Notification};
+use monitor_runtime::alerting::{AlertState, Notification};
 
 use crate::delivery::format::{RenderOptions, event_time, rfc3339};
 use monitor_rules::vocabulary::truncate_chars as truncate;

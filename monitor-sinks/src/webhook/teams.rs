@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use monitor_runtime::Severity;
-use monitor_runtime::rules::{AlertState, Notification};
+use monitor_runtime::alerting::{AlertState, Notification};
 
 use crate::delivery::format::chars;
 use crate::delivery::format::{RenderOptions, event_time, fields, rfc3339, title};

@@ -1,4 +1,6 @@
-//! Evaluating alert rules and routing their alerts.
+//! The alerting machinery: evaluating the rules of an
+//! [`AlertConfig`](crate::alerts::AlertConfig) (the configuration lives in
+//! [`alerts`](mod@crate::alerts)) and routing their alerts.
 //!
 //! [`Engine`] turns what happened (occurrences, call durations, audit
 //! records, new and regressed groups, heartbeats, resource samples) into
@@ -8,8 +10,10 @@
 //! tested without sleeping.
 //!
 //! An installed monitor runs both on its worker when given rules with
-//! [`MonitorBuilder::alerts`](crate::MonitorBuilder::alerts); notifications
-//! reach the sinks in [`Batch::notifications`](crate::Batch::notifications).
+//! [`MonitorBuilder::alerts`](crate::MonitorBuilder::alerts); each
+//! notification goes to its destination's [`Notifier`](crate::Notifier),
+//! and storage keeps a record of it in
+//! [`Batch::notifications`](crate::Batch::notifications).
 
 mod alert;
 mod clock;

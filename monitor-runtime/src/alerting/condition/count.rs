@@ -9,10 +9,10 @@ use std::time::SystemTime;
 use monitor_rules::{Condition, Rule};
 
 use super::state::{ConditionState, Input};
-use crate::rules::alert::{Alert, AlertDetails, Labels};
-use crate::rules::label_sets::LabelLimit;
-use crate::rules::matching::{audit_labels, matches_audit, matches_occurrence, occurrence_labels};
-use crate::rules::window::SlidingCount;
+use crate::alerting::alert::{Alert, AlertDetails, Labels};
+use crate::alerting::label_sets::LabelLimit;
+use crate::alerting::matching::{audit_labels, matches_audit, matches_occurrence, occurrence_labels};
+use crate::alerting::window::SlidingCount;
 
 /// Counts per label set, and the alerts they made.
 #[derive(Default)]

@@ -5,7 +5,7 @@ use monitor_rules::{Field, Filter, Op};
 
 use super::alert::{Labels, Occurrence};
 use crate::audit::AuditRecord;
-use crate::severity::Severity;
+use monitor_rules::Severity;
 
 pub(super) fn occurrence_labels(group_by: &[String], occurrence: &Occurrence<'_>) -> Labels {
     group_by

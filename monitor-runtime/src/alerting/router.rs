@@ -17,7 +17,7 @@ use monitor_rules::{AlertConfig, OutsideSchedule, Rule, Schedule};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::alert::{Alert, AlertState, Labels};
-use crate::severity::Severity;
+use monitor_rules::Severity;
 
 /// Settings of the [`Router`].
 #[derive(Clone, Debug, PartialEq)]
@@ -88,7 +88,7 @@ struct Bucket {
 /// Decides which notifications go out at each moment; see the module docs.
 ///
 /// ```
-/// use monitor_runtime::rules::{Alert, AlertState, Router, RouterConfig};
+/// use monitor_runtime::alerting::{Alert, AlertState, Router, RouterConfig};
 /// use monitor_runtime::Severity;
 /// use std::time::{Duration, UNIX_EPOCH};
 ///
@@ -163,7 +163,7 @@ impl Router {
     /// notifications are not included: they wait for tokens or opening hours.
     ///
     /// ```
-    /// use monitor_runtime::rules::{Router, RouterConfig};
+    /// use monitor_runtime::alerting::{Router, RouterConfig};
     ///
     /// let config = monitor_runtime::alerts! {
     ///     destination ops = console;
@@ -193,7 +193,7 @@ impl Router {
     /// send) instead of vanishing with the process.
     ///
     /// ```
-    /// use monitor_runtime::rules::{Router, RouterConfig};
+    /// use monitor_runtime::alerting::{Router, RouterConfig};
     ///
     /// let config = monitor_runtime::alerts! {
     ///     destination ops = console;

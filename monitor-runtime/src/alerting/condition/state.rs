@@ -6,15 +6,15 @@ use std::time::SystemTime;
 
 use monitor_rules::Rule;
 
+use crate::alerting::alert::{Alert, Occurrence, ResourceSample};
+use crate::alerting::label_sets::LabelLimit;
 use crate::audit::AuditRecord;
 use crate::callsite::DURATION_BUCKETS;
-use crate::rules::alert::{Alert, Occurrence, ResourceSample};
-use crate::rules::label_sets::LabelLimit;
 
 /// One thing that happened, as the engine was told it. Every rule sees
 /// every input; each kind takes the inputs its condition is about and
 /// ignores the rest.
-pub(in crate::rules) enum Input<'a> {
+pub(in crate::alerting) enum Input<'a> {
     /// `n` occurrences of one group.
     Occurrences { occurrence: &'a Occurrence<'a>, n: u64 },
     /// One audit record.

@@ -9,7 +9,7 @@ use super::alert::ResourceSample;
 /// time used so far.
 ///
 /// ```
-/// use monitor_runtime::rules::ResourceSampler;
+/// use monitor_runtime::alerting::ResourceSampler;
 ///
 /// let sample = ResourceSampler::new().sample();
 /// if cfg!(target_os = "linux") {

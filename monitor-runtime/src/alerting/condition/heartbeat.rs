@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 use monitor_rules::{Condition, Rule};
 
 use super::state::{ConditionState, Input};
-use crate::rules::alert::{Alert, Labels};
-use crate::rules::label_sets::LabelLimit;
+use crate::alerting::alert::{Alert, Labels};
+use crate::alerting::label_sets::LabelLimit;
 
 /// The latest heartbeat, and the alert its absence made.
 pub(super) struct Heartbeat {

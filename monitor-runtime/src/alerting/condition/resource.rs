@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 use monitor_rules::{Condition, Rule};
 
 use super::state::{ConditionState, Input};
-use crate::rules::alert::{Alert, Labels};
-use crate::rules::label_sets::LabelLimit;
+use crate::alerting::alert::{Alert, Labels};
+use crate::alerting::label_sets::LabelLimit;
 
 /// When the next check is due, and what the last checks found.
 pub(super) struct Resource {

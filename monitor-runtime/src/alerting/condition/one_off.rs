@@ -7,9 +7,9 @@ use std::time::{Duration, SystemTime};
 use monitor_rules::{Condition, Rule};
 
 use super::state::{ConditionState, Input};
-use crate::rules::alert::{Alert, Labels};
-use crate::rules::label_sets::LabelLimit;
-use crate::rules::matching::{matches_occurrence, occurrence_labels};
+use crate::alerting::alert::{Alert, Labels};
+use crate::alerting::label_sets::LabelLimit;
+use crate::alerting::matching::{matches_occurrence, occurrence_labels};
 
 /// An alert per new or regressed group, resolved once it has been
 /// reported firing for the longer of the group wait and the group interval.

@@ -7,10 +7,10 @@ use std::time::SystemTime;
 use monitor_rules::{Condition, Rule};
 
 use super::state::{ConditionState, Input};
-use crate::rules::alert::{Alert, Labels};
-use crate::rules::label_sets::LabelLimit;
-use crate::rules::matching::{call_labels, call_place, matches_call};
-use crate::rules::window::SlidingHistogram;
+use crate::alerting::alert::{Alert, Labels};
+use crate::alerting::label_sets::LabelLimit;
+use crate::alerting::matching::{call_labels, call_place, matches_call};
+use crate::alerting::window::SlidingHistogram;
 
 /// Duration histograms per label set, and the alerts they made.
 #[derive(Default)]

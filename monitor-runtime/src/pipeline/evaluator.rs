@@ -7,14 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::alerting::{
+    AlertDetails, AlertState, Clock, Engine, Notification, Occurrence, ResourceSampler, Router, RouterConfig,
+};
 use crate::alerts::AlertConfig;
 use crate::audit::AuditRecord;
 use crate::callsite::{CallsiteStats, DURATION_BUCKETS};
 use crate::context::Context;
 use crate::event::{Event, GroupKey, GroupSnapshot, QueueReason};
-use crate::rules::{
-    AlertDetails, AlertState, Clock, Engine, Notification, Occurrence, ResourceSampler, Router, RouterConfig,
-};
 use crate::stats::{AlertCounters, AlertStats};
 
 /// Details kept for at most this many groups; beyond it the map starts
@@ -43,7 +43,7 @@ struct NewCalls {
     failed: u64,
 }
 
-pub(super) struct Alerting {
+pub(super) struct Evaluator {
     engine: Engine,
     router: Router,
     clock: Arc<dyn Clock>,
@@ -57,7 +57,7 @@ pub(super) struct Alerting {
     stats: AlertStats,
 }
 
-impl Alerting {
+impl Evaluator {
     pub(super) fn new(
         config: AlertConfig,
         router: RouterConfig,
@@ -68,7 +68,7 @@ impl Alerting {
     ) -> Self {
         let now = clock.now();
         let stats = AlertStats { rules: config.rules.len(), ..AlertStats::default() };
-        let mut alerting = Alerting {
+        let mut evaluator = Evaluator {
             router: Router::new(&config, router),
             engine: Engine::new(config, now),
             clock,
@@ -80,8 +80,8 @@ impl Alerting {
             stats,
         };
         // Calls made before install are not this monitor's to judge.
-        alerting.new_calls(callsites_at_start);
-        alerting
+        evaluator.new_calls(callsites_at_start);
+        evaluator
     }
 
     pub(super) fn reload(&mut self, config: AlertConfig) -> Vec<Arc<Notification>> {

@@ -9,7 +9,7 @@ use super::alert::Labels;
 /// rule tracks at a time, so that `group_by tag.user` on a busy service
 /// cannot grow memory without bound. Records of a new label set beyond it
 /// are not counted, and are counted in
-/// [`Engine::over_label_limit`](crate::rules::Engine::over_label_limit)
+/// [`Engine::over_label_limit`](crate::alerting::Engine::over_label_limit)
 /// instead; a label set leaves when its window empties.
 pub const MAX_LABEL_SETS: usize = 1_000;
 

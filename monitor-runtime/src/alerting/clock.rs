@@ -25,7 +25,7 @@ impl Clock for SystemClock {
 /// A clock that moves only when told to; clones share the same time.
 ///
 /// ```
-/// use monitor_runtime::rules::{Clock, ManualClock};
+/// use monitor_runtime::alerting::{Clock, ManualClock};
 /// use std::time::{Duration, UNIX_EPOCH};
 ///
 /// let clock = ManualClock::new(UNIX_EPOCH);

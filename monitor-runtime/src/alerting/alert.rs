@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use monitor_rules::Rule;
 
 use crate::event::{EventKind, GroupKey};
-use crate::severity::Severity;
+use monitor_rules::Severity;
 
 /// Labels of an alert: the rule's `group_by` values.
 pub type Labels = BTreeMap<String, String>;

@@ -18,7 +18,7 @@ use crate::callsite::DURATION_BUCKETS;
 /// by the caller (so tests control the clock).
 ///
 /// ```
-/// use monitor_runtime::rules::{AlertState, Engine, Occurrence};
+/// use monitor_runtime::alerting::{AlertState, Engine, Occurrence};
 /// use monitor_runtime::{EventKind, GroupKey, Severity};
 /// use std::collections::BTreeMap;
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -112,7 +112,7 @@ impl Engine {
     /// `error_rate` rules are computed from.
     ///
     /// ```
-    /// use monitor_runtime::rules::Engine;
+    /// use monitor_runtime::alerting::Engine;
     /// use std::time::{Duration, UNIX_EPOCH};
     ///
     /// let config = monitor_runtime::alerts! {
