@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use monitor::alerting::{Engine, Occurrence};
 use monitor::alerts::AlertConfig;
 use monitor::audit::{AuditRecordBuilder, ComplianceStatus};
-use monitor::callsite::DURATION_BUCKETS;
+use monitor::histogram::DURATION_BUCKETS;
 use monitor::{EventKind, GroupKey, Severity};
 
 /// 100 rules of the usual shapes: counts by severity and module, grouped by

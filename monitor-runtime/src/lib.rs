@@ -52,6 +52,7 @@ mod dedup;
 mod event;
 pub mod fingerprint;
 mod guard;
+pub mod histogram;
 pub mod metric_names;
 mod notify;
 mod observe;

@@ -9,7 +9,7 @@ use monitor_runtime::alerting::{
     RouterCounts,
 };
 use monitor_runtime::audit::{AuditRecordBuilder, ComplianceStatus};
-use monitor_runtime::callsite::{DURATION_BUCKETS, bucket_lower_bound};
+use monitor_runtime::histogram::{DURATION_BUCKETS, bucket_lower_bound};
 use monitor_runtime::{EventKind, GroupKey, Severity};
 
 const MINUTE: Duration = Duration::from_secs(60);

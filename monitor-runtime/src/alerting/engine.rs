@@ -12,7 +12,7 @@ use super::alert::{Alert, Occurrence, ResourceSample};
 use super::condition::{Input, State};
 use super::label_sets::LabelLimit;
 use crate::audit::AuditRecord;
-use crate::callsite::DURATION_BUCKETS;
+use crate::histogram::DURATION_BUCKETS;
 
 /// Evaluates a checked [`AlertConfig`] against what happens, at times given
 /// by the caller (so tests control the clock).
@@ -101,7 +101,7 @@ impl Engine {
     }
 
     /// Call durations of one function, as counts per duration bucket (see
-    /// [`crate::callsite::bucket_upper_bound`]) of the calls that finished
+    /// [`crate::histogram::bucket_upper_bound`]) of the calls that finished
     /// since the previous report.
     pub fn record_calls(&mut self, at: SystemTime, module: &str, function: &str, buckets: &[u64; DURATION_BUCKETS]) {
         self.record(at, Input::Calls { module, function, buckets });

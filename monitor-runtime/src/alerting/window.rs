@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::callsite::{DURATION_BUCKETS, bucket_lower_bound, bucket_upper_bound};
+use crate::histogram::{self, DURATION_BUCKETS};
 
 /// Buckets per window: the window slides in steps of a sixtieth of itself.
 const BUCKETS: u32 = 60;
@@ -106,23 +106,7 @@ impl SlidingHistogram {
         for (_, buckets) in self.steps.iter().filter(|(s, _)| *s <= newest) {
             merged.iter_mut().zip(buckets.iter()).for_each(|(total, n)| *total += n);
         }
-        let calls: u64 = merged.iter().sum();
-        if calls == 0 {
-            return None;
-        }
-        let rank = (calls as f64 * percentile / 100.0).clamp(1.0, calls as f64);
-        let mut before = 0.0;
-        for (index, &count) in merged.iter().enumerate() {
-            let count = count as f64;
-            if count > 0.0 && before + count >= rank {
-                let low = bucket_lower_bound(index);
-                let Some(high) = bucket_upper_bound(index) else { return Some((calls, low)) };
-                let fraction = (rank - before) / count;
-                return Some((calls, low + (high - low).mul_f64(fraction)));
-            }
-            before += count;
-        }
-        None
+        histogram::interpolated_percentile(&merged, percentile)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -138,7 +122,7 @@ mod tests {
     fn percentiles_are_read_within_the_window() {
         let start = UNIX_EPOCH + Duration::from_secs(1_000_000);
         let mut histogram = SlidingHistogram::new(Duration::from_secs(60));
-        let bucket_of = |d: Duration| (0..DURATION_BUCKETS).rfind(|&i| bucket_lower_bound(i) <= d).unwrap();
+        let bucket_of = |d: Duration| (0..DURATION_BUCKETS).rfind(|&i| histogram::bucket_lower_bound(i) <= d).unwrap();
         let mut counts = [0u64; DURATION_BUCKETS];
         counts[bucket_of(Duration::from_millis(10))] = 95;
         counts[bucket_of(Duration::from_millis(1500))] = 5;

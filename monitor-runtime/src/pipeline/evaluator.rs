@@ -12,9 +12,10 @@ use crate::alerting::{
 };
 use crate::alerts::AlertConfig;
 use crate::audit::AuditRecord;
-use crate::callsite::{CallsiteStats, DURATION_BUCKETS};
+use crate::callsite::CallsiteStats;
 use crate::context::Context;
 use crate::event::{Event, GroupKey, GroupSnapshot, QueueReason};
+use crate::histogram::DURATION_BUCKETS;
 use crate::stats::{AlertCounters, AlertStats};
 
 /// Details kept for at most this many groups; beyond it the map starts

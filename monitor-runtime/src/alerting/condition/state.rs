@@ -9,7 +9,7 @@ use monitor_rules::Rule;
 use crate::alerting::alert::{Alert, Occurrence, ResourceSample};
 use crate::alerting::label_sets::LabelLimit;
 use crate::audit::AuditRecord;
-use crate::callsite::DURATION_BUCKETS;
+use crate::histogram::DURATION_BUCKETS;
 
 /// One thing that happened, as the engine was told it. Every rule sees
 /// every input; each kind takes the inputs its condition is about and
