@@ -236,7 +236,7 @@ pub struct CallsiteStats {
     pub slow_calls: u64,
     /// Sum of all call durations.
     pub total_duration: Duration,
-    /// Call counts per duration bucket (see [`histogram`](crate::histogram)).
+    /// Call counts per duration bucket (see [`histogram`](mod@crate::histogram)).
     pub duration_buckets: [u64; DURATION_BUCKETS],
 }
 
