@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use monitor_runtime::alerting::AlertState;
 use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
 
 fn unavailable(error: std::io::Error) -> SinkError {
@@ -10,9 +9,9 @@ fn unavailable(error: std::io::Error) -> SinkError {
 }
 
 /// Prints each event as one line on stderr:
-/// `[error] billing::load_invoice: invoice 42 not found (1×, group 3f…)`,
-/// and each alert notification as
-/// `[alert FIRING] too_many_errors (critical) {function=charge} -> ops: 11 errors within 1h (more than 10)`.
+/// `[error] billing::load_invoice: invoice 42 not found (1×, group 3f…)`.
+/// Alert notifications reach stderr through `console` destinations, which
+/// the monitor delivers itself.
 ///
 /// ```
 /// use monitor_runtime::{capture_message, Monitor, Severity};
@@ -52,21 +51,6 @@ impl Sink for ConsoleSink {
                 out,
                 "[{}] {place}: {}{duration} ({}×, group {})",
                 event.severity, event.message, event.occurrences, event.group_key
-            )
-            .map_err(unavailable)?;
-        }
-        for notification in &batch.notifications {
-            let alert = &notification.alert;
-            let state = match alert.state {
-                AlertState::Firing => "FIRING",
-                AlertState::Resolved => "RESOLVED",
-            };
-            let labels: Vec<String> = alert.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let labels = if labels.is_empty() { String::new() } else { format!(" {{{}}}", labels.join(", ")) };
-            writeln!(
-                out,
-                "[alert {state}] {} ({}){labels} -> {}: {}",
-                alert.rule, alert.severity, notification.destination, alert.summary
             )
             .map_err(unavailable)?;
         }
