@@ -290,6 +290,8 @@ impl MonitorBuilder {
         if super::current().is_some() {
             return Err(InstallError::AlreadyInstalled);
         }
+        // Once per process, and before any call guard can read the clock.
+        crate::clock::calibrate();
         let notifiers = Notifiers::build(&self.alerts.destinations, None, self.delivery.as_deref())
             .map_err(InstallError::Destination)?;
         let mut started = Vec::new();
