@@ -60,9 +60,10 @@ pub(crate) fn capture_at(
     duration: Option<Duration>,
     args: Option<&dyn Fn() -> ArgTexts>,
 ) {
-    let Some(shared) = pipeline::current() else { return };
     let location = callsite_location(callsite);
-    guarded(&shared, || capture(&shared, kind, severity, &location, details, duration, args));
+    pipeline::with_current(|shared| {
+        guarded(shared, || capture(shared, kind, severity, &location, details, duration, args));
+    });
 }
 
 /// Runs a capture so that a panic inside it (a user's `Display` that panics)

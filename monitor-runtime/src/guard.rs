@@ -34,6 +34,9 @@ pub struct CallGuard<A: KeptArgs = ()> {
     /// The type of the error a `?` converted into the returned one, for
     /// returned types that only wrap another error (`Box<dyn Error>`).
     inner_error_type: Cell<Option<&'static str>>,
+    /// How long the call had run when it returned its error: the drop that
+    /// follows uses it rather than read the clock again.
+    failed_after_nanos: Cell<u64>,
     args: A,
 }
 
@@ -80,6 +83,7 @@ impl<A: KeptArgs> CallGuard<A> {
             is_async,
             state: Cell::new(State::Running),
             inner_error_type: Cell::new(None),
+            failed_after_nanos: Cell::new(0),
             args,
         }
     }
@@ -119,6 +123,8 @@ impl<A: KeptArgs> CallGuard<A> {
             return;
         }
         self.state.set(State::Failed);
+        let nanos = clock::nanos_since(start);
+        self.failed_after_nanos.set(nanos);
         let args = || self.arg_texts();
         let args: Option<&dyn Fn() -> ArgTexts> = if A::NONE { None } else { Some(&args) };
         capture::capture_at(
@@ -126,7 +132,7 @@ impl<A: KeptArgs> CallGuard<A> {
             EventKind::Error,
             self.callsite.severity(),
             ErrorDetails { error_type: Some(error_type), message, source },
-            Some(Duration::from_nanos(clock::nanos_since(start))),
+            Some(Duration::from_nanos(nanos)),
             args,
         );
     }
@@ -156,8 +162,9 @@ impl<A: KeptArgs> Drop for CallGuard<A> {
     #[inline]
     fn drop(&mut self) {
         let Some(start) = self.start else { return };
-        let nanos = clock::nanos_since(start);
-        let outcome = match self.state.get() {
+        let state = self.state.get();
+        let nanos = if state == State::Failed { self.failed_after_nanos.get() } else { clock::nanos_since(start) };
+        let outcome = match state {
             State::Failed => Outcome::Error,
             State::Completed => Outcome::Ok,
             // Not marked done: the frame is unwinding, the future was dropped

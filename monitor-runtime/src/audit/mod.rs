@@ -113,9 +113,11 @@ impl std::error::Error for AuditError {}
 /// assert_eq!(sink.audits().len(), 2);
 /// ```
 pub fn audit<E: AuditEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
-    let Some(shared) = pipeline::current() else { return Err(AuditError::NotInstalled) };
-    let record = with_context(event.audit_record(), &shared);
-    shared.submit_audit(record, AUDIT_QUEUE_TIMEOUT).map_err(AuditError::from)
+    pipeline::with_current(|shared| {
+        let record = with_context(event.audit_record(), shared);
+        shared.submit_audit(record, AUDIT_QUEUE_TIMEOUT).map_err(AuditError::from)
+    })
+    .unwrap_or(Err(AuditError::NotInstalled))
 }
 
 /// [`audit`] for async code: when the queue is full it waits for space on

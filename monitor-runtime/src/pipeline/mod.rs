@@ -215,6 +215,17 @@ pub(crate) fn current() -> Option<Arc<Shared>> {
     CURRENT.load_full()
 }
 
+/// Runs `f` with the installed monitor, if there is one. Cheaper than
+/// [`current`] on the caller's hot paths: the monitor is borrowed for the
+/// call, no reference count is touched.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Shared) -> R) -> Option<R> {
+    if !is_installed() {
+        return None;
+    }
+    let current = CURRENT.load();
+    current.as_deref().map(f)
+}
+
 fn set_current(shared: Option<Arc<Shared>>) {
     ENABLED.store(shared.is_some(), Relaxed);
     CURRENT.store(shared);
