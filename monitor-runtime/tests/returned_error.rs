@@ -61,6 +61,12 @@ fn through_the_tail() -> Result<usize, LedgerError> {
 }
 
 #[monitor]
+async fn asynchronously() -> Result<usize, LedgerError> {
+    let bytes = missing_file()?;
+    Ok(bytes.len())
+}
+
+#[monitor]
 fn boxed() -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
     let value: u64 = "12x".parse()?;
     Ok(value)
@@ -109,6 +115,14 @@ fn return_and_tail_record_the_returned_error() {
     assert_eq!(event.message, "ledger entry 7 is locked");
     let event = only_event(|| assert!(through_the_tail().is_err()));
     assert!(error_type(&event).ends_with("LedgerError"));
+    assert_eq!(event.chain, vec!["ledger.db: no such file".to_owned()]);
+}
+
+#[test]
+fn an_async_question_mark_records_the_converted_error_too() {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let event = only_event(|| assert!(runtime.block_on(asynchronously()).is_err()));
+    assert!(error_type(&event).ends_with("LedgerError"), "{}", error_type(&event));
     assert_eq!(event.chain, vec!["ledger.db: no such file".to_owned()]);
 }
 
