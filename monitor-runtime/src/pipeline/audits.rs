@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::audit::record::AuditRecord;
 
-use super::{Message, Refused};
+use super::Refused;
 
 /// The audit records' queue, shared by every caller.
 pub(super) struct AuditQueue {
@@ -25,6 +25,12 @@ pub(super) struct AuditQueue {
     waiting: AtomicUsize,
     /// The caller whose record makes this many waiting nudges the worker.
     nudge_at: usize,
+}
+
+/// What a push without waiting did.
+enum Attempt {
+    Done(Result<(), Refused>),
+    Full(AuditRecord),
 }
 
 /// The worker's end.
@@ -44,24 +50,11 @@ impl AuditQueue {
     /// Queues `record`, waiting at most `timeout` for room in a full queue.
     /// `nudge` wakes the worker (it sends a message on the main queue).
     pub(super) fn push(&self, record: AuditRecord, timeout: Duration, nudge: impl Fn()) -> Result<(), Refused> {
-        let waiting = self.waiting.fetch_add(1, Relaxed) + 1;
-        let result = match self.sender.try_send(record) {
-            Ok(()) => {
-                if waiting == self.nudge_at {
-                    nudge();
-                }
-                Ok(())
-            }
-            Err(flume::TrySendError::Full(record)) => {
-                nudge();
-                wait_for_room(&self.sender, record, timeout)
-            }
-            Err(flume::TrySendError::Disconnected(_)) => Err(Refused::ShutDown),
+        let result = match self.try_push(record, &nudge) {
+            Attempt::Done(result) => result,
+            Attempt::Full(record) => wait_for_room(&self.sender, record, timeout),
         };
-        if result.is_err() {
-            self.waiting.fetch_sub(1, Relaxed);
-        }
-        result
+        self.settle(result)
     }
 
     /// For async callers: like [`AuditQueue::push`], but a wait for room
@@ -72,16 +65,9 @@ impl AuditQueue {
         timeout: Duration,
         nudge: impl Fn(),
     ) -> Result<(), Refused> {
-        let waiting = self.waiting.fetch_add(1, Relaxed) + 1;
-        let result = match self.sender.try_send(record) {
-            Ok(()) => {
-                if waiting == self.nudge_at {
-                    nudge();
-                }
-                Ok(())
-            }
-            Err(flume::TrySendError::Full(record)) => {
-                nudge();
+        let result = match self.try_push(record, &nudge) {
+            Attempt::Done(result) => result,
+            Attempt::Full(record) => {
                 let sender = self.sender.clone();
                 let wait = move || wait_for_room(&sender, record, timeout);
                 match tokio::runtime::Handle::try_current() {
@@ -89,8 +75,32 @@ impl AuditQueue {
                     Err(_) => wait(),
                 }
             }
-            Err(flume::TrySendError::Disconnected(_)) => Err(Refused::ShutDown),
         };
+        self.settle(result)
+    }
+
+    /// The push without waiting: a full queue nudges the worker, which
+    /// makes room, and gives the record back to wait with.
+    fn try_push(&self, record: AuditRecord, nudge: &dyn Fn()) -> Attempt {
+        let waiting = self.waiting.fetch_add(1, Relaxed) + 1;
+        match self.sender.try_send(record) {
+            Ok(()) => {
+                // Exactly one caller sees each rise through the mark.
+                if waiting == self.nudge_at {
+                    nudge();
+                }
+                Attempt::Done(Ok(()))
+            }
+            Err(flume::TrySendError::Full(record)) => {
+                nudge();
+                Attempt::Full(record)
+            }
+            Err(flume::TrySendError::Disconnected(_)) => Attempt::Done(Err(Refused::ShutDown)),
+        }
+    }
+
+    /// A refused record was counted as waiting: it is not.
+    fn settle(&self, result: Result<(), Refused>) -> Result<(), Refused> {
         if result.is_err() {
             self.waiting.fetch_sub(1, Relaxed);
         }
@@ -101,11 +111,6 @@ impl AuditQueue {
     /// worker has stopped, when its end of the queue is gone).
     pub(super) fn left_behind(&self) -> u64 {
         self.sender.len() as u64
-    }
-
-    /// The message that wakes the worker to take the records.
-    pub(super) fn nudge_message() -> Message {
-        Message::TakeAudits
     }
 }
 

@@ -136,7 +136,7 @@ impl Shared {
     /// Wakes the worker to take the audit records. Never waits: when the
     /// queue is full the worker is awake anyway, and its tick takes them.
     fn nudge_worker(&self) {
-        let _ = self.sender.try_send(AuditQueue::nudge_message());
+        let _ = self.sender.try_send(Message::TakeAudits);
     }
 
     fn count_submission(&self, kind: MessageKind, result: Result<(), Refused>) {
