@@ -28,6 +28,9 @@ pub(super) struct AuditQueue {
 }
 
 /// What a push without waiting did.
+// Lives for one call on the caller's stack; boxing the record would cost an
+// allocation on the path this queue exists to make cheap.
+#[allow(clippy::large_enum_variant)]
 enum Attempt {
     Done(Result<(), Refused>),
     Full(AuditRecord),
