@@ -22,16 +22,15 @@ pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> syn::Result<Token
     let mut function = ast::parse_function(item)?;
     ast::check(&function, &options)?;
     let callsite = callsite(&function, &options);
-    let guard_is_mut = !options.args.is_empty();
     let shape = Shape::of(&function);
     let body = match shape {
         Shape::Sync => sync_body(&mut function, &options),
         Shape::Async => {
             let output = Output::of(&function.sig.output);
             let inner = &function.block;
-            async_body(quote!(#inner), output.nameable(), &options, guard_is_mut)
+            async_body(quote!(#inner), output.nameable(), &options)
         }
-        Shape::AsyncTrait { output } => async_trait_body(&mut function, output.as_deref(), &options, guard_is_mut),
+        Shape::AsyncTrait { output } => async_trait_body(&mut function, output.as_deref(), &options),
     };
     let ItemFn { attrs, vis, sig, .. } = &function;
     Ok(quote! {
@@ -74,31 +73,38 @@ fn callsite(function: &ItemFn, options: &Options) -> TokenStream {
     }
 }
 
-/// `let __monitor_guard = …;` plus the `args(…)` capture.
-fn guard(constructor: TokenStream, options: &Options, is_mut: bool) -> TokenStream {
+/// `let __monitor_guard = …;`, keeping the arguments named in `args(…)`
+/// as the runtime's `args` module describes: a copy of each `Copy` one,
+/// the text of any other.
+fn guard(options: &Options, is_async: bool) -> TokenStream {
     let rt = crate::runtime_path();
-    let mutability = is_mut.then(|| quote!(mut));
-    let args = if options.args.is_empty() {
-        quote!()
-    } else {
+    if options.args.is_empty() {
+        let enter = if is_async { quote!(enter_async) } else { quote!(enter) };
+        return quote! {
+            let __monitor_guard = #rt::__private::CallGuard::#enter(&__MONITOR_CALLSITE);
+        };
+    }
+    let enter = if is_async { quote!(enter_async_with) } else { quote!(enter_with) };
+    // A list `(first, (second, ()))`: one type for any number of arguments.
+    let kept = options.args.iter().rev().fold(quote!(()), |rest, arg| {
         // Spanned on each name, so a missing `Debug` points at it.
-        let values = options.args.iter().map(|arg| quote_spanned!(arg.span() => &#arg as &dyn #rt::__private::Debug));
-        quote! {
-            if __monitor_guard.wants_args() {
-                __monitor_guard.set_arg_values(&[#(#values),*]);
-            }
-        }
-    };
+        let keep = quote_spanned! {arg.span() =>
+            (&&#rt::__private::ArgProbe(&#arg, &#arg as &dyn #rt::__private::Debug)).__monitor_keep()
+        };
+        quote!((#keep, #rest))
+    });
     quote! {
-        let #mutability __monitor_guard = #constructor(&__MONITOR_CALLSITE);
-        #args
+        let __monitor_guard = {
+            #[allow(unused_imports)]
+            use #rt::__private::{KeepCopy as _, KeepFormatted as _};
+            #rt::__private::CallGuard::#enter(&__MONITOR_CALLSITE, #kept)
+        };
     }
 }
 
 fn sync_body(function: &mut ItemFn, options: &Options) -> TokenStream {
-    let rt = crate::runtime_path();
     let output = Output::of(&function.sig.output);
-    let guard = guard(quote!(#rt::__private::CallGuard::enter), options, !options.args.is_empty());
+    let guard = guard(options, false);
     let mut block = (*function.block).clone();
     if matches!(output, Output::Never) {
         // Nothing returns: the guard only sees panics.
@@ -119,9 +125,8 @@ fn sync_body(function: &mut ItemFn, options: &Options) -> TokenStream {
 /// Runs `inner` (a block's tokens) as an inner async block so that every
 /// `return`, `?` and macro exit of the body lands in `__monitor_ret`, and a
 /// future dropped early leaves the guard uncompleted: a cancellation.
-fn async_body(inner: TokenStream, output: Option<&Type>, options: &Options, guard_is_mut: bool) -> TokenStream {
-    let rt = crate::runtime_path();
-    let guard = guard(quote!(#rt::__private::CallGuard::enter_async), options, guard_is_mut);
+fn async_body(inner: TokenStream, output: Option<&Type>, options: &Options) -> TokenStream {
+    let guard = guard(options, true);
     // tracing's fake typed return: fixes the inner block's output type before
     // the body is checked, so `return Err(e.into())` still infers.
     let fake_return = output.map(|ty| {
@@ -151,18 +156,13 @@ fn async_body(inner: TokenStream, output: Option<&Type>, options: &Options, guar
 
 /// `#[async_trait]` has already turned the method into a sync function whose
 /// tail is `Box::pin(async move { … })`; the guard goes inside that block.
-fn async_trait_body(
-    function: &mut ItemFn,
-    output: Option<&Type>,
-    options: &Options,
-    guard_is_mut: bool,
-) -> TokenStream {
+fn async_trait_body(function: &mut ItemFn, output: Option<&Type>, options: &Options) -> TokenStream {
     let mut block: Block = (*function.block).clone();
     if let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last_mut()
         && let Some(Expr::Async(async_block)) = call.args.first_mut()
     {
         let inner = &async_block.block;
-        let wrapped = async_body(quote!(#inner), output, options, guard_is_mut);
+        let wrapped = async_body(quote!(#inner), output, options);
         let span = async_block.span();
         async_block.block = syn::parse_quote_spanned!(span => { #wrapped });
     }

@@ -4,23 +4,30 @@
 //! repeated error costs a `Display` into a reused buffer, a grouper lookup, a
 //! `DashMap` read and a few atomics. Only an occurrence that must be
 //! delivered (first in its window, a sample, a regression) builds an
-//! [`Event`] and offers it to the bounded queue with `try_send`.
+//! [`Event`] and offers it to the bounded queue with `try_send`: only then
+//! are the `source()` chain and the `args(…)` formatted.
+//!
+//! Every text is formatted through a writer that stops at its cut (see
+//! `bounded`), so a 100 MB message costs what an 8 KiB one does, and the
+//! reused buffer never grows past a few KiB.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::error::Error as StdError;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
+use crate::args::ArgTexts;
+use crate::bounded;
 use crate::callsite::Callsite;
 use crate::event::{EventKind, Location};
 use crate::pipeline::{self, Occurrence, Shared};
 use monitor_rules::Severity;
-use monitor_rules::vocabulary::truncate_bytes;
 
-/// Longest message text kept; the rest is cut at a character boundary.
-const MAX_MESSAGE_BYTES: usize = 8 * 1024;
+/// Longest message text kept; the rest is cut at a character boundary
+/// while it is written.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 8 * 1024;
 /// Deepest `source()` chain kept (chains can be cyclic in buggy impls).
 const MAX_CHAIN: usize = 16;
 
@@ -51,11 +58,12 @@ pub(crate) fn capture_at(
     severity: Severity,
     details: ErrorDetails<'_>,
     duration: Option<Duration>,
-    args: Option<&[(Cow<'static, str>, String)]>,
+    args: Option<&dyn Fn() -> ArgTexts>,
 ) {
-    let Some(shared) = pipeline::current() else { return };
     let location = callsite_location(callsite);
-    guarded(&shared, || capture(&shared, kind, severity, &location, details, duration, args));
+    pipeline::with_current(|shared| {
+        guarded(shared, || capture(shared, kind, severity, &location, details, duration, args));
+    });
 }
 
 /// Runs a capture so that a panic inside it (a user's `Display` that panics)
@@ -73,28 +81,33 @@ fn capture(
     location: &Location,
     details: ErrorDetails<'_>,
     duration: Option<Duration>,
-    args: Option<&[(Cow<'static, str>, String)]>,
+    args: Option<&dyn Fn() -> ArgTexts>,
 ) {
     shared.count_captured();
-    let reentrant = MESSAGE_BUFFER.with(|buffer| {
-        // A `Display` impl that itself captures would find the buffer
-        // borrowed; it then uses a fresh one instead of panicking.
-        let Ok(mut buffer) = buffer.try_borrow_mut() else { return true };
-        buffer.clear();
-        write_message(&mut buffer, details.message);
-        decide_and_queue(shared, kind, severity, location, &buffer, &details, duration, args);
-        false
+    with_message_text(details.message, |text| {
+        decide_and_queue(shared, kind, severity, location, text, &details, duration, args);
     });
-    if reentrant {
-        let mut buffer = String::new();
-        write_message(&mut buffer, details.message);
-        decide_and_queue(shared, kind, severity, location, &buffer, &details, duration, args);
-    }
 }
 
-fn write_message(buffer: &mut String, message: &dyn fmt::Display) {
-    let _ = write!(buffer, "{message}");
-    truncate_bytes(buffer, MAX_MESSAGE_BYTES);
+/// Runs `then` with `message` formatted (cut at [`MAX_MESSAGE_BYTES`] while
+/// it is written) into this thread's reused buffer.
+fn with_message_text(message: &dyn fmt::Display, then: impl FnOnce(&str)) {
+    let mut then = Some(then);
+    let _ = MESSAGE_BUFFER.try_with(|buffer| {
+        // A `Display` impl that itself captures would find the buffer
+        // borrowed; it then uses a fresh one instead of panicking.
+        let Ok(mut buffer) = buffer.try_borrow_mut() else { return };
+        buffer.clear();
+        bounded::write_display(&mut buffer, message, MAX_MESSAGE_BYTES);
+        if let Some(then) = then.take() {
+            then(&buffer);
+        }
+    });
+    if let Some(then) = then {
+        let mut buffer = String::new();
+        bounded::write_display(&mut buffer, message, MAX_MESSAGE_BYTES);
+        then(&buffer);
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -106,7 +119,7 @@ fn decide_and_queue(
     message: &str,
     details: &ErrorDetails<'_>,
     duration: Option<Duration>,
-    args: Option<&[(Cow<'static, str>, String)]>,
+    args: Option<&dyn Fn() -> ArgTexts>,
 ) {
     let chain = || source_chain(details.source);
     shared.take_occurrence(&Occurrence {
@@ -127,19 +140,15 @@ fn source_chain(mut source: Option<&(dyn StdError + 'static)>) -> Vec<String> {
         if chain.len() == MAX_CHAIN {
             break;
         }
-        let mut text = error.to_string();
-        truncate_bytes(&mut text, MAX_MESSAGE_BYTES);
+        let mut text = String::new();
+        bounded::write_display(&mut text, error, MAX_MESSAGE_BYTES);
         chain.push(text);
         source = error.source();
     }
     chain
 }
 
-pub(crate) fn capture_panic(
-    callsite: &'static Callsite,
-    elapsed: Duration,
-    args: Option<&[(Cow<'static, str>, String)]>,
-) {
+pub(crate) fn capture_panic(callsite: &'static Callsite, elapsed: Duration, args: Option<&dyn Fn() -> ArgTexts>) {
     let Some(shared) = pipeline::current() else { return };
     let message = crate::panic_hook::last_panic_message();
     let location = callsite_location(callsite);
@@ -148,11 +157,7 @@ pub(crate) fn capture_panic(
     guarded(&shared, || capture(&shared, EventKind::Panic, severity, &location, details, Some(elapsed), args));
 }
 
-pub(crate) fn capture_slow(
-    callsite: &'static Callsite,
-    elapsed: Duration,
-    args: Option<&[(Cow<'static, str>, String)]>,
-) {
+pub(crate) fn capture_slow(callsite: &'static Callsite, elapsed: Duration, args: Option<&dyn Fn() -> ArgTexts>) {
     let Some(shared) = pipeline::current() else { return };
     let threshold = callsite.slow_threshold().unwrap_or_default();
     let message = SlowMessage { function: callsite.function(), elapsed, threshold };
@@ -218,5 +223,74 @@ fn caller_location(function: &'static str) -> Location {
         function: Cow::Borrowed(function),
         file: Cow::Borrowed(caller.file()),
         line: caller.line(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// A message of 100 MB, written 1 KiB at a time; counts the pieces it
+    /// was let write.
+    struct HundredMegabytes {
+        written: Cell<usize>,
+    }
+
+    impl fmt::Display for HundredMegabytes {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let chunk = "z".repeat(1024);
+            for _ in 0..100 * 1024 {
+                f.write_str(&chunk)?;
+                self.written.set(self.written.get() + 1);
+            }
+            Ok(())
+        }
+    }
+
+    fn buffer_capacity() -> usize {
+        MESSAGE_BUFFER.with(|buffer| buffer.borrow().capacity())
+    }
+
+    #[test]
+    fn a_100_mb_message_is_cut_at_8_kib_while_it_is_written() {
+        let message = HundredMegabytes { written: Cell::new(0) };
+        let mut seen = 0;
+        with_message_text(&message, |text| {
+            seen = text.len();
+            assert!(text.ends_with(monitor_rules::vocabulary::TRUNCATION_MARKER));
+        });
+        assert_eq!(seen, MAX_MESSAGE_BYTES + monitor_rules::vocabulary::TRUNCATION_MARKER.len());
+        assert_eq!(message.written.get(), MAX_MESSAGE_BYTES / 1024, "writing stopped at the cut");
+        assert!(buffer_capacity() <= 2 * MAX_MESSAGE_BYTES, "the thread's buffer holds {} bytes", buffer_capacity());
+    }
+
+    #[test]
+    fn a_100_mb_string_costs_no_more_than_8_kib_of_buffer() {
+        let huge = "q".repeat(100 * 1024 * 1024);
+        with_message_text(&huge, |text| assert!(text.len() < MAX_MESSAGE_BYTES + 64));
+        drop(huge);
+        assert!(buffer_capacity() <= 2 * MAX_MESSAGE_BYTES, "the thread's buffer holds {} bytes", buffer_capacity());
+    }
+
+    #[test]
+    fn each_link_of_the_chain_is_cut_too() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("outer")
+            }
+        }
+        impl StdError for Outer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let outer = Outer(std::io::Error::other("w".repeat(1024 * 1024)));
+        let chain = source_chain(Some(&outer));
+        assert_eq!(chain.len(), 2);
+        assert_eq!(chain[0], "outer");
+        assert!(chain[1].len() < MAX_MESSAGE_BYTES + 64, "{} bytes", chain[1].len());
     }
 }

@@ -44,9 +44,12 @@ extern crate self as monitor_runtime;
 
 pub mod alerting;
 pub mod alerts;
+mod args;
 pub mod audit;
+mod bounded;
 pub mod callsite;
 mod capture;
+mod clock;
 mod context;
 mod dedup;
 mod event;
@@ -58,6 +61,7 @@ mod notify;
 mod observe;
 mod panic_hook;
 mod pipeline;
+mod question_mark;
 pub mod scrub;
 mod sink;
 mod stats;
@@ -84,13 +88,16 @@ pub use stats::{AlertStats, DropReason, RecordKind, Stats};
 /// change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::args::{ArgProbe, CopiedArg, FormattedArg, KeepCopy, KeepFormatted, KeptArg, KeptArgs};
     pub use crate::callsite::Callsite;
     pub use crate::guard::CallGuard;
     pub use crate::observe::{
         ObserveDebug, ObserveDisplay, ObserveDynError, ObserveDynSendError, ObserveError, ObserveOpaque, ObserveOther,
         Probe,
     };
+    pub use crate::question_mark::{Branch, Residual};
     pub use ::core::fmt::Debug;
+    pub use ::core::ops::ControlFlow;
     pub use ::core::option::Option;
     pub use ::core::result::Result;
     pub use monitor_rules::Severity;

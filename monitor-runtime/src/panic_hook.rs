@@ -30,13 +30,15 @@ fn remember(info: &PanicHookInfo<'_>) {
     let payload = info.payload();
     let message = payload
         .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic with a non-string payload".to_owned());
-    let text = match info.location() {
-        Some(location) => format!("{message} (at {}:{})", location.file(), location.line()),
-        None => message,
-    };
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic with a non-string payload");
+    // Cut like any other message, so a huge panic message is not copied whole.
+    let mut text = String::new();
+    crate::bounded::write_display(&mut text, &message, crate::capture::MAX_MESSAGE_BYTES);
+    if let Some(location) = info.location() {
+        text.push_str(&format!(" (at {}:{})", location.file(), location.line()));
+    }
     let _ = LAST_PANIC.try_with(|slot| {
         if let Ok(mut slot) = slot.try_borrow_mut() {
             *slot = Some(text);
@@ -51,4 +53,23 @@ pub(crate) fn last_panic_message() -> String {
         .ok()
         .flatten()
         .unwrap_or_else(|| "panic (message unknown: the panic hook was replaced)".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_panic_message_is_kept_cut() {
+        install();
+        let huge = "p".repeat(100 * 1024);
+        let _ = panic::catch_unwind(|| panic!("{huge}"));
+        let message = last_panic_message();
+        assert!(
+            message.starts_with("ppp") && message.contains("[truncated] (at "),
+            "{}",
+            &message[message.len() - 80..]
+        );
+        assert!(message.len() < crate::capture::MAX_MESSAGE_BYTES + 200, "{} bytes", message.len());
+    }
 }

@@ -18,7 +18,7 @@ pub use record::{AuditRecord, AuditRecordBuilder, ComplianceStatus, MAX_DETAIL_B
 use std::fmt;
 use std::time::Duration;
 
-use crate::pipeline::{self, Message, Policy, Refused};
+use crate::pipeline::{self, Refused};
 
 /// A type that can be recorded as an audit record. Derive it with
 /// `#[derive(AuditEvent)]`.
@@ -113,9 +113,11 @@ impl std::error::Error for AuditError {}
 /// assert_eq!(sink.audits().len(), 2);
 /// ```
 pub fn audit<E: AuditEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
-    let Some(shared) = pipeline::current() else { return Err(AuditError::NotInstalled) };
-    let record = with_context(event.audit_record(), &shared);
-    shared.submit(Message::Audit(Box::new(record)), Policy::Wait(AUDIT_QUEUE_TIMEOUT)).map_err(AuditError::from)
+    pipeline::with_current(|shared| {
+        let record = with_context(event.audit_record(), shared);
+        shared.submit_audit(record, AUDIT_QUEUE_TIMEOUT).map_err(AuditError::from)
+    })
+    .unwrap_or(Err(AuditError::NotInstalled))
 }
 
 /// [`audit`] for async code: when the queue is full it waits for space on
@@ -142,7 +144,7 @@ pub fn audit<E: AuditEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
 pub async fn audit_async<E: AuditEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
     let Some(shared) = pipeline::current() else { return Err(AuditError::NotInstalled) };
     let record = with_context(event.audit_record(), &shared);
-    shared.submit_async(Message::Audit(Box::new(record)), AUDIT_QUEUE_TIMEOUT).await.map_err(AuditError::from)
+    shared.submit_audit_async(record, AUDIT_QUEUE_TIMEOUT).await.map_err(AuditError::from)
 }
 
 impl From<Refused> for AuditError {
@@ -155,13 +157,17 @@ impl From<Refused> for AuditError {
 }
 
 fn with_context(mut record: AuditRecord, shared: &pipeline::Shared) -> AuditRecord {
-    let context = crate::context::Context::current();
+    // No scope entered is the common case: then only the service's own
+    // context applies, and nothing is allocated for an empty one.
+    let scope = crate::context::current_arc();
+    let scope = scope.as_deref();
     if record.trace_id.is_none() {
-        record.trace_id.clone_from(&context.trace_id);
+        record.trace_id = scope.and_then(|context| context.trace_id.clone());
     }
     if record.actor.is_none() {
-        record.actor.clone_from(&context.user);
+        record.actor = scope.and_then(|context| context.user.clone());
     }
-    record.service = context.service.clone().or_else(|| shared.base_context().service.clone());
+    record.service =
+        scope.and_then(|context| context.service.clone()).or_else(|| shared.base_context().service.clone());
     record
 }

@@ -18,9 +18,10 @@ use crate::scrub::Scrubber;
 use crate::sink::{Sink, SinkError};
 use crate::stats::{AlertCounters, Counters};
 
+use super::audits::AuditQueue;
 use super::evaluator::Evaluator;
 use super::shutdown::MonitorGuard;
-use super::worker::{self, WorkerConfig};
+use super::worker::{self, Intake, WorkerConfig};
 use super::{Shared, set_current};
 
 /// Entry point: `Monitor::builder()…install()`.
@@ -128,7 +129,9 @@ impl MonitorBuilder {
     }
 
     /// Events the queue to the worker holds (default 1024). When it is full,
-    /// new events are dropped and counted as `queue_full`.
+    /// new events are dropped and counted as `queue_full`. Audit records
+    /// have a queue of their own of the same size; when it is full,
+    /// [`audit`](crate::audit::audit) waits a bounded time for room.
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity.max(1);
         self
@@ -290,6 +293,8 @@ impl MonitorBuilder {
         if super::current().is_some() {
             return Err(InstallError::AlreadyInstalled);
         }
+        // Once per process, and before any call guard can read the clock.
+        crate::clock::calibrate();
         let notifiers = Notifiers::build(&self.alerts.destinations, None, self.delivery.as_deref())
             .map_err(InstallError::Destination)?;
         let mut started = Vec::new();
@@ -308,6 +313,7 @@ impl MonitorBuilder {
             crate::panic_hook::install();
         }
         let (sender, receiver) = flume::bounded(self.queue_capacity);
+        let (audits, audit_intake) = AuditQueue::new(self.queue_capacity, self.batch_size);
         let base_context = Arc::new(self.context);
         let alert_counters = Arc::new(AlertCounters::default());
         let destinations = self.alerts.destinations.clone();
@@ -321,6 +327,7 @@ impl MonitorBuilder {
         );
         let shared = Arc::new(Shared {
             sender,
+            audits,
             groups: DedupGroups::new(self.dedup_window, self.sample_every, self.max_groups),
             fingerprinter: Fingerprinter::new(self.grouper),
             counters: Counters::default(),
@@ -340,7 +347,8 @@ impl MonitorBuilder {
             scrubber: self.scrubber,
             evaluator,
         };
-        let worker = worker::spawn(shared.clone(), receiver, started, config).map_err(InstallError::Worker)?;
+        let intake = Intake { messages: receiver, audits: audit_intake };
+        let worker = worker::spawn(shared.clone(), intake, started, config).map_err(InstallError::Worker)?;
         set_current(Some(shared.clone()));
         Ok(MonitorGuard::new(shared, worker, self.shutdown_timeout))
     }

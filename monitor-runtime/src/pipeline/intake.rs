@@ -24,7 +24,8 @@ pub(crate) struct Occurrence<'a> {
     /// The `source()` chain, formatted only if an event is queued.
     pub chain: &'a dyn Fn() -> Vec<String>,
     pub duration: Option<Duration>,
-    pub args: Option<&'a [(Cow<'static, str>, String)]>,
+    /// The `args(…)` texts, formatted only if an event is queued.
+    pub args: Option<&'a dyn Fn() -> crate::args::ArgTexts>,
 }
 
 impl Shared {
@@ -68,7 +69,7 @@ impl Shared {
             message: message.to_owned(),
             chain: (occurrence.chain)(),
             context: self.event_context(),
-            args: occurrence.args.map(<[_]>::to_vec).unwrap_or_default(),
+            args: occurrence.args.map(|texts| texts()).unwrap_or_default(),
             duration: occurrence.duration,
             occurrences,
             reason,

@@ -1,6 +1,7 @@
 //! The pipeline: global install state, the shared part callers use, the
 //! builder, the worker and the guard that shuts it down.
 
+mod audits;
 mod builder;
 mod evaluator;
 mod intake;
@@ -25,6 +26,8 @@ use crate::fingerprint::Fingerprinter;
 use crate::notify::{DestinationError, NotifierFactory, Notifiers};
 use crate::stats::{AlertCounters, CallerDrop, Counted, Counters, DropReason, Stats};
 
+use audits::AuditQueue;
+
 pub use builder::{InstallError, Monitor, MonitorBuilder};
 pub(crate) use intake::Occurrence;
 pub use shutdown::MonitorGuard;
@@ -34,14 +37,21 @@ pub use shutdown::MonitorGuard;
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static CURRENT: ArcSwapOption<Shared> = ArcSwapOption::const_empty();
 
-/// What the worker receives.
+/// What the worker receives. Audit records have their own queue (see `audits`).
 pub(crate) enum Message {
     Event(Box<Event>),
-    Audit(Box<AuditRecord>),
-    Heartbeat { name: String, at: std::time::SystemTime },
+    /// Audit records are piling up in their queue: take them now.
+    TakeAudits,
+    Heartbeat {
+        name: String,
+        at: std::time::SystemTime,
+    },
     Alerts(Box<AlertConfig>, Box<Notifiers>),
     Flush(flume::Sender<()>),
-    Shutdown { deadline: std::time::Instant, done: flume::Sender<()> },
+    Shutdown {
+        deadline: std::time::Instant,
+        done: flume::Sender<()>,
+    },
 }
 
 /// How [`Shared::submit`] treats a full queue.
@@ -68,6 +78,7 @@ pub(crate) enum Refused {
 /// pipeline's own: the rest of the crate goes through its methods.
 pub(crate) struct Shared {
     sender: flume::Sender<Message>,
+    audits: AuditQueue,
     groups: DedupGroups,
     fingerprinter: Fingerprinter,
     counters: Counters,
@@ -102,29 +113,30 @@ impl Shared {
         result
     }
 
-    /// [`Shared::submit`] for async callers: a wait for room runs on
-    /// Tokio's blocking pool when there is a runtime, so the executor's
-    /// thread stays free.
-    pub(crate) async fn submit_async(
-        self: &Arc<Self>,
-        message: Message,
+    /// Hands an audit record to the worker, waiting at most `timeout` for
+    /// room, and counts what happened.
+    pub(crate) fn submit_audit(&self, record: AuditRecord, timeout: std::time::Duration) -> Result<(), Refused> {
+        let result = self.audits.push(record, timeout, || self.nudge_worker());
+        self.count_submission(MessageKind::Audit, result);
+        result
+    }
+
+    /// [`Shared::submit_audit`] for async callers: a wait for room runs on
+    /// Tokio's blocking pool when there is a runtime.
+    pub(crate) async fn submit_audit_async(
+        &self,
+        record: AuditRecord,
         timeout: std::time::Duration,
     ) -> Result<(), Refused> {
-        let kind = MessageKind::of(&message);
-        let result = match self.sender.try_send(message) {
-            Ok(()) => Ok(()),
-            Err(flume::TrySendError::Disconnected(_)) => Err(Refused::ShutDown),
-            Err(flume::TrySendError::Full(message)) => {
-                let sender = self.sender.clone();
-                let wait = move || wait_for_room(&sender, message, timeout);
-                match tokio::runtime::Handle::try_current() {
-                    Ok(handle) => handle.spawn_blocking(wait).await.unwrap_or(Err(Refused::Full)),
-                    Err(_) => wait(),
-                }
-            }
-        };
-        self.count_submission(kind, result);
+        let result = self.audits.push_async(record, timeout, || self.nudge_worker()).await;
+        self.count_submission(MessageKind::Audit, result);
         result
+    }
+
+    /// Wakes the worker to take the audit records. Never waits: when the
+    /// queue is full the worker is awake anyway, and its tick takes them.
+    fn nudge_worker(&self) {
+        let _ = self.sender.try_send(Message::TakeAudits);
     }
 
     fn count_submission(&self, kind: MessageKind, result: Result<(), Refused>) {
@@ -174,7 +186,6 @@ impl MessageKind {
     fn of(message: &Message) -> Self {
         match message {
             Message::Event(_) => MessageKind::Event,
-            Message::Audit(_) => MessageKind::Audit,
             _ => MessageKind::Control,
         }
     }
@@ -202,6 +213,17 @@ pub(crate) fn current() -> Option<Arc<Shared>> {
         return None;
     }
     CURRENT.load_full()
+}
+
+/// Runs `f` with the installed monitor, if there is one. Cheaper than
+/// [`current`] on the caller's hot paths: the monitor is borrowed for the
+/// call, no reference count is touched.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Shared) -> R) -> Option<R> {
+    if !is_installed() {
+        return None;
+    }
+    let current = CURRENT.load();
+    current.as_deref().map(f)
 }
 
 fn set_current(shared: Option<Arc<Shared>>) {

@@ -82,10 +82,15 @@ impl MonitorGuard {
             if let Some(worker) = worker {
                 let _ = worker.join();
             }
+            // Records a racing `audit()` queued after the worker's last look
+            // (it had seen the monitor installed): the worker's end of their
+            // queue is gone, so no more can come, and these are counted.
+            let left = self.shared.audits.left_behind();
+            self.shared.counters.drop_events(&DropReason::AuditShutDown, left);
         } else {
             // The worker is stuck (in a sink that ignores its own timeouts);
             // it is left to finish on its own rather than hang the host.
-            let queued = self.shared.sender.len() as u64;
+            let queued = self.shared.sender.len() as u64 + self.shared.audits.left_behind();
             self.shared.counters.drop_events(&DropReason::ShutdownDeadline, queued);
             eprintln!(
                 "monitor: shutdown deadline of {:?} passed before the sinks finished; unwritten events are counted as dropped",

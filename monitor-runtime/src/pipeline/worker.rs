@@ -13,6 +13,7 @@ use crate::scrub::Scrubber;
 use crate::sink::{Batch, Sink};
 use crate::stats::DropReason;
 
+use super::audits::AuditIntake;
 use super::evaluator::Evaluator;
 use super::sinks::SinkRunner;
 use super::{Message, Shared};
@@ -25,9 +26,15 @@ pub(super) struct WorkerConfig {
     pub evaluator: Evaluator,
 }
 
+/// The worker's ends of its two queues.
+pub(super) struct Intake {
+    pub messages: flume::Receiver<Message>,
+    pub audits: AuditIntake,
+}
+
 pub(super) fn spawn(
     shared: Arc<Shared>,
-    receiver: flume::Receiver<Message>,
+    intake: Intake,
     sinks: Vec<Box<dyn Sink>>,
     config: WorkerConfig,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -35,12 +42,13 @@ pub(super) fn spawn(
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     std::thread::Builder::new()
         .name("monitor-worker".to_owned())
-        .spawn(move || runtime.block_on(Worker::new(shared, receiver, sinks, config).run()))
+        .spawn(move || runtime.block_on(Worker::new(shared, intake, sinks, config).run()))
 }
 
 struct Worker {
     shared: Arc<Shared>,
     receiver: flume::Receiver<Message>,
+    audits: AuditIntake,
     sinks: Vec<Box<dyn Sink>>,
     runners: Vec<SinkRunner>,
     pending: Vec<Arc<Event>>,
@@ -51,15 +59,11 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(
-        shared: Arc<Shared>,
-        receiver: flume::Receiver<Message>,
-        sinks: Vec<Box<dyn Sink>>,
-        config: WorkerConfig,
-    ) -> Self {
+    fn new(shared: Arc<Shared>, intake: Intake, sinks: Vec<Box<dyn Sink>>, config: WorkerConfig) -> Self {
         Worker {
             shared,
-            receiver,
+            receiver: intake.messages,
+            audits: intake.audits,
             sinks,
             runners: Vec::new(),
             pending: Vec::new(),
@@ -87,18 +91,21 @@ impl Worker {
             tokio::select! {
                 biased;
                 _ = tick.tick() => {
+                    self.take_audits();
                     self.shared.evict_groups_over_limit();
                     self.shared.counters.publish(&self.shared.stats());
                     self.dispatch();
                 }
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Flush(done)) => {
+                        self.take_audits();
                         self.dispatch();
                         self.flush_all(Instant::now() + Duration::from_secs(30), false).await;
                         let _ = done.send(());
                     }
                     Ok(Message::Shutdown { deadline, done }) => {
                         self.drain();
+                        self.take_audits();
                         self.dispatch_last();
                         self.flush_all(deadline, true).await;
                         self.shared.retire_notifiers();
@@ -107,6 +114,7 @@ impl Worker {
                     }
                     Ok(message) => self.take(message),
                     Err(flume::RecvError::Disconnected) => {
+                        self.take_audits();
                         self.dispatch_last();
                         self.flush_all(Instant::now() + Duration::from_secs(5), true).await;
                         self.shared.retire_notifiers();
@@ -122,7 +130,7 @@ impl Worker {
     fn take(&mut self, message: Message) {
         match message {
             Message::Event(event) => self.accept(*event),
-            Message::Audit(record) => self.accept_audit(*record),
+            Message::TakeAudits => self.take_audits(),
             Message::Heartbeat { name, at } => self.config.evaluator.on_heartbeat(&name, at),
             Message::Alerts(config, notifiers) => self.reload_alerts(*config, *notifiers),
             // Answered at once: whoever waits for them is served by what follows.
@@ -140,6 +148,13 @@ impl Worker {
         }
         self.pending.push(Arc::new(event));
         self.dispatch_if_full();
+    }
+
+    /// Takes the audit records waiting in their queue.
+    fn take_audits(&mut self) {
+        while let Some(record) = self.audits.take(&self.shared.audits) {
+            self.accept_audit(record);
+        }
     }
 
     fn accept_audit(&mut self, mut record: AuditRecord) {

@@ -1,0 +1,135 @@
+//! The hand-off of audit records from the caller's thread to the worker.
+//!
+//! Every audit record goes to the worker (none is deduplicated), and waking
+//! the worker's thread for each one cost more than everything else `audit()`
+//! does. So records have a bounded queue of their own that the worker never
+//! waits on, which makes a send a push and nothing more: the worker takes
+//! the records in batches, on its tick (when it hands batches to the sinks
+//! anyway), before a flush or a shutdown, and when a caller nudges it because
+//! the queue is filling up. A full queue still makes `audit()` wait a bounded
+//! time for room, after a nudge, and every record the queue accepted is
+//! either handed to the sinks or counted as dropped.
+
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+use crate::audit::record::AuditRecord;
+
+use super::Refused;
+
+/// The audit records' queue, shared by every caller.
+pub(super) struct AuditQueue {
+    sender: flume::Sender<AuditRecord>,
+    /// Records pushed and not yet taken by the worker (an upper bound: it is
+    /// raised before a push and lowered after the worker takes them).
+    waiting: AtomicUsize,
+    /// The caller whose record makes this many waiting nudges the worker.
+    nudge_at: usize,
+}
+
+/// What a push without waiting did.
+// Lives for one call on the caller's stack; boxing the record would cost an
+// allocation on the path this queue exists to make cheap.
+#[allow(clippy::large_enum_variant)]
+enum Attempt {
+    Done(Result<(), Refused>),
+    Full(AuditRecord),
+}
+
+/// The worker's end.
+pub(super) struct AuditIntake {
+    receiver: flume::Receiver<AuditRecord>,
+}
+
+impl AuditQueue {
+    /// A queue of `capacity` records whose callers nudge the worker once
+    /// `batch_size` records (or half the queue) are waiting.
+    pub(super) fn new(capacity: usize, batch_size: usize) -> (Self, AuditIntake) {
+        let (sender, receiver) = flume::bounded(capacity);
+        let nudge_at = batch_size.min(capacity / 2).max(1);
+        (AuditQueue { sender, waiting: AtomicUsize::new(0), nudge_at }, AuditIntake { receiver })
+    }
+
+    /// Queues `record`, waiting at most `timeout` for room in a full queue.
+    /// `nudge` wakes the worker (it sends a message on the main queue).
+    pub(super) fn push(&self, record: AuditRecord, timeout: Duration, nudge: impl Fn()) -> Result<(), Refused> {
+        let result = match self.try_push(record, &nudge) {
+            Attempt::Done(result) => result,
+            Attempt::Full(record) => wait_for_room(&self.sender, record, timeout),
+        };
+        self.settle(result)
+    }
+
+    /// For async callers: like [`AuditQueue::push`], but a wait for room
+    /// runs on Tokio's blocking pool when there is a runtime.
+    pub(super) async fn push_async(
+        &self,
+        record: AuditRecord,
+        timeout: Duration,
+        nudge: impl Fn(),
+    ) -> Result<(), Refused> {
+        let result = match self.try_push(record, &nudge) {
+            Attempt::Done(result) => result,
+            Attempt::Full(record) => {
+                let sender = self.sender.clone();
+                let wait = move || wait_for_room(&sender, record, timeout);
+                match tokio::runtime::Handle::try_current() {
+                    Ok(handle) => handle.spawn_blocking(wait).await.unwrap_or(Err(Refused::Full)),
+                    Err(_) => wait(),
+                }
+            }
+        };
+        self.settle(result)
+    }
+
+    /// The push without waiting: a full queue nudges the worker, which
+    /// makes room, and gives the record back to wait with.
+    fn try_push(&self, record: AuditRecord, nudge: &dyn Fn()) -> Attempt {
+        let waiting = self.waiting.fetch_add(1, Relaxed) + 1;
+        match self.sender.try_send(record) {
+            Ok(()) => {
+                // Exactly one caller sees each rise through the mark.
+                if waiting == self.nudge_at {
+                    nudge();
+                }
+                Attempt::Done(Ok(()))
+            }
+            Err(flume::TrySendError::Full(record)) => {
+                nudge();
+                Attempt::Full(record)
+            }
+            Err(flume::TrySendError::Disconnected(_)) => Attempt::Done(Err(Refused::ShutDown)),
+        }
+    }
+
+    /// A refused record was counted as waiting: it is not.
+    fn settle(&self, result: Result<(), Refused>) -> Result<(), Refused> {
+        if result.is_err() {
+            self.waiting.fetch_sub(1, Relaxed);
+        }
+        result
+    }
+
+    /// Records accepted that no worker will take any more (called once the
+    /// worker has stopped, when its end of the queue is gone).
+    pub(super) fn left_behind(&self) -> u64 {
+        self.sender.len() as u64
+    }
+}
+
+impl AuditIntake {
+    /// Takes the next record waiting, in the order they were queued.
+    pub(super) fn take(&self, queue: &AuditQueue) -> Option<AuditRecord> {
+        let record = self.receiver.try_recv().ok()?;
+        queue.waiting.fetch_sub(1, Relaxed);
+        Some(record)
+    }
+}
+
+fn wait_for_room(sender: &flume::Sender<AuditRecord>, record: AuditRecord, timeout: Duration) -> Result<(), Refused> {
+    match sender.send_timeout(record, timeout) {
+        Ok(()) => Ok(()),
+        Err(flume::SendTimeoutError::Timeout(_)) => Err(Refused::Full),
+        Err(flume::SendTimeoutError::Disconnected(_)) => Err(Refused::ShutDown),
+    }
+}
