@@ -6,6 +6,10 @@
 //! what fits and then answers every further write with `fmt::Error`, which
 //! `write!` and the derived impls pass up, so formatting stops there.
 
+/// Longest message text kept (an error, a chain link, a panic); the rest
+/// is cut at a character boundary while it is written.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 8 * 1024;
+
 use std::fmt::{self, Write as _};
 
 use monitor_rules::vocabulary::TRUNCATION_MARKER;

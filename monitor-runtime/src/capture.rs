@@ -19,15 +19,12 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crate::args::ArgTexts;
-use crate::bounded;
+use crate::bounded::{self, MAX_MESSAGE_BYTES};
 use crate::callsite::Callsite;
 use crate::event::{EventKind, Location};
 use crate::pipeline::{self, Occurrence, Shared};
 use monitor_rules::Severity;
 
-/// Longest message text kept; the rest is cut at a character boundary
-/// while it is written.
-pub(crate) const MAX_MESSAGE_BYTES: usize = 8 * 1024;
 /// Deepest `source()` chain kept (chains can be cyclic in buggy impls).
 const MAX_CHAIN: usize = 16;
 

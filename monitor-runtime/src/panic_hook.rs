@@ -35,7 +35,7 @@ fn remember(info: &PanicHookInfo<'_>) {
         .unwrap_or("panic with a non-string payload");
     // Cut like any other message, so a huge panic message is not copied whole.
     let mut text = String::new();
-    crate::bounded::write_display(&mut text, &message, crate::capture::MAX_MESSAGE_BYTES);
+    crate::bounded::write_display(&mut text, &message, crate::bounded::MAX_MESSAGE_BYTES);
     if let Some(location) = info.location() {
         text.push_str(&format!(" (at {}:{})", location.file(), location.line()));
     }
@@ -70,6 +70,6 @@ mod tests {
             "{}",
             &message[message.len() - 80..]
         );
-        assert!(message.len() < crate::capture::MAX_MESSAGE_BYTES + 200, "{} bytes", message.len());
+        assert!(message.len() < crate::bounded::MAX_MESSAGE_BYTES + 200, "{} bytes", message.len());
     }
 }
