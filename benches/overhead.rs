@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use monitor::audit::{AuditEvent, audit};
+use monitor::audit::audit;
 use monitor::{Monitor, NullSink, monitor};
 
 #[derive(Debug)]
@@ -51,33 +51,8 @@ fn instrumented(x: u64) -> Result<u64, LedgerError> {
     if x == u64::MAX { Err(LedgerError(x)) } else { Ok(x.wrapping_mul(31)) }
 }
 
-/// The audit event of `benches/audit.rs`: a reference, an actor, two masked
-/// fields and two plain details.
-#[derive(AuditEvent)]
-#[audit(process = "sepa_mandate_creation", action = "create_mandate")]
-struct MandateCreated {
-    #[audit(reference = "mandate")]
-    mandate: u64,
-    #[audit(actor)]
-    clerk: &'static str,
-    #[audit(mask = iban)]
-    debtor_iban: &'static str,
-    #[audit(mask = email)]
-    debtor_email: &'static str,
-    amount_cents: u64,
-    sequence_type: &'static str,
-}
-
-fn mandate(mandate: u64) -> MandateCreated {
-    MandateCreated {
-        mandate,
-        clerk: "clerk-7",
-        debtor_iban: "DE89370400440532013000",
-        debtor_email: "jane.doe@example.org",
-        amount_cents: 12_500,
-        sequence_type: "RCUR",
-    }
-}
+mod audit_event;
+use audit_event::mandate_created;
 
 /// Sentry with a transport that drops every envelope: what remains is the
 /// SDK's own work on the caller's thread.
@@ -120,7 +95,7 @@ fn overhead(c: &mut Criterion) {
         let mut id = 0;
         b.iter(|| {
             id += 1;
-            audit(&mandate(black_box(id)))
+            audit(&mandate_created(black_box(id)))
         })
     });
     drop(guard);
