@@ -81,8 +81,19 @@ fn capture(
     args: Option<&dyn Fn() -> ArgTexts>,
 ) {
     shared.count_captured();
-    with_message_text(details.message, |text| {
-        decide_and_queue(shared, kind, severity, location, text, &details, duration, args);
+    // The chain is formatted only if an event is queued.
+    let chain = || source_chain(details.source);
+    with_message_text(details.message, |message| {
+        shared.take_occurrence(&Occurrence {
+            kind,
+            severity,
+            location,
+            error_type: details.error_type,
+            message,
+            chain: &chain,
+            duration,
+            args,
+        });
     });
 }
 
@@ -105,30 +116,6 @@ fn with_message_text(message: &dyn fmt::Display, then: impl FnOnce(&str)) {
         bounded::write_display(&mut buffer, message, MAX_MESSAGE_BYTES);
         then(&buffer);
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn decide_and_queue(
-    shared: &Shared,
-    kind: EventKind,
-    severity: Severity,
-    location: &Location,
-    message: &str,
-    details: &ErrorDetails<'_>,
-    duration: Option<Duration>,
-    args: Option<&dyn Fn() -> ArgTexts>,
-) {
-    let chain = || source_chain(details.source);
-    shared.take_occurrence(&Occurrence {
-        kind,
-        severity,
-        location,
-        error_type: details.error_type,
-        message,
-        chain: &chain,
-        duration,
-        args,
-    });
 }
 
 fn source_chain(mut source: Option<&(dyn StdError + 'static)>) -> Vec<String> {
