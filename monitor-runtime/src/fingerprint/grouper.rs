@@ -1,75 +1,136 @@
-//! The online grouper: a template key for each message, fixed on first sight.
+//! The online grouper: a template key for each message, at a cost that does
+//! not grow with the number of groups.
 //!
-//! A message is normalized; if that exact template was seen before, its key
-//! comes from a concurrent hash map (the fast path, no lock). Otherwise the
-//! slow path looks, under a lock, for a cluster of templates with the same
-//! number of tokens and the same first token whose tokens mostly agree with
-//! it (Drain's idea); it joins the best one if similar enough (positions
-//! that differ become `<*>` in the cluster's template) or starts a new one.
-//! The exact template is then mapped to the cluster's key for good, so a key
-//! handed out for a message never changes, whatever is learnt later.
+//! A message is normalized (values with digits, paths, quotes… masked). Its
+//! group is then found by hash lookups only, never by a scan over groups:
+//!
+//! 1. the exact normalized text, in a concurrent map (the fast path);
+//! 2. the message with the wildcard positions of a known template of its
+//!    length put in (`user <*> not found`), or a known prefix ending at a
+//!    colon followed by free text (`failed to load config: <*>`);
+//! 3. otherwise a new group, and evidence: for each position, the message
+//!    with that position left out is a signature, under which the distinct
+//!    values seen are kept (at most eight). When a position keeps taking new,
+//!    rare values among otherwise identical messages it becomes a variable,
+//!    and the groups that evidence started are merged: at the next
+//!    [`Grouper::maintain`], or at once when the evidence is full.
+//!
+//! Keys are stable: a key once handed out is never reused for something
+//! else. A merged group keeps its key as an alias of the group it joined
+//! ([`Grouper::resolve`]); later occurrences get the surviving key, and the
+//! merges are reported by [`Grouper::maintain`] so stored groups can say so.
+//! Steps 1 and 2 take only shard read locks; creating a group takes a lock
+//! per message length, so only messages of one shape wait for each other, and
+//! only while a group is created.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 use parking_lot::Mutex;
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::evidence::{Evidence, Generalize, RARE_HITS, Verdict};
+use super::looks::{Looks, looks};
 use super::normalize::{WILDCARD, normalize_into};
+use super::shape::{MAX_EVIDENCE_TOKENS, Mask, Shape};
 
 /// The key of a template group. Stable: once given for a message, the same
-/// message always gets it back (until its group is evicted).
+/// message gets it or, after a merge, the key it became an alias of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TemplateKey(pub u64);
+
+impl TemplateKey {
+    /// The key of messages that arrived while the grouper held as many groups
+    /// as it may: they are counted together rather than lost.
+    pub const OVERFLOW: TemplateKey = TemplateKey(0);
+}
 
 /// Settings of the [`Grouper`]. One configuration for every kind of message.
 ///
 /// ```
 /// use monitor_runtime::fingerprint::GrouperConfig;
 ///
-/// let config = GrouperConfig { max_templates: 1_000, ..GrouperConfig::default() };
-/// assert_eq!(config.similarity, 0.92);
+/// let config = GrouperConfig { max_templates: 1_000 };
+/// assert_eq!(GrouperConfig::default().max_templates, 10_000);
+/// # let _ = config;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GrouperConfig {
-    /// Most template groups kept; the least recently used is evicted beyond
-    /// it (and counted).
+    /// Groups kept; beyond it [`Grouper::maintain`] evicts the least recently
+    /// used (counted). Until it runs, up to a quarter more are created, and
+    /// then messages of new templates go to [`TemplateKey::OVERFLOW`].
     pub max_templates: usize,
-    /// Share of token positions (0–1) that must agree for a new template to
-    /// join an existing group.
-    pub similarity: f64,
 }
 
 impl Default for GrouperConfig {
     fn default() -> Self {
-        GrouperConfig { max_templates: 10_000, similarity: 0.92 }
+        GrouperConfig { max_templates: 10_000 }
     }
 }
 
-/// How many exact templates one group maps on the fast path; beyond that its
-/// messages take the slow path, which keeps memory bounded when one token
-/// position takes endless values.
+/// A group that joined another: `from` is now an alias of `into`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Merge {
+    /// The key that became an alias.
+    pub from: TemplateKey,
+    /// The key it resolves to.
+    pub into: TemplateKey,
+}
+
+/// Exact texts mapped per group on the fast path; further texts of the group
+/// are found by step 2, which keeps memory bounded when a variable takes
+/// endless values.
 const MAX_EXACT_PER_GROUP: usize = 256;
+/// Exact texts and evidence entries kept, per group allowed.
+const ENTRIES_PER_GROUP: usize = 16;
+/// Variable-position sets kept per message length.
+const MAX_MASKS_PER_LENGTH: usize = 16;
+/// How deep merges may cascade (a merge's new template is itself evidence).
+const MAX_MERGE_DEPTH: usize = 8;
 
 struct ExactEntry {
     key: TemplateKey,
-    last_used: Arc<AtomicU64>,
+    usage: Arc<Usage>,
 }
 
-struct Cluster {
-    key: TemplateKey,
-    tokens: Vec<Box<str>>,
-    exact: Vec<u64>,
-    last_used: Arc<AtomicU64>,
-}
-
+/// How a group is used, touched on the fast path with plain loads and
+/// stores (no read-modify-write, and no write at all once settled).
 #[derive(Default)]
-struct Clusters {
-    by_id: HashMap<u64, Cluster>,
-    /// (token count, hash of the first token) → cluster ids.
-    by_shape: HashMap<(usize, u64), Vec<u64>>,
+struct Usage {
+    /// The maintenance epoch it was last seen in.
+    last_used: AtomicU64,
+    /// Times seen, counted up to just past what makes a value rare.
+    hits: AtomicU32,
+}
+
+impl Usage {
+    fn touch(&self, epoch: u64) {
+        if self.last_used.load(Relaxed) != epoch {
+            self.last_used.store(epoch, Relaxed);
+        }
+        let hits = self.hits.load(Relaxed);
+        if hits <= RARE_HITS {
+            self.hits.store(hits + 1, Relaxed);
+        }
+    }
+}
+
+struct Group {
+    /// Creation order: merges keep the oldest group, so aliases never cycle.
+    sequence: u64,
+    tokens: Vec<Box<str>>,
+    /// Whether the last token stands for a free-text rest of any length.
+    tail: bool,
+    merged_into: Option<TemplateKey>,
+    usage: Arc<Usage>,
+    /// What to remove when the group is evicted.
+    exact: Vec<u64>,
+    signatures: Vec<u64>,
+    template_hashes: Vec<u64>,
 }
 
 /// Groups messages online; see the module docs. Safe to share between threads.
@@ -78,24 +139,48 @@ struct Clusters {
 /// use monitor_runtime::fingerprint::{Grouper, GrouperConfig};
 ///
 /// let grouper = Grouper::new(GrouperConfig::default());
-/// // Values are masked by the normalizer…
+/// // Values with digits are masked by the normalizer…
 /// let a = grouper.group("mandate MNDT-1 rejected by bank 7");
-/// let b = grouper.group("mandate MNDT-2 rejected by bank 12");
-/// assert_eq!(a, b);
-/// // …and a long message that differs in one word joins its group.
-/// let long = "the nightly export of the ledger for tenant acme could not be written to the archive";
-/// let c = grouper.group(long);
-/// let d = grouper.group(&long.replace("acme", "globex"));
-/// assert_eq!(c, d);
-/// assert_ne!(a, c);
-/// assert!(grouper.template(c).unwrap().contains("for tenant <*> could"));
+/// assert_eq!(grouper.group("mandate MNDT-2 rejected by bank 12"), a);
+/// // …and a word that keeps changing becomes a variable from evidence.
+/// let alice = grouper.group("session opened for user alice");
+/// let bob = grouper.group("session opened for user bob");
+/// grouper.group("session opened for user carol");
+/// assert_ne!(alice, bob);
+/// // Maintenance (the monitor's worker runs it on every tick) decides on
+/// // the evidence: three rare values in one position make it a variable.
+/// let merges = grouper.maintain();
+/// assert_eq!(merges.len(), 2);
+/// assert_eq!(grouper.resolve(bob), alice);
+/// assert_eq!(grouper.group("session opened for user dave"), alice);
+/// assert_eq!(grouper.template(alice).unwrap(), "session opened for user <*>");
+/// // Two statements that differ in one word stay apart.
+/// assert_ne!(grouper.group("connection refused"), grouper.group("connection reset"));
 /// ```
 pub struct Grouper {
     config: GrouperConfig,
     exact: DashMap<u64, ExactEntry>,
-    clusters: Mutex<Clusters>,
-    tick: AtomicU64,
+    exact_len: AtomicUsize,
+    groups: DashMap<TemplateKey, Group>,
+    group_count: AtomicUsize,
+    /// Hash of a group's template (or of a prefix with a free-text rest) → key.
+    templates: DashMap<u64, TemplateKey>,
+    evidence: DashMap<u64, Evidence>,
+    evidence_len: AtomicUsize,
+    /// Signatures whose evidence changed since the last maintenance.
+    pending: Mutex<HashSet<u64>>,
+    /// Message length → the variable-position sets of its templates.
+    masks: DashMap<usize, Vec<Mask>>,
+    /// Variable-position sets learnt since the last maintenance.
+    new_masks: Mutex<Vec<(usize, Mask)>>,
+    creating: Box<[Mutex<()>]>,
+    merges: Mutex<Vec<Merge>>,
+    sequence: AtomicU64,
+    /// Advanced by each maintenance: a group's last use is the epoch it was
+    /// last seen in, which the caller's thread stores only when it changed.
+    epoch: AtomicU64,
     evictions: AtomicU64,
+    overflowed: AtomicU64,
 }
 
 thread_local! {
@@ -108,9 +193,21 @@ impl Grouper {
         Grouper {
             config,
             exact: DashMap::new(),
-            clusters: Mutex::new(Clusters::default()),
-            tick: AtomicU64::new(0),
+            exact_len: AtomicUsize::new(0),
+            groups: DashMap::new(),
+            group_count: AtomicUsize::new(0),
+            templates: DashMap::new(),
+            evidence: DashMap::new(),
+            evidence_len: AtomicUsize::new(0),
+            pending: Mutex::new(HashSet::new()),
+            masks: DashMap::new(),
+            new_masks: Mutex::new(Vec::new()),
+            creating: (0..16).map(|_| Mutex::new(())).collect(),
+            merges: Mutex::new(Vec::new()),
+            sequence: AtomicU64::new(0),
+            epoch: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
+            overflowed: AtomicU64::new(0),
         }
     }
 
@@ -127,87 +224,429 @@ impl Grouper {
         normalize_into(message, template);
         let hash = xxh3_64(template.as_bytes());
         if let Some(entry) = self.exact.get(&hash) {
-            let now = self.tick.load(Relaxed);
-            if entry.last_used.load(Relaxed) != now {
-                entry.last_used.store(now, Relaxed);
-            }
+            entry.usage.touch(self.epoch.load(Relaxed));
             return entry.key;
         }
-        self.slow_path(hash, template)
+        self.place(hash, template)
     }
 
     #[cold]
-    fn slow_path(&self, hash: u64, template: &str) -> TemplateKey {
-        let mut clusters = self.clusters.lock();
-        // Another thread may have mapped it while we waited for the lock.
+    fn place(&self, hash: u64, template: &str) -> TemplateKey {
+        let shape = Shape::of(template);
+        if let Some(key) = self.find_known(&shape) {
+            self.remember_exact(hash, key);
+            return key;
+        }
+        let _creating = self.creating[shape.len() % self.creating.len()].lock();
+        // Another thread may have placed it while this one waited.
         if let Some(entry) = self.exact.get(&hash) {
             return entry.key;
         }
-        let now = self.tick.fetch_add(1, Relaxed) + 1;
-        let tokens: Vec<&str> = template.split(' ').collect();
-        let shape = (tokens.len(), xxh3_64(tokens.first().copied().unwrap_or("").as_bytes()));
-        let best = clusters.by_shape.get(&shape).and_then(|ids| {
-            ids.iter()
-                .filter_map(|id| clusters.by_id.get(id).map(|c| (*id, similarity(&c.tokens, &tokens))))
-                .filter(|(_, score)| *score >= self.config.similarity)
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(id, _)| id)
-        });
-        let id = match best {
-            Some(id) => id,
-            None => {
-                if clusters.by_id.len() >= self.config.max_templates.max(1) {
-                    self.evict_least_recent(&mut clusters);
-                }
-                let id = hash;
-                let cluster = Cluster {
-                    key: TemplateKey(hash),
-                    tokens: tokens.iter().map(|t| Box::from(*t)).collect(),
-                    exact: Vec::new(),
-                    last_used: Arc::new(AtomicU64::new(now)),
-                };
-                clusters.by_id.insert(id, cluster);
-                clusters.by_shape.entry(shape).or_default().push(id);
-                id
-            }
-        };
-        let Some(cluster) = clusters.by_id.get_mut(&id) else { return TemplateKey(hash) };
-        merge(&mut cluster.tokens, &tokens);
-        cluster.last_used.store(now, Relaxed);
-        if cluster.exact.len() < MAX_EXACT_PER_GROUP {
-            cluster.exact.push(hash);
-            self.exact.insert(hash, ExactEntry { key: cluster.key, last_used: cluster.last_used.clone() });
+        if let Some(key) = self.find_known(&shape) {
+            self.remember_exact(hash, key);
+            return key;
         }
-        cluster.key
+        let limit = self.config.max_templates.max(1);
+        if self.group_count.load(Relaxed) >= limit + limit / 4 {
+            self.overflowed.fetch_add(1, Relaxed);
+            return TemplateKey::OVERFLOW;
+        }
+        self.create(hash, &shape)
     }
 
-    fn evict_least_recent(&self, clusters: &mut Clusters) {
-        let Some(oldest) = clusters.by_id.iter().min_by_key(|(_, c)| c.last_used.load(Relaxed)).map(|(id, _)| *id)
+    /// Step 2 of the module docs: a known template this message fits.
+    fn find_known(&self, shape: &Shape<'_>) -> Option<TemplateKey> {
+        let known = |hash: u64| self.templates.get(&hash).map(|key| *key);
+        if let Some(key) = known(shape.template_hash(0)) {
+            return Some(self.resolve(key));
+        }
+        let masks = self.masks.get(&shape.len()).map(|masks| masks.clone()).unwrap_or_default();
+        if let Some(key) = masks.into_iter().find_map(|mask| known(shape.template_hash(mask))) {
+            return Some(self.resolve(key));
+        }
+        shape.tail_positions().find_map(|end| known(shape.tail_hash(end))).map(|key| self.resolve(key))
+    }
+
+    fn remember_exact(&self, hash: u64, key: TemplateKey) {
+        if self.exact_len.load(Relaxed) >= self.entry_limit() {
+            return;
+        }
+        let has_room = self.groups.get(&key).is_some_and(|group| group.exact.len() < MAX_EXACT_PER_GROUP);
+        if !has_room {
+            return;
+        }
+        let Some(usage) = self.groups.get_mut(&key).map(|mut group| {
+            group.exact.push(hash);
+            group.usage.clone()
+        }) else {
+            return;
+        };
+        if self.exact.insert(hash, ExactEntry { key, usage }).is_none() {
+            self.exact_len.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn entry_limit(&self) -> usize {
+        self.config.max_templates.max(1) * ENTRIES_PER_GROUP
+    }
+
+    /// A new group for `shape`, the evidence it adds, and the merges that
+    /// evidence calls for. Called under the lock of the message's length.
+    fn create(&self, hash: u64, shape: &Shape<'_>) -> TemplateKey {
+        let key = TemplateKey(hash.max(1));
+        if self.groups.contains_key(&key) {
+            return self.resolve(key);
+        }
+        // Positions that are variables in a sibling template of the same
+        // length are variables here too (`cron: connected to <*>` next to
+        // `sshd: connected to <*>`).
+        let base = self.sibling_mask(shape);
+        let tokens: Vec<Box<str>> = (0..shape.len())
+            .map(|i| if base & bit(i) != 0 { Box::from(WILDCARD) } else { Box::from(shape.tokens[i]) })
+            .collect();
+        let template_hash = shape.template_hash(base);
+        let usage = Arc::new(Usage::default());
+        usage.touch(self.epoch.load(Relaxed));
+        let group = Group {
+            sequence: self.sequence.fetch_add(1, Relaxed),
+            tokens,
+            tail: false,
+            merged_into: None,
+            usage: usage.clone(),
+            exact: vec![hash],
+            signatures: Vec::new(),
+            template_hashes: vec![template_hash],
+        };
+        // The group exists before any evidence names it, so a merge that
+        // another thread's evidence triggers finds it.
+        self.groups.insert(key, group);
+        self.group_count.fetch_add(1, Relaxed);
+        if self.exact.insert(hash, ExactEntry { key, usage }).is_none() {
+            self.exact_len.fetch_add(1, Relaxed);
+        }
+        self.templates.insert(template_hash, key);
+        self.add_evidence(key, shape, base, true, 0);
+        self.resolve(key)
+    }
+
+    /// Notes the values of `shape` (under `base`) as evidence for `key`'s
+    /// group, and acts on what the evidence already says: a position that is
+    /// a variable merges at once; full evidence is decided at once; other
+    /// changed evidence waits for the next maintenance.
+    fn add_evidence(&self, key: TemplateKey, shape: &Shape<'_>, base: Mask, with_tails: bool, depth: usize) {
+        let mut signatures = Vec::new();
+        let mut actions = Vec::new();
+        let context = (0..shape.len()).filter(|&i| !shape.is_wildcard(i) && base & bit(i) == 0).count();
+        // A position needs two constant tokens beside it to be told apart
+        // from other statements: `onReceive <*>` next to `setSteps <*>` is no
+        // evidence that the first word varies.
+        if context >= 3 {
+            for (position, signature) in shape.signatures(base).into_iter().enumerate() {
+                if shape.is_wildcard(position) || base & bit(position) != 0 {
+                    continue;
+                }
+                let how = Generalize::Position(position);
+                if let Some(action) = self.note(signature, how, Value::token(shape, position), key) {
+                    actions.push(action);
+                }
+                signatures.push(signature);
+            }
+        }
+        // Positions a sibling template made variables are evidence too, as
+        // raw values, so groups made before the sibling learnt it join it.
+        if base != 0 {
+            let raw = shape.signatures(0);
+            for position in (0..raw.len()).filter(|&i| base & bit(i) != 0 && !shape.is_wildcard(i)) {
+                let how = Generalize::Position(position);
+                if let Some(action) = self.note(raw[position], how, Value::token(shape, position), key) {
+                    actions.push(action);
+                }
+                signatures.push(raw[position]);
+            }
+        }
+        if with_tails {
+            for end in shape.tail_positions() {
+                let signature = shape.tail_hash(end).rotate_left(1);
+                let how =
+                    if shape.tokens[end].ends_with(':') { Generalize::Tail(end) } else { Generalize::PlainTail(end) };
+                let rest = Value { hash: shape.rest_hash(end), looks: Looks::Word, length: shape.len() - end - 1 };
+                if let Some(action) = self.note(signature, how, rest, key) {
+                    actions.push(action);
+                }
+                signatures.push(signature);
+            }
+        }
+        if let Some(mut group) = self.groups.get_mut(&key) {
+            group.signatures.extend(signatures);
+        }
+        for (keys, how) in actions {
+            self.merge(&keys, how, depth);
+        }
+    }
+
+    /// The first variable-position set of this length under which the
+    /// message shares a signature with a known template, or none.
+    fn sibling_mask(&self, shape: &Shape<'_>) -> Mask {
+        let masks = self.masks.get(&shape.len()).map(|masks| masks.clone()).unwrap_or_default();
+        masks
+            .into_iter()
+            .find(|&mask| {
+                shape
+                    .signatures(mask)
+                    .into_iter()
+                    .enumerate()
+                    .any(|(position, signature)| mask & bit(position) == 0 && self.evidence.contains_key(&signature))
+            })
+            .unwrap_or(0)
+    }
+
+    /// Adds one value to the evidence under `signature`; returns a merge to
+    /// make now, if the evidence calls for one.
+    fn note(
+        &self,
+        signature: u64,
+        how: Generalize,
+        value: Value,
+        key: TemplateKey,
+    ) -> Option<(Vec<TemplateKey>, Generalize)> {
+        match self.evidence.entry(signature) {
+            Entry::Occupied(mut entry) => {
+                let evidence = entry.get_mut();
+                match evidence.add(value.hash, key, value.looks, value.length) {
+                    Verdict::Noted => None,
+                    Verdict::Join(target) => Some((vec![target, key], evidence.how())),
+                    Verdict::Changed if evidence.is_full() => {
+                        evidence.decide(|key| self.hits(key)).map(|keys| (keys, evidence.how()))
+                    }
+                    Verdict::Changed => {
+                        self.pending.lock().insert(signature);
+                        None
+                    }
+                }
+            }
+            Entry::Vacant(entry) => {
+                if self.evidence_len.load(Relaxed) < self.entry_limit() {
+                    entry.insert(Evidence::new(how, value.hash, key, value.looks, value.length));
+                    self.evidence_len.fetch_add(1, Relaxed);
+                }
+                None
+            }
+        }
+    }
+
+    /// How often the group `key` stands for was seen (saturating).
+    fn hits(&self, key: TemplateKey) -> u32 {
+        self.groups.get(&self.resolve(key)).map_or(0, |group| group.usage.hits.load(Relaxed))
+    }
+
+    /// Merges the groups of `keys` into the oldest of them and generalizes
+    /// its template as `how` says.
+    fn merge(&self, keys: &[TemplateKey], how: Generalize, depth: usize) {
+        if depth > MAX_MERGE_DEPTH {
+            return;
+        }
+        let mut members: Vec<(u64, TemplateKey)> = Vec::new();
+        for key in keys {
+            let key = self.resolve(*key);
+            if let Some(group) = self.groups.get(&key)
+                && !members.iter().any(|(_, k)| *k == key)
+            {
+                members.push((group.sequence, key));
+            }
+        }
+        members.sort();
+        let Some(&(target_sequence, target)) = members.first() else { return };
+        let Some((mut tokens, mut tail, target_usage)) =
+            self.groups.get(&target).map(|g| (g.tokens.clone(), g.tail, g.usage.clone()))
         else {
             return;
         };
-        if let Some(cluster) = clusters.by_id.remove(&oldest) {
-            for hash in &cluster.exact {
-                self.exact.remove(hash);
+        let mut moved_exact = Vec::new();
+        for &(_, source) in &members[1..] {
+            let Some(mut group) = self.groups.get_mut(&source) else { continue };
+            if group.sequence <= target_sequence || group.merged_into.is_some() {
+                continue;
             }
-            for ids in clusters.by_shape.values_mut() {
-                ids.retain(|id| *id != oldest);
+            group.merged_into = Some(target);
+            if !tail && !group.tail && group.tokens.len() == tokens.len() {
+                for (slot, token) in tokens.iter_mut().zip(&group.tokens) {
+                    if slot != token {
+                        *slot = Box::from(WILDCARD);
+                    }
+                }
             }
-            clusters.by_shape.retain(|_, ids| !ids.is_empty());
+            moved_exact.append(&mut group.exact);
+            drop(group);
+            self.merges.lock().push(Merge { from: source, into: target });
+        }
+        for hash in &moved_exact {
+            if let Some(mut entry) = self.exact.get_mut(hash) {
+                entry.key = target;
+                entry.usage = target_usage.clone();
+            }
+        }
+        match how {
+            Generalize::Position(position) if !tail && position < tokens.len() => {
+                tokens[position] = Box::from(WILDCARD);
+            }
+            Generalize::Tail(end) | Generalize::PlainTail(end) if !tail && end < tokens.len() => {
+                tokens.truncate(end + 1);
+                tokens.push(Box::from(WILDCARD));
+                tail = true;
+            }
+            _ => {}
+        }
+        let token_refs: Vec<&str> = tokens.iter().map(|t| &**t).collect();
+        let shape = Shape::from_tokens(token_refs);
+        let template_hash = if tail { shape.tail_hash(shape.len() - 2) } else { shape.template_hash(0) };
+        self.templates.insert(template_hash, target);
+        if let Some(mut group) = self.groups.get_mut(&target) {
+            group.tokens = tokens.clone();
+            group.tail = tail;
+            group.exact.append(&mut moved_exact);
+            group.template_hashes.push(template_hash);
+        }
+        if tail {
+            return;
+        }
+        self.remember_mask(shape.len(), shape.wildcard_mask());
+        // The generalized template is evidence too, so a second variable
+        // position can be found among templates (`<*> connected to <*>`).
+        self.add_evidence(target, &shape, 0, false, depth + 1);
+    }
+
+    fn remember_mask(&self, length: usize, mask: Mask) {
+        if mask == 0 {
+            return;
+        }
+        let mut masks = self.masks.entry(length).or_default();
+        if !masks.contains(&mask) && masks.len() < MAX_MASKS_PER_LENGTH {
+            masks.push(mask);
+            // Fewest wildcards first: the most specific template wins.
+            masks.sort_by_key(|mask| mask.count_ones());
+            drop(masks);
+            self.new_masks.lock().push((length, mask));
+        }
+    }
+
+    /// Groups made before a template learnt its variables may fit it now
+    /// (`ntpd: connected to vault`, seen once, before `<*> connected to <*>`
+    /// was learnt from others): for each new variable-position set, the
+    /// groups of that length are checked against the known templates and
+    /// merged into the one they fit. Runs on maintenance, and only walks the
+    /// groups when a new set was learnt, which is rare.
+    fn merge_groups_that_fit_new_masks(&self) {
+        let new_masks = std::mem::take(&mut *self.new_masks.lock());
+        if new_masks.is_empty() {
+            return;
+        }
+        let candidates: Vec<(TemplateKey, Vec<Box<str>>)> = self
+            .groups
+            .iter()
+            .filter(|group| {
+                group.merged_into.is_none()
+                    && !group.tail
+                    && new_masks.iter().any(|(length, _)| *length == group.tokens.len())
+            })
+            .map(|group| (*group.key(), group.tokens.clone()))
+            .collect();
+        for (key, tokens) in candidates {
+            let shape = Shape::from_tokens(tokens.iter().map(|t| &**t).collect());
+            let own = self.resolve(key);
+            let fits = new_masks
+                .iter()
+                .filter(|(length, _)| *length == shape.len())
+                .filter_map(|(_, mask)| self.templates.get(&shape.template_hash(*mask)).map(|target| *target))
+                .map(|target| self.resolve(target))
+                .find(|target| *target != own);
+            if let Some(target) = fits {
+                self.merge(&[target, own], Generalize::Already, MAX_MERGE_DEPTH);
+            }
+        }
+    }
+
+    /// The key `key` stands for now: itself, or the group it was merged into.
+    pub fn resolve(&self, key: TemplateKey) -> TemplateKey {
+        let mut key = key;
+        for _ in 0..64 {
+            match self.groups.get(&key).and_then(|group| group.merged_into) {
+                Some(next) => key = next,
+                None => break,
+            }
+        }
+        key
+    }
+
+    /// The current template of a group (or of the group it was merged
+    /// into): its tokens, with `<*>` where its messages differ.
+    pub fn template(&self, key: TemplateKey) -> Option<String> {
+        self.groups.get(&self.resolve(key)).map(|group| group.tokens.join(" "))
+    }
+
+    /// Housekeeping, for a background thread: starts a new epoch of use,
+    /// evicts the least recently used groups beyond `max_templates`, and
+    /// returns the merges made since the last call.
+    pub fn maintain(&self) -> Vec<Merge> {
+        self.epoch.fetch_add(1, Relaxed);
+        let pending = std::mem::take(&mut *self.pending.lock());
+        for signature in pending {
+            let decided = self.evidence.get_mut(&signature).and_then(|mut evidence| {
+                let how = evidence.how();
+                evidence.decide(|key| self.hits(key)).map(|keys| (keys, how))
+            });
+            if let Some((keys, how)) = decided {
+                self.merge(&keys, how, 0);
+            }
+        }
+        self.merge_groups_that_fit_new_masks();
+        let limit = self.config.max_templates.max(1);
+        if self.group_count.load(Relaxed) > limit {
+            self.evict_down_to(limit - limit / 10);
+        }
+        std::mem::take(&mut *self.merges.lock())
+    }
+
+    fn evict_down_to(&self, target: usize) {
+        let mut by_age: Vec<(u64, u64, TemplateKey)> = self
+            .groups
+            .iter()
+            .map(|entry| (entry.usage.last_used.load(Relaxed), entry.sequence, *entry.key()))
+            .collect();
+        let surplus = by_age.len().saturating_sub(target);
+        if surplus == 0 {
+            return;
+        }
+        by_age.select_nth_unstable(surplus - 1);
+        for &(_, _, key) in &by_age[..surplus] {
+            self.evict(key);
+        }
+    }
+
+    fn evict(&self, key: TemplateKey) {
+        let Some((_, group)) = self.groups.remove(&key) else { return };
+        self.group_count.fetch_sub(1, Relaxed);
+        for hash in &group.exact {
+            if self.exact.remove_if(hash, |_, entry| entry.key == key).is_some() {
+                self.exact_len.fetch_sub(1, Relaxed);
+            }
+        }
+        for hash in &group.template_hashes {
+            self.templates.remove_if(hash, |_, owner| *owner == key);
+        }
+        for signature in &group.signatures {
+            if self.evidence.remove_if(signature, |_, evidence| evidence.mentions(key)).is_some() {
+                self.evidence_len.fetch_sub(1, Relaxed);
+            }
+        }
+        if group.merged_into.is_none() {
             self.evictions.fetch_add(1, Relaxed);
         }
     }
 
-    /// The current template of a group: the tokens all its messages share,
-    /// with `<*>` where they differ.
-    pub fn template(&self, key: TemplateKey) -> Option<String> {
-        let clusters = self.clusters.lock();
-        clusters.by_id.values().find(|c| c.key == key).map(|c| c.tokens.join(" "))
-    }
-
-    /// Number of groups held.
+    /// Number of groups held (aliases of merged groups not counted). Walks
+    /// all groups: for tests and reports, not for a hot path.
     pub fn len(&self) -> usize {
-        self.clusters.lock().by_id.len()
+        self.groups.iter().filter(|group| group.merged_into.is_none()).count()
     }
 
     /// True when no message was grouped yet.
@@ -219,90 +658,31 @@ impl Grouper {
     pub fn evictions(&self) -> u64 {
         self.evictions.load(Relaxed)
     }
+
+    /// Messages that went to [`TemplateKey::OVERFLOW`] because the grouper
+    /// was full before maintenance could evict.
+    pub fn overflowed(&self) -> u64 {
+        self.overflowed.load(Relaxed)
+    }
 }
 
-/// Share of positions where the cluster's token equals the message's (two
-/// wildcards agree; a cluster wildcard facing a word does not).
-fn similarity(cluster: &[Box<str>], tokens: &[&str]) -> f64 {
-    if tokens.is_empty() {
-        return 1.0;
-    }
-    let same = cluster.iter().zip(tokens).filter(|(a, b)| &***a == **b).count();
-    same as f64 / tokens.len() as f64
+/// A value noted as evidence: its hash, how it looks, and its length in tokens.
+struct Value {
+    hash: u64,
+    looks: Looks,
+    length: usize,
 }
 
-fn merge(cluster: &mut [Box<str>], tokens: &[&str]) {
-    for (slot, token) in cluster.iter_mut().zip(tokens) {
-        if &**slot != *token && &**slot != WILDCARD {
-            *slot = Box::from(WILDCARD);
-        }
+impl Value {
+    fn token(shape: &Shape<'_>, position: usize) -> Self {
+        Value { hash: shape.value_hash(position), looks: looks(&shape.tokens, position), length: 1 }
     }
+}
+
+fn bit(position: usize) -> Mask {
+    if position < MAX_EVIDENCE_TOKENS { 1 << position } else { 0 }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_key_never_changes_after_later_merges() {
-        let grouper = Grouper::new(GrouperConfig::default());
-        let alice = "the weekly statement for member alice could not be rendered because the template store is down";
-        let first = grouper.group(alice);
-        let second = grouper.group(&alice.replace("alice", "bob"));
-        assert_eq!(first, second);
-        for _ in 0..3 {
-            assert_eq!(grouper.group(alice), first);
-        }
-        assert!(grouper.template(first).unwrap().contains("member <*> could"));
-    }
-
-    #[test]
-    fn different_templates_stay_apart() {
-        let grouper = Grouper::new(GrouperConfig::default());
-        let a = grouper.group("Receiving block blk_1 src: /10.0.0.1:5 dest: /10.0.0.2:5");
-        let b = grouper.group("Deleting block blk_2 file /data/blk_2");
-        let c = grouper.group("connection refused");
-        assert_ne!(a, b);
-        assert_ne!(b, c);
-        assert_eq!(grouper.len(), 3);
-    }
-
-    #[test]
-    fn eviction_is_bounded_and_counted() {
-        let grouper = Grouper::new(GrouperConfig { max_templates: 3, ..GrouperConfig::default() });
-        let words = ["alpha", "bravo", "charlie", "delta", "echo"];
-        for word in words {
-            grouper.group(word);
-        }
-        assert_eq!(grouper.len(), 3);
-        assert_eq!(grouper.evictions(), 2);
-    }
-
-    #[test]
-    fn empty_long_and_control_input() {
-        let grouper = Grouper::new(GrouperConfig::default());
-        let empty = grouper.group("");
-        assert_eq!(grouper.group("   "), empty);
-        let long = "x".repeat(70_000);
-        assert_eq!(grouper.group(&long), grouper.group(&long));
-        grouper.group("\u{0}\u{7f}\u{1b}[0m");
-    }
-
-    #[test]
-    fn many_threads_agree_on_keys() {
-        let grouper = Grouper::new(GrouperConfig::default());
-        let keys: Vec<Vec<TemplateKey>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..4)
-                .map(|t| {
-                    let grouper = &grouper;
-                    scope.spawn(move || {
-                        (0..200).map(|i| grouper.group(&format!("order {} of {t} shipped", i))).collect()
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-        });
-        let first = keys[0][0];
-        assert!(keys.iter().flatten().all(|k| *k == first));
-    }
-}
+#[path = "grouper_tests.rs"]
+mod tests;

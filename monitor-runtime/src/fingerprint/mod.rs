@@ -6,14 +6,17 @@
 //! changes, and the group key of an event combines that with where it comes
 //! from (module, function, kind, error type).
 
+mod evidence;
 mod ga;
 mod grouper;
+mod looks;
 mod normalize;
+mod shape;
 
 use xxhash_rust::xxh3::Xxh3;
 
 pub use ga::grouping_accuracy;
-pub use grouper::{Grouper, GrouperConfig, TemplateKey};
+pub use grouper::{Grouper, GrouperConfig, Merge, TemplateKey};
 pub use normalize::{MAX_NORMALIZED_BYTES, WILDCARD, normalize, normalize_into};
 
 use crate::event::{EventKind, GroupKey, Location};

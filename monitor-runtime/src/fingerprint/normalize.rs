@@ -47,6 +47,12 @@ pub fn normalize_into(message: &str, out: &mut String) {
     // Where the previous token's text starts in `out`, to fold repeats.
     let mut previous_start: Option<usize> = None;
     while let Some(token) = tokens.next() {
+        // A unit after a value belongs to it (`5.2 KB`, `250 ms`): sizes and
+        // durations give one template whatever unit they are printed in.
+        if out.ends_with(WILDCARD) && is_unit(token.trim_end_matches([',', ';', ')', '.'])) {
+            out.push_str(&token[token.trim_end_matches([',', ';', ')', '.']).len()..]);
+            continue;
+        }
         let start = out.len();
         push_token(out, "");
         let text_start = out.len();
@@ -59,7 +65,7 @@ pub fn normalize_into(message: &str, out: &mut String) {
                 if opens_quote(value) {
                     skip_to_closing_quote(value, &mut tokens);
                     out.push_str(WILDCARD);
-                } else if value.starts_with(['"', '\'']) || is_value(value) {
+                } else if value.starts_with(['"', '\'']) || is_value(value) || is_dotted_name(value) {
                     out.push_str(WILDCARD);
                 } else {
                     mask_inner_values(value, out);
@@ -240,6 +246,22 @@ fn looks_like_path_or_address(token: &str) -> bool {
         || (bytes.len() > 2 && bytes[1] == b':' && bytes[2] == b'\\')
         // host names and dotted names: `db1.internal.example.com`
         || (dots >= 2 && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')))
+}
+
+/// A unit of size or duration, as printed after a number.
+fn is_unit(word: &str) -> bool {
+    const UNITS: [&str; 16] =
+        ["B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "kB", "ns", "us", "µs", "ms", "s", "sec"];
+    UNITS.contains(&word)
+}
+
+/// A dotted name as the value of `key=value` (`rhost=mail.example.org`):
+/// a value there, though it would be a word (`java.lang`) elsewhere.
+fn is_dotted_name(value: &str) -> bool {
+    let value = value.trim_end_matches(|c: char| c.is_ascii_punctuation());
+    value.contains('.')
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && value.rsplit('.').next().is_some_and(|last| last.bytes().any(|b| b.is_ascii_alphabetic()))
 }
 
 fn opens_quote(value: &str) -> bool {
