@@ -3,15 +3,19 @@
 //! The caller's thread only touches atomics of an existing entry (a shard
 //! read lock in the `DashMap`); inserting a new group is the only write-locked
 //! step. The worker evicts the least recently seen groups past the limit and
-//! collects the entries whose counters changed for storage.
+//! collects the entries whose counters changed for storage. An evicted
+//! group's counts not yet handed on leave with it in a last snapshot, and a
+//! group whose template was merged into another's says so in its snapshots.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
+use parking_lot::Mutex;
 
 use crate::event::{EventKind, GroupKey, GroupSnapshot, GroupStatus, Location, QueueReason};
+use crate::fingerprint::{TemplateKey, TemplateMerges};
 use monitor_rules::Severity;
 
 /// What the caller should do with an occurrence after counting it.
@@ -29,6 +33,10 @@ pub(crate) enum Verdict {
 
 pub(crate) struct GroupEntry {
     template: String,
+    /// The grouper's key of the template, to follow its merges.
+    template_key: TemplateKey,
+    /// The group this one became an alias of (0: none).
+    merged_into: AtomicU64,
     location: Location,
     error_type: Option<Cow<'static, str>>,
     severity: Severity,
@@ -47,6 +55,7 @@ pub(crate) struct GroupEntry {
 /// Fields needed to create a group the first time its key is seen.
 pub(crate) struct NewGroup<'a> {
     pub template: String,
+    pub template_key: TemplateKey,
     pub location: &'a Location,
     pub error_type: Option<&'static str>,
     pub severity: Severity,
@@ -59,6 +68,8 @@ pub(crate) struct DedupGroups {
     sample_every: u64,
     max_groups: usize,
     evictions: AtomicU64,
+    /// Last snapshots of evicted groups, handed on with the next look.
+    evicted: Mutex<Vec<GroupSnapshot>>,
 }
 
 /// Milliseconds since the epoch: what a group's times are kept in.
@@ -78,6 +89,7 @@ impl DedupGroups {
             sample_every: sample_every.max(1),
             max_groups: max_groups.max(1),
             evictions: AtomicU64::new(0),
+            evicted: Mutex::new(Vec::new()),
         }
     }
 
@@ -98,6 +110,8 @@ impl DedupGroups {
             queued_now = true;
             GroupEntry {
                 template: fields.template,
+                template_key: fields.template_key,
+                merged_into: AtomicU64::new(0),
                 location: fields.location.clone(),
                 error_type: fields.error_type.map(Cow::Borrowed),
                 severity: fields.severity,
@@ -183,37 +197,83 @@ impl DedupGroups {
             self.groups.iter().map(|entry| (entry.last_seen_ms.load(Relaxed), *entry.key())).collect();
         by_age.sort_unstable();
         let excess = len - self.max_groups;
+        let mut last_snapshots = Vec::new();
         for (_, key) in by_age.into_iter().take(excess) {
-            self.groups.remove(&key);
+            if let Some((key, entry)) = self.groups.remove(&key)
+                && entry.dirty.load(Relaxed)
+            {
+                // Counted before it leaves: what was not yet handed on goes
+                // out with the next look.
+                last_snapshots.push(snapshot(key, &entry));
+            }
         }
+        self.evicted.lock().append(&mut last_snapshots);
         self.evictions.fetch_add(excess as u64, Relaxed);
         excess
     }
 
-    /// Snapshots of the groups whose counters changed since the last call.
+    /// Marks the groups whose template was merged into another: `resolve`
+    /// says which template a template key stands for now, `key_for` which
+    /// group key that template gives the group's place. Runs on the worker,
+    /// after the grouper reported merges (rare), so it may walk the table.
+    /// The surviving groups take their generalized template
+    /// (`template_of`), so what is stored reads `user <*> not found`.
+    pub(crate) fn record_merges(
+        &self,
+        merges: &TemplateMerges,
+        resolve: impl Fn(TemplateKey) -> TemplateKey,
+        template_of: impl Fn(TemplateKey) -> Option<String>,
+        key_for: impl Fn(&Location, EventKind, Option<&str>, TemplateKey) -> GroupKey,
+    ) {
+        for mut entry in self.groups.iter_mut() {
+            if merges.merged.contains(&entry.template_key) {
+                let into =
+                    key_for(&entry.location, entry.kind, entry.error_type.as_deref(), resolve(entry.template_key));
+                if into != *entry.key() && entry.merged_into.swap(into.0, Relaxed) != into.0 {
+                    entry.dirty.store(true, Relaxed);
+                }
+            } else if merges.survivors.contains(&entry.template_key)
+                && let Some(template) = template_of(entry.template_key)
+                && template != entry.template
+            {
+                entry.template = template;
+                entry.dirty.store(true, Relaxed);
+            }
+        }
+    }
+
+    /// Snapshots of the groups whose counters changed since the last call,
+    /// and the last ones of groups evicted since.
     pub(crate) fn take_dirty(&self) -> Vec<GroupSnapshot> {
-        self.groups
-            .iter()
-            .filter(|entry| entry.dirty.swap(false, Relaxed))
-            .map(|entry| {
-                let count = entry.count.load(Relaxed);
-                let reported = entry.reported.swap(count, Relaxed);
-                (entry, count, count.saturating_sub(reported))
-            })
-            .map(|(entry, count, new_occurrences)| GroupSnapshot {
-                key: *entry.key(),
-                template: entry.template.clone(),
-                location: entry.location.clone(),
-                error_type: entry.error_type.clone(),
-                severity: entry.severity,
-                kind: entry.kind,
-                status: status_from_u8(entry.status.load(Relaxed)),
-                count,
-                new_occurrences,
-                first_seen: to_system_time(entry.first_seen_ms),
-                last_seen: to_system_time(entry.last_seen_ms.load(Relaxed)),
-            })
-            .collect()
+        let mut snapshots = std::mem::take(&mut *self.evicted.lock());
+        snapshots.extend(
+            self.groups
+                .iter()
+                .filter(|entry| entry.dirty.swap(false, Relaxed))
+                .map(|entry| snapshot(*entry.key(), &entry)),
+        );
+        snapshots
+    }
+}
+
+/// A snapshot of `entry` carrying the occurrences not yet reported.
+fn snapshot(key: GroupKey, entry: &GroupEntry) -> GroupSnapshot {
+    let count = entry.count.load(Relaxed);
+    let reported = entry.reported.swap(count, Relaxed);
+    let merged_into = entry.merged_into.load(Relaxed);
+    GroupSnapshot {
+        key,
+        template: entry.template.clone(),
+        location: entry.location.clone(),
+        error_type: entry.error_type.clone(),
+        severity: entry.severity,
+        kind: entry.kind,
+        status: status_from_u8(entry.status.load(Relaxed)),
+        count,
+        new_occurrences: count.saturating_sub(reported),
+        first_seen: to_system_time(entry.first_seen_ms),
+        last_seen: to_system_time(entry.last_seen_ms.load(Relaxed)),
+        merged_into: (merged_into != 0).then_some(GroupKey(merged_into)),
     }
 }
 
@@ -238,6 +298,7 @@ mod tests {
         let location = location();
         groups.observe(GroupKey(key), now, || NewGroup {
             template: "t <*>".to_owned(),
+            template_key: TemplateKey(key),
             location: &location,
             error_type: None,
             severity: Severity::Error,
@@ -286,6 +347,44 @@ mod tests {
         assert_eq!(groups.len(), 8);
         assert_eq!(groups.evictions(), 2);
         assert_eq!(groups.status(GroupKey(0)), None, "the oldest group went first");
+    }
+
+    #[test]
+    fn an_evicted_group_hands_on_its_counts() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 1000, 4);
+        for (key, times) in [(1, 3), (2, 1), (3, 1), (4, 1), (5, 1)] {
+            for _ in 0..times {
+                observe(&groups, key, key);
+            }
+        }
+        assert_eq!(groups.evict_over_limit(), 1);
+        let snapshots = groups.take_dirty();
+        let total: u64 = snapshots.iter().map(|s| s.new_occurrences).sum();
+        assert_eq!(total, 7, "every occurrence reaches the sinks, the evicted group's too");
+        assert!(snapshots.iter().any(|s| s.key == GroupKey(1) && s.new_occurrences == 3));
+        assert_eq!(groups.status(GroupKey(1)), None);
+    }
+
+    #[test]
+    fn merged_groups_say_which_group_they_joined() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 1000, 8);
+        observe(&groups, 1, 0);
+        observe(&groups, 2, 0);
+        groups.take_dirty();
+        let merges = TemplateMerges {
+            merged: [TemplateKey(2)].into_iter().collect(),
+            survivors: [TemplateKey(1)].into_iter().collect(),
+        };
+        let template_of = |_| Some("user <*> not found".to_owned());
+        groups.record_merges(&merges, |_| TemplateKey(1), template_of, |_, _, _, template| GroupKey(template.0 + 100));
+        let mut snapshots = groups.take_dirty();
+        snapshots.sort_by_key(|snapshot| snapshot.key);
+        assert_eq!(snapshots.len(), 2);
+        assert_eq!((snapshots[0].key, snapshots[0].merged_into), (GroupKey(1), None));
+        assert_eq!(snapshots[0].template, "user <*> not found", "the survivor reads as generalized");
+        assert_eq!((snapshots[1].key, snapshots[1].merged_into), (GroupKey(2), Some(GroupKey(101))));
+        assert_eq!(snapshots[1].template, "t <*>", "an alias keeps what it meant");
+        assert_eq!(snapshots[1].new_occurrences, 0);
     }
 
     #[test]

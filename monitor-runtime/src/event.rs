@@ -195,4 +195,10 @@ pub struct GroupSnapshot {
     pub first_seen: SystemTime,
     /// When this process last saw it.
     pub last_seen: SystemTime,
+    /// The group this one became an alias of, when the grouper learnt that
+    /// its template and another's are one (a word that looked constant is a
+    /// variable). Its stored counts stay where they are; later occurrences
+    /// go to the group named here.
+    #[serde(default)]
+    pub merged_into: Option<GroupKey>,
 }

@@ -27,6 +27,39 @@ fn validate(line: u32) -> Result<(), String> {
     Err(format!("mandate reference missing on line {line}"))
 }
 
+#[monitor]
+fn find_member(name: &str) -> Result<(), String> {
+    Err(format!("member {name} not found in the directory"))
+}
+
+#[test]
+fn groups_the_grouper_merged_are_stored_as_aliases_and_no_count_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    let guard = Monitor::builder().service("records").sink(SqliteSink::new(&path)).install().unwrap();
+    let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"];
+    // The first names come before the grouper knows the name is a variable.
+    for name in &names[..3] {
+        let _ = find_member(name);
+    }
+    assert!(guard.flush(Duration::from_secs(10)));
+    for name in &names[3..] {
+        let _ = find_member(name);
+    }
+    guard.shutdown();
+
+    let store = SqliteStore::open(&path).unwrap();
+    let groups = store.groups(&GroupQuery::default()).unwrap();
+    let survivors: Vec<_> = groups.iter().filter(|group| group.merged_into.is_none()).collect();
+    assert_eq!(survivors.len(), 1, "one group for one statement: {groups:#?}");
+    let survivor = survivors[0];
+    assert_eq!(survivor.template, "member <*> not found in the directory");
+    assert!(groups.iter().all(|group| group.merged_into.is_none_or(|into| into == survivor.key)));
+    assert_eq!(groups.iter().map(|group| group.count).sum::<u64>(), names.len() as u64, "every call counted once");
+    // The aliases keep what they meant when they were handed out.
+    assert!(groups.iter().filter(|group| group.merged_into.is_some()).all(|group| group.template.contains("member ")));
+}
+
 #[test]
 fn events_and_groups_are_stored_and_queryable() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@
 //! variable once enough of them are rare (seen at most twice) or hold a
 //! masked value (`rdd_<*>`, `broadcast_<*>`).
 
-use super::grouper::TemplateKey;
+use super::key::TemplateKey;
 use super::looks::Looks;
 
 /// Distinct values kept per signature: the bound on evidence memory.

@@ -33,20 +33,10 @@ use parking_lot::Mutex;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::evidence::{Evidence, Generalize, RARE_HITS, Verdict};
+use super::key::TemplateKey;
 use super::looks::{Looks, looks};
 use super::normalize::{WILDCARD, normalize_into};
 use super::shape::{MAX_EVIDENCE_TOKENS, Mask, Shape};
-
-/// The key of a template group. Stable: once given for a message, the same
-/// message gets it or, after a merge, the key it became an alias of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TemplateKey(pub u64);
-
-impl TemplateKey {
-    /// The key of messages that arrived while the grouper held as many groups
-    /// as it may: they are counted together rather than lost.
-    pub const OVERFLOW: TemplateKey = TemplateKey(0);
-}
 
 /// Settings of the [`Grouper`]. One configuration for every kind of message.
 ///

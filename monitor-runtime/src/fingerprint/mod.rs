@@ -9,6 +9,7 @@
 mod evidence;
 mod ga;
 mod grouper;
+mod key;
 mod looks;
 mod normalize;
 mod shape;
@@ -16,7 +17,8 @@ mod shape;
 use xxhash_rust::xxh3::Xxh3;
 
 pub use ga::grouping_accuracy;
-pub use grouper::{Grouper, GrouperConfig, Merge, TemplateKey};
+pub use grouper::{Grouper, GrouperConfig, Merge};
+pub use key::TemplateKey;
 pub use normalize::{MAX_NORMALIZED_BYTES, WILDCARD, normalize, normalize_into};
 
 use crate::event::{EventKind, GroupKey, Location};
@@ -31,7 +33,7 @@ pub(crate) struct Fingerprinter {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fingerprint {
     pub key: GroupKey,
-    template: TemplateKey,
+    pub template: TemplateKey,
 }
 
 impl Fingerprinter {
@@ -47,22 +49,66 @@ impl Fingerprinter {
         message: &str,
     ) -> Fingerprint {
         let template = self.grouper.group(message);
-        let mut hasher = Xxh3::new();
-        for part in [&*location.module, &*location.function, kind.as_str(), error_type.unwrap_or("")] {
-            hasher.update(part.as_bytes());
-            hasher.update(&[0xff]); // a separator that cannot appear in UTF-8
+        Fingerprint { key: group_key(location, kind, error_type, template), template }
+    }
+
+    /// Housekeeping on the worker: the grouper's maintenance, and which
+    /// template keys were merged into others since the last call.
+    pub(crate) fn maintain(&self) -> TemplateMerges {
+        let mut merges = TemplateMerges::default();
+        for merge in self.grouper.maintain() {
+            merges.merged.insert(merge.from);
+            merges.survivors.insert(self.grouper.resolve(merge.into));
         }
-        if location.module.is_empty() {
-            // `capture_error`/`capture_message` have no function of their
-            // own: the call's file and line tell the places apart.
-            hasher.update(location.file.as_bytes());
-            hasher.update(&location.line.to_le_bytes());
-        }
-        hasher.update(&template.0.to_le_bytes());
-        Fingerprint { key: GroupKey(hasher.digest()), template }
+        merges
+    }
+
+    /// The current template of a template key, if the grouper still holds it.
+    pub(crate) fn template_of(&self, template: TemplateKey) -> Option<String> {
+        self.grouper.template(template)
+    }
+
+    pub(crate) fn resolve(&self, template: TemplateKey) -> TemplateKey {
+        self.grouper.resolve(template)
     }
 
     pub(crate) fn template(&self, fingerprint: &Fingerprint, message: &str) -> String {
         self.grouper.template(fingerprint.template).unwrap_or_else(|| normalize(message))
     }
+}
+
+/// Template keys the grouper merged since its last maintenance: those that
+/// became aliases, and those that survived with a generalized template.
+#[derive(Default)]
+pub(crate) struct TemplateMerges {
+    pub merged: std::collections::HashSet<TemplateKey>,
+    pub survivors: std::collections::HashSet<TemplateKey>,
+}
+
+impl TemplateMerges {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.merged.is_empty()
+    }
+}
+
+/// The group key of occurrences of `template` at `location`.
+pub(crate) fn group_key(
+    location: &Location,
+    kind: EventKind,
+    error_type: Option<&str>,
+    template: TemplateKey,
+) -> GroupKey {
+    let mut hasher = Xxh3::new();
+    for part in [&*location.module, &*location.function, kind.as_str(), error_type.unwrap_or("")] {
+        hasher.update(part.as_bytes());
+        hasher.update(&[0xff]); // a separator that cannot appear in UTF-8
+    }
+    if location.module.is_empty() {
+        // `capture_error`/`capture_message` have no function of their
+        // own: the call's file and line tell the places apart.
+        hasher.update(location.file.as_bytes());
+        hasher.update(&location.line.to_le_bytes());
+    }
+    hasher.update(&template.0.to_le_bytes());
+    GroupKey(hasher.digest())
 }

@@ -47,6 +47,7 @@ impl Shared {
         let now = self.now();
         let verdict = self.groups.observe(fingerprint.key, millis_since_epoch(now), || NewGroup {
             template: self.fingerprinter.template(&fingerprint, message),
+            template_key: fingerprint.template,
             location,
             error_type,
             severity,

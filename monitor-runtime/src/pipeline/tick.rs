@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::callsite::{CallsiteStats, callsites};
 use crate::event::GroupSnapshot;
+use crate::fingerprint::group_key;
 use crate::notify::Notifiers;
 
 use super::Shared;
@@ -22,8 +23,17 @@ impl Shared {
         Look { groups: self.groups.take_dirty(), callsites: if with_callsites { callsites() } else { Vec::new() } }
     }
 
-    /// Trims the dedup table back to its limit, least recently seen first.
-    pub(super) fn evict_groups_over_limit(&self) {
+    /// Housekeeping of the groups on every tick: the grouper decides on the
+    /// evidence it gathered and trims itself; groups whose templates were
+    /// merged are marked as aliases; the dedup table is trimmed back to its
+    /// limit, least recently seen first.
+    pub(super) fn maintain_groups(&self) {
+        let merges = self.fingerprinter.maintain();
+        if !merges.is_empty() {
+            let resolve = |template| self.fingerprinter.resolve(template);
+            let template_of = |template| self.fingerprinter.template_of(template);
+            self.groups.record_merges(&merges, resolve, template_of, group_key);
+        }
         self.groups.evict_over_limit();
     }
 

@@ -92,13 +92,14 @@ impl Worker {
                 biased;
                 _ = tick.tick() => {
                     self.take_audits();
-                    self.shared.evict_groups_over_limit();
+                    self.shared.maintain_groups();
                     self.shared.counters.publish(&self.shared.stats());
                     self.dispatch();
                 }
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Flush(done)) => {
                         self.take_audits();
+                        self.shared.maintain_groups();
                         self.dispatch();
                         self.flush_all(Instant::now() + Duration::from_secs(30), false).await;
                         let _ = done.send(());
@@ -106,6 +107,7 @@ impl Worker {
                     Ok(Message::Shutdown { deadline, done }) => {
                         self.drain();
                         self.take_audits();
+                        self.shared.maintain_groups();
                         self.dispatch_last();
                         self.flush_all(deadline, true).await;
                         self.shared.retire_notifiers();
@@ -115,6 +117,7 @@ impl Worker {
                     Ok(message) => self.take(message),
                     Err(flume::RecvError::Disconnected) => {
                         self.take_audits();
+                        self.shared.maintain_groups();
                         self.dispatch_last();
                         self.flush_all(Instant::now() + Duration::from_secs(5), true).await;
                         self.shared.retire_notifiers();

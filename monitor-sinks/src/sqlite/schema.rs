@@ -97,6 +97,9 @@ pub(crate) fn migrations() -> Migrations<'static> {
         );
         CREATE INDEX notifications_by_rule ON notifications (rule, starts_at_ms);",
         ),
+        // A group whose template the grouper merged into another's names the
+        // group it became an alias of.
+        M::up("ALTER TABLE groups ADD COLUMN merged_into TEXT;"),
     ])
 }
 

@@ -104,6 +104,10 @@ pub struct StoredGroup {
     pub first_seen: SystemTime,
     /// Latest occurrence.
     pub last_seen: SystemTime,
+    /// The group this one became an alias of: the grouper learnt later that
+    /// a word of its template is a variable. Its counts stay here; later
+    /// occurrences are counted in the group named.
+    pub merged_into: Option<GroupKey>,
 }
 
 /// An event as stored.
@@ -290,13 +294,15 @@ impl SqliteStore {
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO groups (group_key, template, module, function, file, line, error_type, severity,
-                        severity_rank, status, count, first_seen_ms, last_seen_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                        severity_rank, status, count, first_seen_ms, last_seen_ms, merged_into)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                      ON CONFLICT (group_key) DO UPDATE SET
                         count = count + excluded.count,
                         status = excluded.status,
+                        template = excluded.template,
                         first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
-                        last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+                        last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
+                        merged_into = coalesce(excluded.merged_into, merged_into)",
                 )
                 .map_err(fail("preparing the group upsert"))?;
             for group in &batch.groups {
@@ -315,6 +321,7 @@ impl SqliteStore {
                         group.new_occurrences as i64,
                         millis(group.first_seen),
                         millis(group.last_seen),
+                        group.merged_into.map(|key| key.to_string()),
                     ])
                     .map_err(fail("updating a group"))?;
             }
@@ -348,7 +355,7 @@ impl SqliteStore {
     fn query_groups(&self, filter: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<StoredGroup>, StoreError> {
         let sql = format!(
             "SELECT group_key, template, module, function, file, line, error_type, severity, status, count,
-                    first_seen_ms, last_seen_ms FROM groups {filter}"
+                    first_seen_ms, last_seen_ms, merged_into FROM groups {filter}"
         );
         let mut statement =
             self.connection.prepare_cached(&sql).map_err(|e| classify(&self.path, "preparing the group query", &e))?;
@@ -369,6 +376,7 @@ impl SqliteStore {
                     count: row.get::<_, i64>(9)? as u64,
                     first_seen: from_millis(row.get(10)?),
                     last_seen: from_millis(row.get(11)?),
+                    merged_into: row.get_ref(12)?.as_str_or_null()?.map(parse_key),
                 })
             })
             .map_err(|e| classify(&self.path, "querying groups", &e))?;
