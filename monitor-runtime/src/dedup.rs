@@ -15,7 +15,7 @@ use dashmap::DashMap;
 use parking_lot::Mutex;
 
 use crate::event::{EventKind, GroupKey, GroupSnapshot, GroupStatus, Location, QueueReason};
-use crate::fingerprint::{TemplateKey, TemplateMerges};
+use crate::fingerprint::{FastHash, TemplateKey, TemplateMerges};
 use monitor_rules::Severity;
 
 /// What the caller should do with an occurrence after counting it.
@@ -63,7 +63,7 @@ pub(crate) struct NewGroup<'a> {
 }
 
 pub(crate) struct DedupGroups {
-    groups: DashMap<GroupKey, GroupEntry>,
+    groups: DashMap<GroupKey, GroupEntry, FastHash>,
     window_ms: u64,
     sample_every: u64,
     max_groups: usize,
@@ -84,7 +84,7 @@ fn to_system_time(ms: u64) -> SystemTime {
 impl DedupGroups {
     pub(crate) fn new(window: Duration, sample_every: u64, max_groups: usize) -> Self {
         DedupGroups {
-            groups: DashMap::new(),
+            groups: DashMap::default(),
             window_ms: window.as_millis().max(1) as u64,
             sample_every: sample_every.max(1),
             max_groups: max_groups.max(1),

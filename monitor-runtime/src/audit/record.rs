@@ -160,7 +160,7 @@ impl AuditRecordBuilder {
             }
             other => other,
         };
-        let size = value.to_string().len();
+        let size = json_len(&value);
         if self.detail_bytes + size > MAX_DETAILS_BYTES {
             self.record.truncated = true;
             let mut text = value.to_string();
@@ -179,6 +179,25 @@ impl AuditRecordBuilder {
     pub fn finish(self) -> AuditRecord {
         self.record
     }
+}
+
+/// The length of `value` written as JSON, counted without writing it
+/// anywhere (this runs on the caller's thread for every detail).
+fn json_len(value: &Value) -> usize {
+    struct ByteCount(usize);
+    impl std::io::Write for ByteCount {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = ByteCount(0);
+    // Writing a `Value` cannot fail; a counter cannot either.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 #[cfg(test)]

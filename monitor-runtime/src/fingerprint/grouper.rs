@@ -33,7 +33,7 @@ use parking_lot::Mutex;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::evidence::{Evidence, Generalize, RARE_HITS, Verdict};
-use super::key::TemplateKey;
+use super::key::{FastHash, TemplateKey};
 use super::looks::{Looks, looks};
 use super::normalize::{WILDCARD, normalize_into};
 use super::shape::{MAX_EVIDENCE_TOKENS, Mask, Shape};
@@ -149,18 +149,18 @@ struct Group {
 /// ```
 pub struct Grouper {
     config: GrouperConfig,
-    exact: DashMap<u64, ExactEntry>,
+    exact: DashMap<u64, ExactEntry, FastHash>,
     exact_len: AtomicUsize,
-    groups: DashMap<TemplateKey, Group>,
+    groups: DashMap<TemplateKey, Group, FastHash>,
     group_count: AtomicUsize,
     /// Hash of a group's template (or of a prefix with a free-text rest) → key.
-    templates: DashMap<u64, TemplateKey>,
-    evidence: DashMap<u64, Evidence>,
+    templates: DashMap<u64, TemplateKey, FastHash>,
+    evidence: DashMap<u64, Evidence, FastHash>,
     evidence_len: AtomicUsize,
     /// Signatures whose evidence changed since the last maintenance.
     pending: Mutex<HashSet<u64>>,
     /// Message length → the variable-position sets of its templates.
-    masks: DashMap<usize, Vec<Mask>>,
+    masks: DashMap<usize, Vec<Mask>, FastHash>,
     /// Variable-position sets learnt since the last maintenance.
     new_masks: Mutex<Vec<(usize, Mask)>>,
     creating: Box<[Mutex<()>]>,
@@ -182,15 +182,15 @@ impl Grouper {
     pub fn new(config: GrouperConfig) -> Self {
         Grouper {
             config,
-            exact: DashMap::new(),
+            exact: DashMap::default(),
             exact_len: AtomicUsize::new(0),
-            groups: DashMap::new(),
+            groups: DashMap::default(),
             group_count: AtomicUsize::new(0),
-            templates: DashMap::new(),
-            evidence: DashMap::new(),
+            templates: DashMap::default(),
+            evidence: DashMap::default(),
             evidence_len: AtomicUsize::new(0),
             pending: Mutex::new(HashSet::new()),
-            masks: DashMap::new(),
+            masks: DashMap::default(),
             new_masks: Mutex::new(Vec::new()),
             creating: (0..16).map(|_| Mutex::new(())).collect(),
             merges: Mutex::new(Vec::new()),

@@ -10,3 +10,9 @@ impl TemplateKey {
     /// as it may: they are counted together rather than lost.
     pub const OVERFLOW: TemplateKey = TemplateKey(0);
 }
+
+/// The hasher of the grouper's and the dedup table's maps. Their keys are
+/// hashes already, so a fast non-cryptographic hasher (`foldhash`) is
+/// enough; the standard library's SipHash was a visible part of a repeated
+/// error's cost.
+pub(crate) type FastHash = foldhash::fast::RandomState;

@@ -314,6 +314,7 @@ impl MonitorBuilder {
         }
         let (sender, receiver) = flume::bounded(self.queue_capacity);
         let (audits, audit_intake) = AuditQueue::new(self.queue_capacity, self.batch_size);
+        let (quiet_events, quiet_intake) = flume::bounded(self.queue_capacity);
         let base_context = Arc::new(self.context);
         let alert_counters = Arc::new(AlertCounters::default());
         let destinations = self.alerts.destinations.clone();
@@ -327,6 +328,7 @@ impl MonitorBuilder {
         );
         let shared = Arc::new(Shared {
             sender,
+            quiet_events,
             audits,
             groups: DedupGroups::new(self.dedup_window, self.sample_every, self.max_groups),
             fingerprinter: Fingerprinter::new(self.grouper),
@@ -347,7 +349,7 @@ impl MonitorBuilder {
             scrubber: self.scrubber,
             evaluator,
         };
-        let intake = Intake { messages: receiver, audits: audit_intake };
+        let intake = Intake { messages: receiver, quiet_events: quiet_intake, audits: audit_intake };
         let worker = worker::spawn(shared.clone(), intake, started, config).map_err(InstallError::Worker)?;
         set_current(Some(shared.clone()));
         Ok(MonitorGuard::new(shared, worker, self.shutdown_timeout))

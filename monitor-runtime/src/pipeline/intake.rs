@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::context::{self, Context};
 use crate::dedup::{NewGroup, Verdict, millis_since_epoch};
-use crate::event::{Event, EventKind, Location};
+use crate::event::{Event, EventKind, Location, QueueReason};
 use crate::stats::{CallerDrop, Counted};
 use monitor_rules::Severity;
 
@@ -75,8 +75,15 @@ impl Shared {
             occurrences,
             reason,
         };
-        // A full queue is counted by `submit`; the caller never waits.
-        let _ = self.submit(Message::Event(Box::new(event)), Policy::NoWait);
+        // A full queue is counted; the caller never waits. A new group or a
+        // regression wakes the worker, whose rules may be waiting for it;
+        // a sample or the first of a new window waits for its tick.
+        match reason {
+            QueueReason::NewGroup | QueueReason::Regression => {
+                let _ = self.submit(Message::Event(Box::new(event)), Policy::NoWait);
+            }
+            QueueReason::NewWindow | QueueReason::Sample => self.submit_quiet(Box::new(event)),
+        }
     }
 
     /// The scope's context over the service's own.

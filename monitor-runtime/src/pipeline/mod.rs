@@ -78,6 +78,9 @@ pub(crate) enum Refused {
 /// pipeline's own: the rest of the crate goes through its methods.
 pub(crate) struct Shared {
     sender: flume::Sender<Message>,
+    /// Events that need no prompt look (samples, first in a new window):
+    /// the worker takes them on its tick, so queuing one wakes no thread.
+    quiet_events: flume::Sender<Box<Event>>,
     audits: AuditQueue,
     groups: DedupGroups,
     fingerprinter: Fingerprinter,
@@ -111,6 +114,21 @@ impl Shared {
         };
         self.count_submission(kind, result);
         result
+    }
+
+    /// Queues an event the worker takes on its next tick, without waking it.
+    pub(crate) fn submit_quiet(&self, event: Box<Event>) {
+        let result = match self.quiet_events.try_send(event) {
+            Ok(()) => Ok(()),
+            Err(flume::TrySendError::Full(_)) => Err(Refused::Full),
+            Err(flume::TrySendError::Disconnected(_)) => Err(Refused::ShutDown),
+        };
+        self.count_submission(MessageKind::Event, result);
+    }
+
+    /// Quiet events no worker will take any more (once it has stopped).
+    pub(super) fn quiet_events_left(&self) -> u64 {
+        self.quiet_events.len() as u64
     }
 
     /// Hands an audit record to the worker, waiting at most `timeout` for

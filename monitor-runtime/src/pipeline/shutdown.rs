@@ -87,10 +87,13 @@ impl MonitorGuard {
             // queue is gone, so no more can come, and these are counted.
             let left = self.shared.audits.left_behind();
             self.shared.counters.drop_events(&DropReason::AuditShutDown, left);
+            let quiet = self.shared.quiet_events_left();
+            self.shared.counters.drop_events(&DropReason::ShutDown, quiet);
         } else {
             // The worker is stuck (in a sink that ignores its own timeouts);
             // it is left to finish on its own rather than hang the host.
-            let queued = self.shared.sender.len() as u64 + self.shared.audits.left_behind();
+            let queued =
+                self.shared.sender.len() as u64 + self.shared.audits.left_behind() + self.shared.quiet_events_left();
             self.shared.counters.drop_events(&DropReason::ShutdownDeadline, queued);
             eprintln!(
                 "monitor: shutdown deadline of {:?} passed before the sinks finished; unwritten events are counted as dropped",

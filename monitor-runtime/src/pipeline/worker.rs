@@ -29,6 +29,7 @@ pub(super) struct WorkerConfig {
 /// The worker's ends of its two queues.
 pub(super) struct Intake {
     pub messages: flume::Receiver<Message>,
+    pub quiet_events: flume::Receiver<Box<Event>>,
     pub audits: AuditIntake,
 }
 
@@ -48,6 +49,7 @@ pub(super) fn spawn(
 struct Worker {
     shared: Arc<Shared>,
     receiver: flume::Receiver<Message>,
+    quiet_events: flume::Receiver<Box<Event>>,
     audits: AuditIntake,
     sinks: Vec<Box<dyn Sink>>,
     runners: Vec<SinkRunner>,
@@ -64,6 +66,7 @@ impl Worker {
             shared,
             receiver: intake.messages,
             audits: intake.audits,
+            quiet_events: intake.quiet_events,
             sinks,
             runners: Vec::new(),
             pending: Vec::new(),
@@ -91,6 +94,7 @@ impl Worker {
             tokio::select! {
                 biased;
                 _ = tick.tick() => {
+                    self.take_quiet_events();
                     self.take_audits();
                     self.shared.maintain_groups();
                     self.shared.counters.publish(&self.shared.stats());
@@ -98,7 +102,8 @@ impl Worker {
                 }
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Flush(done)) => {
-                        self.take_audits();
+                        self.take_quiet_events();
+                    self.take_audits();
                         self.shared.maintain_groups();
                         self.dispatch();
                         self.flush_all(Instant::now() + Duration::from_secs(30), false).await;
@@ -106,7 +111,8 @@ impl Worker {
                     }
                     Ok(Message::Shutdown { deadline, done }) => {
                         self.drain();
-                        self.take_audits();
+                        self.take_quiet_events();
+                    self.take_audits();
                         self.shared.maintain_groups();
                         self.dispatch_last();
                         self.flush_all(deadline, true).await;
@@ -116,7 +122,8 @@ impl Worker {
                     }
                     Ok(message) => self.take(message),
                     Err(flume::RecvError::Disconnected) => {
-                        self.take_audits();
+                        self.take_quiet_events();
+                    self.take_audits();
                         self.shared.maintain_groups();
                         self.dispatch_last();
                         self.flush_all(Instant::now() + Duration::from_secs(5), true).await;
@@ -154,6 +161,13 @@ impl Worker {
     }
 
     /// Takes the audit records waiting in their queue.
+    /// Takes the events queued without a wake-up (see `Shared::submit_quiet`).
+    fn take_quiet_events(&mut self) {
+        while let Ok(event) = self.quiet_events.try_recv() {
+            self.accept(*event);
+        }
+    }
+
     fn take_audits(&mut self) {
         while let Some(record) = self.audits.take(&self.shared.audits) {
             self.accept_audit(record);
