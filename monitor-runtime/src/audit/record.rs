@@ -47,7 +47,7 @@ pub struct AuditRecord {
     /// The service that recorded it.
     pub service: Option<String>,
     /// Details, already masked, by name.
-    pub details: BTreeMap<String, Value>,
+    pub details: BTreeMap<Cow<'static, str>, Value>,
     /// True when details were cut to fit [`MAX_DETAILS_BYTES`] or [`MAX_DETAIL_BYTES`].
     pub truncated: bool,
     /// Details that could not be serialized, with the reason; their value in
@@ -128,7 +128,8 @@ impl AuditRecordBuilder {
     /// (a path that is not UTF-8, a map with non-string keys) is replaced by
     /// a marker and the reason kept in `detail_errors`: never a panic, never
     /// a lost record.
-    pub fn detail<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> &mut Self {
+    pub fn detail<T: Serialize + ?Sized>(&mut self, name: impl Into<Cow<'static, str>>, value: &T) -> &mut Self {
+        let name = name.into();
         let value = match serde_json::to_value(value) {
             Ok(value) => value,
             Err(error) => {
@@ -140,13 +141,13 @@ impl AuditRecordBuilder {
     }
 
     /// Adds a detail that is already text (a masked value).
-    pub fn detail_text(&mut self, name: &str, text: String) -> &mut Self {
-        self.insert(name, Value::String(text))
+    pub fn detail_text(&mut self, name: impl Into<Cow<'static, str>>, text: String) -> &mut Self {
+        self.insert(name.into(), Value::String(text))
     }
 
-    fn insert(&mut self, name: &str, value: Value) -> &mut Self {
+    fn insert(&mut self, name: Cow<'static, str>, value: Value) -> &mut Self {
         let value = self.fit(value);
-        self.record.details.insert(name.to_owned(), value);
+        self.record.details.insert(name, value);
         self
     }
 
@@ -209,7 +210,7 @@ mod tests {
         let mut builder = AuditRecordBuilder::new("p", "a", ComplianceStatus::Compliant);
         builder.detail("note", &"x".repeat(100_000));
         for i in 0..20 {
-            builder.detail(&format!("more{i}"), &"y".repeat(3_000));
+            builder.detail(format!("more{i}"), &"y".repeat(3_000));
         }
         let record = builder.finish();
         assert!(record.truncated);

@@ -43,10 +43,13 @@ pub(super) struct AuditIntake {
 
 impl AuditQueue {
     /// A queue of `capacity` records whose callers nudge the worker once
-    /// `batch_size` records (or half the queue) are waiting.
-    pub(super) fn new(capacity: usize, batch_size: usize) -> (Self, AuditIntake) {
+    /// half the queue is waiting. Until then records wait for the worker's
+    /// tick: a caller recording an audit event then does no more than a
+    /// push, and the worker does not free records on another core while
+    /// the caller allocates the next ones.
+    pub(super) fn new(capacity: usize) -> (Self, AuditIntake) {
         let (sender, receiver) = flume::bounded(capacity);
-        let nudge_at = batch_size.min(capacity / 2).max(1);
+        let nudge_at = (capacity / 2).max(1);
         (AuditQueue { sender, waiting: AtomicUsize::new(0), nudge_at }, AuditIntake { receiver })
     }
 

@@ -313,7 +313,7 @@ impl MonitorBuilder {
             crate::panic_hook::install();
         }
         let (sender, receiver) = flume::bounded(self.queue_capacity);
-        let (audits, audit_intake) = AuditQueue::new(self.queue_capacity, self.batch_size);
+        let (audits, audit_intake) = AuditQueue::new(self.queue_capacity);
         let (quiet_events, quiet_intake) = flume::bounded(self.queue_capacity);
         let base_context = Arc::new(self.context);
         let alert_counters = Arc::new(AlertCounters::default());
