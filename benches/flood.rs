@@ -36,6 +36,20 @@ fn find_user(name: &str) -> Result<(), String> {
     Err(format!("user {name} not found"))
 }
 
+/// Fails with a message that shares no word with any other and whose length
+/// varies: nothing to learn, so every message is a template of its own and
+/// only the grouper's bounds keep memory in check.
+#[monitor]
+fn shapeless(i: usize) -> Result<(), String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for k in 0..1 + i % 12 {
+        name(i * 16 + k, &mut word);
+        words.push(word.clone());
+    }
+    Err(words.join(" "))
+}
+
 /// Calls `find_user` `calls` times on each of two threads, cycling over
 /// `distinct` names (thread 1 starts half way), and returns the time one
 /// thread took: the cost per call on a caller's thread times `calls`.
@@ -88,6 +102,32 @@ fn flood(c: &mut Criterion) {
             baseline as f64 / 1024.0,
             guard.stats().groups,
             guard.stats().evicted_groups,
+        );
+    }
+
+    if let Some((baseline, _)) = memory_kib() {
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for thread in 0..2 {
+                scope.spawn(move || {
+                    for i in (thread..10_000_000).step_by(2) {
+                        let _ = black_box(shapeless(i));
+                    }
+                });
+            }
+        });
+        let (resident, peak) = memory_kib().unwrap_or_default();
+        let stats = guard.stats();
+        println!(
+            "flood memory: 10M messages sharing no word, from 2 threads, in {:.1} s: resident +{:.1} MiB, peak \
+             +{:.1} MiB above {:.1} MiB; groups held: {}, group evictions: {}, every occurrence counted: {}",
+            started.elapsed().as_secs_f64(),
+            resident.saturating_sub(baseline) as f64 / 1024.0,
+            peak.saturating_sub(baseline) as f64 / 1024.0,
+            baseline as f64 / 1024.0,
+            stats.groups,
+            stats.evicted_groups,
+            stats.captured == stats.queued + stats.deduplicated + stats.total_dropped() + stats.suppressed,
         );
     }
 

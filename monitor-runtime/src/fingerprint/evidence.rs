@@ -52,8 +52,9 @@ struct Value {
     hash: u64,
     key: TemplateKey,
     looks: Looks,
-    /// Tokens in the value (more than one only for a rest).
-    length: usize,
+    /// Tokens in the value (more than one only for a rest), saturating:
+    /// only whether two lengths differ matters.
+    length: u16,
 }
 
 /// What the evidence of one signature holds.
@@ -77,7 +78,7 @@ pub(super) enum Verdict {
 
 impl Evidence {
     pub(super) fn new(how: Generalize, hash: u64, key: TemplateKey, looks: Looks, length: usize) -> Self {
-        Evidence { how, values: vec![Value { hash, key, looks, length }], variable: None }
+        Evidence { how, values: vec![Value { hash, key, looks, length: saturate(length) }], variable: None }
     }
 
     pub(super) fn how(&self) -> Generalize {
@@ -91,7 +92,7 @@ impl Evidence {
         if self.values.len() >= MAX_EVIDENCE_VALUES || self.values.iter().any(|seen| seen.hash == hash) {
             return Verdict::Noted;
         }
-        self.values.push(Value { hash, key, looks, length });
+        self.values.push(Value { hash, key, looks, length: saturate(length) });
         Verdict::Changed
     }
 
@@ -132,6 +133,10 @@ impl Evidence {
     pub(super) fn mentions(&self, key: TemplateKey) -> bool {
         self.variable == Some(key) || self.values.iter().any(|v| v.key == key)
     }
+}
+
+fn saturate(length: usize) -> u16 {
+    u16::try_from(length).unwrap_or(u16::MAX)
 }
 
 #[cfg(test)]

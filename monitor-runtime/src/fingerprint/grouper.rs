@@ -76,7 +76,7 @@ pub struct Merge {
 /// endless values.
 const MAX_EXACT_PER_GROUP: usize = 256;
 /// Exact texts and evidence entries kept, per group allowed.
-const ENTRIES_PER_GROUP: usize = 16;
+const ENTRIES_PER_GROUP: usize = 8;
 /// Variable-position sets kept per message length.
 const MAX_MASKS_PER_LENGTH: usize = 16;
 /// How deep merges may cascade (a merge's new template is itself evidence).
