@@ -25,18 +25,20 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use parking_lot::Mutex;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::evidence::{Evidence, Generalize, RARE_HITS, Verdict};
+use super::evidence::{Evidence, Generalize, Verdict};
 use super::key::{FastHash, TemplateKey};
 use super::looks::{Looks, looks};
 use super::normalize::{WILDCARD, normalize_into};
 use super::shape::{MAX_EVIDENCE_TOKENS, Mask, Shape};
+use super::thread_cache::{Cache, Found, with_cache};
+use super::usage::Usage;
 
 /// Settings of the [`Grouper`]. One configuration for every kind of message.
 ///
@@ -87,28 +89,6 @@ struct ExactEntry {
     usage: Arc<Usage>,
 }
 
-/// How a group is used, touched on the fast path with plain loads and
-/// stores (no read-modify-write, and no write at all once settled).
-#[derive(Default)]
-struct Usage {
-    /// The maintenance epoch it was last seen in.
-    last_used: AtomicU64,
-    /// Times seen, counted up to just past what makes a value rare.
-    hits: AtomicU32,
-}
-
-impl Usage {
-    fn touch(&self, epoch: u64) {
-        if self.last_used.load(Relaxed) != epoch {
-            self.last_used.store(epoch, Relaxed);
-        }
-        let hits = self.hits.load(Relaxed);
-        if hits <= RARE_HITS {
-            self.hits.store(hits + 1, Relaxed);
-        }
-    }
-}
-
 struct Group {
     /// Creation order: merges keep the oldest group, so aliases never cycle.
     sequence: u64,
@@ -148,6 +128,8 @@ struct Group {
 /// assert_ne!(grouper.group("connection refused"), grouper.group("connection reset"));
 /// ```
 pub struct Grouper {
+    /// Tells this grouper's entries in the threads' caches from another's.
+    id: u64,
     config: GrouperConfig,
     exact: DashMap<u64, ExactEntry, FastHash>,
     exact_len: AtomicUsize,
@@ -180,7 +162,9 @@ thread_local! {
 impl Grouper {
     /// A grouper with `config`.
     pub fn new(config: GrouperConfig) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Grouper {
+            id: NEXT_ID.fetch_add(1, Relaxed),
             config,
             exact: DashMap::default(),
             exact_len: AtomicUsize::new(0),
@@ -213,27 +197,72 @@ impl Grouper {
     fn group_template(&self, message: &str, template: &mut String) -> TemplateKey {
         normalize_into(message, template);
         let hash = xxh3_64(template.as_bytes());
-        if let Some(entry) = self.exact.get(&hash) {
-            entry.usage.touch(self.epoch.load(Relaxed));
-            return entry.key;
+        let epoch = self.epoch.load(Relaxed);
+        let found = with_cache(self.id, epoch, |cache| {
+            self.find_exact(cache, hash).or_else(|| {
+                let shape = Shape::of(template);
+                let found = self.find_known_cached(cache, &shape)?;
+                self.remember_exact(hash, &found);
+                Some(found)
+            })
+        });
+        match found.flatten() {
+            Some(found) => {
+                found.usage.touch(epoch);
+                found.key
+            }
+            None => self.place(hash, template),
         }
-        self.place(hash, template)
     }
 
+    /// Step 1 of the module docs, through this thread's cache.
+    fn find_exact(&self, cache: &mut Cache, hash: u64) -> Option<Found> {
+        if let Some(found) = cache.found(hash) {
+            return Some(found.clone());
+        }
+        let found = self.exact.get(&hash).map(|entry| Found { key: entry.key, usage: entry.usage.clone() })?;
+        cache.remember(hash, found.clone());
+        Some(found)
+    }
+
+    /// Step 2 of the module docs, through this thread's cache.
+    fn find_known_cached(&self, cache: &mut Cache, shape: &Shape<'_>) -> Option<Found> {
+        let known = |cache: &mut Cache, hash: u64| -> Option<Found> {
+            if let Some(found) = cache.found(hash) {
+                return Some(found.clone());
+            }
+            let key = self.resolve(self.templates.get(&hash).map(|key| *key)?);
+            let found = Found { key, usage: self.groups.get(&key)?.usage.clone() };
+            cache.remember(hash, found.clone());
+            Some(found)
+        };
+        if let Some(found) = known(cache, shape.template_hash(0)) {
+            return Some(found);
+        }
+        let masks = cache.masks(shape.len(), || {
+            self.masks.get(&shape.len()).map(|masks| Arc::from(&masks[..])).unwrap_or_else(|| Arc::from([]))
+        });
+        if let Some(found) = masks.iter().find_map(|&mask| known(cache, shape.template_hash(mask))) {
+            return Some(found);
+        }
+        shape.tail_positions().find_map(|end| known(cache, shape.tail_hash(end)))
+    }
+
+    /// Where neither the cache nor the maps know the message: under the
+    /// lock of its length, looked up again in the maps themselves (another
+    /// thread may have placed it meanwhile), else a new group.
     #[cold]
     fn place(&self, hash: u64, template: &str) -> TemplateKey {
         let shape = Shape::of(template);
-        if let Some(key) = self.find_known(&shape) {
-            self.remember_exact(hash, key);
-            return key;
-        }
         let _creating = self.creating[shape.len() % self.creating.len()].lock();
         // Another thread may have placed it while this one waited.
         if let Some(entry) = self.exact.get(&hash) {
             return entry.key;
         }
         if let Some(key) = self.find_known(&shape) {
-            self.remember_exact(hash, key);
+            if let Some(usage) = self.groups.get(&key).map(|group| group.usage.clone()) {
+                self.remember_exact(hash, &Found { key, usage });
+            }
             return key;
         }
         let limit = self.config.max_templates.max(1);
@@ -250,28 +279,33 @@ impl Grouper {
         if let Some(key) = known(shape.template_hash(0)) {
             return Some(self.resolve(key));
         }
-        let masks = self.masks.get(&shape.len()).map(|masks| masks.clone()).unwrap_or_default();
-        if let Some(key) = masks.into_iter().find_map(|mask| known(shape.template_hash(mask))) {
+        // Read under the masks' shard lock, which no writer holds while it
+        // waits for another map.
+        let by_mask = self
+            .masks
+            .get(&shape.len())
+            .and_then(|masks| masks.iter().find_map(|&mask| known(shape.template_hash(mask))));
+        if let Some(key) = by_mask {
             return Some(self.resolve(key));
         }
         shape.tail_positions().find_map(|end| known(shape.tail_hash(end))).map(|key| self.resolve(key))
     }
 
-    fn remember_exact(&self, hash: u64, key: TemplateKey) {
-        if self.exact_len.load(Relaxed) >= self.entry_limit() {
+    /// Maps an exact text to the group found for it, while the group and
+    /// the grouper have room for more.
+    fn remember_exact(&self, hash: u64, found: &Found) {
+        if found.usage.exact_full.load(Relaxed) || self.exact_len.load(Relaxed) >= self.entry_limit() {
             return;
         }
-        let has_room = self.groups.get(&key).is_some_and(|group| group.exact.len() < MAX_EXACT_PER_GROUP);
-        if !has_room {
-            return;
-        }
-        let Some(usage) = self.groups.get_mut(&key).map(|mut group| {
+        let added = self.groups.get_mut(&found.key).is_some_and(|mut group| {
+            if group.exact.len() >= MAX_EXACT_PER_GROUP {
+                group.usage.exact_full.store(true, Relaxed);
+                return false;
+            }
             group.exact.push(hash);
-            group.usage.clone()
-        }) else {
-            return;
-        };
-        if self.exact.insert(hash, ExactEntry { key, usage }).is_none() {
+            true
+        });
+        if added && self.exact.insert(hash, ExactEntry { key: found.key, usage: found.usage.clone() }).is_none() {
             self.exact_len.fetch_add(1, Relaxed);
         }
     }
@@ -541,7 +575,7 @@ impl Grouper {
             .map(|group| (*group.key(), group.tokens.clone()))
             .collect();
         for (key, tokens) in candidates {
-            let shape = Shape::from_tokens(tokens.iter().map(|t| &**t).collect());
+            let shape = Shape::from_tokens(tokens.iter().map(|t| &**t));
             let own = self.resolve(key);
             let fits = new_masks
                 .iter()
@@ -577,7 +611,6 @@ impl Grouper {
     /// evicts the least recently used groups beyond `max_templates`, and
     /// returns the merges made since the last call.
     pub fn maintain(&self) -> Vec<Merge> {
-        self.epoch.fetch_add(1, Relaxed);
         let pending = std::mem::take(&mut *self.pending.lock());
         for signature in pending {
             let decided = self.evidence.get_mut(&signature).and_then(|mut evidence| {
@@ -593,6 +626,9 @@ impl Grouper {
         if self.group_count.load(Relaxed) > limit {
             self.evict_down_to(limit - limit / 10);
         }
+        // Last: the threads' caches, which may hold what was merged or
+        // evicted above, start over from the maps.
+        self.epoch.fetch_add(1, Relaxed);
         std::mem::take(&mut *self.merges.lock())
     }
 

@@ -13,6 +13,8 @@ mod key;
 mod looks;
 mod normalize;
 mod shape;
+mod thread_cache;
+mod usage;
 
 use xxhash_rust::xxh3::xxh3_64;
 

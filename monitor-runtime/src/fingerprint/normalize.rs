@@ -43,7 +43,7 @@ pub fn normalize(message: &str) -> String {
 pub fn normalize_into(message: &str, out: &mut String) {
     out.clear();
     let message = truncate(message);
-    let mut tokens = Tokens { rest: message };
+    let mut tokens = Tokens::new(message);
     // Where the previous token's text starts in `out`, to fold repeats.
     let mut previous_start: Option<usize> = None;
     while let Some(token) = tokens.next() {
@@ -101,9 +101,16 @@ pub fn normalize_into(message: &str, out: &mut String) {
 /// cost of a short message's template; other characters are decoded.
 struct Tokens<'a> {
     rest: &'a str,
+    /// Printable ASCII only (the usual error message): then the only
+    /// separator is the space, which `str::find` looks for with `memchr`.
+    printable_ascii: bool,
 }
 
 impl<'a> Tokens<'a> {
+    fn new(text: &'a str) -> Self {
+        Tokens { rest: text, printable_ascii: text.bytes().all(|b| (b' '..0x7f).contains(&b)) }
+    }
+
     /// The length in bytes of the separator or non-separator run at the
     /// start of `text`.
     fn run_length(text: &str, separators: bool) -> usize {
@@ -134,6 +141,16 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
+        if self.printable_ascii {
+            self.rest = self.rest.trim_start_matches(' ');
+            if self.rest.is_empty() {
+                return None;
+            }
+            let end = self.rest.find(' ').unwrap_or(self.rest.len());
+            let (token, rest) = self.rest.split_at(end);
+            self.rest = rest;
+            return Some(token);
+        }
         let skip = Self::run_length(self.rest, true);
         self.rest = &self.rest[skip..];
         if self.rest.is_empty() {
@@ -445,7 +462,14 @@ mod tests {
             fn tokens_split_at_whitespace_and_controls(text in "(?s)[a-z \t\n\u{0}\u{7f}\u{85}\u{a0}\u{2028}\u{3000}é€😀]{0,80}") {
                 let expected: Vec<&str> =
                     text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|t| !t.is_empty()).collect();
-                prop_assert_eq!(Tokens { rest: &text }.collect::<Vec<_>>(), expected);
+                prop_assert_eq!(Tokens::new(&text).collect::<Vec<_>>(), expected);
+            }
+
+            /// The same for printable ASCII, which takes the `memchr` path.
+            #[test]
+            fn printable_ascii_splits_at_spaces(text in "[a-z~!=.,:( ]{0,80}") {
+                let expected: Vec<&str> = text.split(' ').filter(|t| !t.is_empty()).collect();
+                prop_assert_eq!(Tokens::new(&text).collect::<Vec<_>>(), expected);
             }
 
             /// Bytes that are not UTF-8 arrive decoded lossily; that works too.

@@ -4,6 +4,7 @@
 //! and a prefix ending at a colon. Each is computed from per-token hashes, so
 //! all of them together cost O(tokens).
 
+use smallvec::SmallVec;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::normalize::WILDCARD;
@@ -45,19 +46,23 @@ const TAIL_SEED: u64 = 0x7461_696c_7461_696c;
 
 /// One normalized message, split into tokens.
 pub(super) struct Shape<'a> {
-    pub tokens: Vec<&'a str>,
-    pub hashes: Vec<u64>,
+    /// On the stack for messages of up to 16 tokens: a message whose exact
+    /// text is new is shaped on the caller's thread, allocation-free.
+    pub tokens: SmallVec<[&'a str; 16]>,
+    pub hashes: SmallVec<[u64; 16]>,
     wildcard: u64,
 }
 
 impl<'a> Shape<'a> {
     pub(super) fn of(template: &'a str) -> Self {
-        let tokens: Vec<&str> = if template.is_empty() { Vec::new() } else { template.split(' ').collect() };
-        let hashes = tokens.iter().map(|t| xxh3_64(t.as_bytes())).collect();
-        Shape { tokens, hashes, wildcard: wildcard_hash() }
+        if template.is_empty() {
+            return Shape::from_tokens([]);
+        }
+        Shape::from_tokens(template.split(' '))
     }
 
-    pub(super) fn from_tokens(tokens: Vec<&'a str>) -> Self {
+    pub(super) fn from_tokens(tokens: impl IntoIterator<Item = &'a str>) -> Self {
+        let tokens: SmallVec<[&'a str; 16]> = tokens.into_iter().collect();
         let hashes = tokens.iter().map(|t| xxh3_64(t.as_bytes())).collect();
         Shape { tokens, hashes, wildcard: wildcard_hash() }
     }
