@@ -136,7 +136,13 @@ impl DedupGroups {
 
     fn repeat(&self, entry: &GroupEntry, now: u64) -> Verdict {
         entry.count.fetch_add(1, Relaxed);
-        entry.last_seen_ms.fetch_max(now, Relaxed);
+        // Written only when it changes: threads repeating one error within a
+        // millisecond then share this cache line instead of taking turns.
+        if entry.last_seen_ms.load(Relaxed) < now {
+            entry.last_seen_ms.fetch_max(now, Relaxed);
+        }
+        // Always stored: the worker clears it when it snapshots the count,
+        // and an increment that raced that snapshot must raise it again.
         entry.dirty.store(true, Relaxed);
         match status_from_u8(entry.status.load(Relaxed)) {
             GroupStatus::Ignored => return Verdict::Suppressed,

@@ -236,13 +236,18 @@ impl Grouper {
             cache.remember(hash, found.clone());
             Some(found)
         };
-        if let Some(found) = known(cache, shape.template_hash(0)) {
-            return Some(found);
-        }
+        // Templates with variables first: a message whose exact text is new
+        // but whose template is known (a new user name) is found without
+        // asking the shared map for a template of its exact words, which a
+        // flood of new values would miss every time. A group of exactly
+        // these words would have been found by its exact text already.
         let masks = cache.masks(shape.len(), || {
             self.masks.get(&shape.len()).map(|masks| Arc::from(&masks[..])).unwrap_or_else(|| Arc::from([]))
         });
         if let Some(found) = masks.iter().find_map(|&mask| known(cache, shape.template_hash(mask))) {
+            return Some(found);
+        }
+        if let Some(found) = known(cache, shape.template_hash(0)) {
             return Some(found);
         }
         shape.tail_positions().find_map(|end| known(cache, shape.tail_hash(end)))

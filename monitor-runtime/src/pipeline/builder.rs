@@ -70,6 +70,9 @@ pub struct MonitorBuilder {
     delivery: Option<Arc<dyn NotifierFactory>>,
     router: RouterConfig,
     clock: Arc<dyn Clock>,
+    /// Whether `clock` is the system clock (then dedup windows read the
+    /// call clock's wall milliseconds instead).
+    system_clock: bool,
 }
 
 impl Default for MonitorBuilder {
@@ -92,6 +95,7 @@ impl Default for MonitorBuilder {
             delivery: None,
             router: RouterConfig::default(),
             clock: Arc::new(SystemClock),
+            system_clock: true,
         }
     }
 }
@@ -280,6 +284,7 @@ impl MonitorBuilder {
     /// by default); tests pass a [`ManualClock`](crate::alerting::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self.system_clock = false;
         self
     }
 
@@ -336,6 +341,7 @@ impl MonitorBuilder {
             base_context,
             disabled_sinks,
             clock: self.clock,
+            wall_millis: if self.system_clock { crate::clock::WallMillis::new() } else { None },
             alert_counters,
             notifiers: ArcSwap::from_pointee(notifiers),
             destinations: Mutex::new(destinations),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::context::{self, Context};
-use crate::dedup::{NewGroup, Verdict, millis_since_epoch};
+use crate::dedup::{NewGroup, Verdict};
 use crate::event::{Event, EventKind, Location, QueueReason};
 use crate::stats::{CallerDrop, Counted};
 use monitor_rules::Severity;
@@ -44,8 +44,7 @@ impl Shared {
     pub(crate) fn take_occurrence(&self, occurrence: &Occurrence<'_>) {
         let Occurrence { kind, severity, location, error_type, message, .. } = *occurrence;
         let fingerprint = self.fingerprinter.fingerprint(location, kind, error_type, message);
-        let now = self.now();
-        let verdict = self.groups.observe(fingerprint.key, millis_since_epoch(now), || NewGroup {
+        let verdict = self.groups.observe(fingerprint.key, self.now_millis(), || NewGroup {
             template: self.fingerprinter.template(&fingerprint, message),
             template_key: fingerprint.template,
             location,
@@ -60,7 +59,7 @@ impl Shared {
             Verdict::TableFull => return self.counters.count(Counted::Dropped(CallerDrop::GroupLimit)),
         };
         let event = Event {
-            timestamp: now,
+            timestamp: self.now(),
             kind,
             severity,
             group_key: fingerprint.key,

@@ -88,6 +88,9 @@ pub(crate) struct Shared {
     base_context: Arc<Context>,
     disabled_sinks: Vec<String>,
     clock: Arc<dyn Clock>,
+    /// The system clock's milliseconds, read off the call clock; `None`
+    /// with a clock of the user's (tests), which is then read instead.
+    wall_millis: Option<crate::clock::WallMillis>,
     alert_counters: Arc<AlertCounters>,
     /// The destinations in force and their notifiers, swapped by a reload.
     notifiers: ArcSwap<Notifiers>,
@@ -179,6 +182,21 @@ impl Shared {
     /// Now, by the monitor's one clock (dedup windows, rules, timestamps).
     pub(crate) fn now(&self) -> std::time::SystemTime {
         self.clock.now()
+    }
+
+    /// Now in milliseconds since the epoch, as cheaply as it can be read.
+    pub(crate) fn now_millis(&self) -> u64 {
+        match &self.wall_millis {
+            Some(wall) => wall.now(),
+            None => crate::dedup::millis_since_epoch(self.clock.now()),
+        }
+    }
+
+    /// Takes the call clock's offset to the system clock again (each tick).
+    pub(super) fn anchor_clock(&self) {
+        if let Some(wall) = &self.wall_millis {
+            wall.anchor();
+        }
     }
 
     fn stats(&self) -> Stats {

@@ -28,6 +28,7 @@ impl Shared {
     /// merged are marked as aliases; the dedup table is trimmed back to its
     /// limit, least recently seen first.
     pub(super) fn maintain_groups(&self) {
+        self.anchor_clock();
         let merges = self.fingerprinter.maintain();
         if !merges.is_empty() {
             let resolve = |template| self.fingerprinter.resolve(template);
