@@ -50,7 +50,6 @@ use super::usage::Usage;
 /// # let _ = config;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
 pub struct GrouperConfig {
     /// Groups kept; beyond it [`Grouper::maintain`] evicts the least recently
     /// used (counted). Until it runs, up to a quarter more are created, and
