@@ -17,8 +17,19 @@ fn outer_catches() -> Result<u32, String> {
     panic::catch_unwind(|| divide(10, 0)).map_err(|_| "inner panicked".to_owned())
 }
 
+/// (calls, panics, errors) of a function so far: call-site counters live as
+/// long as the process, which other tests of this file share under plain
+/// `cargo test`.
+fn counts_of(function: &str) -> (u64, u64, u64) {
+    callsites()
+        .into_iter()
+        .find(|s| s.function == function)
+        .map_or((0, 0, 0), |s| (s.calls, s.panics, s.errors))
+}
+
 #[test]
 fn panic_is_recorded_and_its_payload_reaches_the_catcher_unchanged() {
+    let (divide_before, outer_before) = (counts_of("divide"), counts_of("outer_catches"));
     let sink = MemorySink::new();
     let guard = Monitor::builder().sink(sink.clone()).install().unwrap();
 
@@ -37,11 +48,10 @@ fn panic_is_recorded_and_its_payload_reaches_the_catcher_unchanged() {
     assert!(panic_event.severity >= Severity::Critical);
     assert!(panic_event.duration.is_some());
 
-    let divide_stats = callsites().into_iter().find(|s| s.function == "divide").unwrap();
-    assert_eq!(divide_stats.panics, 2);
-    assert_eq!(divide_stats.calls, 3);
-    let outer = callsites().into_iter().find(|s| s.function == "outer_catches").unwrap();
-    assert_eq!((outer.panics, outer.errors), (0, 1));
+    let (calls, panics, _) = counts_of("divide");
+    assert_eq!((calls - divide_before.0, panics - divide_before.1), (3, 2));
+    let (_, panics, errors) = counts_of("outer_catches");
+    assert_eq!((panics - outer_before.1, errors - outer_before.2), (0, 1));
 }
 
 #[test]

@@ -116,7 +116,12 @@ impl Evidence {
         let needed = if all_values { 2 } else { self.how.rare_values_needed() };
         // Most values must be rare too: a few rare ones beside frequent ones
         // are more likely rare statements of a closed set.
-        if rare < needed || rare * 2 < self.values.len() {
+        // A position that took as many distinct values as evidence keeps is
+        // an open set, however often each value came: user names of a busy
+        // service repeat, yet keep coming. Before that, frequent values are
+        // more likely the words of a closed set of statements.
+        let open_set = self.is_full();
+        if !open_set && (rare < needed || rare * 2 < self.values.len()) {
             return None;
         }
         if matches!(self.how, Generalize::PlainTail(_)) && self.values.iter().all(|v| v.length == self.values[0].length)
@@ -157,6 +162,16 @@ mod tests {
         assert_eq!(evidence.add(40, TemplateKey(4), Looks::Word, 1), Verdict::Join(a));
         assert!(evidence.mentions(a));
         assert!(!evidence.mentions(b), "merged groups are no longer kept as evidence");
+    }
+
+    #[test]
+    fn as_many_distinct_values_as_are_kept_make_a_variable_however_frequent() {
+        let mut evidence = Evidence::new(HOW, 0, TemplateKey(0), Looks::Word, 1);
+        for i in 1..MAX_EVIDENCE_VALUES as u64 {
+            assert_eq!(evidence.decide(|_| 40), None, "{i} frequent values: a closed set so far");
+            evidence.add(i, TemplateKey(i), Looks::Word, 1);
+        }
+        assert!(evidence.decide(|_| 40).is_some());
     }
 
     #[test]

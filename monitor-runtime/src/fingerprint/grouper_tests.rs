@@ -143,5 +143,9 @@ fn many_threads_agree_on_keys() {
     });
     grouper.maintain();
     let first = grouper.resolve(keys[0][0]);
-    assert!(keys.iter().flatten().all(|k| grouper.resolve(*k) == first));
+    let mut distinct: Vec<_> = keys.iter().flatten().map(|k| grouper.resolve(*k)).collect();
+    distinct.sort();
+    distinct.dedup();
+    let described: Vec<_> = distinct.iter().map(|k| (k, grouper.template(*k))).collect();
+    assert!(keys.iter().flatten().all(|k| grouper.resolve(*k) == first), "{described:?}");
 }
