@@ -21,10 +21,7 @@ fn outer_catches() -> Result<u32, String> {
 /// long as the process, which other tests of this file share under plain
 /// `cargo test`.
 fn counts_of(function: &str) -> (u64, u64, u64) {
-    callsites()
-        .into_iter()
-        .find(|s| s.function == function)
-        .map_or((0, 0, 0), |s| (s.calls, s.panics, s.errors))
+    callsites().into_iter().find(|s| s.function == function).map_or((0, 0, 0), |s| (s.calls, s.panics, s.errors))
 }
 
 #[test]
