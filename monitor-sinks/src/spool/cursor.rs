@@ -8,7 +8,7 @@
 //! the new records: so it names the line it was saved after (a checksum of
 //! it), and a cursor whose line is not there is ignored.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -40,7 +40,7 @@ impl Cursor {
 
     /// Writes the cursor in place and makes it durable.
     pub(super) fn write(self, path: &Path) -> io::Result<()> {
-        let mut file = File::create(path)?;
+        let mut file = super::private::options().write(true).create(true).truncate(true).open(path)?;
         file.write_all(format!("{} {:016x}\n", self.offset, self.check).as_bytes())?;
         file.sync_data()
     }

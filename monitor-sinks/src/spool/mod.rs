@@ -38,7 +38,7 @@
 //! (`spool_corrupt`). Delivery is at least once: a receiver drops
 //! duplicates by `key`.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -46,6 +46,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 mod cursor;
+mod private;
 use cursor::Cursor;
 
 /// Version of the record layout; a reader skips lines of other versions.
@@ -207,9 +208,10 @@ impl Spool {
     /// Opens (or creates) the spool of `destination` in `dir`, holding at
     /// most `max_bytes` of records not yet delivered.
     pub(crate) fn open(dir: &Path, destination: &str, max_bytes: u64) -> io::Result<Spool> {
-        fs::create_dir_all(dir)?;
+        private::create_dir(dir)?;
         let (data_path, cursor_path) = paths(dir, destination);
-        let file = OpenOptions::new().read(true).append(true).create(true).open(&data_path)?;
+        let file = private::options().read(true).append(true).create(true).open(&data_path)?;
+        private::restrict(&data_path);
         // Left by a crash before a rewrite's rename: the data file is whole.
         // Failing to remove it changes nothing, the next rewrite replaces it.
         let _ = fs::remove_file(temporary_path(&data_path));
@@ -423,7 +425,7 @@ impl Spool {
                 Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
                 _ => {}
             }
-            let mut out = OpenOptions::new().read(true).append(true).create_new(true).open(&temporary)?;
+            let mut out = private::options().read(true).append(true).create_new(true).open(&temporary)?;
             write(&self.file, &mut out)?;
             out.sync_all()?;
             fs::rename(&temporary, &self.data_path)?;
@@ -494,6 +496,30 @@ mod tests {
         keys
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn spool_files_and_the_directory_made_for_them_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("spool");
+        let mut spool = Spool::open(&dir, "ops/chat", 1 << 20).unwrap();
+        spool.append(&record("a")).unwrap();
+        spool.append(&record("b")).unwrap();
+        assert_eq!(spool.head().unwrap().map(|head| head.key.clone()), Some("a".to_owned()));
+        spool.advance().unwrap();
+        spool.sync().unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        let (data, cursor) = paths(&dir, "ops/chat");
+        assert_eq!(mode(&data), 0o600);
+        assert_eq!(mode(&cursor), 0o600);
+        // A data file an earlier version left readable by all is narrowed.
+        drop(spool);
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _reopened = Spool::open(&dir, "ops/chat", 1 << 20).unwrap();
+        assert_eq!(mode(&data), 0o600);
+    }
+
     #[test]
     fn in_order_across_reopening_and_partial_delivery() {
         let dir = tempfile::tempdir().unwrap();
@@ -523,7 +549,7 @@ mod tests {
         spool.sync().unwrap();
         drop(spool);
         let path = dir.path().join("ops%2Fchat.spool.jsonl");
-        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(b"not json\n{\"v\":1,\"destination\":\"ops\",\"ke").unwrap();
         let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
         assert_eq!(spool.take_corrupt(), 2);
