@@ -263,11 +263,10 @@ impl Grouper {
         if let Some(entry) = self.exact.get(&hash) {
             return entry.key;
         }
-        if let Some(key) = self.find_known(&shape) {
-            if let Some(usage) = self.groups.get(&key).map(|group| group.usage.clone()) {
-                self.remember_exact(hash, &Found { key, usage });
-            }
-            return key;
+        // An empty cache: the lookup reads the maps themselves.
+        if let Some(found) = self.find_known_cached(&mut Cache::default(), &shape) {
+            self.remember_exact(hash, &found);
+            return found.key;
         }
         let limit = self.config.max_templates.max(1);
         if self.group_count.load(Relaxed) >= limit + limit / 4 {
@@ -275,24 +274,6 @@ impl Grouper {
             return TemplateKey::OVERFLOW;
         }
         self.create(hash, &shape)
-    }
-
-    /// Step 2 of the module docs: a known template this message fits.
-    fn find_known(&self, shape: &Shape<'_>) -> Option<TemplateKey> {
-        let known = |hash: u64| self.templates.get(&hash).map(|key| *key);
-        if let Some(key) = known(shape.template_hash(0)) {
-            return Some(self.resolve(key));
-        }
-        // Read under the masks' shard lock, which no writer holds while it
-        // waits for another map.
-        let by_mask = self
-            .masks
-            .get(&shape.len())
-            .and_then(|masks| masks.iter().find_map(|&mask| known(shape.template_hash(mask))));
-        if let Some(key) = by_mask {
-            return Some(self.resolve(key));
-        }
-        shape.tail_positions().find_map(|end| known(shape.tail_hash(end))).map(|key| self.resolve(key))
     }
 
     /// Maps an exact text to the group found for it, while the group and
