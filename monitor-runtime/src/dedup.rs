@@ -42,6 +42,9 @@ pub(crate) struct GroupEntry {
     severity: Severity,
     kind: EventKind,
     status: AtomicU8,
+    /// Set when this process changed `status` (an operator's call, a
+    /// regression) since the last snapshot: only then does a store take it.
+    status_changed: AtomicBool,
     count: AtomicU64,
     /// `count` as of the last snapshot, so snapshots carry what is new.
     reported: AtomicU64,
@@ -70,6 +73,15 @@ pub(crate) struct DedupGroups {
     evictions: AtomicU64,
     /// Last snapshots of evicted groups, handed on with the next look.
     evicted: Mutex<Vec<GroupSnapshot>>,
+    /// Statuses of groups not in the table: those a store held when the
+    /// monitor started, and those of evicted groups that were not open. A
+    /// group seen again takes its status from here, so a resolved group is
+    /// a regression and an ignored one stays quiet, across evictions and
+    /// restarts alike.
+    known_statuses: DashMap<GroupKey, GroupStatus, FastHash>,
+    /// Whether `known_statuses` has any entry, so a new group in a monitor
+    /// without any looks nowhere else.
+    has_known_statuses: AtomicBool,
 }
 
 /// Milliseconds since the epoch: what a group's times are kept in.
@@ -90,7 +102,32 @@ impl DedupGroups {
             max_groups: max_groups.max(1),
             evictions: AtomicU64::new(0),
             evicted: Mutex::new(Vec::new()),
+            known_statuses: DashMap::default(),
+            has_known_statuses: AtomicBool::new(false),
         }
+    }
+
+    /// Remembers the statuses a store holds (open ones need not be given),
+    /// for groups not yet seen by this process.
+    pub(crate) fn remember_statuses(&self, statuses: impl IntoIterator<Item = (GroupKey, GroupStatus)>) {
+        for (key, status) in statuses {
+            self.remember_status(key, status);
+        }
+    }
+
+    fn remember_status(&self, key: GroupKey, status: GroupStatus) {
+        if status != GroupStatus::Open {
+            self.known_statuses.insert(key, status);
+            self.has_known_statuses.store(true, Relaxed);
+        }
+    }
+
+    /// The status remembered for a group about to enter the table.
+    fn known_status(&self, key: GroupKey) -> GroupStatus {
+        if !self.has_known_statuses.load(Relaxed) {
+            return GroupStatus::Open;
+        }
+        self.known_statuses.remove(&key).map_or(GroupStatus::Open, |(_, status)| status)
     }
 
     /// Counts one occurrence and says whether to queue an event for it.
@@ -105,9 +142,13 @@ impl DedupGroups {
             return Verdict::TableFull;
         }
         let fields = new_group();
-        let mut queued_now = false;
+        let mut created = None;
         let entry = self.groups.entry(key).or_insert_with(|| {
-            queued_now = true;
+            let known = self.known_status(key);
+            created = Some(known);
+            // A group resolved before it left the table (or before a restart)
+            // comes back as a regression, and open.
+            let status = if known == GroupStatus::Resolved { GroupStatus::Open } else { known };
             GroupEntry {
                 template: fields.template,
                 template_key: fields.template_key,
@@ -116,7 +157,8 @@ impl DedupGroups {
                 error_type: fields.error_type.map(Cow::Borrowed),
                 severity: fields.severity,
                 kind: fields.kind,
-                status: AtomicU8::new(GroupStatus::Open as u8),
+                status: AtomicU8::new(status as u8),
+                status_changed: AtomicBool::new(known == GroupStatus::Resolved),
                 count: AtomicU64::new(1),
                 reported: AtomicU64::new(0),
                 first_seen_ms: now,
@@ -126,11 +168,15 @@ impl DedupGroups {
                 dirty: AtomicBool::new(true),
             }
         });
-        if queued_now {
-            Verdict::Queue { occurrences: 1, reason: QueueReason::NewGroup }
-        } else {
-            // Another thread created it between our lookup and insert.
-            self.repeat(&entry, now)
+        match created {
+            Some(GroupStatus::Open) => Verdict::Queue { occurrences: 1, reason: QueueReason::NewGroup },
+            Some(GroupStatus::Resolved) => Verdict::Queue { occurrences: 1, reason: QueueReason::Regression },
+            Some(GroupStatus::Ignored) => Verdict::Suppressed,
+            Some(GroupStatus::Investigating) => Verdict::Queue { occurrences: 1, reason: QueueReason::NewWindow },
+            None => {
+                // Another thread created it between our lookup and insert.
+                self.repeat(&entry, now)
+            }
         }
     }
 
@@ -149,6 +195,7 @@ impl DedupGroups {
             GroupStatus::Resolved => {
                 // A regression: reopen and report it whatever the window says.
                 entry.status.store(GroupStatus::Open as u8, Relaxed);
+                entry.status_changed.store(true, Relaxed);
                 entry.window_start_ms.store(now, Relaxed);
                 entry.window_count.store(1, Relaxed);
                 return Verdict::Queue { occurrences: 1, reason: QueueReason::Regression };
@@ -182,6 +229,7 @@ impl DedupGroups {
         match self.groups.get(&key) {
             Some(entry) => {
                 entry.status.store(status as u8, Relaxed);
+                entry.status_changed.store(true, Relaxed);
                 entry.dirty.store(true, Relaxed);
                 true
             }
@@ -205,11 +253,12 @@ impl DedupGroups {
         let excess = len - self.max_groups;
         let mut last_snapshots = Vec::new();
         for (_, key) in by_age.into_iter().take(excess) {
-            if let Some((key, entry)) = self.groups.remove(&key)
-                && entry.dirty.load(Relaxed)
-            {
-                // Counted before it leaves: what was not yet handed on goes
-                // out with the next look.
+            let Some((key, entry)) = self.groups.remove(&key) else { continue };
+            // Counted before it leaves: what was not yet handed on goes out
+            // with the next look. Its status stays known, so a resolved group
+            // that comes back is a regression, an ignored one stays quiet.
+            self.remember_status(key, status_from_u8(entry.status.load(Relaxed)));
+            if entry.dirty.load(Relaxed) {
                 last_snapshots.push(snapshot(key, &entry));
             }
         }
@@ -275,6 +324,7 @@ fn snapshot(key: GroupKey, entry: &GroupEntry) -> GroupSnapshot {
         severity: entry.severity,
         kind: entry.kind,
         status: status_from_u8(entry.status.load(Relaxed)),
+        status_changed: entry.status_changed.swap(false, Relaxed),
         count,
         new_occurrences: count.saturating_sub(reported),
         first_seen: to_system_time(entry.first_seen_ms),
@@ -353,6 +403,42 @@ mod tests {
         assert_eq!(groups.len(), 8);
         assert_eq!(groups.evictions(), 2);
         assert_eq!(groups.status(GroupKey(0)), None, "the oldest group went first");
+    }
+
+    #[test]
+    fn an_evicted_group_keeps_its_status_when_it_comes_back() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 1000, 4);
+        observe(&groups, 1, 0);
+        observe(&groups, 2, 1);
+        groups.set_status(GroupKey(1), GroupStatus::Resolved);
+        groups.set_status(GroupKey(2), GroupStatus::Ignored);
+        for key in 3..=6 {
+            observe(&groups, key, 10 + key);
+            groups.evict_over_limit();
+        }
+        assert_eq!((groups.status(GroupKey(1)), groups.status(GroupKey(2))), (None, None), "both evicted");
+        assert_eq!(observe(&groups, 1, 20), Verdict::Queue { occurrences: 1, reason: QueueReason::Regression });
+        groups.evict_over_limit();
+        assert_eq!(observe(&groups, 2, 21), Verdict::Suppressed, "an ignored group stays quiet");
+        assert_eq!(groups.status(GroupKey(2)), Some(GroupStatus::Ignored));
+        let snapshots = groups.take_dirty();
+        let group_1: Vec<_> =
+            snapshots.iter().filter(|s| s.key == GroupKey(1)).map(|s| (s.status, s.status_changed)).collect();
+        assert_eq!(
+            group_1,
+            [(GroupStatus::Resolved, true), (GroupStatus::Open, true)],
+            "its last snapshot when evicted, then the store is told it reopened"
+        );
+    }
+
+    #[test]
+    fn statuses_a_store_holds_apply_to_groups_seen_after_a_start() {
+        let groups = DedupGroups::new(Duration::from_secs(60), 1000, 10);
+        groups.remember_statuses([(GroupKey(5), GroupStatus::Investigating), (GroupKey(6), GroupStatus::Open)]);
+        assert_eq!(observe(&groups, 5, 0), Verdict::Queue { occurrences: 1, reason: QueueReason::NewWindow });
+        assert_eq!(groups.status(GroupKey(5)), Some(GroupStatus::Investigating));
+        assert_eq!(observe(&groups, 6, 0), Verdict::Queue { occurrences: 1, reason: QueueReason::NewGroup });
+        assert!(groups.take_dirty().iter().all(|s| !s.status_changed), "nothing changed here");
     }
 
     #[test]

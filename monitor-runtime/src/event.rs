@@ -184,8 +184,14 @@ pub struct GroupSnapshot {
     pub severity: Severity,
     /// The kind of the group's events.
     pub kind: EventKind,
-    /// Triage status.
+    /// Triage status, as this process knows it.
     pub status: GroupStatus,
+    /// True when this process changed the status since the previous
+    /// snapshot (`set_group_status`, or a resolved group seen again). A
+    /// store takes `status` only then: otherwise the status it holds (an
+    /// operator's change made there) stays.
+    #[serde(default)]
+    pub status_changed: bool,
     /// Occurrences since the group was first seen by this process.
     pub count: u64,
     /// Occurrences since the previous snapshot of this group (what a store

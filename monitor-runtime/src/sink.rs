@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::alerting::Notification;
 use crate::audit::record::AuditRecord;
-use crate::event::{Event, GroupSnapshot};
+use crate::event::{Event, GroupKey, GroupSnapshot, GroupStatus};
 
 /// A destination for batches of events: storage, console, webhooks, e-mail.
 ///
@@ -46,6 +46,16 @@ pub trait Sink: Send + Sync + 'static {
     /// when it was added with `optional_sink`).
     fn start(&mut self) -> Result<(), SinkError> {
         Ok(())
+    }
+
+    /// The triage statuses this sink holds for groups that are not open,
+    /// read once by `install()` after [`Sink::start`]. A store is the truth
+    /// for statuses: a group resolved there and seen again is reported as a
+    /// regression, an ignored one stays quiet. Sinks that keep no statuses
+    /// leave the default (none). An error is reported on stderr and the
+    /// monitor starts without them.
+    fn stored_statuses(&self) -> Result<Vec<(GroupKey, GroupStatus)>, SinkError> {
+        Ok(Vec::new())
     }
 
     /// Writes one batch. Called for one batch at a time, in order.

@@ -468,10 +468,12 @@ fn notifications_refused_are_counted_by_destination_and_lost_records_by_sink() {
         .delivery(recording(&received))
         .clock(clock.clone())
         .sink(FullSink("full"))
+        // The full sink's group counts are retried until shutdown: not long here.
+        .shutdown_timeout(Duration::from_millis(500))
         .install()
         .expect("monitor installs");
     let _ = refund(7);
-    guard.flush(FLUSH);
+    assert!(!guard.flush(Duration::from_millis(500)), "a store that stays full never finishes a flush");
     let stats = guard.shutdown();
     assert_eq!(stats.alerts.routed.sent, 3, "one per destination: {:?}", stats.alerts);
     assert_eq!(stats.dropped.get("full_pager:notification_queue_full").copied(), Some(1), "{:?}", stats.dropped);

@@ -7,10 +7,15 @@
 //! the records in batches, on its tick (when it hands batches to the sinks
 //! anyway), before a flush or a shutdown, and when a caller nudges it because
 //! the queue is filling up. A full queue still makes `audit()` wait a bounded
-//! time for room, after a nudge, and every record the queue accepted is
-//! either handed to the sinks or counted as dropped.
+//! time for room, after a nudge. The worker takes records only while every
+//! sink has room for them, so a slow store pushes back on `audit()` instead
+//! of dropping what it accepted.
+//!
+//! At shutdown the queue is closed before the worker's last look: a caller
+//! that saw the monitor installed and is still pushing is waited for, so
+//! every record `audit()` accepted is taken by the worker.
 
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire, Ordering::Relaxed};
 use std::time::Duration;
 
 use crate::audit::record::AuditRecord;
@@ -25,7 +30,13 @@ pub(super) struct AuditQueue {
     waiting: AtomicUsize,
     /// The caller whose record makes this many waiting nudges the worker.
     nudge_at: usize,
+    /// Callers inside a push, plus [`CLOSED`] once the worker stopped taking
+    /// new records: the worker's last look waits until no push is under way.
+    pushers: AtomicUsize,
 }
+
+/// The bit of [`AuditQueue::pushers`] that says the queue is closed.
+const CLOSED: usize = 1 << (usize::BITS - 1);
 
 /// What a push without waiting did.
 // Lives for one call on the caller's stack; boxing the record would cost an
@@ -50,17 +61,48 @@ impl AuditQueue {
     pub(super) fn new(capacity: usize) -> (Self, AuditIntake) {
         let (sender, receiver) = flume::bounded(capacity);
         let nudge_at = (capacity / 2).max(1);
-        (AuditQueue { sender, waiting: AtomicUsize::new(0), nudge_at }, AuditIntake { receiver })
+        (
+            AuditQueue { sender, waiting: AtomicUsize::new(0), nudge_at, pushers: AtomicUsize::new(0) },
+            AuditIntake { receiver },
+        )
     }
 
     /// Queues `record`, waiting at most `timeout` for room in a full queue.
     /// `nudge` wakes the worker (it sends a message on the main queue).
     pub(super) fn push(&self, record: AuditRecord, timeout: Duration, nudge: impl Fn()) -> Result<(), Refused> {
+        let Some(_pushing) = self.enter() else {
+            return Err(Refused::ShutDown);
+        };
         let result = match self.try_push(record, &nudge) {
             Attempt::Done(result) => result,
             Attempt::Full(record) => wait_for_room(&self.sender, record, timeout),
         };
         self.settle(result)
+    }
+
+    /// Registers a push under way, unless the queue is closed.
+    fn enter(&self) -> Option<Pushing<'_>> {
+        if self.pushers.fetch_add(1, Acquire) & CLOSED != 0 {
+            self.pushers.fetch_sub(1, Relaxed);
+            return None;
+        }
+        Some(Pushing(&self.pushers))
+    }
+
+    /// Refuses every push from now on (they return `ShutDown`).
+    pub(super) fn close(&self) {
+        self.pushers.fetch_or(CLOSED, AcqRel);
+    }
+
+    /// True once the queue is closed and no push is under way: nothing can
+    /// be added to the queue any more.
+    pub(super) fn is_sealed(&self) -> bool {
+        self.pushers.load(Acquire) == CLOSED
+    }
+
+    /// True when records wait for the worker.
+    pub(super) fn has_waiting(&self) -> bool {
+        !self.sender.is_empty()
     }
 
     /// For async callers: like [`AuditQueue::push`], but a wait for room
@@ -71,6 +113,9 @@ impl AuditQueue {
         timeout: Duration,
         nudge: impl Fn(),
     ) -> Result<(), Refused> {
+        let Some(_pushing) = self.enter() else {
+            return Err(Refused::ShutDown);
+        };
         let result = match self.try_push(record, &nudge) {
             Attempt::Done(result) => result,
             Attempt::Full(record) => {
@@ -117,6 +162,15 @@ impl AuditQueue {
     /// worker has stopped, when its end of the queue is gone).
     pub(super) fn left_behind(&self) -> u64 {
         self.sender.len() as u64
+    }
+}
+
+/// A push under way; leaving it (even by a panic) lowers the count.
+struct Pushing<'a>(&'a AtomicUsize);
+
+impl Drop for Pushing<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, AcqRel);
     }
 }
 

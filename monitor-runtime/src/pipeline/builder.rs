@@ -314,6 +314,17 @@ impl MonitorBuilder {
                 Err(error) => return Err(InstallError::Sink { sink: sink.name().to_owned(), error }),
             }
         }
+        let groups = DedupGroups::new(self.dedup_window, self.sample_every, self.max_groups);
+        for sink in &started {
+            match sink.stored_statuses() {
+                Ok(statuses) => groups.remember_statuses(statuses),
+                Err(error) => eprintln!(
+                    "monitor: could not read the group statuses sink `{}` holds; groups it resolved or ignored are \
+                     treated as new until seen there again: {error}",
+                    sink.name()
+                ),
+            }
+        }
         if self.panic_hook {
             crate::panic_hook::install();
         }
@@ -335,7 +346,7 @@ impl MonitorBuilder {
             sender,
             quiet_events,
             audits,
-            groups: DedupGroups::new(self.dedup_window, self.sample_every, self.max_groups),
+            groups,
             fingerprinter: Fingerprinter::new(self.grouper),
             counters: Counters::default(),
             base_context,

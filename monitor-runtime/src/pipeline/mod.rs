@@ -4,6 +4,7 @@
 mod audits;
 mod builder;
 mod evaluator;
+mod held;
 mod intake;
 mod shutdown;
 mod sinks;
@@ -156,7 +157,7 @@ impl Shared {
 
     /// Wakes the worker to take the audit records. Never waits: when the
     /// queue is full the worker is awake anyway, and its tick takes them.
-    fn nudge_worker(&self) {
+    pub(super) fn nudge_worker(&self) {
         let _ = self.sender.try_send(Message::TakeAudits);
     }
 

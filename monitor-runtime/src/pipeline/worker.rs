@@ -80,7 +80,7 @@ impl Worker {
         let capacity = self.config.sink_queue_capacity;
         self.runners = std::mem::take(&mut self.sinks)
             .into_iter()
-            .map(|sink| SinkRunner::spawn(sink, capacity, self.shared.clone()))
+            .map(|sink| SinkRunner::spawn(sink, capacity, self.config.batch_size, self.shared.clone()))
             .collect();
         let mut tick = tokio::time::interval(self.config.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -102,32 +102,22 @@ impl Worker {
                 }
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Flush(done)) => {
+                        let deadline = Instant::now() + Duration::from_secs(30);
                         self.take_quiet_events();
-                    self.take_audits();
+                        self.take_every_audit();
                         self.shared.maintain_groups();
                         self.dispatch();
-                        self.flush_all(Instant::now() + Duration::from_secs(30), false).await;
+                        self.flush_all(deadline, false).await;
                         let _ = done.send(());
                     }
                     Ok(Message::Shutdown { deadline, done }) => {
-                        self.drain();
-                        self.take_quiet_events();
-                    self.take_audits();
-                        self.shared.maintain_groups();
-                        self.dispatch_last();
-                        self.flush_all(deadline, true).await;
-                        self.shared.retire_notifiers();
+                        self.stop(deadline).await;
                         let _ = done.send(());
                         return;
                     }
                     Ok(message) => self.take(message),
                     Err(flume::RecvError::Disconnected) => {
-                        self.take_quiet_events();
-                    self.take_audits();
-                        self.shared.maintain_groups();
-                        self.dispatch_last();
-                        self.flush_all(Instant::now() + Duration::from_secs(5), true).await;
-                        self.shared.retire_notifiers();
+                        self.stop(Instant::now() + Duration::from_secs(5)).await;
                         return;
                     }
                 },
@@ -160,7 +150,33 @@ impl Worker {
         self.dispatch_if_full();
     }
 
-    /// Takes the audit records waiting in their queue.
+    /// The last look before the worker stops: everything queued, every audit
+    /// record accepted (the queue is closed first, and callers inside a push
+    /// are waited for), then everything handed on and written by `deadline`.
+    async fn stop(&mut self, deadline: Instant) {
+        for runner in &self.runners {
+            runner.give_up_at(deadline);
+        }
+        self.drain();
+        self.take_quiet_events();
+        self.shared.audits.close();
+        loop {
+            // Sealed first, then taken: whatever was pushed before the seal
+            // is in the queue now. A caller waiting for room gets it as
+            // records are taken.
+            let sealed = self.shared.audits.is_sealed();
+            self.take_every_audit();
+            if sealed || Instant::now() >= deadline {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        self.shared.maintain_groups();
+        self.dispatch_last();
+        self.flush_all(deadline, true).await;
+        self.shared.retire_notifiers();
+    }
+
     /// Takes the events queued without a wake-up (see `Shared::submit_quiet`).
     fn take_quiet_events(&mut self) {
         while let Ok(event) = self.quiet_events.try_recv() {
@@ -168,7 +184,28 @@ impl Worker {
         }
     }
 
+    /// Takes the audit records waiting in their queue, as far as every sink
+    /// has room for them: a slow store leaves them queued, and `audit()`
+    /// waits for room (its bound, then `QueueTimeout`) rather than having
+    /// its records dropped further on.
     fn take_audits(&mut self) {
+        for runner in &mut self.runners {
+            runner.pump();
+        }
+        loop {
+            // Checked at each batch's start: a batch once begun is finished,
+            // and what a full queue cannot take is held, not lost.
+            if self.pending_audits.is_empty() && !self.runners.iter().all(SinkRunner::takes_audits) {
+                return;
+            }
+            let Some(record) = self.audits.take(&self.shared.audits) else { return };
+            self.accept_audit(record);
+        }
+    }
+
+    /// Takes every audit record waiting, room or not, before a flush: what
+    /// the sinks' queues cannot take is held and offered as they make room.
+    fn take_every_audit(&mut self) {
         while let Some(record) = self.audits.take(&self.shared.audits) {
             self.accept_audit(record);
         }
@@ -256,8 +293,8 @@ impl Worker {
             return;
         }
         let batch = Arc::new(batch);
-        for runner in &self.runners {
-            runner.offer(&batch, &self.shared);
+        for runner in &mut self.runners {
+            runner.offer(batch.clone(), &self.shared);
         }
     }
 
@@ -283,7 +320,10 @@ impl Worker {
     /// Asks every sink and notifier to write out what it has, waiting
     /// until `deadline`. At shutdown, records still not written then are
     /// counted as `shutdown_deadline`.
-    async fn flush_all(&self, deadline: Instant, shutting_down: bool) {
+    async fn flush_all(&mut self, deadline: Instant, shutting_down: bool) {
+        for runner in &mut self.runners {
+            runner.pump_until(deadline).await;
+        }
         let mut waits = Vec::new();
         for runner in &self.runners {
             if let Some(wait) = runner.request_flush(deadline).await {

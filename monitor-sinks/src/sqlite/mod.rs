@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
+use monitor_runtime::{Batch, GroupKey, GroupStatus, Sink, SinkError, SinkErrorKind, async_trait};
 
 pub use alerts::StoredNotification;
 pub use audit::{AuditQuery, BrokenLink, ChainReport, GENESIS_HASH, StoredAudit};
@@ -67,6 +67,12 @@ impl Sink for SqliteSink {
         let store = SqliteStore::open_with(&self.path, &self.options)?;
         self.store = Some(Arc::new(Mutex::new(store)));
         Ok(())
+    }
+
+    fn stored_statuses(&self) -> Result<Vec<(GroupKey, GroupStatus)>, SinkError> {
+        let Some(store) = &self.store else { return Ok(Vec::new()) };
+        let store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        store.group_statuses().map_err(SinkError::from)
     }
 
     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {

@@ -298,7 +298,9 @@ impl SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                      ON CONFLICT (group_key) DO UPDATE SET
                         count = count + excluded.count,
-                        status = excluded.status,
+                        -- The store is the truth for a status: a snapshot
+                        -- changes it only when this process changed it.
+                        status = CASE WHEN ?15 THEN excluded.status ELSE status END,
                         template = excluded.template,
                         first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
                         last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
@@ -322,6 +324,7 @@ impl SqliteStore {
                         millis(group.first_seen),
                         millis(group.last_seen),
                         group.merged_into.map(|key| key.to_string()),
+                        group.status_changed,
                     ])
                     .map_err(fail("updating a group"))?;
             }
@@ -443,6 +446,36 @@ impl SqliteStore {
             .execute("UPDATE groups SET status = ?1 WHERE group_key = ?2", params![status.as_str(), key.to_string()])
             .map(|changed| changed > 0)
             .map_err(|e| classify(&self.path, "updating a group's status", &e))
+    }
+
+    /// Every stored group whose status is not open, with that status.
+    ///
+    /// ```
+    /// use monitor_runtime::{GroupKey, GroupStatus};
+    /// use monitor_sinks::sqlite::SqliteStore;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = SqliteStore::open(dir.path().join("monitor.db")).unwrap();
+    /// assert!(store.group_statuses().unwrap().is_empty());
+    /// # let _: Vec<(GroupKey, GroupStatus)> = store.group_statuses().unwrap();
+    /// ```
+    pub fn group_statuses(&self) -> Result<Vec<(GroupKey, GroupStatus)>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<(GroupKey, GroupStatus)>> {
+            let mut statement =
+                self.connection.prepare("SELECT group_key, status FROM groups WHERE status != 'open'")?;
+            let rows = statement.query_map([], |row| {
+                let key = parse_key(row.get_ref(0)?.as_str()?);
+                Ok((key, GroupStatus::parse(row.get_ref(1)?.as_str()?)))
+            })?;
+            let mut statuses = Vec::new();
+            for row in rows {
+                if let (key, Some(status)) = row? {
+                    statuses.push((key, status));
+                }
+            }
+            Ok(statuses)
+        };
+        read().map_err(|e| classify(&self.path, "reading group statuses", &e))
     }
 }
 
