@@ -90,3 +90,31 @@ fn flush_with_a_stuck_sink_gives_up_at_its_timeout() {
     capture_message("one", Severity::Info);
     assert!(!guard.flush(Duration::from_millis(100)));
 }
+
+/// Blocks a thread of the blocking pool for a long time in each write, as
+/// a store waiting out another connection's lock does.
+struct BlockingSink;
+
+#[async_trait]
+impl Sink for BlockingSink {
+    fn name(&self) -> &str {
+        "blocking"
+    }
+
+    async fn write(&self, _batch: &Batch) -> Result<(), SinkError> {
+        let _ = tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_secs(30))).await;
+        Ok(())
+    }
+}
+
+#[test]
+fn shutdown_keeps_its_deadline_while_a_write_blocks_a_thread() {
+    let guard = Monitor::builder().sink(BlockingSink).shutdown_timeout(Duration::from_millis(300)).install().unwrap();
+    distinct_messages(3);
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let stats = guard.shutdown();
+    // Generous bound: waiting for the blocked write would take 30 s.
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(stats.dropped.get("shutdown_deadline"), Some(&3), "{stats:?}");
+}

@@ -39,10 +39,30 @@ impl Shared {
     }
 
     /// At shutdown: the notifiers are dropped (each delivers or spools what
-    /// it holds) and their last counts kept for `stats()`.
-    pub(super) fn retire_notifiers(&self) {
+    /// it holds) and their last counts kept for `stats()`. They are dropped
+    /// side by side, each on a thread of its own, and waited for until
+    /// `deadline` only: a slow one is left to finish by itself rather than
+    /// hold the host's shutdown past its deadline.
+    pub(super) fn retire_notifiers(&self, deadline: std::time::Instant) {
         *self.retired_destinations.lock() = self.notifiers.load().stats();
         let retired = self.notifiers.swap(Arc::new(Notifiers::default()));
+        let notifiers: Vec<_> = retired.all().cloned().collect();
         drop(retired);
+        let (done, finished) = flume::unbounded();
+        let mut retiring = 0;
+        for notifier in notifiers {
+            let done = done.clone();
+            let spawned = std::thread::Builder::new().name("monitor-retire".to_owned()).spawn(move || {
+                drop(notifier);
+                let _ = done.send(());
+            });
+            // Without a thread it is dropped here, which only takes longer.
+            retiring += usize::from(spawned.is_ok());
+        }
+        for _ in 0..retiring {
+            if finished.recv_deadline(deadline).is_err() {
+                return;
+            }
+        }
     }
 }

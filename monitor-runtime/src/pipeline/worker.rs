@@ -41,9 +41,13 @@ pub(super) fn spawn(
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     // Built here so that a failure is an install error, not a dead thread.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    std::thread::Builder::new()
-        .name("monitor-worker".to_owned())
-        .spawn(move || runtime.block_on(Worker::new(shared, intake, sinks, config).run()))
+    std::thread::Builder::new().name("monitor-worker".to_owned()).spawn(move || {
+        runtime.block_on(Worker::new(shared, intake, sinks, config).run());
+        // A sink's write still running on the blocking pool (a store
+        // waiting out a lock) finishes on its own: the shutdown deadline
+        // has passed, and whatever it held was counted.
+        runtime.shutdown_background();
+    })
 }
 
 struct Worker {
@@ -174,7 +178,7 @@ impl Worker {
         self.shared.maintain_groups();
         self.dispatch_last();
         self.flush_all(deadline, true).await;
-        self.shared.retire_notifiers();
+        self.shared.retire_notifiers(deadline);
     }
 
     /// Takes the events queued without a wake-up (see `Shared::submit_quiet`).
