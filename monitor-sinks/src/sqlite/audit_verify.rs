@@ -153,8 +153,8 @@ impl fmt::Display for ChainReport {
 /// Where and why the chain breaks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokenLink {
-    /// The first row that does not match (for a truncated log: the first
-    /// row that is missing).
+    /// The first row that does not match, or the first that is missing
+    /// (deleted rows, a truncated tail).
     pub seq: i64,
     /// What does not match.
     pub reason: String,
@@ -184,9 +184,14 @@ impl Walk<'_> {
     /// `Err(reason)`: this row is bad; `Ok((seq, reason))`: row `seq` is.
     fn check_row(&mut self, row: &StoredAudit, raw: &RawColumns) -> Option<Result<(i64, String), String>> {
         if row.seq != self.expected_seq {
-            return Some(Err(format!(
-                "expected row {} here, found row {}: rows were removed, inserted or moved",
-                self.expected_seq, row.seq
+            // Rows come in seq order and seq is unique, so a gap means the
+            // rows from the expected one on are gone.
+            return Some(Ok((
+                self.expected_seq,
+                format!(
+                    "row {} is missing (the next row is {}): rows were removed, or the rows after them moved",
+                    self.expected_seq, row.seq
+                ),
             )));
         }
         let columns = raw.columns(row);
