@@ -350,6 +350,18 @@ db.execute('PRAGMA user_version = 4')",
 
     let without_old_key = open_keyed(&path, key(2)).verify_audit_chain().unwrap();
     assert_eq!(without_old_key.check, ChainCheck::KeyMissing { key_ids: vec![key(1).id().to_owned()] });
+
+    // The old unkeyed rows are anchored by the first keyed row, which signs
+    // the link of the row before it: rewriting them and their links is found.
+    attack(
+        &path,
+        "drop_triggers()
+db.execute(\"UPDATE audit_log SET actor = 'mallory' WHERE seq = 2\")
+relink(2, 6)",
+    );
+    let report = open_keyed(&path, AuditKeyRing::new(key(2)).with_previous(key(1))).verify_audit_chain().unwrap();
+    assert_eq!(broken_at(&report), 6, "{report}");
+    assert!(report.first_broken.unwrap().reason.contains("an unkeyed row before it was edited"));
 }
 
 #[test]

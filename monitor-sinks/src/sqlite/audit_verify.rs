@@ -202,7 +202,11 @@ impl Walk<'_> {
             if signed.is_some_and(|key| columns.keyed_mac(key) == row.hash) {
                 return Some(Ok((
                     row.seq - 1,
-                    format!("it is not the row that row {} signed as the one before it: the row was replaced", row.seq),
+                    format!(
+                        "it is not the row that row {} signed as the one before it: it was replaced{}",
+                        row.seq,
+                        if self.previous_key == Some(None) { ", or an unkeyed row before it was edited" } else { "" }
+                    ),
                 )));
             }
             return Some(Err(
