@@ -1,4 +1,15 @@
 //! The embedded default store: one SQLite file, no server.
+//!
+//! The audit log in it is chained with HMAC-SHA256 under keys the store is
+//! given and does not keep ([`AuditKey`], [`AuditKeyRing`]: from code, the
+//! `MONITOR_AUDIT_KEY` variable as hex, or a key file), each row naming its
+//! key's id, and a signed checkpoint of the chain's head is kept in a file
+//! outside the database after each batch. So someone who can write the file
+//! but lacks the key cannot edit, replace, reorder or delete rows, nor cut
+//! the tail, without [`SqliteStore::verify_audit_chain`] naming the first
+//! bad row. Without a key the log is written and verified as unkeyed
+//! SHA-256 links, as older versions did, and the [`ChainReport`] says that
+//! this is all it checked.
 
 mod alerts;
 mod audit;
