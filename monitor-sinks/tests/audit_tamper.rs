@@ -169,6 +169,12 @@ fn drop_trigger_and_update_is_found_at_the_edited_row() {
     let report = verify_keyed(&path);
     assert_eq!(broken_at(&report), 4, "{report}");
     assert!(!report.is_authentic());
+
+    // The first row too, and the report still says the check was keyed.
+    attack(&path, "db.execute(\"UPDATE audit_log SET actor = 'mallory' WHERE seq = 1\")");
+    let report = verify_keyed(&path);
+    assert_eq!(broken_at(&report), 1, "{report}");
+    assert_eq!(report.check, ChainCheck::Keyed);
 }
 
 #[test]

@@ -241,7 +241,7 @@ fn from_hex(text: &str) -> Result<Vec<u8>, AuditKeyError> {
              (`openssl rand -hex 32` prints one)"
         )));
     }
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(AuditKeyError::new(format!(
             "the audit key has an odd number of hex digits ({}); each byte takes two",
             text.len()

@@ -228,6 +228,7 @@ impl Walk<'_> {
             }
             None => self.unkeyed_rows += 1,
             Some(key_id) => {
+                self.seen_keyed = true;
                 if let Some(reason) = self.check_key_change(row, key_id) {
                     return Some(Err(reason));
                 }
@@ -245,7 +246,6 @@ impl Walk<'_> {
                         }
                     }
                 }
-                self.seen_keyed = true;
             }
         }
         self.previous_key = Some(row.key_id.clone());

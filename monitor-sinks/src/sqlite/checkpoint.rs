@@ -5,6 +5,7 @@
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 
@@ -102,8 +103,11 @@ pub(crate) fn write(path: &Path, head: &ChainHead, key: &AuditKey) -> io::Result
         "mac": signature,
     })
     .to_string();
+    // Unique per process and write, so two stores writing the same
+    // checkpoint never share a temporary file.
+    static WRITES: AtomicU64 = AtomicU64::new(0);
     let mut temporary = path.as_os_str().to_os_string();
-    temporary.push(format!(".tmp{}", std::process::id()));
+    temporary.push(format!(".tmp{}-{}", std::process::id(), WRITES.fetch_add(1, Ordering::Relaxed)));
     let temporary = PathBuf::from(temporary);
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
