@@ -121,5 +121,6 @@ fn a_deleted_row_is_found_where_the_chain_breaks() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 4;").unwrap();
     let report = SqliteStore::open(&path).unwrap().verify_audit_chain().unwrap();
-    assert_eq!(report.first_broken.map(|b| b.seq), Some(5));
+    // The first bad sequence number is the first one missing.
+    assert_eq!(report.first_broken.map(|b| b.seq), Some(4));
 }

@@ -250,8 +250,9 @@ fn a_locked_database_drops_events_with_that_reason_keeps_counts_and_the_host_goe
 fn a_full_database_drops_with_that_reason() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("monitor.db");
+    // The empty schema takes 16 pages of 4 KiB; 96 KiB leaves room for a few events of the 40.
     let guard =
-        Monitor::builder().sink(SqliteSink::new(&path).max_size_bytes(64 * 1024)).batch_size(1).install().unwrap();
+        Monitor::builder().sink(SqliteSink::new(&path).max_size_bytes(96 * 1024)).batch_size(1).install().unwrap();
     let filler = "x".repeat(3_000);
     for i in 0..40u8 {
         // A distinct leading word per message keeps each in its own group, so each is stored.

@@ -1,14 +1,18 @@
-//! The audit log in SQLite: appending hash-chained rows, verifying the
-//! chain, and the queries for compliance reviews.
+//! The audit log in SQLite: appending chained rows and the queries for
+//! compliance reviews. What a link covers is in `audit_link`, the keys in
+//! `audit_key`, verification in `audit_verify`.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use monitor_runtime::audit::{AuditRecord, ComplianceStatus, Reference};
 use rusqlite::{Row, Transaction, params};
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 
+use super::audit_chain::{AppendError, AuditChain};
+use super::audit_key::AUDIT_KEY_ENV;
+use super::audit_link::{CHAIN_PROCESS, Columns, KEY_ROTATION_ACTION, rotation_details};
+use super::checkpoint::ChainHead;
 use super::store::{SqliteStore, StoreError, from_millis, millis};
 
 /// The `prev_hash` of the first row.
@@ -41,10 +45,14 @@ pub struct StoredAudit {
     pub truncated: bool,
     /// Details that could not be serialized.
     pub detail_errors: Vec<String>,
-    /// Hash of the previous row.
+    /// Link of the previous row.
     pub prev_hash: String,
-    /// Hash of this row.
+    /// This row's link: HMAC-SHA256 under the key `key_id` names, or an
+    /// unkeyed SHA-256 when `key_id` is `None`.
     pub hash: String,
+    /// The id of the key that signed this row (see [`AuditKey::id`](super::AuditKey::id)); `None`
+    /// for an unkeyed row, as older versions and stores without a key wrote.
+    pub key_id: Option<String>,
 }
 
 /// Which audit rows [`SqliteStore::audit_records`] returns, oldest first.
@@ -98,114 +106,46 @@ impl Default for AuditQuery {
     }
 }
 
-/// The result of walking the audit chain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChainReport {
-    /// Rows checked.
-    pub rows: u64,
-    /// The first row whose hash or link does not match, if any.
-    pub first_broken: Option<BrokenLink>,
-}
-
-impl ChainReport {
-    /// True when every row matches.
-    pub fn is_intact(&self) -> bool {
-        self.first_broken.is_none()
-    }
-}
-
-/// Where and why the chain breaks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BrokenLink {
-    /// The row's position.
-    pub seq: i64,
-    /// What does not match.
-    pub reason: String,
-}
-
-/// Column values of a row in a fixed order: what the hash covers.
-struct Columns<'a> {
-    seq: i64,
-    timestamp_ms: i64,
-    process: &'a str,
-    action: &'a str,
-    status: &'a str,
-    reference_kind: Option<&'a str>,
-    reference_id: Option<&'a str>,
-    actor: Option<&'a str>,
-    trace_id: Option<&'a str>,
-    service: Option<&'a str>,
-    details: &'a str,
-    truncated: bool,
-    detail_errors: &'a str,
-    prev_hash: &'a str,
-}
-
-impl Columns<'_> {
-    /// SHA-256 over a JSON array of the columns: unambiguous (strings are
-    /// quoted and escaped) and the same in any language that reads the file.
-    fn hash(&self) -> String {
-        let canonical = json!([
-            self.seq,
-            self.timestamp_ms,
-            self.process,
-            self.action,
-            self.status,
-            self.reference_kind,
-            self.reference_id,
-            self.actor,
-            self.trace_id,
-            self.service,
-            self.details,
-            self.truncated,
-            self.detail_errors,
-            self.prev_hash,
-        ])
-        .to_string();
-        let digest = Sha256::digest(canonical.as_bytes());
-        digest.iter().map(|byte| format!("{byte:02x}")).collect()
-    }
-}
-
-/// Appends records after the current last row, inside the caller's transaction.
-pub(crate) fn append(tx: &Transaction<'_>, audits: &[Arc<AuditRecord>]) -> rusqlite::Result<()> {
+/// Appends records after the current last row, inside the caller's
+/// transaction, and returns the new head of a keyed chain (for its
+/// checkpoint). With a signing key, a row recording the change of key comes
+/// first when the last row was signed by another key or by none.
+pub(crate) fn append(
+    tx: &Transaction<'_>,
+    chain: &AuditChain,
+    audits: &[Arc<AuditRecord>],
+) -> Result<Option<ChainHead>, AppendError> {
     if audits.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    let (mut seq, mut prev_hash): (i64, String) = tx
-        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
+    chain.check_checkpoint(tx)?;
+    let (mut seq, mut prev_hash, head_key): (i64, String, Option<String>) = tx
+        .query_row("SELECT seq, hash, key_id FROM audit_log ORDER BY seq DESC LIMIT 1", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .or_else(|error| match error {
-            rusqlite::Error::QueryReturnedNoRows => Ok((0, GENESIS_HASH.to_owned())),
+            rusqlite::Error::QueryReturnedNoRows => Ok((0, GENESIS_HASH.to_owned(), None)),
             other => Err(other),
         })?;
+    let signing = chain.keys.signing_key();
+    if let (None, Some(head_key)) = (signing, &head_key) {
+        // An unkeyed row after keyed ones is what an attacker would write;
+        // verification rejects it, so it is not written in the first place.
+        return Err(AppendError::Refused(format!(
+            "the audit log is keyed (row {seq} was signed by key id {head_key}) and this store was opened \
+             without a key: give it the key (SqliteSink::audit_keys, or {AUDIT_KEY_ENV}) to append audit records"
+        )));
+    }
     let mut insert = tx.prepare_cached(
         "INSERT INTO audit_log (seq, timestamp_ms, process, action, status, reference_kind, reference_id, actor,
-            trace_id, service, details, truncated, detail_errors, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            trace_id, service, details, truncated, detail_errors, prev_hash, hash, key_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
-    for record in audits {
-        seq += 1;
-        let details = serde_json::to_string(&record.details).unwrap_or_else(|_| "{}".to_owned());
-        let detail_errors = serde_json::to_string(&record.detail_errors).unwrap_or_else(|_| "[]".to_owned());
-        let columns = Columns {
-            seq,
-            timestamp_ms: millis(record.timestamp),
-            process: &record.process,
-            action: &record.action,
-            status: record.status.as_str(),
-            reference_kind: record.reference.as_ref().map(|r| &*r.kind),
-            reference_id: record.reference.as_ref().map(|r| r.id.as_str()),
-            actor: record.actor.as_deref(),
-            trace_id: record.trace_id.as_deref(),
-            service: record.service.as_deref(),
-            details: &details,
-            truncated: record.truncated,
-            detail_errors: &detail_errors,
-            prev_hash: &prev_hash,
+    let mut link = |columns: &Columns<'_>| -> rusqlite::Result<String> {
+        let hash = match signing {
+            Some(key) => columns.keyed_mac(key),
+            None => columns.unkeyed_hash(),
         };
-        let hash = columns.hash();
         insert.execute(params![
             columns.seq,
             columns.timestamp_ms,
@@ -222,16 +162,59 @@ pub(crate) fn append(tx: &Transaction<'_>, audits: &[Arc<AuditRecord>]) -> rusql
             columns.detail_errors,
             columns.prev_hash,
             hash,
+            signing.map(|key| key.id()),
         ])?;
-        prev_hash = hash;
+        Ok(hash)
+    };
+    if let Some(key) = signing.filter(|key| seq > 0 && head_key.as_deref() != Some(key.id())) {
+        seq += 1;
+        let details = rotation_details(head_key.as_deref(), key.id()).to_string();
+        prev_hash = link(&Columns {
+            seq,
+            timestamp_ms: millis(SystemTime::now()),
+            process: CHAIN_PROCESS,
+            action: KEY_ROTATION_ACTION,
+            status: ComplianceStatus::Compliant.as_str(),
+            reference_kind: None,
+            reference_id: None,
+            actor: None,
+            trace_id: None,
+            service: None,
+            details: &details,
+            truncated: false,
+            detail_errors: "[]",
+            prev_hash: &prev_hash,
+        })?;
     }
-    Ok(())
+    for record in audits {
+        seq += 1;
+        let details = serde_json::to_string(&record.details).unwrap_or_else(|_| "{}".to_owned());
+        let detail_errors = serde_json::to_string(&record.detail_errors).unwrap_or_else(|_| "[]".to_owned());
+        prev_hash = link(&Columns {
+            seq,
+            timestamp_ms: millis(record.timestamp),
+            process: &record.process,
+            action: &record.action,
+            status: record.status.as_str(),
+            reference_kind: record.reference.as_ref().map(|r| &*r.kind),
+            reference_id: record.reference.as_ref().map(|r| r.id.as_str()),
+            actor: record.actor.as_deref(),
+            trace_id: record.trace_id.as_deref(),
+            service: record.service.as_deref(),
+            details: &details,
+            truncated: record.truncated,
+            detail_errors: &detail_errors,
+            prev_hash: &prev_hash,
+        })?;
+    }
+    Ok(signing.map(|key| ChainHead { seq, mac: prev_hash, key_id: key.id().to_owned() }))
 }
 
-const AUDIT_COLUMNS: &str = "seq, timestamp_ms, process, action, status, reference_kind, reference_id, actor, trace_id,
-    service, details, truncated, detail_errors, prev_hash, hash";
+pub(crate) const AUDIT_COLUMNS: &str =
+    "seq, timestamp_ms, process, action, status, reference_kind, reference_id, actor,
+    trace_id, service, details, truncated, detail_errors, prev_hash, hash, key_id";
 
-fn stored(row: &Row<'_>) -> rusqlite::Result<StoredAudit> {
+pub(crate) fn stored(row: &Row<'_>) -> rusqlite::Result<StoredAudit> {
     let kind: Option<String> = row.get(5)?;
     let id: Option<String> = row.get(6)?;
     let details: String = row.get(10)?;
@@ -251,6 +234,7 @@ fn stored(row: &Row<'_>) -> rusqlite::Result<StoredAudit> {
         detail_errors: serde_json::from_str(&errors).unwrap_or_default(),
         prev_hash: row.get(13)?,
         hash: row.get(14)?,
+        key_id: row.get(15)?,
     })
 }
 
@@ -301,76 +285,5 @@ impl SqliteStore {
             })
             .map_err(|e| self.error("summarising the audit log", &e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.error("reading the audit summary", &e))
-    }
-
-    /// Walks the whole audit log, recomputing each row's hash from its
-    /// columns and checking it links to the row before; reports the first
-    /// row that does not match.
-    ///
-    /// ```
-    /// use monitor_sinks::sqlite::SqliteStore;
-    ///
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let store = SqliteStore::open(dir.path().join("audit.db")).unwrap();
-    /// let report = store.verify_audit_chain().unwrap();
-    /// assert!(report.is_intact());
-    /// assert_eq!(report.rows, 0);
-    /// ```
-    pub fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
-        let connection = self.connection();
-        let mut statement = connection
-            .prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq"))
-            .map_err(|e| self.error("preparing the chain walk", &e))?;
-        let mut rows = statement.query([]).map_err(|e| self.error("walking the audit log", &e))?;
-        let mut expected_prev = GENESIS_HASH.to_owned();
-        let mut expected_seq = 1;
-        let mut checked = 0;
-        while let Some(row) = rows.next().map_err(|e| self.error("walking the audit log", &e))? {
-            let audit = stored(row).map_err(|e| self.error("reading an audit row", &e))?;
-            let details: String = row.get(10).map_err(|e| self.error("reading an audit row", &e))?;
-            let errors: String = row.get(12).map_err(|e| self.error("reading an audit row", &e))?;
-            let recomputed = Columns {
-                seq: audit.seq,
-                timestamp_ms: row.get(1).map_err(|e| self.error("reading an audit row", &e))?,
-                process: &audit.process,
-                action: &audit.action,
-                status: row
-                    .get_ref(4)
-                    .and_then(|v| Ok(v.as_str()?))
-                    .map_err(|e| self.error("reading an audit row", &e))?,
-                reference_kind: audit.reference.as_ref().map(|r| &*r.kind),
-                reference_id: audit.reference.as_ref().map(|r| r.id.as_str()),
-                actor: audit.actor.as_deref(),
-                trace_id: audit.trace_id.as_deref(),
-                service: audit.service.as_deref(),
-                details: &details,
-                truncated: audit.truncated,
-                detail_errors: &errors,
-                prev_hash: &audit.prev_hash,
-            }
-            .hash();
-            checked += 1;
-            let reason = if audit.seq != expected_seq {
-                Some(format!(
-                    "expected row {expected_seq} here, found row {}: a row was removed or inserted",
-                    audit.seq
-                ))
-            } else if audit.prev_hash != expected_prev {
-                Some(
-                    "its prev_hash does not match the hash of the row before: a row was removed, inserted or rewritten"
-                        .to_owned(),
-                )
-            } else if recomputed != audit.hash {
-                Some("its content does not match its hash: the row was edited".to_owned())
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                return Ok(ChainReport { rows: checked, first_broken: Some(BrokenLink { seq: audit.seq, reason }) });
-            }
-            expected_prev = audit.hash;
-            expected_seq += 1;
-        }
-        Ok(ChainReport { rows: checked, first_broken: None })
     }
 }

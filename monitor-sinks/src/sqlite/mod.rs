@@ -1,7 +1,23 @@
 //! The embedded default store: one SQLite file, no server.
+//!
+//! The audit log in it is chained with HMAC-SHA256 under keys the store is
+//! given and does not keep ([`AuditKey`], [`AuditKeyRing`]: from code, the
+//! `MONITOR_AUDIT_KEY` variable as hex, or a key file), each row naming its
+//! key's id, and a signed checkpoint of the chain's head is kept in a file
+//! outside the database after each batch. So someone who can write the file
+//! but lacks the key cannot edit, replace, reorder or delete rows, nor cut
+//! the tail, without [`SqliteStore::verify_audit_chain`] naming the first
+//! bad row. Without a key the log is written and verified as unkeyed
+//! SHA-256 links, as older versions did, and the [`ChainReport`] says that
+//! this is all it checked.
 
 mod alerts;
 mod audit;
+mod audit_chain;
+mod audit_key;
+mod audit_link;
+mod audit_verify;
+mod checkpoint;
 mod schema;
 mod store;
 
@@ -12,7 +28,10 @@ use std::time::Duration;
 use monitor_runtime::{Batch, GroupKey, GroupStatus, Sink, SinkError, SinkErrorKind, async_trait};
 
 pub use alerts::StoredNotification;
-pub use audit::{AuditQuery, BrokenLink, ChainReport, GENESIS_HASH, StoredAudit};
+pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
+pub use audit_chain::AuditChainOptions;
+pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_ENV, AuditKey, AuditKeyError, AuditKeyRing, MIN_AUDIT_KEY_BYTES};
+pub use audit_verify::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
 pub use store::{GroupQuery, SqliteOptions, SqliteStore, StoreError, StoredEvent, StoredGroup};
 
 /// The SQLite sink: every event and group counter, written in batched
@@ -53,6 +72,31 @@ impl SqliteSink {
     /// as `sqlite:storage_full` drops.
     pub fn max_size_bytes(mut self, bytes: u64) -> Self {
         self.options.max_size_bytes = Some(bytes);
+        self
+    }
+
+    /// Signs the audit chain with HMAC-SHA256: one [`AuditKey`], or an
+    /// [`AuditKeyRing`] whose first key signs and whose others verify rows
+    /// of keys rotated out. A signed checkpoint of the chain's head is
+    /// written after each batch beside the database (see
+    /// [`audit_checkpoint`](SqliteSink::audit_checkpoint)).
+    ///
+    /// ```
+    /// use monitor_sinks::sqlite::{AuditKey, SqliteSink};
+    ///
+    /// let key = AuditKey::from_hex(&"7e".repeat(32)).unwrap(); // in production: AuditKeyRing::from_env()
+    /// let sink = SqliteSink::new("monitor.db").audit_keys(key);
+    /// ```
+    pub fn audit_keys(mut self, keys: impl Into<AuditKeyRing>) -> Self {
+        self.options.audit.keys = keys.into();
+        self
+    }
+
+    /// Keeps the audit chain's signed checkpoint at `path` instead of
+    /// beside the database (somewhere those who can write the database
+    /// cannot is best).
+    pub fn audit_checkpoint(mut self, path: impl Into<PathBuf>) -> Self {
+        self.options.audit.checkpoint = Some(path.into());
         self
     }
 }

@@ -100,6 +100,18 @@ pub(crate) fn migrations() -> Migrations<'static> {
         // A group whose template the grouper merged into another's names the
         // group it became an alias of.
         M::up("ALTER TABLE groups ADD COLUMN merged_into TEXT;"),
+        // The keyed audit chain: each row names the key that signed it (NULL:
+        // an unkeyed SHA-256 link, as every row before this step). And an
+        // insert anywhere but right after the last row is refused, which
+        // `INSERT OR REPLACE` used to get around the UPDATE and DELETE
+        // triggers. Triggers only stop honest mistakes: whoever can write the
+        // file can drop them, and the keyed links are what finds that.
+        M::up(
+            "ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+        CREATE TRIGGER audit_log_insert_at_end BEFORE INSERT ON audit_log
+        WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_log)
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: a row is added right after the last one'); END;",
+        ),
     ])
 }
 

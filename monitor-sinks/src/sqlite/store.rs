@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use monitor_runtime::{Batch, Context, EventKind, GroupKey, GroupStatus, Location, Severity, SinkError, SinkErrorKind};
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
+use super::audit_chain::{AuditChain, AuditChainOptions};
 use super::schema;
 
 /// Settings of a SQLite store.
@@ -19,11 +20,18 @@ pub struct SqliteOptions {
     /// A cap on the file's size; writes past it fail with `storage_full`
     /// (default: none).
     pub max_size_bytes: Option<u64>,
+    /// The audit chain's keys and checkpoint (default: no key, unkeyed
+    /// links only).
+    pub audit: AuditChainOptions,
 }
 
 impl Default for SqliteOptions {
     fn default() -> Self {
-        SqliteOptions { busy_timeout: Duration::from_secs(5), max_size_bytes: None }
+        SqliteOptions {
+            busy_timeout: Duration::from_secs(5),
+            max_size_bytes: None,
+            audit: AuditChainOptions::default(),
+        }
     }
 }
 
@@ -50,7 +58,7 @@ impl From<StoreError> for SinkError {
     }
 }
 
-fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> StoreError {
+pub(crate) fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> StoreError {
     let code = error.sqlite_error_code();
     let (kind, hint) = match code {
         Some(ErrorCode::DiskFull) => (SinkErrorKind::Full, "free disk space or raise the size cap"),
@@ -185,6 +193,7 @@ impl Default for GroupQuery {
 pub struct SqliteStore {
     connection: Connection,
     path: PathBuf,
+    audit: AuditChain,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -230,7 +239,8 @@ impl SqliteStore {
         connection
             .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
             .map_err(|e| classify(&path, "taking a write lock", &e))?;
-        Ok(SqliteStore { connection, path })
+        let audit = AuditChain::new(&path, &options.audit);
+        Ok(SqliteStore { connection, path, audit })
     }
 
     /// The database file.
@@ -240,6 +250,10 @@ impl SqliteStore {
 
     pub(crate) fn connection(&self) -> &Connection {
         &self.connection
+    }
+
+    pub(crate) fn audit_chain(&self) -> &AuditChain {
+        &self.audit
     }
 
     pub(crate) fn error(&self, doing: &str, error: &rusqlite::Error) -> StoreError {
@@ -329,9 +343,11 @@ impl SqliteStore {
                     .map_err(fail("updating a group"))?;
             }
         }
-        super::audit::append(&tx, &batch.audits).map_err(fail("appending to the audit log"))?;
+        let audit_head = super::audit::append(&tx, &self.audit, &batch.audits).map_err(|error| error.in_file(&path))?;
         super::alerts::append(&tx, &batch.notifications).map_err(fail("storing alert notifications"))?;
-        tx.commit().map_err(fail("committing"))
+        tx.commit().map_err(fail("committing"))?;
+        self.audit.after_commit(audit_head);
+        Ok(())
     }
 
     /// Groups matching `query`, most recently seen first.

@@ -1,0 +1,435 @@
+//! Verifying the audit chain: every row's link, the keys that signed them,
+//! and the signed checkpoint kept outside the database.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::PathBuf;
+
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
+
+use super::audit::{AUDIT_COLUMNS, GENESIS_HASH, StoredAudit, stored};
+use super::audit_chain::AuditChain;
+use super::audit_link::{CHAIN_PROCESS, Columns, KEY_ROTATION_ACTION};
+use super::checkpoint::{self, Authenticity, Checkpoint};
+use super::store::{SqliteStore, StoreError};
+
+/// The result of walking the audit chain.
+///
+/// Read [`check`](ChainReport::check) before trusting it: a chain checked
+/// without the key ([`ChainCheck::UnkeyedLinksOnly`]) is only known to be
+/// consistent, which anyone who can write the file can make it.
+/// [`is_authentic`](ChainReport::is_authentic) is the one answer that
+/// means "not tampered with by someone without the key".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Rows checked (up to and including the first broken one).
+    pub rows: u64,
+    /// The first row whose link, content or place does not match, if any.
+    pub first_broken: Option<BrokenLink>,
+    /// What kind of check was done.
+    pub check: ChainCheck,
+    /// Rows whose keyed MAC was recomputed with their key.
+    pub keyed_rows: u64,
+    /// Rows that are unkeyed SHA-256 links (written by versions before
+    /// keys, or by a store without a key). Before the first keyed row they
+    /// are covered by that row's MAC, which signs the link of the row before.
+    pub unkeyed_rows: u64,
+    /// What the checkpoint outside the database says.
+    pub checkpoint: CheckpointStatus,
+}
+
+/// What kind of verification [`SqliteStore::verify_audit_chain`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every keyed row's MAC was recomputed with its key.
+    Keyed,
+    /// Only the unkeyed links were checked: order, each row's link to the
+    /// row before, and the SHA-256 of unkeyed rows. Keyed rows' content was
+    /// not checked. Either the store has no key, or no row is keyed.
+    UnkeyedLinksOnly,
+    /// Rows were signed by keys the store was not given: their MACs were
+    /// not checked. Give the store these keys (as previous keys of the ring).
+    KeyMissing {
+        /// Ids of the keys that are missing.
+        key_ids: Vec<String>,
+    },
+}
+
+/// What the checkpoint file says, apart from any break it shows (those are
+/// in [`ChainReport::first_broken`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckpointStatus {
+    /// The store has no checkpoint file: it was opened without a key.
+    NotConfigured,
+    /// There is no checkpoint file at this path: deletion of the last rows
+    /// cannot be ruled out (unless the log is empty).
+    Missing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The file cannot be read or is not a checkpoint.
+    Unreadable {
+        /// Its path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Signed with the key it names: the database was compared with it.
+    Signed {
+        /// The row it vouches for.
+        seq: i64,
+        /// The key that signed it.
+        key_id: String,
+    },
+    /// Its signature does not match: the file was edited or written
+    /// without the key.
+    BadSignature {
+        /// The row it claims.
+        seq: i64,
+    },
+    /// Signed by a key the store was not given, so not authenticated; its
+    /// row number was still compared with the database's head.
+    Unauthenticated {
+        /// The row it claims.
+        seq: i64,
+        /// The key it names.
+        key_id: String,
+    },
+}
+
+impl ChainReport {
+    /// True when no break was found in what was checked. Without a key
+    /// that says little: see [`is_authentic`](ChainReport::is_authentic).
+    pub fn is_intact(&self) -> bool {
+        self.first_broken.is_none()
+    }
+
+    /// True only when nothing is broken, every keyed row's MAC was checked
+    /// with its key, and the signed checkpoint matches (or the log is
+    /// empty): the log is as the key holder wrote it, and not cut short
+    /// since the last checkpoint.
+    pub fn is_authentic(&self) -> bool {
+        let checkpoint_holds = matches!(self.checkpoint, CheckpointStatus::Signed { .. })
+            || (self.rows == 0 && matches!(self.checkpoint, CheckpointStatus::Missing { .. }));
+        self.is_intact() && self.check == ChainCheck::Keyed && checkpoint_holds
+    }
+}
+
+impl fmt::Display for ChainReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} audit rows checked: ", self.rows)?;
+        match &self.first_broken {
+            Some(broken) => write!(f, "BROKEN at row {}: {}; ", broken.seq, broken.reason)?,
+            None => f.write_str("no break found; ")?,
+        }
+        match &self.check {
+            ChainCheck::Keyed => write!(f, "keyed check, {} MACs verified with their keys", self.keyed_rows)?,
+            ChainCheck::UnkeyedLinksOnly => f.write_str(
+                "UNKEYED LINKS ONLY: checked without a key, which anyone who can write the file can satisfy",
+            )?,
+            ChainCheck::KeyMissing { key_ids } => {
+                write!(f, "KEY MISSING for key id {}: those rows' MACs were not checked", key_ids.join(", "))?
+            }
+        }
+        if self.unkeyed_rows > 0 {
+            write!(f, "; {} rows are unkeyed SHA-256 links", self.unkeyed_rows)?;
+        }
+        match &self.checkpoint {
+            CheckpointStatus::NotConfigured => f.write_str("; no checkpoint: deletion of the last rows not checked"),
+            CheckpointStatus::Missing { path } => write!(f, "; checkpoint `{}` missing", path.display()),
+            CheckpointStatus::Unreadable { path, reason } => {
+                write!(f, "; checkpoint `{}` unreadable: {reason}", path.display())
+            }
+            CheckpointStatus::Signed { seq, .. } => write!(f, "; signed checkpoint at row {seq}"),
+            CheckpointStatus::BadSignature { seq } => write!(f, "; checkpoint (row {seq}) has a bad signature"),
+            CheckpointStatus::Unauthenticated { seq, key_id } => {
+                write!(f, "; checkpoint at row {seq} NOT authenticated (key id {key_id} missing)")
+            }
+        }
+    }
+}
+
+/// Where and why the chain breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenLink {
+    /// The first row that does not match, or the first that is missing
+    /// (deleted rows, a truncated tail).
+    pub seq: i64,
+    /// What does not match.
+    pub reason: String,
+}
+
+/// The walk's state between rows.
+struct Walk<'a> {
+    chain: &'a AuditChain,
+    expected_seq: i64,
+    expected_prev: String,
+    /// The key of the row before: `None` before the first row, `Some(None)`
+    /// after an unkeyed row.
+    previous_key: Option<Option<String>>,
+    keyed_rows: u64,
+    unkeyed_rows: u64,
+    seen_keyed: bool,
+    missing_keys: BTreeSet<String>,
+}
+
+impl Walk<'_> {
+    /// Checks one row: the first bad row and why, if there is one (the row
+    /// itself, or the one before when this row's signature says so).
+    fn check(&mut self, row: &StoredAudit, raw: &RawColumns) -> Option<(i64, String)> {
+        self.check_row(row, raw).map(|found| found.unwrap_or_else(|reason| (row.seq, reason)))
+    }
+
+    /// `Err(reason)`: this row is bad; `Ok((seq, reason))`: row `seq` is.
+    fn check_row(&mut self, row: &StoredAudit, raw: &RawColumns) -> Option<Result<(i64, String), String>> {
+        if row.seq != self.expected_seq {
+            // Rows come in seq order and seq is unique, so a gap means the
+            // rows from the expected one on are gone.
+            return Some(Ok((
+                self.expected_seq,
+                format!(
+                    "row {} is missing (the next row is {}): rows were removed, or the rows after them moved",
+                    self.expected_seq, row.seq
+                ),
+            )));
+        }
+        let columns = raw.columns(row);
+        if row.prev_hash != self.expected_prev {
+            // A row whose own MAC holds vouches for the link it names: then
+            // the row before it is the one that was replaced.
+            let signed = row.key_id.as_deref().and_then(|id| self.chain.keys.get(id));
+            if signed.is_some_and(|key| columns.keyed_mac(key) == row.hash) {
+                return Some(Ok((
+                    row.seq - 1,
+                    format!(
+                        "it is not the row that row {} signed as the one before it: it was replaced{}",
+                        row.seq,
+                        if self.previous_key == Some(None) { ", or an unkeyed row before it was edited" } else { "" }
+                    ),
+                )));
+            }
+            return Some(Err(
+                "its prev_hash does not match the link of the row before: a row was removed, inserted, moved or \
+                 rewritten"
+                    .to_owned(),
+            ));
+        }
+        match &row.key_id {
+            None if self.seen_keyed => {
+                return Some(Err(
+                    "an unkeyed row after keyed rows: written by someone without the key (a keyed chain never \
+                     goes back to unkeyed links)"
+                        .to_owned(),
+                ));
+            }
+            None if columns.unkeyed_hash() != row.hash => {
+                return Some(Err("its content does not match its hash: the row was edited".to_owned()));
+            }
+            None => self.unkeyed_rows += 1,
+            Some(key_id) => {
+                self.seen_keyed = true;
+                if let Some(reason) = self.check_key_change(row, key_id) {
+                    return Some(Err(reason));
+                }
+                match self.chain.keys.get(key_id) {
+                    Some(key) if columns.keyed_mac(key) != row.hash => {
+                        return Some(Err(format!(
+                            "its MAC does not match its content under key id {key_id}: the row was edited, or \
+                             written without the key"
+                        )));
+                    }
+                    Some(_) => self.keyed_rows += 1,
+                    None => {
+                        if !self.chain.keys.is_empty() {
+                            self.missing_keys.insert(key_id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        self.previous_key = Some(row.key_id.clone());
+        self.expected_prev = row.hash.clone();
+        self.expected_seq += 1;
+        None
+    }
+
+    /// A row signed by another key than the row before must be the entry
+    /// recording that rotation.
+    fn check_key_change(&self, row: &StoredAudit, key_id: &str) -> Option<String> {
+        let Some(previous) = &self.previous_key else { return None };
+        if previous.as_deref() == Some(key_id) {
+            return None;
+        }
+        let records_it = row.process == CHAIN_PROCESS
+            && row.action == KEY_ROTATION_ACTION
+            && row.details.get("to_key_id").and_then(Value::as_str) == Some(key_id)
+            && row.details.get("from_key_id").and_then(Value::as_str) == previous.as_deref();
+        (!records_it).then(|| {
+            format!(
+                "the signing key changes here from {} to {key_id} without a key-rotation entry",
+                previous.as_deref().unwrap_or("none (unkeyed)")
+            )
+        })
+    }
+}
+
+/// The columns a link covers, as stored (text as written, not re-encoded).
+struct RawColumns {
+    timestamp_ms: i64,
+    status: String,
+    details: String,
+    detail_errors: String,
+}
+
+impl RawColumns {
+    fn columns<'a>(&'a self, row: &'a StoredAudit) -> Columns<'a> {
+        Columns {
+            seq: row.seq,
+            timestamp_ms: self.timestamp_ms,
+            process: &row.process,
+            action: &row.action,
+            status: &self.status,
+            reference_kind: row.reference.as_ref().map(|r| &*r.kind),
+            reference_id: row.reference.as_ref().map(|r| r.id.as_str()),
+            actor: row.actor.as_deref(),
+            trace_id: row.trace_id.as_deref(),
+            service: row.service.as_deref(),
+            details: &self.details,
+            truncated: row.truncated,
+            detail_errors: &self.detail_errors,
+            prev_hash: &row.prev_hash,
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Walks the whole audit log and reports the first row that was edited,
+    /// removed, inserted or moved, and whether the log lost its tail since
+    /// the last checkpoint.
+    ///
+    /// With the store's keys each keyed row's MAC is recomputed, which
+    /// someone without the key cannot forge; without them only the unkeyed
+    /// links are checked, and [`ChainReport::check`] says so.
+    ///
+    /// ```
+    /// use monitor_sinks::sqlite::{ChainCheck, SqliteStore};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = SqliteStore::open(dir.path().join("audit.db")).unwrap();
+    /// let report = store.verify_audit_chain().unwrap();
+    /// assert!(report.is_intact());
+    /// assert_eq!(report.rows, 0);
+    /// // No key: only the unkeyed links could be checked.
+    /// assert_eq!(report.check, ChainCheck::UnkeyedLinksOnly);
+    /// assert!(!report.is_authentic());
+    /// ```
+    pub fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
+        let chain = self.audit_chain();
+        let connection = self.connection();
+        let fail = |e: rusqlite::Error| self.error("walking the audit log", &e);
+        let mut statement =
+            connection.prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq")).map_err(fail)?;
+        let mut rows = statement.query([]).map_err(fail)?;
+        let mut walk = Walk {
+            chain,
+            expected_seq: 1,
+            expected_prev: GENESIS_HASH.to_owned(),
+            previous_key: None,
+            keyed_rows: 0,
+            unkeyed_rows: 0,
+            seen_keyed: false,
+            missing_keys: BTreeSet::new(),
+        };
+        let mut checked = 0;
+        let mut first_broken = None;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let audit = stored(row).map_err(fail)?;
+            let raw = RawColumns {
+                timestamp_ms: row.get(1).map_err(fail)?,
+                status: row.get(4).map_err(fail)?,
+                details: row.get(10).map_err(fail)?,
+                detail_errors: row.get(12).map_err(fail)?,
+            };
+            checked += 1;
+            if let Some((seq, reason)) = walk.check(&audit, &raw) {
+                first_broken = Some(BrokenLink { seq, reason });
+                break;
+            }
+        }
+        drop(rows);
+        let head = walk.expected_seq - 1;
+        let (checkpoint, checkpoint_break) = self.compare_checkpoint(head)?;
+        let check = if chain.keys.is_empty() || (checked > 0 && !walk.seen_keyed) {
+            ChainCheck::UnkeyedLinksOnly
+        } else if !walk.missing_keys.is_empty() {
+            ChainCheck::KeyMissing { key_ids: walk.missing_keys.into_iter().collect() }
+        } else {
+            ChainCheck::Keyed
+        };
+        Ok(ChainReport {
+            rows: checked,
+            first_broken: first_broken.or(checkpoint_break),
+            check,
+            keyed_rows: walk.keyed_rows,
+            unkeyed_rows: walk.unkeyed_rows,
+            checkpoint,
+        })
+    }
+
+    /// Compares the checkpoint with the database, whose intact chain ends at
+    /// row `head`.
+    fn compare_checkpoint(&self, head: i64) -> Result<(CheckpointStatus, Option<BrokenLink>), StoreError> {
+        let chain = self.audit_chain();
+        let Some(path) = &chain.checkpoint else { return Ok((CheckpointStatus::NotConfigured, None)) };
+        let found: Checkpoint = match checkpoint::read(path) {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok((CheckpointStatus::Missing { path: path.clone() }, None)),
+            Err(reason) => return Ok((CheckpointStatus::Unreadable { path: path.clone(), reason }, None)),
+        };
+        let claimed = found.head.clone();
+        let status = match found.authenticate(&chain.keys) {
+            Authenticity::Valid => CheckpointStatus::Signed { seq: claimed.seq, key_id: claimed.key_id.clone() },
+            Authenticity::KeyMissing => {
+                CheckpointStatus::Unauthenticated { seq: claimed.seq, key_id: claimed.key_id.clone() }
+            }
+            Authenticity::BadSignature => {
+                let broken = BrokenLink {
+                    seq: claimed.seq,
+                    reason: format!(
+                        "the checkpoint `{}` does not carry a valid signature: it was edited or written without \
+                         the key",
+                        path.display()
+                    ),
+                };
+                return Ok((CheckpointStatus::BadSignature { seq: claimed.seq }, Some(broken)));
+            }
+        };
+        if head < claimed.seq {
+            let reason = format!(
+                "rows {} to {} are missing: the checkpoint `{}` was written when the log reached row {}, and the \
+                 database now ends at row {head}; the last rows were deleted",
+                head + 1,
+                claimed.seq,
+                path.display(),
+                claimed.seq
+            );
+            return Ok((status, Some(BrokenLink { seq: head + 1, reason })));
+        }
+        let link: Option<String> = self
+            .connection()
+            .query_row("SELECT hash FROM audit_log WHERE seq = ?1", params![claimed.seq], |row| row.get(0))
+            .optional()
+            .map_err(|e| self.error("reading the checkpointed audit row", &e))?;
+        if link.as_deref() != Some(claimed.mac.as_str()) {
+            let reason = format!(
+                "row {} is not the row the checkpoint `{}` signed: its link differs, so the log was rewritten from \
+                 here or before",
+                claimed.seq,
+                path.display()
+            );
+            return Ok((status, Some(BrokenLink { seq: claimed.seq, reason })));
+        }
+        Ok((status, None))
+    }
+}
