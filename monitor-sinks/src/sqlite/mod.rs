@@ -13,7 +13,7 @@ use monitor_runtime::{Batch, Sink, SinkError, SinkErrorKind, async_trait};
 
 pub use alerts::StoredNotification;
 pub use audit::{AuditQuery, BrokenLink, ChainReport, GENESIS_HASH, StoredAudit};
-pub use store::{GroupQuery, SqliteOptions, SqliteStore, StoreError, StoredEvent, StoredGroup};
+pub use store::{GroupQuery, MAX_BUSY_TIMEOUT, SqliteOptions, SqliteStore, StoreError, StoredEvent, StoredGroup};
 
 /// The SQLite sink: every event and group counter, written in batched
 /// transactions to one WAL-mode file. The file is opened by `install()`, so
@@ -43,7 +43,9 @@ impl SqliteSink {
         SqliteSink { path: path.into(), options: SqliteOptions::default(), store: None }
     }
 
-    /// How long a write waits for a lock held by another connection.
+    /// How long a write waits for a lock held by another connection. Longer
+    /// than [`MAX_BUSY_TIMEOUT`] (about 24.8 days, the most SQLite can
+    /// express) is clamped to it.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.options.busy_timeout = timeout;
         self
