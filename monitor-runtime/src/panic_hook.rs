@@ -12,9 +12,13 @@
 //! seen, and a guard only takes a message remembered after its call started
 //! (see [`panics_seen`]). Reading does not clear it: every monitored frame
 //! that one panic unwinds through reports the same message.
+//!
+//! Panics the monitor itself catches (a user's `Debug` that panics while an
+//! argument is formatted) run under [`quietly`]: the hook neither remembers
+//! them nor prints them as if the host had panicked.
 
-use std::cell::RefCell;
-use std::panic::{self, PanicHookInfo};
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
 use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -33,6 +37,8 @@ struct RememberedPanic {
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<RememberedPanic>> = const { RefCell::new(None) };
+    /// How many [`quietly`] calls are running on this thread.
+    static QUIET_DEPTH: Cell<u32> = const { Cell::new(0) };
 }
 
 static INSTALL: Once = Once::new();
@@ -42,10 +48,17 @@ pub(crate) fn install() {
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
+            if is_quiet() {
+                return;
+            }
             remember(info);
             previous(info);
         }));
     });
+}
+
+fn is_quiet() -> bool {
+    QUIET_DEPTH.try_with(Cell::get).is_ok_and(|depth| depth > 0)
 }
 
 fn remember(info: &PanicHookInfo<'_>) {
@@ -94,6 +107,21 @@ pub(crate) fn panic_message_since(seen_before: u64) -> String {
         .unwrap_or_else(|| UNKNOWN_MESSAGE.to_owned())
 }
 
+/// Runs `work`, catching a panic in it, with the hook silent meanwhile: the
+/// panic is the monitor's to handle (it returns `None`), not the host's to
+/// see printed or reported.
+pub(crate) fn quietly<T>(work: impl FnOnce() -> T) -> Option<T> {
+    struct Loud;
+    impl Drop for Loud {
+        fn drop(&mut self) {
+            let _ = QUIET_DEPTH.try_with(|depth| depth.set(depth.get().saturating_sub(1)));
+        }
+    }
+    let _ = QUIET_DEPTH.try_with(|depth| depth.set(depth.get() + 1));
+    let _loud_again = Loud;
+    panic::catch_unwind(AssertUnwindSafe(work)).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +147,15 @@ mod tests {
         let _ = panic::catch_unwind(|| panic!("an earlier panic, caught"));
         let call_started = panics_seen();
         assert_eq!(panic_message_since(call_started), UNKNOWN_MESSAGE);
+    }
+
+    #[test]
+    fn a_quiet_panic_is_caught_and_not_remembered() {
+        install();
+        let before = panics_seen();
+        assert_eq!(quietly(|| -> u32 { panic!("inside the monitor") }), None);
+        assert_eq!(quietly(|| 7), Some(7));
+        assert_eq!(panic_message_since(before), UNKNOWN_MESSAGE, "the hook did not remember it");
+        assert!(!is_quiet(), "loud again afterwards");
     }
 }
