@@ -7,9 +7,13 @@ use std::panic;
 
 use monitor_runtime::{EventKind, MemorySink, Monitor, monitor};
 
+/// Hands back a `u32` payload, and passes any other on as a panic.
 #[monitor]
 fn pass_on(payload: Box<dyn Any + Send>) -> u32 {
-    panic::resume_unwind(payload)
+    match payload.downcast::<u32>() {
+        Ok(number) => *number,
+        Err(payload) => panic::resume_unwind(payload),
+    }
 }
 
 #[monitor]
