@@ -2,6 +2,7 @@
 //! with file, line and column in every error.
 
 mod literal;
+mod parse_thread;
 mod shape;
 
 use std::fmt;
@@ -111,6 +112,12 @@ impl AlertConfig {
 }
 
 fn load(text: &str, path: Option<&Path>) -> Result<AlertConfig, ConfigErrors> {
+    // The conditions' spans, and the texts proc-macro2 keeps for them, stay
+    // on that thread and go with it (see `parse_thread`).
+    parse_thread::on_parse_thread(|| load_here(text, path))
+}
+
+fn load_here(text: &str, path: Option<&Path>) -> Result<AlertConfig, ConfigErrors> {
     let at = |offset: usize, message: String| {
         let (line, column) = line_column(text, offset);
         ConfigError { file: path.map(Path::to_path_buf), line, column, message }

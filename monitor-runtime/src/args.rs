@@ -13,6 +13,11 @@
 //! while a monitor is installed, and cut at [`MAX_ARG_BYTES`] while it is
 //! written). The choice is made at compile time by the same autoref
 //! specialisation as in `observe`.
+//!
+//! A `Debug` impl that panics is the monitor's problem, not the host's: the
+//! panic is caught (quietly, see `panic_hook::quietly`), the argument's text
+//! becomes [`DEBUG_PANICKED`], and the call goes on exactly as it would
+//! without `args(…)`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -22,6 +27,19 @@ use crate::bounded;
 /// Longest `Debug` text kept for one argument; the rest is cut while it is
 /// written, so a huge argument costs no more than this.
 pub(crate) const MAX_ARG_BYTES: usize = 1024;
+
+/// The text of an argument whose `Debug` impl panicked.
+pub(crate) const DEBUG_PANICKED: &str = "<Debug panicked>";
+
+/// Writes `value`'s `Debug` text, cut at [`MAX_ARG_BYTES`], or
+/// [`DEBUG_PANICKED`] if its `Debug` impl panics.
+fn write_arg(out: &mut String, value: &dyn fmt::Debug) {
+    let mut text = String::new();
+    match crate::panic_hook::quietly(|| bounded::write_debug(&mut text, value, MAX_ARG_BYTES)) {
+        Some(()) => out.push_str(&text),
+        None => out.push_str(DEBUG_PANICKED),
+    }
+}
 
 /// The arguments' names and texts, as events carry them.
 pub(crate) type ArgTexts = Vec<(Cow<'static, str>, String)>;
@@ -57,7 +75,7 @@ impl<T> KeepFormatted for ArgProbe<'_, T> {
             return FormattedArg(None);
         }
         let mut text = String::new();
-        bounded::write_debug(&mut text, self.1, MAX_ARG_BYTES);
+        write_arg(&mut text, self.1);
         FormattedArg(Some(text))
     }
 }
@@ -74,13 +92,14 @@ pub struct FormattedArg(Option<String>);
 /// One kept argument.
 #[doc(hidden)]
 pub trait KeptArg {
-    /// Writes the argument's `Debug` text, cut at [`MAX_ARG_BYTES`].
+    /// Writes the argument's `Debug` text, cut at [`MAX_ARG_BYTES`] (or
+    /// [`DEBUG_PANICKED`]).
     fn write_text(&self, out: &mut String);
 }
 
 impl<T: fmt::Debug> KeptArg for CopiedArg<T> {
     fn write_text(&self, out: &mut String) {
-        bounded::write_debug(out, &self.0, MAX_ARG_BYTES);
+        write_arg(out, &self.0);
     }
 }
 

@@ -132,9 +132,16 @@ fn source_chain(mut source: Option<&(dyn StdError + 'static)>) -> Vec<String> {
     chain
 }
 
-pub(crate) fn capture_panic(callsite: &'static Callsite, elapsed: Duration, args: Option<&dyn Fn() -> ArgTexts>) {
+/// Captures the panic unwinding a monitored call; `panics_before` is what
+/// [`panics_seen`](crate::panic_hook::panics_seen) said when the call started.
+pub(crate) fn capture_panic(
+    callsite: &'static Callsite,
+    elapsed: Duration,
+    panics_before: u64,
+    args: Option<&dyn Fn() -> ArgTexts>,
+) {
     let Some(shared) = pipeline::current() else { return };
-    let message = crate::panic_hook::last_panic_message();
+    let message = crate::panic_hook::panic_message_since(panics_before);
     let location = callsite_location(callsite);
     let details = ErrorDetails { error_type: None, message: &message, source: None };
     let severity = callsite.severity().max(Severity::Critical);

@@ -29,6 +29,9 @@ pub struct CallGuard<A: KeptArgs = ()> {
     /// `None` when the monitor was not installed at the start of the call:
     /// then the guard does nothing at all.
     start: Option<Ticks>,
+    /// Panics the hook had seen when the call started: a message it
+    /// remembered before then is not this call's (see `panic_hook`).
+    panics_before: u64,
     is_async: bool,
     state: Cell<State>,
     /// The type of the error a `?` converted into the returned one, for
@@ -76,10 +79,13 @@ impl<A: KeptArgs> CallGuard<A> {
 
     #[inline]
     fn start(callsite: &'static Callsite, is_async: bool, args: A) -> Self {
-        let start = if crate::pipeline::is_installed() { clock::now() } else { None };
+        let installed = crate::pipeline::is_installed();
+        let start = if installed { clock::now() } else { None };
+        let panics_before = if installed { crate::panic_hook::panics_seen() } else { 0 };
         CallGuard {
             callsite,
             start,
+            panics_before,
             is_async,
             state: Cell::new(State::Running),
             inner_error_type: Cell::new(None),
@@ -149,7 +155,7 @@ impl<A: KeptArgs> CallGuard<A> {
         let args = || self.arg_texts();
         let args: Option<&dyn Fn() -> ArgTexts> = if A::NONE { None } else { Some(&args) };
         if outcome == Outcome::Panic {
-            capture::capture_panic(self.callsite, elapsed, args);
+            capture::capture_panic(self.callsite, elapsed, self.panics_before, args);
         }
         if self.callsite.is_slow(nanos) {
             self.callsite.record_slow();

@@ -32,7 +32,7 @@ pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use audit_chain::AuditChainOptions;
 pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_ENV, AuditKey, AuditKeyError, AuditKeyRing, MIN_AUDIT_KEY_BYTES};
 pub use audit_verify::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
-pub use store::{GroupQuery, SqliteOptions, SqliteStore, StoreError, StoredEvent, StoredGroup};
+pub use store::{GroupQuery, MAX_BUSY_TIMEOUT, SqliteOptions, SqliteStore, StoreError, StoredEvent, StoredGroup};
 
 /// The SQLite sink: every event and group counter, written in batched
 /// transactions to one WAL-mode file. The file is opened by `install()`, so
@@ -62,7 +62,9 @@ impl SqliteSink {
         SqliteSink { path: path.into(), options: SqliteOptions::default(), store: None }
     }
 
-    /// How long a write waits for a lock held by another connection.
+    /// How long a write waits for a lock held by another connection. Longer
+    /// than [`MAX_BUSY_TIMEOUT`] (about 24.8 days, the most SQLite can
+    /// express) is clamped to it.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.options.busy_timeout = timeout;
         self

@@ -15,7 +15,9 @@ use super::schema;
 #[derive(Clone, Debug)]
 pub struct SqliteOptions {
     /// How long a write waits for another connection's lock before giving
-    /// up with `storage_locked` (default 5 s).
+    /// up with `storage_locked` (default 5 s). SQLite counts it in whole
+    /// milliseconds in an `i32`, so anything longer than
+    /// [`MAX_BUSY_TIMEOUT`] (about 24.8 days) waits that long instead.
     pub busy_timeout: Duration,
     /// A cap on the file's size; writes past it fail with `storage_full`
     /// (default: none).
@@ -23,6 +25,20 @@ pub struct SqliteOptions {
     /// The audit chain's keys and checkpoint (default: no key, unkeyed
     /// links only).
     pub audit: AuditChainOptions,
+}
+
+/// The longest busy timeout SQLite can express: `i32::MAX` milliseconds,
+/// about 24.8 days. Longer timeouts (`Duration::MAX` included) are clamped to
+/// it, which is as good as "wait for ever" for a lock held by a live process.
+pub const MAX_BUSY_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
+
+impl SqliteOptions {
+    /// The busy timeout SQLite is given: [`Self::busy_timeout`], clamped to
+    /// [`MAX_BUSY_TIMEOUT`] because a longer one cannot be expressed (and
+    /// would make the SQLite binding panic rather than fail).
+    pub fn effective_busy_timeout(&self) -> Duration {
+        self.busy_timeout.min(MAX_BUSY_TIMEOUT)
+    }
 }
 
 impl Default for SqliteOptions {
@@ -214,7 +230,9 @@ impl SqliteStore {
         let path = path.as_ref().to_path_buf();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut connection = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, "opening", &e))?;
-        connection.busy_timeout(options.busy_timeout).map_err(|e| classify(&path, "setting the busy timeout", &e))?;
+        connection
+            .busy_timeout(options.effective_busy_timeout())
+            .map_err(|e| classify(&path, "setting the busy timeout", &e))?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(&path, "switching to WAL", &e))?;
         connection
             .pragma_update(None, "synchronous", "NORMAL")
