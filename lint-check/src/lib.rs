@@ -125,6 +125,17 @@ pub fn give_up(reason: &str) -> ! {
     panic!("giving up: {reason}")
 }
 
+/// Hands a panic caught elsewhere on: declared to return, never does.
+///
+/// # Panics
+///
+/// Always, with `payload`.
+#[monitor]
+#[must_use]
+pub fn rethrow(payload: Box<dyn std::any::Any + Send>) -> u64 {
+    std::panic::resume_unwind(payload)
+}
+
 /// The balance of an account, looked up asynchronously.
 ///
 /// # Errors

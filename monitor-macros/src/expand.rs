@@ -115,6 +115,9 @@ fn sync_body(function: &mut ItemFn, options: &Options) -> TokenStream {
     let observe = rewrite::observe(&quote!(__monitor_ret));
     quote! {
         #guard
+        // A body that declares a value yet never returns one (it ends in
+        // `resume_unwind`) is the user's to write as they like.
+        #[allow(clippy::diverging_sub_expression)]
         let __monitor_ret #annotation = #block;
         #[allow(unreachable_code)]
         #observe
