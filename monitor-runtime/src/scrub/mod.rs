@@ -369,18 +369,18 @@ fn value_span(text: &str, start: usize, newtype: bool, extent: Extent) -> Range<
     if rest.starts_with(['{', '[']) && !rest.starts_with(REDACTED) {
         return start..closing(text, start + 1, b'{').map_or(end, |at| at + 1);
     }
-    if extent == Extent::Header {
-        return header_credentials(text, start);
-    }
     let word_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
     let (word, after) = rest.split_at(word_end);
-    if SCHEMES.iter().any(|scheme| word.eq_ignore_ascii_case(scheme)) && after.starts_with([' ', '\t']) {
-        let credential = end - after.trim_start_matches([' ', '\t']).len();
-        return credential..bare_end(text, credential);
-    }
     // `Some("…")`, `Secret(…)`: keep the wrapper's name, drop its contents.
     if word.starts_with(|c: char| c.is_ascii_uppercase()) && after.starts_with('(') {
         return start + word_end + 1..closing(text, start + word_end + 1, b'(').unwrap_or(end);
+    }
+    if extent == Extent::Header {
+        return header_credentials(text, start);
+    }
+    if SCHEMES.iter().any(|scheme| word.eq_ignore_ascii_case(scheme)) && after.starts_with([' ', '\t']) {
+        let credential = end - after.trim_start_matches([' ', '\t']).len();
+        return credential..bare_end(text, credential);
     }
     match extent {
         Extent::Phrase => start..phrase_end(text, start, b",;&\"')]}"),
@@ -635,6 +635,10 @@ mod tests {
                 "Authorization: AWS4-HMAC-SHA256 [REDACTED]\nnext".to_owned(),
             ),
             ("Authorization: 3f9aK2x".to_owned(), "Authorization: [REDACTED]".to_owned()),
+            (
+                r#"Args { authorization: Some("aA~Aa0a^") }"#.to_owned(),
+                "Args { authorization: Some([REDACTED]) }".to_owned(),
+            ),
             (
                 "Cookie: lang=en; sessionid=abc; JSESSIONID=def; PHPSESSID=ghi".to_owned(),
                 "Cookie: [REDACTED]; sessionid=[REDACTED]; JSESSIONID=[REDACTED]; PHPSESSID=[REDACTED]".to_owned(),
