@@ -47,7 +47,13 @@ pub(crate) fn derive_audited(input: &DeriveInput) -> syn::Result<TokenStream> {
                 quote!(::std::format!("{:?}", #value.as_ref().map(|__monitor_value| #inner)))
             }
             (Some(mask), _) => masked(mask, quote!(::core::convert::AsRef::<str>::as_ref(&#value))),
-            (None, _) => quote!(::std::format!("{:?}", &#value)),
+            // A tracked field the type did not mark is redacted when its name says it is a
+            // secret (`password_hash`, `api_token`), as the scrubber would redact it by name.
+            (None, _) => quote!(if #rt::audit::is_sensitive_name(#field_name) {
+                ::std::string::String::from("[REDACTED]")
+            } else {
+                ::std::format!("{:?}", &#value)
+            }),
         };
         let old = render(quote!(self.#name));
         let new = render(quote!(new.#name));

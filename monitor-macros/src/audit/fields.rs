@@ -28,6 +28,14 @@ pub(crate) fn bind_and_fill(
         .enumerate()
         .map(|(index, (field, binding))| {
             let attrs = attr::field(&field.attrs, &field.ty, allowed, errors);
+            if attrs.status && attrs.redact {
+                // Every other role honours `redact`; a status is what the record is filed under.
+                errors.spanned(
+                    field.ident.as_ref().map_or(field.span(), |ident| ident.span()),
+                    "`redact` cannot apply to the `status` field: the compliance status is stored as it is; \
+                     remove `redact`, or record the value as a separate detail",
+                );
+            }
             if attrs.reference.is_some() {
                 if reference_seen {
                     errors.spanned(
@@ -76,14 +84,24 @@ fn fill(field: &Field, attrs: &FieldAttrs, binding: &syn::Ident, name: &str) -> 
     if attrs.skip {
         return quote!();
     }
+    // `mask` and `redact` hold for every role a field plays: a raw IBAN as the reference id
+    // or a raw e-mail address as the actor is as much a leak as in a detail.
+    let shown = match (&attrs.mask, attrs.redact) {
+        (_, true) => quote!(&"[REDACTED]"),
+        (Some(mask), false) => {
+            let value = masked_value(field, mask, binding);
+            quote!(&#value)
+        }
+        (None, false) => quote!(#binding),
+    };
     if let Some(kind) = &attrs.reference {
-        return quote_spanned!(span => __monitor_record.reference(#kind, #binding););
+        return quote_spanned!(span => __monitor_record.reference(#kind, #shown););
     }
     if attrs.actor {
-        return quote_spanned!(span => __monitor_record.actor(#binding););
+        return quote_spanned!(span => __monitor_record.actor(#shown););
     }
     if attrs.trace_id {
-        return quote_spanned!(span => __monitor_record.trace_id(#binding););
+        return quote_spanned!(span => __monitor_record.trace_id(#shown););
     }
     if attrs.status {
         return quote_spanned!(span => __monitor_record.status(::core::clone::Clone::clone(#binding)););

@@ -19,6 +19,20 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::pipeline::{self, Refused};
+use crate::scrub::Scrubber;
+
+/// Whether a field name names a secret, by the default sensitive keys (`password`, `api_token`,
+/// `pin`, …). `#[derive(Audited)]` redacts the old and new values of a tracked field so named
+/// unless the field says how to `mask` it.
+///
+/// ```
+/// assert!(monitor_runtime::audit::is_sensitive_name("password_hash"));
+/// assert!(!monitor_runtime::audit::is_sensitive_name("email_verified"));
+/// ```
+pub fn is_sensitive_name(name: &str) -> bool {
+    static DEFAULT: std::sync::LazyLock<Scrubber> = std::sync::LazyLock::new(Scrubber::new);
+    DEFAULT.is_sensitive_key(name)
+}
 
 /// A type that can be recorded as an audit record. Derive it with
 /// `#[derive(AuditEvent)]`.

@@ -217,9 +217,7 @@ impl Worker {
 
     fn accept_audit(&mut self, mut record: AuditRecord) {
         // The derived code already masked what was marked; this catches what was not.
-        for value in record.details.values_mut() {
-            self.config.scrubber.scrub_json(value);
-        }
+        self.config.scrubber.scrub_audit(&mut record);
         self.config.evaluator.on_audit(&record);
         self.pending_audits.push(Arc::new(record));
         self.dispatch_if_full();

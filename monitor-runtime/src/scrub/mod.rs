@@ -1,20 +1,28 @@
 //! Scrubbing secrets and personal data out of every text before any sink sees it: values under
-//! sensitive keys, bearer and basic credentials, URL passwords and sensitive query parameters,
-//! IBANs that pass mod-97 and card numbers that pass Luhn. The scrubber runs on the worker thread,
-//! never on the caller's. Look-alikes that fail their checksum are left alone, so ids stay readable.
+//! sensitive keys, credentials of any `Authorization` scheme, URL passwords and sensitive query
+//! parameters, JWTs, AWS access keys, PEM private keys, e-mail addresses, IBANs that pass mod-97
+//! (in any case, spaced or not) and card numbers that pass Luhn (grouped by spaces, dashes or dots).
+//! The scrubber runs on the worker thread, never on the caller's. Look-alikes that fail their
+//! checksum are left alone, so ids stay readable.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
 use monitor_rules::vocabulary::{mask_card, mask_iban};
-use regex::{CaptureLocations, Regex};
+use regex::{CaptureLocations, Regex, RegexSet};
 
 mod records;
+mod tokens;
+
+pub use tokens::EmailMask;
 
 pub use monitor_rules::vocabulary::REDACTED;
 
-const DEFAULT_KEYS: &str = "password passwd pwd secret token api_key apikey access_key private_key authorization auth \
-                            cookie set-cookie session credential credentials client_secret";
+/// `sessionid` and `sessid` also catch `JSESSIONID` and `PHPSESSID` (long names match glued to a
+/// prefix); `sig` and `amz-signature` (`X-Amz-Signature`) are signed-URL signatures.
+const DEFAULT_KEYS: &str = "password passwd pwd passphrase pin otp secret token api_key apikey access_key private_key \
+                            authorization auth cookie set-cookie session sessionid sessid credential credentials \
+                            client_secret sig amz-signature";
 
 /// Keys in free text: `X-Api-Key`, `db.password`, `--token`.
 const KEY_CHARS: &str = r"[A-Za-z0-9_.\-]";
@@ -44,11 +52,62 @@ const SCHEMES: &[&str] = &["bearer", "basic", "digest", "negotiate"];
 pub struct Scrubber {
     /// Each sensitive key as its lowercase words (`set-cookie` → `set`, `cookie`).
     keys: Vec<Vec<String>>,
-    key_value: Regex,
-    credentials: Regex,
+    email_mask: EmailMask,
+    patterns: Patterns,
+}
+
+/// The compiled patterns, and one set of all of them that tells in a single pass over a text
+/// which patterns can match at all: most texts hold no secret, and then no pattern runs.
+#[derive(Clone, Debug)]
+struct Patterns {
+    pem: Regex,
     url_password: Regex,
+    tokens: Regex,
+    credentials: Regex,
+    query: Regex,
+    key_value: Regex,
+    email: Regex,
     iban: Regex,
     card: Regex,
+    /// In the order of the fields above; `None` if the set grew too large to compile.
+    prefilter: Option<RegexSet>,
+}
+
+impl Patterns {
+    fn new(keys: &[Vec<String>]) -> Self {
+        let mut patterns = Patterns {
+            pem: compile(tokens::PEM),
+            // Up to the last `@` before the path, so an unencoded `@` in the password leaves no tail.
+            url_password: compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:(?P<pw>[^\s/?#]*)@"),
+            tokens: compile(tokens::TOKEN),
+            credentials: compile(r"(?i-u:\b(?:bearer|basic))[ \t]+(?P<cred>[A-Za-z0-9\-._~+/]+=*)"),
+            query: compile(tokens::QUERY),
+            key_value: key_value_pattern(keys),
+            email: compile(tokens::EMAIL),
+            iban: compile(
+                r"(?i-u:\b[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: {1,2}[A-Z0-9]{4}){2,7}(?: {1,2}[A-Z0-9]{1,4})?)\b)",
+            ),
+            card: compile(r"(?-u:\b)[0-9](?:[ .\-]{0,2}[0-9]){12,18}(?-u:\b)"),
+            prefilter: None,
+        };
+        patterns.prefilter = RegexSet::new(patterns.all().map(Regex::as_str)).ok();
+        patterns
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Regex> {
+        [
+            &self.pem,
+            &self.url_password,
+            &self.tokens,
+            &self.credentials,
+            &self.query,
+            &self.key_value,
+            &self.email,
+            &self.iban,
+            &self.card,
+        ]
+        .into_iter()
+    }
 }
 
 /// The scrubber with the default sensitive keys.
@@ -61,17 +120,7 @@ pub struct Scrubber {
 impl Default for Scrubber {
     fn default() -> Self {
         let keys = DEFAULT_KEYS.split_whitespace().map(key_words).collect::<Vec<_>>();
-        Scrubber {
-            key_value: key_value_pattern(&keys),
-            keys,
-            credentials: compile(r"(?i-u:\b(?:bearer|basic))[ \t]+(?P<cred>[A-Za-z0-9\-._~+/]+=*)"),
-            // Up to the last `@` before the path, so an unencoded `@` in the password leaves no tail.
-            url_password: compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:(?P<pw>[^\s/?#]*)@"),
-            iban: compile(
-                r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?-u:\b)",
-            ),
-            card: compile(r"(?-u:\b)[0-9](?:[ \-]?[0-9]){12,18}(?-u:\b)"),
-        }
+        Scrubber { patterns: Patterns::new(&keys), keys, email_mask: EmailMask::default() }
     }
 }
 
@@ -107,7 +156,22 @@ impl Scrubber {
                 self.keys.push(words);
             }
         }
-        self.key_value = key_value_pattern(&self.keys);
+        self.patterns = Patterns::new(&self.keys);
+        self
+    }
+
+    /// What to do with e-mail addresses (default [`EmailMask::MaskLocalPart`]: `j***@example.org`).
+    /// Configure the monitor with the scrubber through
+    /// [`MonitorBuilder::scrubber`](crate::MonitorBuilder::scrubber).
+    ///
+    /// ```
+    /// use monitor_runtime::scrub::{EmailMask, Scrubber};
+    ///
+    /// let scrubber = Scrubber::new().with_email_mask(EmailMask::Redact);
+    /// assert_eq!(scrubber.scrub_text("from ops@example.org"), "from [REDACTED]");
+    /// ```
+    pub fn with_email_mask(mut self, mask: EmailMask) -> Self {
+        self.email_mask = mask;
         self
     }
 
@@ -160,37 +224,79 @@ impl Scrubber {
     /// assert!(matches!(scrubber.scrub_text("nothing to hide"), std::borrow::Cow::Borrowed(_)));
     /// ```
     pub fn scrub_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let text = rewrite(Cow::Borrowed(text), &self.url_password, |_, locs| redact(group(locs, 1)));
-        let text = rewrite(text, &self.credentials, |text, locs| {
-            let cred = group(locs, 1);
-            // `missing bearer token`, `basic auth failed`: prose, not a credential.
-            let prose = cred.len() < 16 && text[cred.clone()].bytes().all(|b| b.is_ascii_lowercase());
-            if prose { None } else { redact(cred) }
-        });
-        let text = rewrite(text, &self.key_value, |text, locs| {
-            let (key, sep) = (&text[group(locs, 1)], group(locs, 2));
-            let newtype = &text[sep.clone()] == "(";
-            // Rust paths (`auth::Error`), comparisons (`token == x`) and URL schemes carry no value,
-            // and a snake_case name before `(` is a call (`refresh_token(…)`), not a newtype.
-            let tail = text[sep.start..].trim_start_matches(['\\', '"', '\'', ' ', '\t']);
-            let no_value = ["::", "==", "://"].iter().any(|p| tail.starts_with(p));
-            if no_value
-                || (newtype && !key.starts_with(|c: char| c.is_ascii_uppercase()))
-                || !self.is_sensitive_key(key)
-            {
-                return None;
-            }
-            redact(value_span(text, sep.end, newtype))
-        });
-        let text = rewrite(text, &self.iban, |text, locs| {
-            let found = group(locs, 0);
-            // A trailing word such as ` EUR` can pass for the last group of a spaced IBAN.
-            let shorter = text[found.clone()].match_indices(' ').rev().map(|(at, _)| found.start + at);
-            let mut candidates = std::iter::once(found.end).chain(shorter).map(|end| &text[found.start..end]);
-            candidates.find(|c| iban_valid(c)).map(|c| (found.start..found.start + c.len(), mask_iban(c)))
-        });
-        rewrite(text, &self.card, |text, locs| find_card(text, group(locs, 0)))
+        let patterns = &self.patterns;
+        // One pass over the text finds which patterns can match; the others never run.
+        let hits: u32 = match &patterns.prefilter {
+            Some(set) => set.matches(text).iter().fold(0, |hits, index| hits | 1 << index),
+            None => u32::MAX,
+        };
+        if hits == 0 {
+            return Cow::Borrowed(text);
+        }
+        // The order matters: a PEM body or a URL password is gone before anything looks inside it.
+        let mut text = Cow::Borrowed(text);
+        for (index, pattern) in patterns.all().enumerate().filter(|(index, _)| hits & 1 << index != 0) {
+            text = match index {
+                0 => rewrite(text, pattern, tokens::value_of),
+                1 => rewrite(text, pattern, |_, locs| redact(group(locs, 1))),
+                2 => rewrite(text, pattern, tokens::token_span),
+                3 => rewrite(text, pattern, |text, locs| {
+                    let cred = group(locs, 1);
+                    // `missing bearer token`, `basic auth failed`: prose, not a credential.
+                    let prose = cred.len() < 16 && text[cred.clone()].bytes().all(|b| b.is_ascii_lowercase());
+                    if prose { None } else { redact(cred) }
+                }),
+                4 => rewrite(text, pattern, tokens::value_of),
+                5 => rewrite(text, pattern, |text, locs| self.key_value_span(text, locs)),
+                6 => rewrite(text, pattern, |text, locs| self.email_mask.apply(text, locs)),
+                7 => rewrite(text, pattern, |text, locs| {
+                    let found = group(locs, 0);
+                    // A trailing word such as ` EUR` can pass for the last group of a spaced IBAN.
+                    let shorter = text[found.clone()].match_indices(' ').rev().map(|(at, _)| found.start + at);
+                    let mut candidates =
+                        std::iter::once(found.end).chain(shorter).map(|end| text[found.start..end].trim_end());
+                    candidates.find(|c| iban_valid(c)).map(|c| (found.start..found.start + c.len(), mask_iban(c)))
+                }),
+                _ => rewrite(text, pattern, |text, locs| find_card(text, group(locs, 0))),
+            };
+        }
+        text
     }
+
+    /// The value to redact after a key that matched the key pattern, if the key is sensitive and
+    /// a value follows.
+    fn key_value_span(&self, text: &str, locs: &CaptureLocations) -> Option<(Range<usize>, String)> {
+        let (key, sep) = (&text[group(locs, 1)], group(locs, 2));
+        let separator = &text[sep.clone()];
+        let newtype = separator == "(";
+        // Rust paths (`auth::Error`), comparisons (`token == x`) and URL schemes carry no value,
+        // and a snake_case name before `(` is a call (`refresh_token(…)`), not a newtype.
+        let tail = text[sep.start..].trim_start_matches(['\\', '"', '\'', ' ', '\t']);
+        let no_value = ["::", "==", "://"].iter().any(|p| tail.starts_with(p));
+        if no_value || (newtype && !key.starts_with(|c: char| c.is_ascii_uppercase())) || !self.is_sensitive_key(key) {
+            return None;
+        }
+        let extent = if Words(key).last().is_some_and(|word| word.eq_ignore_ascii_case("authorization")) {
+            Extent::Header
+        } else if separator.contains(':') && !separator.contains('=') {
+            Extent::Phrase
+        } else {
+            Extent::Word
+        };
+        redact(value_span(text, sep.end, newtype, extent))
+    }
+}
+
+/// How far an unquoted value after a sensitive key runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Extent {
+    /// `password=hunter2 user=bob`: to the next space, as in logfmt and query strings.
+    Word,
+    /// `password: correct horse battery staple`: written like prose, to the end of the clause.
+    Phrase,
+    /// `Authorization: <scheme> <credentials>`: everything after the scheme word, to the end of the
+    /// line, since some schemes list several parts separated by commas (AWS4, Digest).
+    Header,
 }
 
 fn compile(pattern: &str) -> Regex {
@@ -249,7 +355,7 @@ fn rewrite<'a>(
 
 /// The span of the value starting at `start`, read the way values are written in messages, JSON,
 /// Debug output and query strings. A value cut off by the end of a truncated message runs to its end.
-fn value_span(text: &str, start: usize, newtype: bool) -> Range<usize> {
+fn value_span(text: &str, start: usize, newtype: bool, extent: Extent) -> Range<usize> {
     let (rest, end) = (&text[start..], text.len());
     if newtype {
         return start..closing(text, start, b'(').unwrap_or(end);
@@ -265,15 +371,51 @@ fn value_span(text: &str, start: usize, newtype: bool) -> Range<usize> {
     }
     let word_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
     let (word, after) = rest.split_at(word_end);
-    if SCHEMES.iter().any(|scheme| word.eq_ignore_ascii_case(scheme)) && after.starts_with([' ', '\t']) {
-        let credential = end - after.trim_start_matches([' ', '\t']).len();
-        return credential..bare_end(text, credential);
-    }
     // `Some("…")`, `Secret(…)`: keep the wrapper's name, drop its contents.
     if word.starts_with(|c: char| c.is_ascii_uppercase()) && after.starts_with('(') {
         return start + word_end + 1..closing(text, start + word_end + 1, b'(').unwrap_or(end);
     }
-    start..bare_end(text, start)
+    if extent == Extent::Header {
+        return header_credentials(text, start);
+    }
+    if SCHEMES.iter().any(|scheme| word.eq_ignore_ascii_case(scheme)) && after.starts_with([' ', '\t']) {
+        let credential = end - after.trim_start_matches([' ', '\t']).len();
+        return credential..bare_end(text, credential);
+    }
+    match extent {
+        Extent::Phrase => start..phrase_end(text, start, b",;&\"')]}"),
+        _ => start..bare_end(text, start),
+    }
+}
+
+/// The credentials of an `Authorization` value starting at `start`: after a scheme word (`Bearer`,
+/// `Token`, `Bot`, `AWS4-HMAC-SHA256`) if there is one, else all of it.
+fn header_credentials(text: &str, start: usize) -> Range<usize> {
+    let rest = &text[start..];
+    let scheme_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(rest.len());
+    let (scheme, after) = rest.split_at(scheme_end);
+    // A credential alone (`Authorization: 3f9aK…`) mixes in digits; a scheme word does not.
+    let is_scheme = (scheme.bytes().all(|b| b.is_ascii_alphabetic())
+        || scheme.eq_ignore_ascii_case("aws4-hmac-sha256"))
+        && !scheme.is_empty()
+        && after.starts_with([' ', '\t']);
+    let from = if is_scheme { text.len() - after.trim_start_matches([' ', '\t']).len() } else { start };
+    from..phrase_end(text, from, b"\"')]}")
+}
+
+/// A value written as prose ends at the end of its line or at one of `stops`, without the
+/// whitespace before it.
+fn phrase_end(text: &str, from: usize, stops: &[u8]) -> usize {
+    if text[from..].starts_with(REDACTED) {
+        return from + REDACTED.len();
+    }
+    let bytes = text.as_bytes();
+    let stop = |at: &usize| {
+        let byte = bytes[*at];
+        matches!(byte, b'\n' | b'\r') || stops.contains(&byte) || (byte == b'\\' && bytes.get(at + 1) == Some(&b'"'))
+    };
+    let end = (from..bytes.len()).find(stop).unwrap_or(bytes.len());
+    from + text[from..end].trim_end().len()
 }
 
 /// An unquoted value ends at whitespace, a list or query separator, or a quote or closing bracket
@@ -368,10 +510,13 @@ fn word_is(word: &str, expected: &str, glued: bool) -> bool {
 fn find_card(text: &str, found: Range<usize>) -> Option<(Range<usize>, String)> {
     let mut groups = Vec::new();
     for (at, part) in text[found.clone()]
-        .split([' ', '-'])
+        .split([' ', '-', '.'])
         .scan(found.start, |at, p| Some((std::mem::replace(at, *at + p.len() + 1), p)))
     {
-        groups.push(at..at + part.len());
+        // Two separators in a row leave an empty part between them.
+        if !part.is_empty() {
+            groups.push(at..at + part.len());
+        }
     }
     for first in 0..groups.len() {
         for last in (first..groups.len()).rev() {
@@ -405,11 +550,11 @@ pub fn luhn_valid(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// ISO 13616 mod-97 check of an IBAN (spaces allowed).
+/// ISO 13616 mod-97 check of an IBAN (spaces and lowercase allowed, as people type them).
 fn iban_valid(candidate: &str) -> bool {
-    let compact: Vec<u8> = candidate.bytes().filter(|b| *b != b' ').collect();
+    let compact: Vec<u8> = candidate.bytes().filter(|b| *b != b' ').map(|b| b.to_ascii_uppercase()).collect();
     let (head, tail) = compact.split_at(compact.len().min(4));
-    let mut digits = tail.iter().chain(head).map(|&b| char::from(b).to_digit(36).filter(|_| !b.is_ascii_lowercase()));
+    let mut digits = tail.iter().chain(head).map(|&b| char::from(b).to_digit(36));
     let remainder = digits.try_fold(0, |acc, value| Some((acc * if value? >= 10 { 100 } else { 10 } + value?) % 97));
     (15..=34).contains(&compact.len()) && remainder == Some(1)
 }
@@ -470,6 +615,70 @@ mod tests {
     }
 
     #[test]
+    fn secrets_known_by_their_shape_are_masked() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----";
+        for (input, expected) in [
+            (format!("token was {jwt}."), "token was [REDACTED].".to_owned()),
+            (
+                "id AKIAIOSFODNN7EXAMPLE key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ok".to_owned(),
+                "id [REDACTED] key [REDACTED] ok".to_owned(),
+            ),
+            (
+                "Authorization: Token 9944b09199c62bcf9418ad846dd0e4bb".to_owned(),
+                "Authorization: Token [REDACTED]".to_owned(),
+            ),
+            ("authorization=Bot MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ".to_owned(), "authorization=Bot [REDACTED]".to_owned()),
+            (
+                "Authorization: AWS4-HMAC-SHA256 Credential=x/1, SignedHeaders=host, Signature=fe5f80f7\nnext"
+                    .to_owned(),
+                "Authorization: AWS4-HMAC-SHA256 [REDACTED]\nnext".to_owned(),
+            ),
+            ("Authorization: 3f9aK2x".to_owned(), "Authorization: [REDACTED]".to_owned()),
+            (
+                r#"Args { authorization: Some("aA~Aa0a^") }"#.to_owned(),
+                "Args { authorization: Some([REDACTED]) }".to_owned(),
+            ),
+            (
+                "Cookie: lang=en; sessionid=abc; JSESSIONID=def; PHPSESSID=ghi".to_owned(),
+                "Cookie: [REDACTED]; sessionid=[REDACTED]; JSESSIONID=[REDACTED]; PHPSESSID=[REDACTED]".to_owned(),
+            ),
+            (
+                "GET /f?sig=s1&key=k1&code=c1&X-Amz-Signature=a1&page=2".to_owned(),
+                "GET /f?sig=[REDACTED]&key=[REDACTED]&code=[REDACTED]&X-Amz-Signature=[REDACTED]&page=2".to_owned(),
+            ),
+            (
+                format!("key:\n{pem}\nend"),
+                "key:\n-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----\nend".to_owned(),
+            ),
+            (
+                "cut -----BEGIN PRIVATE KEY-----\nMIIE".to_owned(),
+                "cut -----BEGIN PRIVATE KEY-----[REDACTED]".to_owned(),
+            ),
+            ("to nl91 abna 0417 1643 00 now".to_owned(), "to nl91****4300 now".to_owned()),
+            ("to NL91  ABNA  0417  1643  00 now".to_owned(), "to NL91****4300 now".to_owned()),
+            ("card 4111.1111.1111.1111 or 4111  1111  1111  1111".to_owned(), "card ****1111 or ****1111".to_owned()),
+            ("mail Jane.Doe+x@mail.example.org!".to_owned(), "mail J***@mail.example.org!".to_owned()),
+            (
+                "passphrase=abc pin=1234 otp: 987654".to_owned(),
+                "passphrase=[REDACTED] pin=[REDACTED] otp: [REDACTED]".to_owned(),
+            ),
+            (
+                "password: correct horse battery staple, user: bob".to_owned(),
+                "password: [REDACTED], user: bob".to_owned(),
+            ),
+        ] {
+            assert_eq!(SCRUBBER.scrub_text(&input), expected, "input: {input}");
+            let again = SCRUBBER.scrub_text(&expected);
+            assert!(matches!(again, Cow::Borrowed(_)), "scrubbing twice changed {expected} to {again}");
+        }
+        let redacting = Scrubber::new().with_email_mask(EmailMask::Redact);
+        assert_eq!(redacting.scrub_text("by jane@example.org"), "by [REDACTED]");
+        let keeping = Scrubber::new().with_email_mask(EmailMask::Keep).with_extra_keys(["ssn"]);
+        assert_eq!(keeping.scrub_text("by jane@example.org ssn=1"), "by jane@example.org ssn=[REDACTED]");
+    }
+
+    #[test]
     fn look_alikes_ordinary_and_already_scrubbed_text_come_back_borrowed() {
         fn shareable<T: Send + Sync + Clone>() {}
         shareable::<Scrubber>();
@@ -480,6 +689,8 @@ mod tests {
             "order 4111111111111112 at 1700000000123 ms, DE12 and NL92ABNA0417164300 are no IBANs",
             "author=bob tokenizer: bert session(3) refresh_token(user) auth::Error token == x",
             "missing bearer token, basic auth failed, https://host:8080/path?id=3&page=2",
+            "commit 3f9a1c0e5d7b2a4f6e8c0b1d3f5a7c9e1b3d5f7a, cache key=users:17, spin: 3, de12abcd0417164300",
+            "AbstractSingletonProxyFactoryBeanXYZdefghijklmnop ok, 4111.1111.1111.1112, user @ host",
             "\u{0}\u{1b}[31m weird control \t characters",
             &once,
         ] {
@@ -502,7 +713,11 @@ mod tests {
         for key in ["member_id", "author", "tokenizer", "oauth", "api", "key", "", "-_-", "ünïcødé"] {
             assert!(!scrubber.is_sensitive_key(key), "{key}");
         }
-        assert_eq!(scrubber.scrub_text("member-pin: 47 pässwort=geheim"), "member-pin: [REDACTED] pässwort=[REDACTED]");
+        // A value after `key:` runs to the end of its clause: here, the `;`.
+        assert_eq!(
+            scrubber.scrub_text("member-pin: 47; pässwort=geheim"),
+            "member-pin: [REDACTED]; pässwort=[REDACTED]"
+        );
         assert!(matches!(scrubber.scrub_text("member: 4711"), Cow::Borrowed(_)));
     }
 

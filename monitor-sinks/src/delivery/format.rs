@@ -8,10 +8,12 @@
 //! the error chain, the time and a link back when one is configured.
 //! E-mail says the same in a plain-text and an HTML part.
 
+use std::sync::LazyLock;
 use std::time::SystemTime;
 
 use monitor_runtime::Severity;
 use monitor_runtime::alerting::{Alert, AlertState, Notification};
+use monitor_runtime::scrub::Scrubber;
 
 /// What renderers add to every notification.
 ///
@@ -20,7 +22,10 @@ use monitor_runtime::alerting::{Alert, AlertState, Notification};
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct RenderOptions {
     /// A link back (a dashboard, the service's status page); `{group}` and
-    /// `{rule}` in it are replaced by the alert's group key and rule.
+    /// `{rule}` in it are replaced by the alert's group key and rule. A
+    /// credential in it (`?auth=…`, `&token=…`, `user:password@`) is rendered
+    /// as `[REDACTED]`: every body goes to a chat channel or a mailbox and may
+    /// wait in the spool, so the dashboard must ask its readers to log in.
     pub link: Option<String>,
     /// The service name when the alert carries none.
     pub service: Option<String>,
@@ -37,8 +42,14 @@ impl std::fmt::Debug for RenderOptions {
 
 impl RenderOptions {
     pub(crate) fn link_for(&self, alert: &Alert) -> Option<String> {
+        // The scrubber's defaults, as the link is a fixed template: sensitive query parameters,
+        // a URL password, tokens and e-mail addresses in it are redacted.
+        static LINK_SCRUBBER: LazyLock<Scrubber> = LazyLock::new(Scrubber::new);
         let group = alert.details.group.map(|g| g.to_string()).unwrap_or_default();
-        self.link.as_ref().map(|link| link.replace("{group}", &group).replace("{rule}", &alert.rule))
+        self.link.as_ref().map(|link| {
+            let filled = link.replace("{group}", &group).replace("{rule}", &alert.rule);
+            LINK_SCRUBBER.scrub_text(&filled).into_owned()
+        })
     }
 
     pub(crate) fn service_of<'a>(&'a self, alert: &'a Alert) -> Option<&'a str> {

@@ -212,7 +212,11 @@ impl DeliveryOptions {
     }
 
     /// A link back shown on every message; `{group}` and `{rule}` are
-    /// replaced by the alert's error group and rule.
+    /// replaced by the alert's error group and rule. Every rendered body,
+    /// and so the spool, gets the link with its credentials redacted: a
+    /// sensitive query parameter (`auth`, `token`, `key`, `sig`, …) or a
+    /// password in it is shown as `[REDACTED]`. Let the dashboard ask its
+    /// readers to log in rather than carry a token in the link.
     pub fn link(mut self, url: impl Into<String>) -> Self {
         self.link = Some(url.into());
         self
