@@ -54,6 +54,10 @@ pub(super) struct Evaluator {
     calls_seen: HashMap<(&'static str, &'static str, u32), CallsSeen>,
     /// What alerts about a group show: from its latest event.
     details: HashMap<GroupKey, Arc<AlertDetails>>,
+    /// First snapshots of new groups whose event had not reached the worker
+    /// yet (a tick fell between a caller counting the group and queueing
+    /// its event): counted one look later, with the event's details.
+    waiting_for_event: Vec<GroupSnapshot>,
     counters: Arc<AlertCounters>,
     stats: AlertStats,
 }
@@ -77,6 +81,7 @@ impl Evaluator {
             base,
             calls_seen: HashMap::new(),
             details: HashMap::new(),
+            waiting_for_event: Vec::new(),
             counters,
             stats,
         };
@@ -145,7 +150,16 @@ impl Evaluator {
     pub(super) fn on_groups(&mut self, groups: &[GroupSnapshot]) {
         let now = self.clock.now();
         let no_tags = BTreeMap::new();
-        for group in groups.iter().filter(|g| g.new_occurrences > 0) {
+        let waited = std::mem::take(&mut self.waiting_for_event);
+        let fresh = groups.iter().filter(|group| {
+            let first_look = group.count == group.new_occurrences && !self.details.contains_key(&group.key);
+            if first_look {
+                self.waiting_for_event.push((*group).clone());
+            }
+            !first_look
+        });
+        let fresh: Vec<&GroupSnapshot> = fresh.collect();
+        for group in waited.iter().chain(fresh).filter(|g| g.new_occurrences > 0) {
             let details = match self.details.get(&group.key) {
                 Some(details) => details.clone(),
                 None => Arc::new(self.group_details(group)),
