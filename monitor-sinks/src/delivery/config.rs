@@ -442,7 +442,9 @@ mod tests {
 
     #[test]
     fn a_single_path_segment_is_never_shown() {
-        let options = DeliveryOptions::new();
+        // The sinks made here open real spools: not in the source tree.
+        let spool = tempfile::tempdir().unwrap();
+        let options = DeliveryOptions::new().spool_dir(spool.path());
         let mut shown = Vec::new();
         for url in ["https://ntfy.sh/opsalerts", "https://example.org/hook", "https://example.org/SECRET"] {
             let destination = destination(Target::Webhook(url.into()));
@@ -483,7 +485,9 @@ mod tests {
 
     #[test]
     fn nothing_shown_for_debugging_carries_a_secret() {
+        let spool = tempfile::tempdir().unwrap();
         let options = DeliveryOptions::new()
+            .spool_dir(spool.path())
             .smtp("smtps://mailer:SECRET-PASSWORD@mail.example.org:465", "Alerts <alerts@example.org>")
             .link("https://viewer:SECRET-LINK@status.example.org/groups/{group}?auth=SECRET-TOKEN");
         let targets = [
