@@ -402,8 +402,11 @@ impl Spool {
             self.notices.push(match found.fingerprint {
                 Some(_) => format!(
                     "{} holds {waiting} notifications spooled for another target of this destination (its URL or \
-                     recipients changed): left in place, not sent to the new one",
-                    found.data.display()
+                     recipients changed): left in place, not sent to the new one; they go out if that target is \
+                     configured again, or, to send them to the current target, stop the process and move the file \
+                     to {}",
+                    found.data.display(),
+                    self.data_path.display()
                 ),
                 None => format!(
                     "{} holds {waiting} notifications spooled by an earlier release, which did not record their \
