@@ -70,10 +70,11 @@ use serde::{Deserialize, Serialize};
 mod cursor;
 mod files;
 mod lock;
+mod others;
 mod private;
 use cursor::Cursor;
 pub use files::target_fingerprint;
-use files::{Found, SpoolFiles, data_files_of};
+use files::{SpoolFiles, data_files_of};
 use lock::{Claim, Owner};
 
 /// Version of the record layout. Lines of other versions (written by a
@@ -333,7 +334,7 @@ impl Spool {
                 spool.data_path.display()
             ));
         }
-        spool.look_around(dir, destination, fingerprint, slot)?;
+        spool.look_around(dir, destination, fingerprint, slot);
         Ok(spool)
     }
 
@@ -382,75 +383,6 @@ impl Spool {
         self.cursor_saved = false;
         durable?;
         self.save_cursor()
-    }
-
-    /// Looks at the destination's other spool files: those of another
-    /// target are reported and left as they are; those of another slot for
-    /// this target that no open spool owns any more are taken over.
-    fn look_around(&mut self, dir: &Path, destination: &str, fingerprint: &str, slot: u32) -> io::Result<()> {
-        for found in data_files_of(dir, destination)? {
-            if found.fingerprint.as_deref() == Some(fingerprint) {
-                if found.slot != slot {
-                    self.adopt(dir, destination, fingerprint, &found)?;
-                }
-                continue;
-            }
-            let waiting = pending_in(&found.data, &found.cursor())?.len();
-            if waiting == 0 {
-                continue;
-            }
-            self.notices.push(match found.fingerprint {
-                Some(_) => format!(
-                    "{} holds {waiting} notifications spooled for another target of this destination (its URL or \
-                     recipients changed): left in place, not sent to the new one; they go out if that target is \
-                     configured again, or, to send them to the current target, stop the process and move the file \
-                     to {}",
-                    found.data.display(),
-                    self.data_path.display()
-                ),
-                None => format!(
-                    "{} holds {waiting} notifications spooled by an earlier release, which did not record their \
-                     target: left in place; to deliver them to the current target, stop the process and move it to {}",
-                    found.data.display(),
-                    self.data_path.display()
-                ),
-            });
-        }
-        Ok(())
-    }
-
-    /// Appends the records of another slot's files, whose owner is gone,
-    /// then empties them: at least once, since a crash in between leaves
-    /// them in both.
-    fn adopt(&mut self, dir: &Path, destination: &str, fingerprint: &str, found: &Found) -> io::Result<()> {
-        let files = SpoolFiles::new(dir, destination, fingerprint, found.slot);
-        let Claim::Owned(_owner) = lock::try_own(&files.lock)? else { return Ok(()) };
-        let text = fs::read(&files.data)?;
-        if text.split_inclusive(|&b| b == b'\n').any(|line| matches!(classify(line), Line::OtherVersion)) {
-            // Emptying it would delete them: left for a release that reads them.
-            return Ok(());
-        }
-        let records = pending_in(&files.data, &files.cursor)?;
-        for record in &records {
-            match self.append(record) {
-                Ok(()) => {}
-                Err(AppendError::Full) => return Ok(()),
-                Err(AppendError::Io(error)) => return Err(error),
-            }
-        }
-        self.sync()?;
-        if !records.is_empty() {
-            self.notices.push(format!(
-                "took over {} notifications that a process gone since left in {}",
-                records.len(),
-                files.data.display()
-            ));
-        }
-        File::options().write(true).open(&files.data)?.set_len(0)?;
-        match fs::remove_file(&files.cursor) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
-        }
     }
 
     /// Records not yet delivered.
