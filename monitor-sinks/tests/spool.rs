@@ -350,3 +350,54 @@ async fn a_line_of_another_format_version_is_kept_counted_and_reported_not_repla
     drop(sink);
     assert_eq!(std::fs::read_to_string(&data).unwrap(), format!("{future}\n"));
 }
+
+const HOLDER: &str = "MONITOR_SPOOL_HOLDER_CHILD";
+
+/// The other process in `a_spool_file_owned_by_another_process_is_left_to_it`:
+/// run by it as a child, it opens the destination's spool, says so by
+/// creating a file, and keeps the spool open until its stdin is closed.
+#[tokio::test]
+async fn spool_holder_child_process() {
+    let Ok(spec) = std::env::var(HOLDER) else { return };
+    let mut lines = spec.lines();
+    let (dir, url, ready) = (lines.next().unwrap(), lines.next().unwrap(), lines.next().unwrap());
+    let holder = sink(url.to_owned(), &options(std::path::Path::new(dir)));
+    std::fs::write(ready, "holding the spool").unwrap();
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut rest);
+    drop(holder);
+    std::process::exit(0);
+}
+
+#[tokio::test]
+async fn a_spool_file_owned_by_another_process_is_left_to_it() {
+    use std::process::Stdio;
+    let dir = spool_dir();
+    let server = WebhookServer::start(Platform::Generic);
+    let url = server.url("/hook");
+    let ready = tempfile::tempdir().unwrap();
+    let ready = ready.path().join("ready");
+    let mut holder = Command::new(std::env::current_exe().unwrap())
+        .args(["spool_holder_child_process", "--exact", "--nocapture"])
+        .env(HOLDER, format!("{}\n{url}\n{}", dir.path().display(), ready.display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(eventually(Duration::from_secs(30), || ready.exists()).await, "the other process did not start");
+
+    let second = sink(url.clone(), &options(dir.path()));
+    let notices = second.stats().spool_notices;
+    assert!(notices.iter().any(|n| n.contains("another open spool") && n.contains(".1.spool.jsonl")), "{notices:?}");
+    let keys = keys("beside", 3);
+    send(&second, &keys).await;
+    assert!(second.handle().wait_idle(Duration::from_secs(30)).await, "{:?}", second.stats());
+    assert_eq!(server.delivered_keys(), keys);
+    drop(second);
+
+    drop(holder.stdin.take());
+    assert!(holder.wait().unwrap().success());
+    // Gone: the next instance owns the first file again, and says nothing.
+    let next = sink(url, &options(dir.path()));
+    assert!(next.stats().spool_notices.is_empty(), "{:?}", next.stats());
+}
