@@ -14,7 +14,9 @@
 //! 5,000-character message, a 100 KB traceback and 40 context fields, to
 //! show each platform's limits at work. What cannot be delivered within
 //! 30 seconds stays in the spool (`MONITOR_SPOOL_DIR`, `./monitor-spool` by
-//! default) and goes out the next time the example runs.
+//! default) and goes out the next time the example runs: first, before the
+//! new alert, within the same 30 seconds. Each line says how many
+//! notifications were delivered and how many still wait in the spool.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -71,6 +73,8 @@ async fn main() -> ExitCode {
         }
     }
     for notifier in &notifiers {
+        // Waits for the new alert and for any backlog an earlier run left
+        // in the spool, while the destination answers.
         notifier.handle().wait_idle(Duration::from_secs(30)).await;
         // Whatever is still not delivered goes to the spool.
         let _ = notifier.flush().await;
@@ -79,22 +83,38 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What happened, from the counts at exit: what was delivered and what
+/// still waits in the spool, never one reported as the other.
 fn outcome(stats: &DestinationStats) -> String {
-    let mut text = if stats.sent > 0 {
-        format!(
-            "delivered{}",
-            if stats.retried > 0 { format!(" after {} retries", stats.retried) } else { String::new() }
-        )
-    } else if let Some(why) = &stats.disabled {
-        format!("disabled: {why}")
-    } else if stats.spooled > 0 {
-        "spooled: will be sent when the destination answers (run again)".to_owned()
-    } else if !stats.dropped.is_empty() {
-        format!("dropped ({:?})", stats.dropped)
-    } else {
-        "still in flight".to_owned()
-    };
-    if stats.sent == 0
+    let mut parts = Vec::new();
+    if stats.sent > 0 {
+        let mut delivered = format!("delivered {}", stats.sent);
+        if stats.replayed > 0 {
+            delivered.push_str(&format!(" ({} from the spool)", stats.replayed));
+        }
+        if stats.retried > 0 {
+            delivered.push_str(&format!(" after {} retries", stats.retried));
+        }
+        parts.push(delivered);
+    }
+    if let Some(why) = &stats.disabled {
+        parts.push(format!("disabled: {why}"));
+    }
+    if stats.spool_pending > 0 {
+        parts.push(format!(
+            "{} waiting in the spool: sent when the destination answers (run again)",
+            stats.spool_pending
+        ));
+    }
+    if stats.queued > 0 {
+        parts.push(format!("{} still in flight", stats.queued));
+    }
+    if !stats.dropped.is_empty() {
+        parts.push(format!("dropped {:?}", stats.dropped));
+    }
+    let mut text = if parts.is_empty() { "nothing to deliver".to_owned() } else { parts.join("; ") };
+    let undelivered = stats.spool_pending > 0 || stats.queued > 0 || !stats.dropped.is_empty();
+    if undelivered
         && stats.disabled.is_none()
         && let Some(error) = &stats.last_error
     {

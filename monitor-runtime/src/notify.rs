@@ -192,6 +192,15 @@ pub struct DestinationStats {
     pub queued: u64,
     /// Notifications in the spool.
     pub spool_pending: u64,
+    /// Spool lines of another format version (another release's), kept in
+    /// the file and not replayed.
+    pub spool_other_version: u64,
+    /// What opening the spool found that needs a person, each said once on
+    /// stderr too: another process owning the destination's spool file (so
+    /// this one spools to its own), files left for another target of the
+    /// destination (its URL or recipients changed), lines of another
+    /// format version.
+    pub spool_notices: Vec<String>,
     /// The latest failure, for people.
     pub last_error: Option<String>,
 }

@@ -187,6 +187,9 @@ pub(crate) struct Plan {
     pub shown: String,
     pub endpoint: Endpoint,
     pub render: RenderOptions,
+    /// Names the spool's files: records spooled for another URL or other
+    /// recipients are not replayed here.
+    pub fingerprint: String,
 }
 
 impl Plan {
@@ -223,12 +226,14 @@ impl Plan {
     #[cfg(feature = "webhook")]
     fn webhook(name: &str, kind: Kind, url: &str, options: &DeliveryOptions) -> Result<Plan, DeliveryConfigError> {
         let parsed = webhook_url(url).map_err(|e| e.at(name))?;
+        let parsed_text = parsed.to_string();
         let sender = HttpSender::new(parsed, kind == Kind::Discord, options.request_timeout, options.connect_timeout)
             .map_err(|why| DeliveryConfigError::new(Some(name), redact_url(url), &why))?;
         Ok(Plan {
             destination: name.to_owned(),
             kind,
             shown: redact_url(url),
+            fingerprint: crate::spool::target_fingerprint(kind.as_str(), parsed_text.as_str()),
             endpoint: Endpoint::Http(sender),
             render: options.render_options(),
         })
@@ -271,6 +276,10 @@ impl Plan {
             destination: name.to_owned(),
             kind: Kind::Email,
             shown: addresses.join(", "),
+            fingerprint: crate::spool::target_fingerprint(
+                Kind::Email.as_str(),
+                &to.iter().map(|mailbox| mailbox.email.to_string()).collect::<Vec<_>>().join(","),
+            ),
             endpoint: Endpoint::Email { server, from, to },
             render: options.render_options(),
         })
@@ -433,7 +442,9 @@ mod tests {
 
     #[test]
     fn a_single_path_segment_is_never_shown() {
-        let options = DeliveryOptions::new();
+        // The sinks made here open real spools: not in the source tree.
+        let spool = tempfile::tempdir().unwrap();
+        let options = DeliveryOptions::new().spool_dir(spool.path());
         let mut shown = Vec::new();
         for url in ["https://ntfy.sh/opsalerts", "https://example.org/hook", "https://example.org/SECRET"] {
             let destination = destination(Target::Webhook(url.into()));
@@ -474,7 +485,9 @@ mod tests {
 
     #[test]
     fn nothing_shown_for_debugging_carries_a_secret() {
+        let spool = tempfile::tempdir().unwrap();
         let options = DeliveryOptions::new()
+            .spool_dir(spool.path())
             .smtp("smtps://mailer:SECRET-PASSWORD@mail.example.org:465", "Alerts <alerts@example.org>")
             .link("https://viewer:SECRET-LINK@status.example.org/groups/{group}?auth=SECRET-TOKEN");
         let targets = [

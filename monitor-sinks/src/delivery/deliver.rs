@@ -16,6 +16,7 @@ use monitor_runtime::alerting::Notification;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::delivery::attempt::Attempt;
+use crate::delivery::backlog::Backlog;
 use crate::delivery::breaker::{Breaker, State};
 use crate::delivery::clock::later;
 use crate::delivery::config::{Endpoint, Kind, Plan};
@@ -29,7 +30,8 @@ use crate::spool::{AppendError, Payload, SPOOL_VERSION, Spool, SpoolRecord};
 /// Asked of the task by its sink.
 #[derive(Debug)]
 pub(crate) enum Control {
-    /// Deliver what can be within the flush budget, spool the rest, then answer.
+    /// Deliver what can be within the flush budget (the spool's backlog
+    /// too, while the destination answers), spool the rest, then answer.
     Flush(oneshot::Sender<()>),
 }
 
@@ -61,10 +63,15 @@ pub(crate) struct Delivery {
 
 impl Delivery {
     pub(crate) fn new(plan: Arc<Plan>, options: &DeliveryOptions, counters: Arc<Counters>) -> std::io::Result<Self> {
-        let mut spool = Spool::open(&options.spool_dir, &plan.destination, options.spool_max_bytes)?;
+        let mut spool = Spool::open(&options.spool_dir, &plan.destination, &plan.fingerprint, options.spool_max_bytes)?;
         counters.dropped(DropReason::SpoolCorrupt, spool.take_corrupt());
-        counters.set_spool_pending(spool.pending());
-        Ok(Delivery {
+        counters.set_spool_other_version(spool.other_version());
+        for notice in spool.take_notices() {
+            // Each is found once, at start, and needs a person: always printed.
+            eprintln!("monitor: delivery to `{}`: {notice}", plan.destination);
+            counters.spool_notice(notice);
+        }
+        let delivery = Delivery {
             policy: options.retry,
             flush_budget: options.flush_budget,
             breaker: Breaker::new(options.breaker),
@@ -74,7 +81,11 @@ impl Delivery {
             current: None,
             flush: None,
             plan,
-        })
+        };
+        // A backlog left by an earlier run is being replayed from the start:
+        // whoever waits for idleness waits for it.
+        delivery.publish_spool();
+        Ok(delivery)
     }
 
     /// Runs until the sink is dropped, then spools what is left.
@@ -85,7 +96,10 @@ impl Delivery {
     ) {
         loop {
             self.pick_next(&mut items);
-            self.answer_flushes_if_durable(&items);
+            // The circuit may have closed or opened since: the backlog's
+            // state as waiters see it follows.
+            self.publish_spool();
+            self.answer_flushes_if_settled(&items);
             let holding = self.breaker.holds(Instant::now());
             // While the spool holds anything (or the circuit is open), new
             // notifications join it, so they are never held back in memory.
@@ -281,7 +295,11 @@ impl Delivery {
             self.advance_spool();
         }
         count(self);
-        if !current.from_spool {
+        if current.from_spool {
+            // Last, as leaving memory is for the others: whoever sees the
+            // backlog settled sees this outcome counted.
+            self.publish_spool();
+        } else {
             self.counters.left_memory();
         }
     }
@@ -322,9 +340,11 @@ impl Delivery {
                 self.report(format!("cannot write the spool: {error}"));
             }
         }
-        self.counters.set_spool_pending(self.spool.pending());
+        self.publish_spool();
     }
 
+    /// Moves past the spool's head. The backlog's new state is published
+    /// by the caller once the head's outcome is counted.
     fn advance_spool(&mut self) {
         if let Err(error) = self.spool.advance() {
             self.report(format!("cannot update the spool: {error}"));
@@ -344,15 +364,43 @@ impl Delivery {
         self.current.as_ref().is_none_or(|c| c.from_spool) && items.is_empty()
     }
 
+    /// What the spool's records wait for now.
+    fn backlog(&self) -> Backlog {
+        if self.spool.is_empty() {
+            return Backlog::Empty;
+        }
+        match self.breaker.state() {
+            State::Disabled => Backlog::HeldForGood,
+            State::Open(until) if Instant::now() < until => Backlog::HeldUntil(until),
+            State::Open(_) | State::Closed => Backlog::Replaying,
+        }
+    }
+
+    /// Tells the stats (and whoever waits for idleness) how many records
+    /// the spool holds and what they wait for.
+    fn publish_spool(&self) {
+        self.counters.set_spool(self.spool.pending(), self.backlog());
+    }
+
+    /// A flush can be answered: nothing is only in memory, and the spool's
+    /// backlog is delivered or cannot move before the flush deadline (the
+    /// circuit is open past it). A backlog being replayed is waited for,
+    /// within the budget: a process that flushes before it exits would
+    /// otherwise end with the replay half done.
+    fn settled(&self, items: &mpsc::Receiver<Arc<Notification>>) -> bool {
+        let deadline = self.flush.as_ref().map(|(at, _)| *at);
+        self.durable(items) && self.backlog().settled_by(deadline)
+    }
+
     fn start_flush(&mut self, done: oneshot::Sender<()>, items: &mpsc::Receiver<Arc<Notification>>) {
         let deadline = later(Instant::now(), self.flush_budget);
         let (_, waiting) = self.flush.get_or_insert_with(|| (deadline, Vec::new()));
         waiting.push(done);
-        self.answer_flushes_if_durable(items);
+        self.answer_flushes_if_settled(items);
     }
 
-    fn answer_flushes_if_durable(&mut self, items: &mpsc::Receiver<Arc<Notification>>) {
-        if self.flush.is_some() && self.durable(items) {
+    fn answer_flushes_if_settled(&mut self, items: &mpsc::Receiver<Arc<Notification>>) {
+        if self.flush.is_some() && self.settled(items) {
             self.answer_flushes();
         }
     }

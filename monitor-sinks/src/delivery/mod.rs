@@ -70,6 +70,7 @@
 //! to the spool.
 
 pub(crate) mod attempt;
+mod backlog;
 mod breaker;
 mod clock;
 pub(crate) mod config;

@@ -25,7 +25,10 @@ use crate::delivery::stats::{Counters, DeliveryHandle, DropReason};
 /// with retries, pacing, a circuit breaker and a disk spool (see the
 /// [module docs](crate::delivery)). [`flush`](Notifier::flush) answers
 /// within the flush budget (1 s by default), having spooled whatever was
-/// not delivered by then, so a restart loses nothing.
+/// not delivered by then, so a restart loses nothing. While the
+/// destination answers, it also waits (within that budget) for the spool's
+/// backlog to be replayed, as [`DeliveryHandle::wait_idle`] does within its
+/// timeout.
 ///
 /// The monitor makes one per destination from its [`DeliveryOptions`];
 /// make one yourself to deliver outside a monitor (a test, a tool):

@@ -156,8 +156,10 @@ impl DeliveryOptions {
         Ok(options)
     }
 
-    /// Where each destination keeps what it could not deliver yet (one
-    /// process per directory).
+    /// Where each destination keeps what it could not deliver yet. Each
+    /// spool file has one owner at a time (a lock); a second process (or a
+    /// second monitor in this one) delivering to the same destination from
+    /// the same directory uses files of its own and says so.
     pub fn spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spool_dir = dir.into();
         self
@@ -266,7 +268,8 @@ impl DeliveryOptions {
         self
     }
 
-    /// How long `flush()` keeps delivering before it spools what is left.
+    /// How long `flush()` keeps delivering (the spool's backlog too, while
+    /// the destination answers) before it spools what is left in memory.
     pub fn flush_budget(mut self, budget: Duration) -> Self {
         self.flush_budget = budget;
         self

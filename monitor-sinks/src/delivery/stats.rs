@@ -13,6 +13,8 @@ use tokio::sync::Notify;
 use monitor_runtime::DestinationStats;
 use monitor_runtime::metric_names::{NOTIFICATIONS, NOTIFICATIONS_DROPPED};
 
+use crate::delivery::backlog::Backlog;
+
 /// Why a destination dropped a notification: the `reason` of
 /// `monitor_notifications_dropped_total` and the keys of
 /// [`DestinationStats::dropped`].
@@ -71,6 +73,11 @@ pub(crate) struct Counters {
     /// Accepted by `write()` and not yet sent, dropped or spooled.
     in_memory: AtomicU64,
     spool_pending: AtomicU64,
+    /// What the spool's records wait for; a wait for idleness waits for
+    /// them too while they are being replayed.
+    backlog: Mutex<Backlog>,
+    spool_other_version: AtomicU64,
+    spool_notices: Mutex<Vec<String>>,
     idle: Notify,
 }
 
@@ -87,6 +94,9 @@ impl Counters {
             last_error: Mutex::new(None),
             in_memory: AtomicU64::new(0),
             spool_pending: AtomicU64::new(0),
+            backlog: Mutex::new(Backlog::Empty),
+            spool_other_version: AtomicU64::new(0),
+            spool_notices: Mutex::new(Vec::new()),
             idle: Notify::new(),
         }
     }
@@ -142,8 +152,35 @@ impl Counters {
             .increment(count);
     }
 
+    /// The spool holds `pending` records, waiting as `backlog` says. Called
+    /// before a notification that was spooled leaves the in-memory count,
+    /// so a waiter never sees it neither in memory nor in the backlog.
+    pub(crate) fn set_spool(&self, pending: u64, backlog: Backlog) {
+        self.set_spool_pending(pending);
+        let changed = std::mem::replace(&mut *self.backlog.lock(), backlog) != backlog;
+        if changed {
+            // Waiters decide again: the backlog may be settled now, or a
+            // probe they waited for may have failed.
+            self.idle.notify_waiters();
+        }
+    }
+
     pub(crate) fn set_spool_pending(&self, pending: u64) {
         self.spool_pending.store(pending, Relaxed);
+    }
+
+    /// Nothing in memory, and nothing in the spool that moves before
+    /// `deadline` (see [`Backlog::settled_by`]).
+    fn idle_by(&self, deadline: Option<Instant>) -> bool {
+        self.in_memory.load(Acquire) == 0 && self.backlog.lock().settled_by(deadline)
+    }
+
+    pub(crate) fn set_spool_other_version(&self, lines: u64) {
+        self.spool_other_version.store(lines, Relaxed);
+    }
+
+    pub(crate) fn spool_notice(&self, notice: String) {
+        self.spool_notices.lock().push(notice);
     }
 
     pub(crate) fn disable(&self, why: String) {
@@ -179,6 +216,8 @@ impl Counters {
         stats.disabled = self.disabled.lock().clone();
         stats.queued = queued;
         stats.spool_pending = self.spool_pending.load(Relaxed);
+        stats.spool_other_version = self.spool_other_version.load(Relaxed);
+        stats.spool_notices = self.spool_notices.lock().clone();
         stats.last_error = self.last_error.lock().as_ref().map(|(why, _)| why.clone());
         stats
     }
@@ -212,23 +251,31 @@ impl DeliveryHandle {
     }
 
     /// Waits until every notification handed to the sink has been
-    /// delivered, dropped or spooled, or `timeout` passed; true when idle.
+    /// delivered or dropped, or waits in the spool for a destination that
+    /// is not tried again before `timeout` ends (its circuit open for
+    /// longer, or the destination disabled); or until `timeout` passed.
+    /// True when idle.
+    ///
+    /// The spool's backlog counts: records spooled during an outage (or
+    /// left by an earlier run) that are being replayed, or whose probe is
+    /// due within `timeout`, are waited for, so a process that waits before
+    /// it exits does not leave them behind while the destination answers.
     /// Needs a Tokio runtime with its timer enabled.
     pub async fn wait_idle(&self, timeout: Duration) -> bool {
         // A timeout past the clock's range waits as long as it takes.
-        let deadline = tokio::time::Instant::now().checked_add(timeout);
+        let deadline = Instant::now().checked_add(timeout);
         loop {
             let notified = self.counters.idle.notified();
             tokio::pin!(notified);
             // Registered before the check, so a wake-up in between is not missed.
             notified.as_mut().enable();
-            if self.counters.in_memory.load(Acquire) == 0 {
+            if self.counters.idle_by(deadline) {
                 return true;
             }
             match deadline {
                 Some(deadline) => {
-                    if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                        return self.counters.in_memory.load(Acquire) == 0;
+                    if tokio::time::timeout_at(deadline.into(), notified).await.is_err() {
+                        return self.counters.idle_by(Some(deadline));
                     }
                 }
                 None => notified.await,

@@ -3,18 +3,37 @@
 //!
 //! # Format
 //!
-//! Each destination has two files in the spool directory, named after it
+//! Each destination has three files in the spool directory, named after it
 //! (characters other than ASCII letters, digits, `-` and `_` written as
-//! `%XX`):
+//! `%XX`) and after its target's [`target_fingerprint`] (a hash of its kind
+//! and URL or recipients, never the URL itself, which may carry a token):
 //!
-//! - `<destination>.spool.jsonl`: one [`SpoolRecord`] per line, as JSON,
-//!   appended in the order the notifications were first handed over;
-//! - `<destination>.spool.cursor`: the byte offset (decimal) of the first
+//! - `<destination>.<fingerprint>.spool.jsonl`: one [`SpoolRecord`] per
+//!   line, as JSON, appended in the order the notifications were first
+//!   handed over;
+//! - `<destination>.<fingerprint>.spool.lock`: locked (advisory, exclusive)
+//!   by the spool's owner while it is open;
+//! - `<destination>.<fingerprint>.spool.cursor`: the byte offset (decimal) of the first
 //!   line not yet delivered, a space, a checksum of the line before it
 //!   (FNV-1a, 16 hex digits) and a newline. Lines before it are done. A
 //!   cursor whose checksum does not match the line before its offset was
 //!   left from before the file was emptied or rewritten (a crash before the
 //!   next sync) and is ignored: every line is delivered again, none skipped.
+//!
+//! One owner per file: a second open spool for the same destination and
+//! target (another process sharing the directory, or a monitor installed
+//! again while the old one's delivery thread still runs) finds the lock
+//! taken and uses files of its own, `<destination>.<fingerprint>.<slot>.spool.*`,
+//! saying so once on stderr and in the destination's stats
+//! (`spool_notices`). Whoever later owns a slot takes over the records of
+//! the other slots whose owner is gone.
+//!
+//! A changed URL (or recipient list) means another fingerprint, so other
+//! files: what was spooled for the old target is not sent to the new one.
+//! The old files are left as they are and reported (`spool_notices`), and
+//! delivered if that target is configured again. Files named after the
+//! destination alone (`<destination>.spool.jsonl`, written by earlier
+//! releases) are reported the same way, with what to do to deliver them.
 //!
 //! A record holds what is needed to send it again without the alert it
 //! came from: the rendered JSON body of a webhook request, or the whole
@@ -35,8 +54,11 @@
 //! stays within about twice the cap however long an outage lasts. Its live
 //! size is capped: a record that would pass the cap is dropped and counted
 //! (`spool_full`). A line cut short by a crash is skipped and counted
-//! (`spool_corrupt`). Delivery is at least once: a receiver drops
-//! duplicates by `key`.
+//! (`spool_corrupt`). A line of another format version ([`SPOOL_VERSION`],
+//! another release's) is neither replayed nor deleted: it is kept at the
+//! start of the file (through emptying and compaction too), counted
+//! (`spool_other_version`) and reported. Delivery is at least once: a
+//! receiver drops duplicates by `key`.
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -46,10 +68,18 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 mod cursor;
+mod files;
+mod lock;
+mod others;
 mod private;
 use cursor::Cursor;
+pub use files::target_fingerprint;
+use files::{SpoolFiles, data_files_of};
+use lock::{Claim, Owner};
 
-/// Version of the record layout; a reader skips lines of other versions.
+/// Version of the record layout. Lines of other versions (written by a
+/// newer or older release sharing the directory) are neither replayed nor
+/// deleted: they stay in the file, and are counted and reported.
 pub const SPOOL_VERSION: u32 = 1;
 
 /// Records appended since the last fsync that force one.
@@ -125,35 +155,33 @@ pub enum Payload {
     },
 }
 
-/// Records of `destination` in `dir` not yet delivered, oldest first;
-/// for inspection and tests (a running sink owns its files).
+/// Records of `destination` in `dir` not yet delivered, oldest first
+/// within each of its spool files (every target and slot, the current
+/// target's first slot first); for inspection and tests (a running sink
+/// owns its files).
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
 /// assert!(monitor_sinks::spool::pending(dir.path(), "ops").unwrap().is_empty());
 /// ```
 pub fn pending(dir: &Path, destination: &str) -> io::Result<Vec<SpoolRecord>> {
-    let (data, cursor) = paths(dir, destination);
-    let text = match fs::read(&data) {
+    let mut records = Vec::new();
+    for found in data_files_of(dir, destination)? {
+        records.extend(pending_in(&found.data, &found.cursor())?);
+    }
+    Ok(records)
+}
+
+/// The records after the cursor of one data file.
+fn pending_in(data: &Path, cursor: &Path) -> io::Result<Vec<SpoolRecord>> {
+    let text = match fs::read(data) {
         Ok(text) => text,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => return Err(error),
     };
     let complete = complete_lines(&text);
-    let start = Cursor::resume_in(Cursor::read(&cursor), &text[..complete]);
+    let start = Cursor::resume_in(Cursor::read(cursor), &text[..complete]);
     Ok(text[start..].split(|&b| b == b'\n').filter_map(parse).collect())
-}
-
-fn paths(dir: &Path, destination: &str) -> (PathBuf, PathBuf) {
-    let mut name = String::new();
-    for byte in destination.bytes() {
-        if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
-            name.push(char::from(byte));
-        } else {
-            name.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    (dir.join(format!("{name}.spool.jsonl")), dir.join(format!("{name}.spool.cursor")))
 }
 
 /// Where a rewrite of the data file at `data` is written before its rename.
@@ -168,6 +196,33 @@ fn complete_lines(text: &[u8]) -> usize {
 
 fn parse(line: &[u8]) -> Option<SpoolRecord> {
     serde_json::from_slice::<SpoolRecord>(line).ok().filter(|record| record.v == SPOOL_VERSION)
+}
+
+/// What a line of a data file is.
+enum Line {
+    Record,
+    /// A record of another [`SPOOL_VERSION`]: kept, not replayed.
+    OtherVersion,
+    Blank,
+    /// Cut short by a crash, or not a record at all.
+    Unreadable,
+}
+
+fn classify(line: &[u8]) -> Line {
+    /// Any version's line names its version in `v`.
+    #[derive(Deserialize)]
+    struct Versioned {
+        v: u32,
+    }
+    if line.iter().all(u8::is_ascii_whitespace) {
+        Line::Blank
+    } else if parse(line).is_some() {
+        Line::Record
+    } else if serde_json::from_slice::<Versioned>(line).is_ok_and(|line| line.v != SPOOL_VERSION) {
+        Line::OtherVersion
+    } else {
+        Line::Unreadable
+    }
 }
 
 /// Why a record could not be spooled.
@@ -185,8 +240,17 @@ pub(crate) struct Spool {
     data_path: PathBuf,
     cursor_path: PathBuf,
     file: File,
+    /// The lock that keeps other instances off these files.
+    _owner: Owner,
     /// Bytes in the file.
     len: u64,
+    /// Where the lines of other versions end: recovery gathers them at the
+    /// start of the file, and emptying or compacting the file keeps them.
+    retained: Cursor,
+    /// Lines of another version kept in the file.
+    other_version: u64,
+    /// What opening found that a person should know, said once.
+    notices: Vec<String>,
     /// The first record not yet delivered.
     cursor: Cursor,
     cursor_saved: bool,
@@ -205,11 +269,38 @@ pub(crate) struct Spool {
 }
 
 impl Spool {
-    /// Opens (or creates) the spool of `destination` in `dir`, holding at
+    /// Opens (or creates) the spool of `destination` in `dir` for the
+    /// target whose [`target_fingerprint`] is `fingerprint`, holding at
     /// most `max_bytes` of records not yet delivered.
-    pub(crate) fn open(dir: &Path, destination: &str, max_bytes: u64) -> io::Result<Spool> {
+    ///
+    /// The spool's files are locked for as long as it is open. If another
+    /// open spool holds them, this one uses files of its own (the next free
+    /// slot) and says so in [`Spool::take_notices`]. Files of this
+    /// destination for another target are left as they are and reported;
+    /// unowned files of another slot for this target are taken over.
+    pub(crate) fn open(dir: &Path, destination: &str, fingerprint: &str, max_bytes: u64) -> io::Result<Spool> {
         private::create_dir(dir)?;
-        let (data_path, cursor_path) = paths(dir, destination);
+        let (SpoolFiles { data: data_path, cursor: cursor_path, .. }, slot, claim) =
+            lock::claim_slot(dir, destination, fingerprint)?;
+        let mut notices = Vec::new();
+        let owner = match claim {
+            Claim::Owned(owner) => owner,
+            Claim::Unsupported(owner, error) => {
+                notices.push(format!(
+                    "cannot lock {} ({error}): this directory must not be shared with another process",
+                    data_path.display()
+                ));
+                owner
+            }
+            Claim::Busy => unreachable!("claim_slot returns a free slot"),
+        };
+        if slot > 0 {
+            notices.push(format!(
+                "another open spool owns the first spool file of this destination (a second process, or a \
+                 monitor installed again while the old one still delivers): this one spools to {}",
+                data_path.display()
+            ));
+        }
         let file = private::options().read(true).append(true).create(true).open(&data_path)?;
         private::restrict(&data_path);
         // Left by a crash before a rewrite's rename: the data file is whole.
@@ -219,7 +310,11 @@ impl Spool {
             data_path,
             cursor_path,
             file,
+            _owner: owner,
             len: 0,
+            retained: Cursor::START,
+            other_version: 0,
+            notices,
             cursor: Cursor::START,
             cursor_saved: true,
             head: None,
@@ -231,11 +326,21 @@ impl Spool {
             compaction_failed_at: None,
         };
         spool.recover()?;
+        if spool.other_version > 0 {
+            spool.notices.push(format!(
+                "{} lines of another spool format version (not {SPOOL_VERSION}) kept in {}, not replayed: \
+                 a release that reads them delivers them",
+                spool.other_version,
+                spool.data_path.display()
+            ));
+        }
+        spool.look_around(dir, destination, fingerprint, slot);
         Ok(spool)
     }
 
     /// Drops what a crash left behind (a line cut short, lines already
-    /// delivered) and counts the records still to deliver.
+    /// delivered) and counts the records still to deliver. Lines of another
+    /// version are kept, gathered at the start of the file.
     fn recover(&mut self) -> io::Result<()> {
         let mut text = Vec::new();
         self.file.seek(SeekFrom::Start(0))?;
@@ -247,21 +352,34 @@ impl Spool {
         // A cursor that is not just after the line it names is not ours to
         // trust: deliver everything again rather than lose a record.
         let start = Cursor::resume_in(Cursor::read(&self.cursor_path), &text[..complete]);
-        let live = &text[start..complete];
-        let mut kept = Vec::with_capacity(live.len());
-        for line in live.split_inclusive(|&b| b == b'\n') {
-            if parse(line).is_some() {
-                kept.extend_from_slice(line);
-                self.pending += 1;
-            } else if !line.iter().all(u8::is_ascii_whitespace) {
-                self.corrupt += 1;
+        let (mut retained, mut live) = (Vec::new(), Vec::new());
+        let mut last_retained: &[u8] = b"";
+        let mut offset = 0;
+        for line in text[..complete].split_inclusive(|&b| b == b'\n') {
+            let delivered = offset < start;
+            offset += line.len();
+            match classify(line) {
+                Line::OtherVersion => {
+                    retained.extend_from_slice(line);
+                    last_retained = line;
+                    self.other_version += 1;
+                }
+                Line::Record if !delivered => {
+                    live.extend_from_slice(line);
+                    self.pending += 1;
+                }
+                Line::Unreadable if !delivered => self.corrupt += 1,
+                Line::Record | Line::Unreadable | Line::Blank => {}
             }
         }
-        // Rewrite only the records still to deliver. Until the cursor below
-        // is written, the old one names a line of the old file: ignored.
-        let durable = if kept.len() != text.len() { self.replace_data(|_, out| out.write_all(&kept))? } else { Ok(()) };
+        self.retained =
+            if retained.is_empty() { Cursor::START } else { Cursor::after(last_retained, retained.len() as u64) };
+        let kept = [retained, live].concat();
+        // Rewrite only the lines kept. Until the cursor below is written,
+        // the old one names a line of the old file: ignored.
+        let durable = if kept != text { self.replace_data(|_, out| out.write_all(&kept))? } else { Ok(()) };
         self.len = kept.len() as u64;
-        self.cursor = Cursor::START;
+        self.cursor = self.retained;
         self.cursor_saved = false;
         durable?;
         self.save_cursor()
@@ -279,6 +397,16 @@ impl Spool {
     /// Unreadable lines skipped since the last call.
     pub(crate) fn take_corrupt(&mut self) -> u64 {
         std::mem::take(&mut self.corrupt)
+    }
+
+    /// Lines of another format version kept in the file, not replayed.
+    pub(crate) fn other_version(&self) -> u64 {
+        self.other_version
+    }
+
+    /// What opening found that a person should know (each said once).
+    pub(crate) fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
 
     /// Appends `record` (durable at the next [`Spool::sync`]).
@@ -343,11 +471,12 @@ impl Spool {
         self.cursor_saved = false;
         self.dirty_since.get_or_insert_with(Instant::now);
         if self.cursor.offset >= self.len {
-            // Everything delivered: start the file again from nothing. The
-            // cursor on disk, saved later, names a line no longer there.
-            self.file.set_len(0)?;
-            self.len = 0;
-            self.cursor = Cursor::START;
+            // Everything delivered: start the file again from nothing but
+            // the lines of other versions. The cursor on disk, saved later,
+            // names a line no longer there.
+            self.file.set_len(self.retained.offset)?;
+            self.len = self.retained.offset;
+            self.cursor = self.retained;
             self.pending = 0;
         } else if self.compaction_due() {
             self.compact()?;
@@ -357,8 +486,8 @@ impl Spool {
 
     /// The delivered prefix is worth dropping ([`COMPACT_AFTER`]).
     fn compaction_due(&self) -> bool {
-        let delivered = self.cursor.offset;
-        delivered >= COMPACT_AFTER.min(self.max_bytes) && delivered > self.len - delivered
+        let delivered = self.cursor.offset - self.retained.offset;
+        delivered >= COMPACT_AFTER.min(self.max_bytes) && delivered > self.len - self.cursor.offset
     }
 
     /// Drops the delivered lines at the start of the data file: the lines
@@ -388,20 +517,25 @@ impl Spool {
 
     fn rewrite_live_tail(&mut self) -> io::Result<()> {
         self.sync()?;
-        let (start, len) = (self.cursor.offset, self.len);
+        let (retained, start, len) = (self.retained.offset, self.cursor.offset, self.len);
         let durable = self.replace_data(|old, out| {
-            let mut old = old;
-            old.seek(SeekFrom::Start(start))?;
-            let copied = io::copy(&mut old.take(len - start), out)?;
-            if copied == len - start {
-                Ok(())
-            } else {
-                Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the spool file is shorter than written"))
-            }
+            let mut copy = |from: u64, to: u64| -> io::Result<()> {
+                let mut old = old;
+                old.seek(SeekFrom::Start(from))?;
+                if io::copy(&mut old.take(to - from), out)? == to - from {
+                    Ok(())
+                } else {
+                    Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the spool file is shorter than written"))
+                }
+            };
+            // The lines of other versions stay, then what is left to deliver.
+            copy(0, retained)?;
+            copy(start, len)
         })?;
-        // The new file is the spool's now: its offsets start at 0.
-        self.len = len - start;
-        self.cursor = Cursor::START;
+        // The new file is the spool's now: its records start after the
+        // lines of other versions.
+        self.len = retained + len - start;
+        self.cursor = self.retained;
         self.cursor_saved = false;
         durable?;
         self.save_cursor()
@@ -476,6 +610,9 @@ impl Spool {
 mod tests {
     use super::*;
 
+    /// The target fingerprint of the spools under test.
+    const FP: &str = "0011223344556677";
+
     fn record(key: &str) -> SpoolRecord {
         SpoolRecord {
             v: SPOOL_VERSION,
@@ -502,7 +639,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("spool");
-        let mut spool = Spool::open(&dir, "ops/chat", 1 << 20).unwrap();
+        let mut spool = Spool::open(&dir, "ops/chat", FP, 1 << 20).unwrap();
         spool.append(&record("a")).unwrap();
         spool.append(&record("b")).unwrap();
         assert_eq!(spool.head().unwrap().map(|head| head.key.clone()), Some("a".to_owned()));
@@ -510,20 +647,20 @@ mod tests {
         spool.sync().unwrap();
         let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
-        let (data, cursor) = paths(&dir, "ops/chat");
+        let SpoolFiles { data, cursor, .. } = SpoolFiles::new(&dir, "ops/chat", FP, 0);
         assert_eq!(mode(&data), 0o600);
         assert_eq!(mode(&cursor), 0o600);
         // A data file an earlier version left readable by all is narrowed.
         drop(spool);
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let _reopened = Spool::open(&dir, "ops/chat", 1 << 20).unwrap();
+        let _reopened = Spool::open(&dir, "ops/chat", FP, 1 << 20).unwrap();
         assert_eq!(mode(&data), 0o600);
     }
 
     #[test]
     fn in_order_across_reopening_and_partial_delivery() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
         for key in ["a", "b", "c"] {
             spool.append(&record(key)).unwrap();
         }
@@ -531,27 +668,27 @@ mod tests {
         spool.advance().unwrap();
         spool.sync().unwrap();
         drop(spool);
-        assert!(dir.path().join("ops%2Fchat.spool.jsonl").exists());
+        assert!(dir.path().join("ops%2Fchat.0011223344556677.spool.jsonl").exists());
         assert_eq!(pending(dir.path(), "ops/chat").unwrap().len(), 2);
-        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
         assert_eq!(spool.pending(), 2);
         spool.append(&record("d")).unwrap();
         assert_eq!(drain(&mut spool), ["b", "c", "d"]);
         assert!(spool.is_empty());
-        assert_eq!(fs::metadata(dir.path().join("ops%2Fchat.spool.jsonl")).unwrap().len(), 0);
+        assert_eq!(fs::metadata(dir.path().join("ops%2Fchat.0011223344556677.spool.jsonl")).unwrap().len(), 0);
     }
 
     #[test]
     fn a_torn_last_line_and_garbage_are_skipped_and_counted() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
         spool.append(&record("a")).unwrap();
         spool.sync().unwrap();
         drop(spool);
-        let path = dir.path().join("ops%2Fchat.spool.jsonl");
+        let path = dir.path().join("ops%2Fchat.0011223344556677.spool.jsonl");
         let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(b"not json\n{\"v\":1,\"destination\":\"ops\",\"ke").unwrap();
-        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
         assert_eq!(spool.take_corrupt(), 2);
         spool.append(&record("b")).unwrap();
         assert_eq!(drain(&mut spool), ["a", "b"]);
@@ -561,7 +698,7 @@ mod tests {
     fn the_cap_refuses_and_frees_as_records_are_delivered() {
         let dir = tempfile::tempdir().unwrap();
         let line = serde_json::to_vec(&record("a")).unwrap().len() as u64 + 1;
-        let mut spool = Spool::open(dir.path(), "ops/chat", line * 2).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, line * 2).unwrap();
         spool.append(&record("a")).unwrap();
         spool.append(&record("b")).unwrap();
         assert!(matches!(spool.append(&record("c")), Err(AppendError::Full)));
@@ -574,19 +711,19 @@ mod tests {
     #[test]
     fn a_cursor_in_the_middle_of_a_line_replays_everything() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
         spool.append(&record("a")).unwrap();
         spool.append(&record("b")).unwrap();
         spool.sync().unwrap();
         drop(spool);
-        fs::write(dir.path().join("ops%2Fchat.spool.cursor"), "7 cbf29ce484222325\n").unwrap();
-        let mut spool = Spool::open(dir.path(), "ops/chat", 1 << 20).unwrap();
+        fs::write(dir.path().join("ops%2Fchat.0011223344556677.spool.cursor"), "7 cbf29ce484222325\n").unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
         assert_eq!(drain(&mut spool), ["a", "b"]);
     }
 
     /// A spool that holds a, b and c, with a delivered and the cursor synced.
     fn a_b_c_with_a_delivered(dir: &Path) -> Spool {
-        let mut spool = Spool::open(dir, "ops/chat", 1 << 20).unwrap();
+        let mut spool = Spool::open(dir, "ops/chat", FP, 1 << 20).unwrap();
         for key in ["a", "b", "c"] {
             spool.append(&record(key)).unwrap();
         }
@@ -598,14 +735,14 @@ mod tests {
 
     /// The records of a reopened spool, as recovery after a crash finds them.
     fn reopen(dir: &Path) -> Vec<String> {
-        drain(&mut Spool::open(dir, "ops/chat", 1 << 20).unwrap())
+        drain(&mut Spool::open(dir, "ops/chat", FP, 1 << 20).unwrap())
     }
 
     #[test]
     fn a_crash_after_the_file_was_emptied_skips_nothing_appended_since() {
         let dir = tempfile::tempdir().unwrap();
         let mut spool = a_b_c_with_a_delivered(dir.path());
-        let cursor_path = dir.path().join("ops%2Fchat.spool.cursor");
+        let cursor_path = dir.path().join("ops%2Fchat.0011223344556677.spool.cursor");
         let cursor_after_a = fs::read_to_string(&cursor_path).unwrap();
         // b and c are delivered too: the file is emptied, and new records
         // of the same size are appended before the next batched sync.
@@ -627,7 +764,7 @@ mod tests {
         // What recovery's rewrite leaves if the process dies right after its
         // rename: the data file holds only b and c, the cursor still says
         // "after a" of the old file.
-        let data_path = dir.path().join("ops%2Fchat.spool.jsonl");
+        let data_path = dir.path().join("ops%2Fchat.0011223344556677.spool.jsonl");
         let data = fs::read(&data_path).unwrap();
         let first_line = data.iter().position(|&b| b == b'\n').unwrap() + 1;
         fs::write(&data_path, &data[first_line..]).unwrap();
@@ -641,7 +778,7 @@ mod tests {
     }
 
     fn data_len(dir: &Path) -> u64 {
-        fs::metadata(dir.join("ops%2Fchat.spool.jsonl")).unwrap().len()
+        fs::metadata(dir.join("ops%2Fchat.0011223344556677.spool.jsonl")).unwrap().len()
     }
 
     #[test]
@@ -650,7 +787,7 @@ mod tests {
         let key = |i: usize| format!("k{i:06}");
         let line = line_len(&key(0));
         let cap = 16 * 1024;
-        let mut spool = Spool::open(dir.path(), "ops/chat", cap).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, cap).unwrap();
         // A long partial outage: twenty records always waiting, one more
         // handed over for every one delivered.
         let (mut appended, mut delivered) = (0, 0);
@@ -674,7 +811,7 @@ mod tests {
         let written = appended as u64 * line;
         assert!(written > 20 * cap, "the test writes far more than the bound: {written}");
         assert!(largest <= 2 * cap + line, "the file grew to {largest} bytes, the cap is {cap}");
-        assert!(!dir.path().join("ops%2Fchat.spool.jsonl.tmp").exists());
+        assert!(!dir.path().join("ops%2Fchat.0011223344556677.spool.jsonl.tmp").exists());
         // Nothing lost or repeated, across a reopening too.
         drop(spool);
         assert_eq!(reopen(dir.path()), (delivered..appended).map(key).collect::<Vec<_>>());
@@ -683,11 +820,11 @@ mod tests {
     #[test]
     fn a_crash_right_after_compaction_loses_nothing_and_keeps_order() {
         let dir = tempfile::tempdir().unwrap();
-        let data_path = dir.path().join("ops%2Fchat.spool.jsonl");
-        let cursor_path = dir.path().join("ops%2Fchat.spool.cursor");
+        let data_path = dir.path().join("ops%2Fchat.0011223344556677.spool.jsonl");
+        let cursor_path = dir.path().join("ops%2Fchat.0011223344556677.spool.cursor");
         let key = |i: usize| format!("k{i:04}");
         let cap = 32 * line_len(&key(0));
-        let mut spool = Spool::open(dir.path(), "ops/chat", cap).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, cap).unwrap();
         let (mut appended, mut delivered) = (0, 0);
         // Deliver while appending, five records always waiting, until the
         // delivered lines are dropped (the cursor comes back to 0).
@@ -734,15 +871,92 @@ mod tests {
         // temporary file left half written.
         fs::write(&data_path, &before).unwrap();
         old_cursor.write(&cursor_path).unwrap();
-        fs::write(dir.path().join("ops%2Fchat.spool.jsonl.tmp"), &after[..after.len() / 2]).unwrap();
+        fs::write(dir.path().join("ops%2Fchat.0011223344556677.spool.jsonl.tmp"), &after[..after.len() / 2]).unwrap();
         assert_eq!(reopen(dir.path()), waiting);
-        assert!(!dir.path().join("ops%2Fchat.spool.jsonl.tmp").exists());
+        assert!(!dir.path().join("ops%2Fchat.0011223344556677.spool.jsonl.tmp").exists());
+    }
+
+    #[test]
+    fn a_second_open_spool_uses_its_own_files_and_its_records_are_taken_over_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
+        assert!(first.take_notices().is_empty());
+        for key in ["a", "b"] {
+            first.append(&record(key)).unwrap();
+        }
+        first.head().unwrap();
+        first.advance().unwrap();
+        first.sync().unwrap();
+        // The lock is per open file: a second spool in this very process
+        // conflicts as a second process would.
+        let mut second = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
+        let notices = second.take_notices();
+        assert!(notices.len() == 1 && notices[0].contains("another open spool"), "{notices:?}");
+        assert!(notices[0].contains(&format!("ops%2Fchat.{FP}.1.spool.jsonl")), "{notices:?}");
+        assert!(second.is_empty(), "the first one's records stay the first one's");
+        second.append(&record("x")).unwrap();
+        second.sync().unwrap();
+        first.append(&record("c")).unwrap();
+        first.sync().unwrap();
+        drop(first);
+        let keys = |records: Vec<SpoolRecord>| records.into_iter().map(|r| r.key).collect::<Vec<_>>();
+        assert_eq!(keys(pending(dir.path(), "ops/chat").unwrap()), ["b", "c", "x"], "both files, whole");
+        drop(second);
+        let mut next = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
+        assert!(next.take_notices().iter().any(|n| n.contains("took over 1 notifications")));
+        assert_eq!(drain(&mut next), ["b", "c", "x"]);
+        drop(next);
+        assert_eq!(reopen(dir.path()), Vec::<String>::new(), "taken over once");
+    }
+
+    #[test]
+    fn lines_of_another_version_are_kept_through_recovery_emptying_and_compaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_path = dir.path().join(format!("ops%2Fchat.{FP}.spool.jsonl"));
+        let future = "{\"v\":2,\"key\":\"later\",\"layout\":\"another\"}\n";
+        let line = |key: &str| format!("{}\n", serde_json::to_string(&record(key)).unwrap());
+        fs::write(&data_path, format!("{}{future}{}", line("a"), line("b"))).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, 1 << 20).unwrap();
+        assert_eq!((spool.other_version(), spool.take_corrupt()), (1, 0));
+        assert!(spool.take_notices().iter().any(|n| n.contains("1 lines of another spool format version")));
+        assert_eq!(drain(&mut spool), ["a", "b"]);
+        assert_eq!(fs::read_to_string(&data_path).unwrap(), future, "emptied down to the kept line");
+
+        // Compaction keeps it too: deliver while appending, a few waiting.
+        let key = |i: usize| format!("k{i:04}");
+        let cap = 32 * line_len(&key(0));
+        drop(spool);
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, cap).unwrap();
+        let (mut appended, mut delivered) = (0, 0);
+        loop {
+            spool.append(&record(&key(appended))).unwrap();
+            appended += 1;
+            if appended <= 5 {
+                continue;
+            }
+            assert_eq!(spool.head().unwrap().unwrap().key, key(delivered));
+            spool.advance().unwrap();
+            delivered += 1;
+            if spool.cursor == spool.retained {
+                break;
+            }
+            assert!(appended < 1_000, "never compacted");
+        }
+        let text = fs::read_to_string(&data_path).unwrap();
+        assert!(text.starts_with(future), "{text}");
+        assert_eq!(text.lines().count(), 1 + appended - delivered, "the kept line and the records waiting");
+        drop(spool);
+        let mut spool = Spool::open(dir.path(), "ops/chat", FP, cap).unwrap();
+        assert_eq!(spool.other_version(), 1);
+        assert_eq!(drain(&mut spool), (delivered..appended).map(key).collect::<Vec<_>>());
+        assert_eq!(fs::read_to_string(&data_path).unwrap(), future);
+        assert_eq!(pending(dir.path(), "ops/chat").unwrap(), Vec::new(), "not a record to deliver");
     }
 
     #[test]
     fn batched_sync_is_due_at_once_after_many_appends() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::open(dir.path(), "ops", 1 << 20).unwrap();
+        let mut spool = Spool::open(dir.path(), "ops", FP, 1 << 20).unwrap();
         assert_eq!(spool.sync_due(), None);
         spool.append(&record("a")).unwrap();
         let first = spool.sync_due().unwrap();
