@@ -291,7 +291,10 @@ async fn check_deleted_webhook(status: u16, platform: Platform, target: fn(Strin
     assert!(!format!("{stats:?}").contains("SECRET"), "{stats:?}");
     assert!(!format!("{sink:?}").contains("SECRET"));
     assert_eq!(server.received().len(), 1, "nothing is sent to a deleted webhook again");
-    assert_eq!(stats.spooled, 4, "kept for a corrected URL after restart");
+    assert_eq!(
+        stats.spooled, 4,
+        "kept on disk; a corrected URL is another target, whose spool says how to take these over"
+    );
     sink.flush().await.unwrap();
     assert_eq!(spooled_keys(dir.path(), "deleted"), [gone, after].concat());
 }
