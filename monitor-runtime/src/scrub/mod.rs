@@ -7,9 +7,14 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
+
+use dashmap::DashMap;
 
 use monitor_rules::vocabulary::{mask_card, mask_iban};
 use regex::{CaptureLocations, Regex, RegexSet};
+
+use crate::fingerprint::FastHash;
 
 mod records;
 mod tokens;
@@ -30,6 +35,9 @@ const KEY_CHARS: &str = r"[A-Za-z0-9_.\-]";
 /// `=`, `:`, `=>` or `:=` after an optional closing quote (escaped inside Debug-printed JSON), or `(`
 /// opening a Debug-printed newtype such as `Password("…")`.
 const SEPARATOR: &str = r#"(?P<sep>\\?["']?[ \t]*(?:=>|:=|:|=)\s*|\()"#;
+
+/// How many names [`Scrubber::is_sensitive_key`] remembers its verdict on.
+const MAX_REMEMBERED_NAMES: usize = 4096;
 
 /// Authorization schemes whose next word is the credential itself.
 const SCHEMES: &[&str] = &["bearer", "basic", "digest", "negotiate"];
@@ -52,6 +60,9 @@ const SCHEMES: &[&str] = &["bearer", "basic", "digest", "negotiate"];
 pub struct Scrubber {
     /// Each sensitive key as its lowercase words (`set-cookie` → `set`, `cookie`).
     keys: Vec<Vec<String>>,
+    /// Names already judged: the same few detail and field names come with
+    /// every record, and judging one walks every key at every word.
+    verdicts: Arc<DashMap<Box<str>, bool, FastHash>>,
     email_mask: EmailMask,
     patterns: Patterns,
 }
@@ -120,7 +131,7 @@ impl Patterns {
 impl Default for Scrubber {
     fn default() -> Self {
         let keys = DEFAULT_KEYS.split_whitespace().map(key_words).collect::<Vec<_>>();
-        Scrubber { patterns: Patterns::new(&keys), keys, email_mask: EmailMask::default() }
+        Scrubber { patterns: Patterns::new(&keys), keys, verdicts: Arc::default(), email_mask: EmailMask::default() }
     }
 }
 
@@ -157,6 +168,7 @@ impl Scrubber {
             }
         }
         self.patterns = Patterns::new(&self.keys);
+        self.verdicts = Arc::default();
         self
     }
 
@@ -186,15 +198,21 @@ impl Scrubber {
     /// assert!(!Scrubber::new().is_sensitive_key("member_id"));
     /// ```
     pub fn is_sensitive_key(&self, key: &str) -> bool {
-        let mut from = Words(key);
-        loop {
-            if self.keys.iter().any(|sensitive| words_match(from.clone(), sensitive)) {
-                return true;
-            }
-            if from.next().is_none() {
-                return false;
-            }
+        if let Some(verdict) = self.verdicts.get(key) {
+            return *verdict;
         }
+        let verdict = self.judge_key(key);
+        // Bounded: names taken from free text could otherwise grow it without end.
+        if self.verdicts.len() < MAX_REMEMBERED_NAMES {
+            self.verdicts.insert(key.into(), verdict);
+        }
+        verdict
+    }
+
+    fn judge_key(&self, key: &str) -> bool {
+        // Split once: every position is then compared with every key as slices.
+        let words: smallvec::SmallVec<[&str; 8]> = Words(key).collect();
+        (0..words.len()).any(|from| self.keys.iter().any(|sensitive| words_match(&words[from..], sensitive)))
     }
 
     /// A named value: redacted whole if the name is sensitive, otherwise scrubbed like free text.
@@ -486,11 +504,13 @@ fn key_words(key: &str) -> Vec<String> {
     Words(key).map(str::to_lowercase).collect()
 }
 
-/// Whether the words of a key, from where `words` stands, begin with `sensitive`.
-fn words_match(mut words: Words<'_>, sensitive: &[String]) -> bool {
+/// Whether the words of a key, from where `words` starts, begin with `sensitive`.
+fn words_match(words: &[&str], sensitive: &[String]) -> bool {
+    if words.len() < sensitive.len() {
+        return false;
+    }
     let last = sensitive.len().saturating_sub(1);
-    sensitive.iter().enumerate().all(|(index, expected)| {
-        let Some(word) = words.next() else { return false };
+    sensitive.iter().zip(words).enumerate().all(|(index, (expected, &word))| {
         let singular = if index == last { word.strip_suffix(['s', 'S']).unwrap_or(word) } else { word };
         let glued = sensitive.len() == 1 && expected.len() >= 5;
         [word, singular].into_iter().any(|form| word_is(form, expected, glued))
