@@ -70,7 +70,9 @@ impl Default for Scrubber {
             iban: compile(
                 r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?-u:\b)",
             ),
-            card: compile(r"(?-u:\b)[0-9](?:[ \-]?[0-9]){12,18}(?-u:\b)"),
+            // The whole run of digit groups, however long: cut at 19 digits, a card after other
+            // digits would be split between two matches and found in neither.
+            card: compile(r"(?-u:\b)[0-9](?:[ \-]?[0-9]){12,}(?-u:\b)"),
         }
     }
 }
@@ -165,7 +167,9 @@ impl Scrubber {
             let cred = group(locs, 1);
             // `missing bearer token`, `basic auth failed`: prose, not a credential.
             let prose = cred.len() < 16 && text[cred.clone()].bytes().all(|b| b.is_ascii_lowercase());
-            if prose { None } else { redact(cred) }
+            // The credential runs to the end of its word: in `Bearer password=s3cret` the pattern
+            // stops after `password=` (padding), and the secret after it would survive.
+            if prose { None } else { redact(cred.start..bare_end(text, cred.start)) }
         });
         let text = rewrite(text, &self.key_value, |text, locs| {
             let (key, sep) = (&text[group(locs, 1)], group(locs, 2));
@@ -374,7 +378,8 @@ fn find_card(text: &str, found: Range<usize>) -> Option<(Range<usize>, String)> 
         groups.push(at..at + part.len());
     }
     for first in 0..groups.len() {
-        for last in (first..groups.len()).rev() {
+        // A card has at most 19 digits, so it spans at most 19 groups: the work stays linear in a long run.
+        for last in (first..groups.len().min(first + 19)).rev() {
             let span = groups[first].start..groups[last].end;
             let digits: String = text[span.clone()].chars().filter(char::is_ascii_digit).collect();
             if (13..=19).contains(&digits.len()) && matches!(digits.as_bytes()[0], b'2'..=b'6') && luhn_valid(&digits) {
@@ -504,6 +509,15 @@ mod tests {
         }
         assert_eq!(scrubber.scrub_text("member-pin: 47 pässwort=geheim"), "member-pin: [REDACTED] pässwort=[REDACTED]");
         assert!(matches!(scrubber.scrub_text("member: 4711"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_secret_glued_to_a_credential_scheme_or_a_card_after_other_digits_is_masked() {
+        // The credential pattern alone stops after `password=`, which reads as base64 padding.
+        assert_eq!(SCRUBBER.scrub_text("Bearer password=s3cretvalue ok"), "Bearer [REDACTED] ok");
+        // More digits in the run than a card has: the card is found after them.
+        assert_eq!(SCRUBBER.scrub_text("order 123456 4111 1111 1111 1111 shipped"), "order 123456 ****1111 shipped");
+        assert_eq!(SCRUBBER.scrub_text("ref 987654321 5500-0000-0000-0004"), "ref 987654321 ****0004");
     }
 
     /// A sensitive key, maybe inside a longer key, as snake, SCREAMING-KEBAB, camel or dotted case.
