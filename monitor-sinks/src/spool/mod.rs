@@ -47,6 +47,8 @@ use serde::{Deserialize, Serialize};
 
 mod cursor;
 mod private;
+#[doc(hidden)]
+pub mod replay;
 use cursor::Cursor;
 
 /// Version of the record layout; a reader skips lines of other versions.
