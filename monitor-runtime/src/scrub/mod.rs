@@ -290,7 +290,10 @@ fn bare_end(text: &str, from: usize) -> usize {
     let stops = |at: &usize| {
         let byte = bytes[*at];
         byte.is_ascii_whitespace()
-            || b",;&\"')]}".contains(&byte)
+            || b",;&\"')}".contains(&byte)
+            // Not the `]` of a mask inside the value (a URL whose password was masked): cut there,
+            // the value would leave a stray `]@host` that reads as a URL password on a second pass.
+            || (byte == b']' && !bytes[..=*at].ends_with(REDACTED.as_bytes()))
             || (byte == b'\\' && bytes.get(at + 1) == Some(&b'"'))
     };
     (from..bytes.len()).find(stops).unwrap_or(bytes.len())
@@ -518,6 +521,16 @@ mod tests {
         // More digits in the run than a card has: the card is found after them.
         assert_eq!(SCRUBBER.scrub_text("order 123456 4111 1111 1111 1111 shipped"), "order 123456 ****1111 shipped");
         assert_eq!(SCRUBBER.scrub_text("ref 987654321 5500-0000-0000-0004"), "ref 987654321 ****0004");
+    }
+
+    #[test]
+    fn a_value_holding_a_masked_url_password_is_masked_whole_and_stays_so() {
+        let once = SCRUBBER.scrub_text("client_secret=https://svc:pw@host/x [ok]");
+        assert_eq!(once, "client_secret=[REDACTED] [ok]");
+        let text = "fa7ps://svc:uJ1RL_secret=nE0a7ps://svc:uJ1RLGMAq0@000.in@://m";
+        let once = SCRUBBER.scrub_text(text).into_owned();
+        assert_eq!(once, "fa7ps://svc:uJ1RL_secret=[REDACTED]");
+        assert_eq!(SCRUBBER.scrub_text(&once), once, "scrubbed again");
     }
 
     /// A sensitive key, maybe inside a longer key, as snake, SCREAMING-KEBAB, camel or dotted case.
