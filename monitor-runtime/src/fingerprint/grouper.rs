@@ -631,6 +631,16 @@ impl Grouper {
         for &(_, _, key) in &by_age[..surplus] {
             self.evict(key);
         }
+        // An alias of an evicted group would resolve to a key without a
+        // group, and hand that key to its messages when met again: it goes
+        // too. (Collected first: a lookup while iterating could deadlock.)
+        let aliases: Vec<(TemplateKey, TemplateKey)> =
+            self.groups.iter().filter_map(|group| group.merged_into.map(|into| (*group.key(), into))).collect();
+        for (alias, into) in aliases {
+            if !self.groups.contains_key(&self.resolve(into)) {
+                self.evict(alias);
+            }
+        }
     }
 
     fn evict(&self, key: TemplateKey) {

@@ -149,3 +149,27 @@ fn many_threads_agree_on_keys() {
     let described: Vec<_> = distinct.iter().map(|k| (k, grouper.template(*k))).collect();
     assert!(keys.iter().flatten().all(|k| grouper.resolve(*k) == first), "{described:?}");
 }
+
+#[test]
+fn evicting_a_group_also_evicts_its_aliases() {
+    let grouper = Grouper::new(GrouperConfig { max_templates: 4 });
+    let merged: Vec<String> = (0..3).map(|i| format!("user {} not found in the directory", word(i))).collect();
+    let keys: Vec<TemplateKey> = merged.iter().map(|m| grouper.group(m)).collect();
+    grouper.maintain();
+    let survivor = grouper.resolve(keys[0]);
+    assert!(keys.iter().all(|key| grouper.resolve(*key) == survivor), "merged");
+    // Two new statements pass the limit by one: the least recently used
+    // group goes, the survivor of the merge (its aliases are as old but younger).
+    grouper.group("disk quota exceeded on the shared volume");
+    grouper.group("certificate chain could not be verified by the peer");
+    grouper.maintain();
+    assert_eq!(grouper.evictions(), 1);
+    assert_eq!(grouper.template(survivor), None, "the survivor was the one evicted");
+    // Its messages come back under a group that exists, not under the key
+    // of the evicted one (the survivor's own message last: it would make
+    // that key a group again).
+    for message in merged.iter().rev() {
+        let key = grouper.group(message);
+        assert!(grouper.template(key).is_some(), "{message:?} got {key:?}, a key without a group");
+    }
+}

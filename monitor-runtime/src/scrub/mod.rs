@@ -98,7 +98,9 @@ impl Patterns {
             iban: compile(
                 r"(?i-u:\b[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: {1,2}[A-Z0-9]{4}){2,7}(?: {1,2}[A-Z0-9]{1,4})?)\b)",
             ),
-            card: compile(r"(?-u:\b)[0-9](?:[ .\-]{0,2}[0-9]){12,18}(?-u:\b)"),
+            // The whole run of digit groups, however long: cut at 19 digits, a card after other
+            // digits would be split between two matches and found in neither.
+            card: compile(r"(?-u:\b)[0-9](?:[ .\-]{0,2}[0-9]){12,}(?-u:\b)"),
             prefilter: None,
         };
         patterns.prefilter = RegexSet::new(patterns.all().map(Regex::as_str)).ok();
@@ -262,7 +264,9 @@ impl Scrubber {
                     let cred = group(locs, 1);
                     // `missing bearer token`, `basic auth failed`: prose, not a credential.
                     let prose = cred.len() < 16 && text[cred.clone()].bytes().all(|b| b.is_ascii_lowercase());
-                    if prose { None } else { redact(cred) }
+                    // The credential runs to the end of its word: in `Bearer password=s3cret` the
+                    // pattern stops after `password=` (padding), and the secret after it would survive.
+                    if prose { None } else { redact(cred.start..bare_end(text, cred.start).max(cred.end)) }
                 }),
                 4 => rewrite(text, pattern, tokens::value_of),
                 5 => rewrite(text, pattern, |text, locs| self.key_value_span(text, locs)),
@@ -446,7 +450,10 @@ fn bare_end(text: &str, from: usize) -> usize {
     let stops = |at: &usize| {
         let byte = bytes[*at];
         byte.is_ascii_whitespace()
-            || b",;&\"')]}".contains(&byte)
+            || b",;&\"')}".contains(&byte)
+            // Not the `]` of a mask inside the value (a URL whose password was masked): cut there,
+            // the value would leave a stray `]@host` that reads as a URL password on a second pass.
+            || (byte == b']' && !bytes[..=*at].ends_with(REDACTED.as_bytes()))
             || (byte == b'\\' && bytes.get(at + 1) == Some(&b'"'))
     };
     (from..bytes.len()).find(stops).unwrap_or(bytes.len())
@@ -539,7 +546,8 @@ fn find_card(text: &str, found: Range<usize>) -> Option<(Range<usize>, String)> 
         }
     }
     for first in 0..groups.len() {
-        for last in (first..groups.len()).rev() {
+        // A card has at most 19 digits, so it spans at most 19 groups: the work stays linear in a long run.
+        for last in (first..groups.len().min(first + 19)).rev() {
             let span = groups[first].start..groups[last].end;
             let digits: String = text[span.clone()].chars().filter(char::is_ascii_digit).collect();
             if (13..=19).contains(&digits.len()) && matches!(digits.as_bytes()[0], b'2'..=b'6') && luhn_valid(&digits) {
@@ -739,6 +747,25 @@ mod tests {
             "member-pin: [REDACTED]; pässwort=[REDACTED]"
         );
         assert!(matches!(scrubber.scrub_text("member: 4711"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_secret_glued_to_a_credential_scheme_or_a_card_after_other_digits_is_masked() {
+        // The credential pattern alone stops after `password=`, which reads as base64 padding.
+        assert_eq!(SCRUBBER.scrub_text("Bearer password=s3cretvalue ok"), "Bearer [REDACTED] ok");
+        // More digits in the run than a card has: the card is found after them.
+        assert_eq!(SCRUBBER.scrub_text("order 123456 4111 1111 1111 1111 shipped"), "order 123456 ****1111 shipped");
+        assert_eq!(SCRUBBER.scrub_text("ref 987654321 5500-0000-0000-0004"), "ref 987654321 ****0004");
+    }
+
+    #[test]
+    fn a_value_holding_a_masked_url_password_is_masked_whole_and_stays_so() {
+        let once = SCRUBBER.scrub_text("client_secret=https://svc:pw@host/x [ok]");
+        assert_eq!(once, "client_secret=[REDACTED] [ok]");
+        let text = "fa7ps://svc:uJ1RL_secret=nE0a7ps://svc:uJ1RLGMAq0@000.in@://m";
+        let once = SCRUBBER.scrub_text(text).into_owned();
+        assert_eq!(once, "fa7ps://svc:uJ1RL_secret=[REDACTED]");
+        assert_eq!(SCRUBBER.scrub_text(&once), once, "scrubbed again");
     }
 
     /// A sensitive key, maybe inside a longer key, as snake, SCREAMING-KEBAB, camel or dotted case.

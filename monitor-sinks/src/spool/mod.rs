@@ -72,6 +72,8 @@ mod files;
 mod lock;
 mod others;
 mod private;
+#[doc(hidden)]
+pub mod replay;
 use cursor::Cursor;
 pub use files::target_fingerprint;
 use files::{SpoolFiles, data_files_of};
