@@ -759,6 +759,13 @@ mod tests {
     }
 
     #[test]
+    fn an_address_run_on_into_another_is_masked_once_and_stays_so() {
+        let once = SCRUBBER.scrub_text("svc:pa55word@db.in@db.il/x").into_owned();
+        assert_eq!(once, "svc:p***@db.in@db.il/x");
+        assert_eq!(SCRUBBER.scrub_text(&once), once, "scrubbed again");
+    }
+
+    #[test]
     fn a_value_holding_a_masked_url_password_is_masked_whole_and_stays_so() {
         let once = SCRUBBER.scrub_text("client_secret=https://svc:pw@host/x [ok]");
         assert_eq!(once, "client_secret=[REDACTED] [ok]");

@@ -55,6 +55,12 @@ pub enum EmailMask {
 impl EmailMask {
     pub(super) fn apply(self, text: &str, locs: &CaptureLocations) -> Option<(Range<usize>, String)> {
         let found = group(locs, 1);
+        // The domain of an address masked before, read again as a local part
+        // (`j***@db.in@db.il`): the address is masked already, and masking
+        // it again would change what a second pass leaves.
+        if text[..found.start].ends_with("***@") {
+            return None;
+        }
         match self {
             EmailMask::Keep => None,
             EmailMask::MaskLocalPart => Some((found.clone(), mask_email(&text[found]))),
