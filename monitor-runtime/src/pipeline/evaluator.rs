@@ -150,16 +150,13 @@ impl Evaluator {
     pub(super) fn on_groups(&mut self, groups: &[GroupSnapshot]) {
         let now = self.clock.now();
         let no_tags = BTreeMap::new();
-        let waited = std::mem::take(&mut self.waiting_for_event);
-        let fresh = groups.iter().filter(|group| {
-            let first_look = group.count == group.new_occurrences && !self.details.contains_key(&group.key);
-            if first_look {
-                self.waiting_for_event.push((*group).clone());
-            }
-            !first_look
-        });
-        let fresh: Vec<&GroupSnapshot> = fresh.collect();
-        for group in waited.iter().chain(fresh).filter(|g| g.new_occurrences > 0) {
+        // A group's first snapshot without its event waits one look; those
+        // that waited since the previous look are counted now.
+        let (first_looks, ready): (Vec<&GroupSnapshot>, Vec<&GroupSnapshot>) = groups
+            .iter()
+            .partition(|group| group.count == group.new_occurrences && !self.details.contains_key(&group.key));
+        let waited = std::mem::replace(&mut self.waiting_for_event, first_looks.into_iter().cloned().collect());
+        for group in waited.iter().chain(ready).filter(|g| g.new_occurrences > 0) {
             let details = match self.details.get(&group.key) {
                 Some(details) => details.clone(),
                 None => Arc::new(self.group_details(group)),

@@ -91,15 +91,13 @@ impl SinkRunner {
     /// (samples of counted groups) are a counted drop.
     pub(super) fn offer(&mut self, batch: Arc<Batch>, shared: &Shared) {
         self.in_flight.fetch_add(records(&batch), Relaxed);
-        let refused = if self.held.is_empty() {
-            match self.queue.try_send(SinkMessage::Batch(batch)) {
-                Ok(()) => return,
-                Err(mpsc::error::TrySendError::Full(message) | mpsc::error::TrySendError::Closed(message)) => message,
-            }
-        } else {
-            SinkMessage::Batch(batch)
-        };
-        let SinkMessage::Batch(batch) = refused else { return };
+        // Behind what is held, never ahead of it: audit records keep their order.
+        if self.held.is_empty()
+            && let Ok(permit) = self.queue.try_reserve()
+        {
+            permit.send(SinkMessage::Batch(batch));
+            return;
+        }
         self.in_flight.fetch_sub(batch.events.len() as u64, Relaxed);
         count_lost(shared, &samples_of(&batch), |record| DropReason::SinkQueueFull { sink: self.name.clone(), record });
         self.held.hold(&batch);
