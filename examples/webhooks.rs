@@ -161,6 +161,7 @@ fn sample(destination: &str, key: &str, large: bool) -> Notification {
             summary: "12 errors within 1h (more than 10)".into(),
             starts_at: now - Duration::from_secs(60),
             ends_at: None,
+            repeat_interval: Duration::from_secs(4 * 3600),
             details,
         },
     }

@@ -122,6 +122,26 @@ impl DedupGroups {
         }
     }
 
+    /// Takes the statuses a store says changed there (by an operator, or on
+    /// another instance). A group in the table takes its new status unless
+    /// this process changed it and has not written that yet (its own
+    /// change is newer); the others are remembered for when they come.
+    pub(crate) fn apply_stored_statuses(&self, changes: impl IntoIterator<Item = (GroupKey, GroupStatus)>) {
+        for (key, status) in changes {
+            if let Some(entry) = self.groups.get(&key) {
+                if !entry.status_changed.load(Relaxed) {
+                    entry.status.store(status as u8, Relaxed);
+                }
+            } else if status == GroupStatus::Open {
+                if self.has_known_statuses.load(Relaxed) {
+                    self.known_statuses.remove(&key);
+                }
+            } else {
+                self.remember_status(key, status);
+            }
+        }
+    }
+
     /// The status remembered for a group about to enter the table.
     fn known_status(&self, key: GroupKey) -> GroupStatus {
         if !self.has_known_statuses.load(Relaxed) {

@@ -78,8 +78,8 @@ pub use event::{Event, EventKind, GroupKey, GroupSnapshot, GroupStatus, Location
 pub use monitor_rules::{Severity, UnknownSeverity};
 pub use notify::{DestinationError, DestinationStats, Notifier, NotifierFactory, NotifyError};
 pub use pipeline::{
-    InstallError, Monitor, MonitorBuilder, MonitorGuard, ReloadError, group_status, heartbeat, reload_alerts,
-    reload_alerts_from_path, set_group_status, stats,
+    DEFAULT_STATUS_SYNC_INTERVAL, InstallError, Monitor, MonitorBuilder, MonitorGuard, ReloadError, group_status,
+    heartbeat, reload_alerts, reload_alerts_from_path, set_group_status, stats,
 };
 pub use sink::{Batch, MemorySink, NullSink, Sink, SinkError, SinkErrorKind};
 pub use stats::{AlertStats, DropReason, RecordKind, Stats};

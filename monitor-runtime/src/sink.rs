@@ -58,6 +58,18 @@ pub trait Sink: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
+    /// Statuses that changed in this sink's store since the previous call
+    /// (the sink keeps its own cursor), changed by an operator or by another
+    /// instance sharing the store. Called every
+    /// [`status_sync_interval`](crate::MonitorBuilder::status_sync_interval),
+    /// in order with the batches. A group resolved there and seen again here
+    /// is then reported as a regression; an ignored one stays quiet. Sinks
+    /// that keep no statuses leave the default (none). An error is reported
+    /// (at most once a minute) and the call is made again next time.
+    async fn status_changes(&self) -> Result<Vec<(GroupKey, GroupStatus)>, SinkError> {
+        Ok(Vec::new())
+    }
+
     /// Writes one batch. Called for one batch at a time, in order.
     async fn write(&self, batch: &Batch) -> Result<(), SinkError>;
 

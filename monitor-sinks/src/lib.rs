@@ -7,6 +7,7 @@
 //!
 //! | module | feature | what |
 //! |---|---|---|
+//! | [`store`] | `sqlite` or `postgres` | the [`Store`](store::Store) trait both stores implement: queries, triage, alert lifecycle |
 //! | [`sqlite`] | `sqlite` (default) | one SQLite file: events, groups, audit log, notifications |
 //! | [`ConsoleSink`] | always | one line per event on stderr |
 //! | `delivery` | `webhook` or `email` | [`DeliveryOptions`](delivery::DeliveryOptions): retries, pacing, circuit breaker, disk spool |
@@ -31,9 +32,13 @@
 // Library code reports failures; it never unwraps them (tests may).
 #![warn(clippy::unwrap_used)]
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod chain;
 mod console;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod store;
 
 #[cfg(feature = "delivery")]
 pub mod delivery;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use monitor_runtime::audit::{AuditError, AuditEvent, audit};
 use monitor_runtime::{GroupStatus, Monitor, QueueReason, Severity, capture_message};
 use monitor_sinks::sqlite::{GroupQuery, SqliteSink, SqliteStore};
+use monitor_sinks::store::GroupChange;
 
 #[derive(AuditEvent)]
 #[audit(process = "payment_processing", action = "settle", status = compliant)]
@@ -181,7 +182,12 @@ fn a_group_resolved_in_the_store_and_seen_after_a_restart_is_a_regression() {
     let path = dir.path().join("monitor.db");
     assert_eq!(capture_twice(&path, "ledger out of balance"), [QueueReason::NewGroup]);
     let key = stored_group(&path).key;
-    assert!(SqliteStore::open(&path).unwrap().set_group_status(key, GroupStatus::Resolved).unwrap());
+    assert!(
+        SqliteStore::open(&path)
+            .unwrap()
+            .change_group(key, &GroupChange::by("operator").status(GroupStatus::Resolved))
+            .unwrap()
+    );
 
     assert_eq!(capture_twice(&path, "ledger out of balance"), [QueueReason::Regression]);
     let group = stored_group(&path);
@@ -195,7 +201,12 @@ fn a_group_ignored_in_the_store_stays_ignored_and_quiet_after_a_restart() {
     let path = dir.path().join("monitor.db");
     capture_twice(&path, "printer tray empty");
     let key = stored_group(&path).key;
-    assert!(SqliteStore::open(&path).unwrap().set_group_status(key, GroupStatus::Ignored).unwrap());
+    assert!(
+        SqliteStore::open(&path)
+            .unwrap()
+            .change_group(key, &GroupChange::by("operator").status(GroupStatus::Ignored))
+            .unwrap()
+    );
 
     assert_eq!(capture_twice(&path, "printer tray empty"), [], "an ignored group delivers nothing");
     let group = stored_group(&path);
@@ -213,7 +224,12 @@ fn a_status_an_operator_set_in_the_store_is_not_overwritten_by_a_running_process
         assert!(guard.flush(Duration::from_secs(10)));
         if round == 0 {
             let key = stored_group(&path).key;
-            assert!(SqliteStore::open(&path).unwrap().set_group_status(key, GroupStatus::Investigating).unwrap());
+            assert!(
+                SqliteStore::open(&path)
+                    .unwrap()
+                    .change_group(key, &GroupChange::by("operator").status(GroupStatus::Investigating))
+                    .unwrap()
+            );
         }
     }
     guard.shutdown();

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use monitor_runtime::{EventKind, GroupStatus, InstallError, Monitor, Severity, SinkErrorKind, monitor};
 use monitor_sinks::sqlite::{GroupQuery, SqliteSink, SqliteStore};
+use monitor_sinks::store::GroupChange;
 
 #[derive(Debug)]
 struct BankError(u32);
@@ -75,7 +76,7 @@ fn events_and_groups_are_stored_and_queryable() {
     let stats = guard.shutdown();
     assert_eq!(stats.delivered.get("sqlite"), Some(&stats.written));
 
-    let store = SqliteStore::open(&path).unwrap();
+    let mut store = SqliteStore::open(&path).unwrap();
     let all = store.groups(&GroupQuery::default()).unwrap();
     assert_eq!(all.len(), 2);
     let critical =
@@ -99,7 +100,7 @@ fn events_and_groups_are_stored_and_queryable() {
     assert_eq!(event.args, vec![("batch".to_owned(), "0".to_owned())]);
     assert!(event.error_type.as_deref().unwrap().ends_with("BankError"));
 
-    assert!(store.set_group_status(submit_group.key, GroupStatus::Investigating).unwrap());
+    assert!(store.change_group(submit_group.key, &GroupChange::by("test").status(GroupStatus::Investigating)).unwrap());
     let investigating =
         store.groups(&GroupQuery { status: Some(GroupStatus::Investigating), ..GroupQuery::default() }).unwrap();
     assert_eq!(investigating.len(), 1);
@@ -252,7 +253,7 @@ fn a_full_database_drops_with_that_reason() {
     let path = dir.path().join("monitor.db");
     // The empty schema takes 16 pages of 4 KiB; 96 KiB leaves room for a few events of the 40.
     let guard = Monitor::builder()
-        .sink(SqliteSink::new(&path).max_size_bytes(96 * 1024))
+        .sink(SqliteSink::new(&path).max_size_bytes(160 * 1024))
         .batch_size(1)
         .shutdown_timeout(Duration::from_secs(1))
         .install()

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use monitor_rules::Rule;
 
@@ -42,6 +42,9 @@ pub struct Alert {
     pub starts_at: SystemTime,
     /// When it resolved.
     pub ends_at: Option<SystemTime>,
+    /// The rule's `repeat_interval`: a store counts an alert that resolves
+    /// and fires again within it as the same incident.
+    pub repeat_interval: Duration,
     /// What it is about, for the people who read it.
     pub details: AlertDetails,
 }
@@ -61,6 +64,7 @@ impl Alert {
             summary: String::new(),
             starts_at: now,
             ends_at: None,
+            repeat_interval: rule.repeat_interval,
             details: AlertDetails::default(),
         }
     }

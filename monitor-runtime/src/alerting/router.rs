@@ -101,7 +101,7 @@ struct Bucket {
 /// let alert = Alert {
 ///     rule: "too_many".into(), severity: Severity::Error, labels: Default::default(),
 ///     state: AlertState::Firing, value: 11.0, threshold: 10.0, summary: "11 errors".into(),
-///     starts_at: t0, ends_at: None, details: Default::default(),
+///     starts_at: t0, ends_at: None, repeat_interval: Duration::from_secs(4 * 3600), details: Default::default(),
 /// };
 /// assert!(router.route(t0, &[alert.clone()]).is_empty(), "group_wait first");
 /// assert_eq!(router.route(t0 + Duration::from_secs(30), &[alert]).len(), 1);

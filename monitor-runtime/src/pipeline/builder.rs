@@ -59,6 +59,7 @@ pub struct MonitorBuilder {
     sink_queue_capacity: usize,
     batch_size: usize,
     flush_interval: Duration,
+    status_sync_interval: Duration,
     shutdown_timeout: Duration,
     dedup_window: Duration,
     sample_every: u64,
@@ -75,6 +76,9 @@ pub struct MonitorBuilder {
     system_clock: bool,
 }
 
+/// How often a store is asked for statuses changed elsewhere, by default.
+pub const DEFAULT_STATUS_SYNC_INTERVAL: Duration = Duration::from_secs(10);
+
 impl Default for MonitorBuilder {
     fn default() -> Self {
         MonitorBuilder {
@@ -84,6 +88,7 @@ impl Default for MonitorBuilder {
             sink_queue_capacity: 64,
             batch_size: 256,
             flush_interval: Duration::from_millis(200),
+            status_sync_interval: DEFAULT_STATUS_SYNC_INTERVAL,
             shutdown_timeout: Duration::from_secs(5),
             dedup_window: Duration::from_secs(300),
             sample_every: 100,
@@ -157,6 +162,21 @@ impl MonitorBuilder {
     /// sinks (default 200 ms).
     pub fn flush_interval(mut self, interval: Duration) -> Self {
         self.flush_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How often each sink with a store is asked for the group statuses
+    /// changed there by an operator or by another instance (default 10 s,
+    /// at least 100 ms). A group resolved in the store and seen again here
+    /// is a regression here within one interval.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let builder = monitor_runtime::Monitor::builder().status_sync_interval(Duration::from_secs(5));
+    /// # drop(builder);
+    /// ```
+    pub fn status_sync_interval(mut self, interval: Duration) -> Self {
+        self.status_sync_interval = interval.max(Duration::from_millis(100));
         self
     }
 
@@ -362,6 +382,7 @@ impl MonitorBuilder {
         let config = WorkerConfig {
             batch_size: self.batch_size,
             flush_interval: self.flush_interval,
+            status_sync_interval: self.status_sync_interval,
             sink_queue_capacity: self.sink_queue_capacity,
             scrubber: self.scrubber,
             evaluator,

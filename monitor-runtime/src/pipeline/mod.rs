@@ -29,7 +29,7 @@ use crate::stats::{AlertCounters, CallerDrop, Counted, Counters, DropReason, Sta
 
 use audits::AuditQueue;
 
-pub use builder::{InstallError, Monitor, MonitorBuilder};
+pub use builder::{DEFAULT_STATUS_SYNC_INTERVAL, InstallError, Monitor, MonitorBuilder};
 pub(crate) use intake::Occurrence;
 pub use shutdown::MonitorGuard;
 

@@ -17,6 +17,8 @@ use super::held::Held;
 enum SinkMessage {
     Batch(Arc<Batch>),
     Flush(oneshot::Sender<()>),
+    /// Read the statuses changed in the sink's store and apply them.
+    SyncStatuses,
 }
 
 /// One sink's queue and task.
@@ -67,6 +69,10 @@ impl SinkRunner {
                             shared.nudge_worker();
                         }
                     }
+                    SinkMessage::SyncStatuses => match sink.status_changes().await {
+                        Ok(changes) => shared.groups.apply_stored_statuses(changes),
+                        Err(error) => report_sink_error(&task.name, &error, "reading the statuses changed in it"),
+                    },
                     SinkMessage::Flush(done) => {
                         if let Err(error) = sink.flush().await {
                             report_sink_error(&task.name, &error, "its flush failed");
@@ -139,6 +145,13 @@ impl SinkRunner {
         let (done, wait) = oneshot::channel();
         let sent = tokio::time::timeout_at(deadline.into(), self.queue.send(SinkMessage::Flush(done))).await;
         matches!(sent, Ok(Ok(()))).then_some(wait)
+    }
+
+    /// Asks the sink's task to pick up statuses changed in its store, after
+    /// the batches already queued; skipped when the queue is full (the next
+    /// interval asks again).
+    pub(super) fn sync_statuses(&self) {
+        let _ = self.queue.try_send(SinkMessage::SyncStatuses);
     }
 
     /// Records handed to the sink and not yet written, forgotten from now on.

@@ -21,6 +21,7 @@ use super::{Message, Shared};
 pub(super) struct WorkerConfig {
     pub batch_size: usize,
     pub flush_interval: Duration,
+    pub status_sync_interval: Duration,
     pub sink_queue_capacity: usize,
     pub scrubber: Scrubber,
     pub evaluator: Evaluator,
@@ -88,6 +89,9 @@ impl Worker {
             .collect();
         let mut tick = tokio::time::interval(self.config.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let sync_every = self.config.status_sync_interval;
+        let mut status_sync = tokio::time::interval_at(tokio::time::Instant::now() + sync_every, sync_every);
+        status_sync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let look_at = self.next_alert_look;
             // In this order: the tick, so a steady stream of events cannot
@@ -126,6 +130,7 @@ impl Worker {
                     }
                 },
                 () = sleep_until(look_at) => self.dispatch(),
+                _ = status_sync.tick() => self.runners.iter().for_each(SinkRunner::sync_statuses),
             }
         }
     }

@@ -152,6 +152,7 @@ pub fn sample_notification(message: String) -> Notification {
             summary: "12 errors within 1h (more than 10)".into(),
             starts_at: UNIX_EPOCH + Duration::from_secs(1_800_000_000),
             ends_at: None,
+            repeat_interval: Duration::from_secs(4 * 3600),
             details: AlertDetails {
                 service: Some("billing".into()),
                 module: Some("billing::cards".into()),

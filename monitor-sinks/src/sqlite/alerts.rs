@@ -2,69 +2,13 @@
 //! kept for later analysis (what fired, when, why, and where it was sent).
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use monitor_runtime::alerting::{AlertDetails, AlertState, Notification};
+use monitor_runtime::alerting::Notification;
 use rusqlite::{Row, Transaction, params};
 use serde_json::json;
 
-use super::store::{SqliteStore, StoreError, from_millis, millis};
-
-/// One stored notification.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredNotification {
-    /// The notification key (the same on every delivery attempt).
-    pub key: String,
-    /// The destination's name.
-    pub destination: String,
-    /// The rule's name.
-    pub rule: String,
-    /// The rule's severity.
-    pub severity: String,
-    /// `firing` or `resolved`.
-    pub state: String,
-    /// The alert's labels, as JSON.
-    pub labels: serde_json::Value,
-    /// The number that was compared.
-    pub value: f64,
-    /// What it was compared with.
-    pub threshold: f64,
-    /// One sentence for people.
-    pub summary: String,
-    /// When the alert started firing.
-    pub starts_at: SystemTime,
-    /// When it resolved.
-    pub ends_at: Option<SystemTime>,
-    /// The error group involved, if any.
-    pub group_key: Option<String>,
-    /// The alert's details (service, place, message, user, trace, traceback…), as JSON.
-    pub details: serde_json::Value,
-}
-
-fn state_name(state: AlertState) -> &'static str {
-    match state {
-        AlertState::Firing => "firing",
-        AlertState::Resolved => "resolved",
-    }
-}
-
-fn details_json(details: &AlertDetails) -> serde_json::Value {
-    json!({
-        "service": details.service,
-        "environment": details.environment,
-        "module": details.module,
-        "function": details.function,
-        "group": details.group.map(|g| g.to_string()),
-        "kind": details.kind.map(|k| k.as_str()),
-        "message": details.message,
-        "error_type": details.error_type,
-        "user": details.user,
-        "trace_id": details.trace_id,
-        "traceback": details.traceback,
-        "occurrences": details.occurrences,
-        "tags": details.tags,
-    })
-}
+use super::store::{SqliteStore, from_millis, millis};
+use crate::store::{StoreError, StoredNotification, details_json, state_name};
 
 pub(crate) fn append(tx: &Transaction<'_>, notifications: &[Arc<Notification>]) -> rusqlite::Result<()> {
     if notifications.is_empty() {

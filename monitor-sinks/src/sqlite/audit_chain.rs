@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use monitor_runtime::SinkErrorKind;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::audit_key::AuditKeyRing;
-use super::checkpoint::{self, Authenticity, ChainHead};
-use super::store::{SqliteStore, StoreError, classify};
+use super::store::{SqliteStore, classify};
+use crate::chain::checkpoint::{self, Authenticity, ChainHead};
+use crate::chain::key::AuditKeyRing;
+use crate::store::StoreError;
 
 /// How the audit chain is keyed and checkpointed.
 ///

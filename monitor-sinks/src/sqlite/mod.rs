@@ -14,25 +14,31 @@
 mod alerts;
 mod audit;
 mod audit_chain;
-mod audit_key;
-mod audit_link;
 mod audit_verify;
-mod checkpoint;
+mod incidents;
 mod schema;
+mod shared;
 mod store;
+mod triage;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use monitor_runtime::{Batch, GroupKey, GroupStatus, Sink, SinkError, SinkErrorKind, async_trait};
+use parking_lot::Mutex;
 
-pub use alerts::StoredNotification;
-pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
+pub use crate::chain::key::{
+    AUDIT_KEY_ENV, AUDIT_KEY_FILE_ENV, AuditKey, AuditKeyError, AuditKeyRing, MIN_AUDIT_KEY_BYTES,
+};
+// What every store shares, also here under the names this module always had.
+use crate::store::Store;
+pub use crate::store::{
+    AuditQuery, BrokenLink, ChainCheck, ChainReport, CheckpointStatus, GENESIS_HASH, GroupQuery, StoreError,
+    StoredAudit, StoredEvent, StoredGroup, StoredNotification,
+};
 pub use audit_chain::AuditChainOptions;
-pub use audit_key::{AUDIT_KEY_ENV, AUDIT_KEY_FILE_ENV, AuditKey, AuditKeyError, AuditKeyRing, MIN_AUDIT_KEY_BYTES};
-pub use audit_verify::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
-pub use store::{GroupQuery, MAX_BUSY_TIMEOUT, SqliteOptions, SqliteStore, StoreError, StoredEvent, StoredGroup};
+pub use shared::SharedSqliteStore;
+pub use store::{MAX_BUSY_TIMEOUT, SqliteOptions, SqliteStore};
 
 /// The SQLite sink: every event and group counter, written in batched
 /// transactions to one WAL-mode file. The file is opened by `install()`, so
@@ -53,13 +59,20 @@ pub use store::{GroupQuery, MAX_BUSY_TIMEOUT, SqliteOptions, SqliteStore, StoreE
 pub struct SqliteSink {
     path: PathBuf,
     options: SqliteOptions,
-    store: Option<Arc<Mutex<SqliteStore>>>,
+    store: Option<SharedSqliteStore>,
+    /// Where the last [`Sink::status_changes`] call left off.
+    status_cursor: Mutex<Option<i64>>,
 }
 
 impl SqliteSink {
     /// A sink writing to the file at `path` (created if missing).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        SqliteSink { path: path.into(), options: SqliteOptions::default(), store: None }
+        SqliteSink {
+            path: path.into(),
+            options: SqliteOptions::default(),
+            store: None,
+            status_cursor: Mutex::new(None),
+        }
     }
 
     /// How long a write waits for a lock held by another connection. Longer
@@ -110,30 +123,31 @@ impl Sink for SqliteSink {
     }
 
     fn start(&mut self) -> Result<(), SinkError> {
-        let store = SqliteStore::open_with(&self.path, &self.options)?;
-        self.store = Some(Arc::new(Mutex::new(store)));
+        self.store = Some(SqliteStore::open_with(&self.path, &self.options)?.shared());
         Ok(())
     }
 
     fn stored_statuses(&self) -> Result<Vec<(GroupKey, GroupStatus)>, SinkError> {
         let Some(store) = &self.store else { return Ok(Vec::new()) };
-        let store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        store.group_statuses().map_err(SinkError::from)
+        let changes = store.lock().status_changes(None)?;
+        *self.status_cursor.lock() = Some(changes.cursor);
+        Ok(changes.changes)
+    }
+
+    async fn status_changes(&self) -> Result<Vec<(GroupKey, GroupStatus)>, SinkError> {
+        let Some(store) = &self.store else { return Ok(Vec::new()) };
+        let cursor = *self.status_cursor.lock();
+        let changes = store.status_changes(cursor).await?;
+        *self.status_cursor.lock() = Some(changes.cursor);
+        Ok(changes.changes)
     }
 
     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {
-        let Some(store) = self.store.clone() else {
+        let Some(store) = &self.store else {
             return Err(SinkError::new(SinkErrorKind::Unavailable, "the SQLite sink was not started"));
         };
-        let batch = batch.clone();
         // SQLite calls block; they run on tokio's blocking pool so the worker
         // and the other sinks go on meanwhile.
-        tokio::task::spawn_blocking(move || {
-            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            store.write_batch(&batch)
-        })
-        .await
-        .map_err(|error| SinkError::new(SinkErrorKind::Other, format!("the SQLite writer task failed: {error}")))?
-        .map_err(SinkError::from)
+        store.write_batch(batch).await.map_err(SinkError::from)
     }
 }

@@ -112,13 +112,71 @@ pub(crate) fn migrations() -> Migrations<'static> {
         WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_log)
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: a row is added right after the last one'); END;",
         ),
+        // Triage that persists: an assignee, the time a status last changed
+        // (for instances to pick up changes made elsewhere), a history of
+        // every change with who and when; and alerts as incidents with
+        // their lifecycle (active, acknowledged, resolved).
+        M::up(
+            "ALTER TABLE groups ADD COLUMN assignee TEXT;
+        ALTER TABLE groups ADD COLUMN status_changed_ms INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX groups_by_status_change ON groups (status_changed_ms);
+        CREATE INDEX groups_by_module ON groups (module);
+        CREATE TABLE group_history (
+            id         INTEGER PRIMARY KEY,
+            group_key  TEXT NOT NULL,
+            at_ms      INTEGER NOT NULL,
+            actor      TEXT NOT NULL,
+            field      TEXT NOT NULL,
+            from_value TEXT,
+            to_value   TEXT
+        );
+        CREATE INDEX group_history_by_group ON group_history (group_key, id);
+        CREATE TABLE alerts (
+            id              INTEGER PRIMARY KEY,
+            fingerprint     TEXT NOT NULL,
+            rule            TEXT NOT NULL,
+            severity        TEXT NOT NULL,
+            labels          TEXT NOT NULL,
+            summary         TEXT NOT NULL,
+            value           REAL NOT NULL,
+            threshold       REAL NOT NULL,
+            status          TEXT NOT NULL,
+            started_ms      INTEGER NOT NULL,
+            last_fired_ms   INTEGER NOT NULL,
+            fired           INTEGER NOT NULL,
+            acknowledged_ms INTEGER,
+            acknowledged_by TEXT,
+            ack_comment     TEXT,
+            resolved_ms     INTEGER,
+            resolved_by     TEXT,
+            group_key       TEXT
+        );
+        CREATE INDEX alerts_by_fingerprint ON alerts (fingerprint, id);
+        CREATE INDEX alerts_by_start ON alerts (started_ms);
+        CREATE INDEX alerts_by_status ON alerts (status, started_ms);",
+        ),
     ])
 }
+
+/// How many steps the schema has: the version this release migrates to.
+pub(crate) fn migrations_len() -> usize {
+    STEPS
+}
+
+const STEPS: usize = 6;
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(super::migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn the_step_count_is_the_number_of_migrations() {
+        let mut connection = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_latest(&mut connection).unwrap();
+        let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        assert_eq!(version as usize, super::migrations_len());
     }
 }

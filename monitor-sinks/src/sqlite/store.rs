@@ -5,11 +5,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use monitor_runtime::{Batch, Context, EventKind, GroupKey, GroupStatus, Location, Severity, SinkError, SinkErrorKind};
+use monitor_runtime::{Batch, EventKind, GroupKey, GroupStatus, Location, Severity, SinkErrorKind};
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use super::audit_chain::{AuditChain, AuditChainOptions};
 use super::schema;
+use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, severity_rank};
 
 /// Settings of a SQLite store.
 #[derive(Clone, Debug)]
@@ -51,29 +52,6 @@ impl Default for SqliteOptions {
     }
 }
 
-/// An error of the store, with the kind the pipeline counts drops under.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreError {
-    /// What kind of failure it is (`Full`, `Locked`, `Unavailable`, …).
-    pub kind: SinkErrorKind,
-    /// What went wrong, naming the file, and how to fix it.
-    pub message: String,
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-impl From<StoreError> for SinkError {
-    fn from(error: StoreError) -> Self {
-        SinkError::new(error.kind, error.message)
-    }
-}
-
 pub(crate) fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> StoreError {
     let code = error.sqlite_error_code();
     let (kind, hint) = match code {
@@ -101,99 +79,6 @@ pub(crate) fn millis(time: SystemTime) -> i64 {
 
 pub(crate) fn from_millis(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
-}
-
-fn severity_rank(severity: Severity) -> i64 {
-    Severity::ALL.iter().position(|s| *s == severity).unwrap_or(0) as i64
-}
-
-/// A group as stored: totals across every process that reported it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredGroup {
-    /// The group's key.
-    pub key: GroupKey,
-    /// The group's template.
-    pub template: String,
-    /// Where its events come from.
-    pub location: Location,
-    /// Error type of its events.
-    pub error_type: Option<String>,
-    /// Severity of its events.
-    pub severity: Severity,
-    /// Triage status.
-    pub status: GroupStatus,
-    /// Occurrences in total.
-    pub count: u64,
-    /// First occurrence.
-    pub first_seen: SystemTime,
-    /// Latest occurrence.
-    pub last_seen: SystemTime,
-    /// The group this one became an alias of: the grouper learnt later that
-    /// a word of its template is a variable. Its counts stay here; later
-    /// occurrences are counted in the group named.
-    pub merged_into: Option<GroupKey>,
-}
-
-/// An event as stored.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredEvent {
-    /// Row id, increasing in insertion order.
-    pub id: i64,
-    /// When it happened.
-    pub timestamp: SystemTime,
-    /// Why it was captured.
-    pub kind: EventKind,
-    /// How bad it is.
-    pub severity: Severity,
-    /// Its group.
-    pub group_key: GroupKey,
-    /// Its template.
-    pub template: String,
-    /// Where it comes from.
-    pub location: Location,
-    /// Error type, if any.
-    pub error_type: Option<String>,
-    /// Scrubbed message.
-    pub message: String,
-    /// Scrubbed `source()` chain.
-    pub chain: Vec<String>,
-    /// Context in force.
-    pub context: Context,
-    /// Captured arguments.
-    pub args: Vec<(String, String)>,
-    /// Duration of the call, if timed.
-    pub duration: Option<Duration>,
-    /// Occurrences in the window when it was queued.
-    pub occurrences: u64,
-}
-
-/// Which groups [`SqliteStore::groups`] returns, most recently seen first.
-///
-/// ```
-/// use monitor_runtime::{GroupStatus, Severity};
-/// use monitor_sinks::sqlite::GroupQuery;
-///
-/// let query = GroupQuery { min_severity: Some(Severity::Error), status: Some(GroupStatus::Open), ..GroupQuery::default() };
-/// assert_eq!(query.limit, 100);
-/// ```
-#[derive(Clone, Debug)]
-pub struct GroupQuery {
-    /// Only groups of this severity or worse.
-    pub min_severity: Option<Severity>,
-    /// Only groups with this status.
-    pub status: Option<GroupStatus>,
-    /// Only groups last seen at or after this time.
-    pub seen_since: Option<SystemTime>,
-    /// Only groups last seen before this time.
-    pub seen_before: Option<SystemTime>,
-    /// At most this many groups.
-    pub limit: usize,
-}
-
-impl Default for GroupQuery {
-    fn default() -> Self {
-        GroupQuery { min_severity: None, status: None, seen_since: None, seen_before: None, limit: 100 }
-    }
 }
 
 /// A SQLite database of events and groups: one file, WAL journal, schema
@@ -239,6 +124,18 @@ impl SqliteStore {
             .map_err(|e| classify(&path, "setting synchronous", &e))?;
         schema::migrations().to_latest(&mut connection).map_err(|error| match error {
             rusqlite_migration::Error::RusqliteError { err, .. } => classify(&path, "migrating the schema", &err),
+            rusqlite_migration::Error::MigrationDefinition(
+                rusqlite_migration::MigrationDefinitionError::DatabaseTooFarAhead,
+            ) => StoreError {
+                kind: SinkErrorKind::Unavailable,
+                message: format!(
+                    "SQLite file `{}`: its schema is version {}, newer than the {} this version of monitor knows: a \
+                     newer release wrote it; upgrade monitor here too, or use another file",
+                    path.display(),
+                    schema_version(&connection),
+                    schema::migrations_len()
+                ),
+            },
             other => StoreError {
                 kind: SinkErrorKind::Unavailable,
                 message: format!("SQLite file `{}`: migrating the schema failed: {other}", path.display()),
@@ -272,6 +169,18 @@ impl SqliteStore {
 
     pub(crate) fn audit_chain(&self) -> &AuditChain {
         &self.audit
+    }
+
+    pub(crate) fn audit_chain_mut(&mut self) -> &mut AuditChain {
+        &mut self.audit
+    }
+
+    /// A write transaction, taken IMMEDIATE (the write lock up front, so
+    /// two processes sharing the file cannot both read the same last audit
+    /// hash), with the audit chain to append in it.
+    pub(crate) fn transaction(&mut self) -> rusqlite::Result<(rusqlite::Transaction<'_>, &AuditChain)> {
+        let tx = self.connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        Ok((tx, &self.audit))
     }
 
     pub(crate) fn error(&self, doing: &str, error: &rusqlite::Error) -> StoreError {
@@ -326,19 +235,22 @@ impl SqliteStore {
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO groups (group_key, template, module, function, file, line, error_type, severity,
-                        severity_rank, status, count, first_seen_ms, last_seen_ms, merged_into)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                        severity_rank, status, count, first_seen_ms, last_seen_ms, merged_into, status_changed_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, CASE WHEN ?15 THEN ?16 ELSE 0 END)
                      ON CONFLICT (group_key) DO UPDATE SET
                         count = count + excluded.count,
                         -- The store is the truth for a status: a snapshot
                         -- changes it only when this process changed it.
                         status = CASE WHEN ?15 THEN excluded.status ELSE status END,
+                        status_changed_ms = CASE WHEN ?15 AND status != excluded.status THEN ?16
+                                                 ELSE status_changed_ms END,
                         template = excluded.template,
                         first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
                         last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
                         merged_into = coalesce(excluded.merged_into, merged_into)",
                 )
                 .map_err(fail("preparing the group upsert"))?;
+            let now_ms = millis(SystemTime::now());
             for group in &batch.groups {
                 upsert
                     .execute(params![
@@ -357,12 +269,14 @@ impl SqliteStore {
                         millis(group.last_seen),
                         group.merged_into.map(|key| key.to_string()),
                         group.status_changed,
+                        now_ms,
                     ])
                     .map_err(fail("updating a group"))?;
             }
         }
         let audit_head = super::audit::append(&tx, &self.audit, &batch.audits).map_err(|error| error.in_file(&path))?;
         super::alerts::append(&tx, &batch.notifications).map_err(fail("storing alert notifications"))?;
+        super::incidents::record(&tx, &batch.notifications).map_err(fail("recording alert incidents"))?;
         tx.commit().map_err(fail("committing"))?;
         self.audit.after_commit(audit_head);
         Ok(())
@@ -370,18 +284,9 @@ impl SqliteStore {
 
     /// Groups matching `query`, most recently seen first.
     pub fn groups(&self, query: &GroupQuery) -> Result<Vec<StoredGroup>, StoreError> {
-        self.query_groups(
-            "WHERE (?1 IS NULL OR severity_rank >= ?1) AND (?2 IS NULL OR status = ?2)
-               AND (?3 IS NULL OR last_seen_ms >= ?3) AND (?4 IS NULL OR last_seen_ms < ?4)
-             ORDER BY last_seen_ms DESC, group_key LIMIT ?5",
-            params![
-                query.min_severity.map(severity_rank),
-                query.status.map(GroupStatus::as_str),
-                query.seen_since.map(millis),
-                query.seen_before.map(millis),
-                query.limit.min(i64::MAX as usize) as i64,
-            ],
-        )
+        let filter = format!("{GROUP_FILTER} ORDER BY last_seen_ms DESC, group_key LIMIT ?8");
+        let keys = group_filter_keys(query);
+        self.query_groups(&filter, group_filter_params!(query, keys, query.sql_limit()))
     }
 
     /// One stored group.
@@ -392,7 +297,7 @@ impl SqliteStore {
     fn query_groups(&self, filter: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<StoredGroup>, StoreError> {
         let sql = format!(
             "SELECT group_key, template, module, function, file, line, error_type, severity, status, count,
-                    first_seen_ms, last_seen_ms, merged_into FROM groups {filter}"
+                    first_seen_ms, last_seen_ms, merged_into, assignee FROM groups {filter}"
         );
         let mut statement =
             self.connection.prepare_cached(&sql).map_err(|e| classify(&self.path, "preparing the group query", &e))?;
@@ -414,6 +319,7 @@ impl SqliteStore {
                     first_seen: from_millis(row.get(10)?),
                     last_seen: from_millis(row.get(11)?),
                     merged_into: row.get_ref(12)?.as_str_or_null()?.map(parse_key),
+                    assignee: row.get(13)?,
                 })
             })
             .map_err(|e| classify(&self.path, "querying groups", &e))?;
@@ -474,14 +380,6 @@ impl SqliteStore {
             .map_err(|e| classify(&self.path, "counting events", &e))
     }
 
-    /// Sets a stored group's status; returns false when no such group is stored.
-    pub fn set_group_status(&self, key: GroupKey, status: GroupStatus) -> Result<bool, StoreError> {
-        self.connection
-            .execute("UPDATE groups SET status = ?1 WHERE group_key = ?2", params![status.as_str(), key.to_string()])
-            .map(|changed| changed > 0)
-            .map_err(|e| classify(&self.path, "updating a group's status", &e))
-    }
-
     /// Every stored group whose status is not open, with that status.
     ///
     /// ```
@@ -513,12 +411,48 @@ impl SqliteStore {
     }
 }
 
-fn parse_key(text: &str) -> GroupKey {
+/// The filter of a [`GroupQuery`], for `groups` and bulk triage alike.
+/// Parameters: ?1 severity rank, ?2 status, ?3 seen since, ?4 seen before,
+/// ?5 module, ?6 its submodule pattern, ?7 assignee, ?9 keys (a JSON array).
+pub(crate) const GROUP_FILTER: &str = "WHERE (?1 IS NULL OR severity_rank >= ?1) AND (?2 IS NULL OR status = ?2)
+    AND (?3 IS NULL OR last_seen_ms >= ?3) AND (?4 IS NULL OR last_seen_ms < ?4)
+    AND (?5 IS NULL OR module = ?5 OR module LIKE ?6 ESCAPE '\\')
+    AND (?7 IS NULL OR assignee = ?7)
+    AND (?9 IS NULL OR group_key IN (SELECT value FROM json_each(?9)))";
+
+/// The keys of a [`GroupQuery`] as the JSON array [`GROUP_FILTER`] takes.
+pub(crate) fn group_filter_keys(query: &GroupQuery) -> Option<String> {
+    query.keys.as_ref().map(|keys| to_json(&keys.iter().map(|key| key.to_string()).collect::<Vec<_>>()))
+}
+
+/// The parameters of [`GROUP_FILTER`], with `$limit` as ?8.
+macro_rules! group_filter_params {
+    ($query:expr, $keys:expr, $limit:expr) => {
+        params![
+            $query.min_severity.map(crate::store::severity_rank),
+            $query.status.map(GroupStatus::as_str),
+            $query.seen_since.map(millis),
+            $query.seen_before.map(millis),
+            $query.module,
+            $query.submodule_pattern(),
+            $query.assignee,
+            $limit,
+            $keys,
+        ]
+    };
+}
+pub(crate) use group_filter_params;
+
+fn schema_version(connection: &Connection) -> i64 {
+    connection.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap_or(0)
+}
+
+pub(crate) fn parse_key(text: &str) -> GroupKey {
     text.parse().unwrap_or(GroupKey(0))
 }
 
 /// JSON columns: serializing plain strings and maps cannot fail, but if it
 /// ever did the row is still written, with `null`.
-fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }

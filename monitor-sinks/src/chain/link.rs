@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::audit_key::{AuditKey, to_hex};
+use super::key::{AuditKey, to_hex};
 
 /// The process of the rows the store itself writes into the chain.
 pub(crate) const CHAIN_PROCESS: &str = "monitor.audit";

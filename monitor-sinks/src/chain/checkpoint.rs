@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 
-use super::audit_key::{AuditKey, AuditKeyRing};
+use super::key::{AuditKey, AuditKeyRing};
 
 /// The format tag, also part of what the checkpoint's MAC covers, so that a
 /// checkpoint MAC can never be taken for a row's.

@@ -1,0 +1,160 @@
+//! The one storage interface: what the pipeline writes, what operators
+//! query, and the triage and alert changes they make, whichever database
+//! keeps it. Two stores implement [`Store`]: the embedded SQLite file
+//! (feature `sqlite`, the default: [`SharedSqliteStore`](crate::sqlite::SharedSqliteStore))
+//! and PostgreSQL for a fleet of instances reporting to one place (feature
+//! `postgres`). Both pass one conformance suite.
+//!
+//! Every operator action (a triage change, an acknowledgement, a
+//! resolution) is written to the audit log in the same transaction as the
+//! change, under process [`OPERATOR_PROCESS`] with the operator as actor.
+//!
+//! ```
+//! # #[cfg(feature = "sqlite")] {
+//! use std::sync::Arc;
+//! use monitor_runtime::GroupStatus;
+//! use monitor_sinks::store::{GroupChange, GroupQuery, Store};
+//! use monitor_sinks::sqlite::SqliteStore;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let dir = tempfile::tempdir().unwrap();
+//! let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("monitor.db")).unwrap().shared());
+//! assert!(store.groups(&GroupQuery::default()).await.unwrap().is_empty());
+//! // Resolving every group of a module: none stored yet.
+//! let query = GroupQuery { module: Some("payments::sepa".into()), ..GroupQuery::all() };
+//! let change = GroupChange::by("alice").status(GroupStatus::Resolved);
+//! assert_eq!(store.change_groups(&query, &change).await.unwrap(), 0);
+//! # });
+//! # }
+//! ```
+
+mod audit;
+mod chain_report;
+mod incidents;
+mod notifications;
+mod records;
+mod triage;
+
+use std::fmt;
+use std::time::SystemTime;
+
+use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
+
+pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
+pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
+pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert};
+pub use notifications::StoredNotification;
+pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
+pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCESS, TriageField};
+
+pub(crate) use incidents::{Latest, Plan, events_of, plan, severity_rank, stats_of};
+pub(crate) use notifications::{details_json, state_name};
+pub(crate) use triage::{operator_audit, triage_audit};
+
+/// Group statuses that changed in a store since a cursor, for instances to
+/// pick up what an operator (or another instance) changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusChanges {
+    /// Each changed group with its status now.
+    pub changes: Vec<(GroupKey, GroupStatus)>,
+    /// Give it to the next call: the store's own clock, in milliseconds, so
+    /// hosts whose clocks differ miss nothing.
+    pub cursor: i64,
+}
+
+/// What every store does. Methods are async: the PostgreSQL store talks to
+/// its server without blocking, and the SQLite store runs its calls on
+/// tokio's blocking pool.
+///
+/// All of it runs in one conformance suite against both stores.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug + 'static {
+    /// Which store this is, for people: `SQLite file monitor.db`,
+    /// `PostgreSQL database monitor on 127.0.0.1:5432`.
+    fn describe(&self) -> String;
+
+    /// Writes a batch in one transaction: every event, each group's new
+    /// occurrences added to its stored totals (never overwritten, so many
+    /// instances add up), audit records appended to the chain, and
+    /// notifications kept with the incidents they fire or resolve.
+    async fn write_batch(&self, batch: &Batch) -> Result<(), StoreError>;
+
+    /// Groups matching `query`, most recently seen first.
+    async fn groups(&self, query: &GroupQuery) -> Result<Vec<StoredGroup>, StoreError>;
+
+    /// One group.
+    async fn group(&self, key: GroupKey) -> Result<Option<StoredGroup>, StoreError>;
+
+    /// The latest `limit` events of a group, newest first.
+    async fn events_of_group(&self, key: GroupKey, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The latest `limit` events, newest first.
+    async fn recent_events(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// How many events are stored.
+    async fn event_count(&self) -> Result<u64, StoreError>;
+
+    /// Audit rows matching `query`, oldest first.
+    async fn audit_records(&self, query: &AuditQuery) -> Result<Vec<StoredAudit>, StoreError>;
+
+    /// Walks the whole audit chain (see [`ChainReport`]).
+    async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError>;
+
+    /// Stored notifications, oldest first; only those of `rule` when given.
+    async fn notifications(&self, rule: Option<&str>, limit: usize) -> Result<Vec<StoredNotification>, StoreError>;
+
+    /// Every group whose status is not open: what an instance loads when
+    /// it starts.
+    async fn group_statuses(&self) -> Result<Vec<(GroupKey, GroupStatus)>, StoreError>;
+
+    /// Groups whose status changed since `cursor` (a previous call's
+    /// [`StatusChanges::cursor`]; `None`: every group not open).
+    async fn status_changes(&self, cursor: Option<i64>) -> Result<StatusChanges, StoreError>;
+
+    /// Applies a triage change to every group `query` matches (up to its
+    /// limit), each with its history entries and one audit record, in one
+    /// transaction; returns how many groups it changed. A group the change
+    /// leaves as it was (already resolved, say) gets no entry and is not
+    /// counted, unless the change carries a note.
+    async fn change_groups(&self, query: &GroupQuery, change: &GroupChange) -> Result<u64, StoreError>;
+
+    /// Applies a triage change to one group; false when no such group is
+    /// stored or the change left it as it was.
+    async fn change_group(&self, key: GroupKey, change: &GroupChange) -> Result<bool, StoreError> {
+        let query = GroupQuery { keys: Some(vec![key]), ..GroupQuery::all() };
+        Ok(self.change_groups(&query, change).await? > 0)
+    }
+
+    /// A group's triage history, oldest first.
+    async fn group_history(&self, key: GroupKey) -> Result<Vec<GroupHistoryEntry>, StoreError>;
+
+    /// Incidents matching `query`, newest first.
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<StoredAlert>, StoreError>;
+
+    /// One incident.
+    async fn alert(&self, id: i64) -> Result<Option<StoredAlert>, StoreError>;
+
+    /// `by` acknowledges an active incident, with an optional comment.
+    async fn acknowledge_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError>;
+
+    /// `by` resolves an incident that is still active or acknowledged.
+    async fn resolve_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError>;
+
+    /// Per rule, the incidents that started in `[since, until)`: how many,
+    /// and their mean times to acknowledge and to resolve.
+    async fn alert_stats(&self, since: SystemTime, until: SystemTime) -> Result<Vec<AlertStats>, StoreError> {
+        let query = AlertQuery { since: Some(since), before: Some(until), limit: usize::MAX, ..AlertQuery::default() };
+        Ok(stats_of(&self.alerts(&query).await?))
+    }
+}
+
+/// Checks an operator's name before an alert change.
+pub(crate) fn check_operator(by: &str) -> Result<(), StoreError> {
+    if by.trim().is_empty() {
+        return Err(StoreError {
+            kind: monitor_runtime::SinkErrorKind::Other,
+            message: "an alert change needs the name of who makes it".to_owned(),
+        });
+    }
+    Ok(())
+}
