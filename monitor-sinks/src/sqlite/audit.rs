@@ -1,25 +1,25 @@
 //! The audit log in SQLite: appending chained rows and the queries for
-//! compliance reviews. What a link covers is in `audit_link`, the keys in
-//! `audit_key`, verification in `audit_verify`.
+//! compliance reviews. What a link covers, the keys and the walk that
+//! verifies the chain are in `crate::chain`.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use monitor_runtime::audit::{AuditRecord, ComplianceStatus, Reference};
-use rusqlite::{Row, Transaction, params};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde_json::Value;
 
-use super::audit_chain::{AppendError, AuditChain};
+use super::audit_chain::{AppendError, check_checkpoint};
 use super::store::{SqliteStore, from_millis, millis};
+use crate::chain::append::{ChainTail, extend};
 use crate::chain::checkpoint::ChainHead;
-use crate::chain::key::AUDIT_KEY_ENV;
-use crate::chain::link::{CHAIN_PROCESS, Columns, KEY_ROTATION_ACTION, rotation_details};
-use crate::store::{AuditQuery, GENESIS_HASH, StoreError, StoredAudit};
+use crate::chain::state::AuditChain;
+use crate::store::{AuditQuery, StoreError, StoredAudit};
 
 /// Appends records after the current last row, inside the caller's
-/// transaction, and returns the new head of a keyed chain (for its
-/// checkpoint). With a signing key, a row recording the change of key comes
-/// first when the last row was signed by another key or by none.
+/// transaction (taken IMMEDIATE, so no other connection appends meanwhile),
+/// and returns the new head of a keyed chain (for its checkpoint). The rows
+/// and their links come from [`extend`]: the same for every store.
 pub(crate) fn append(
     tx: &Transaction<'_>,
     chain: &AuditChain,
@@ -28,96 +28,40 @@ pub(crate) fn append(
     if audits.is_empty() {
         return Ok(None);
     }
-    chain.check_checkpoint(tx)?;
-    let (mut seq, mut prev_hash, head_key): (i64, String, Option<String>) = tx
+    check_checkpoint(chain, tx)?;
+    let tail = tx
         .query_row("SELECT seq, hash, key_id FROM audit_log ORDER BY seq DESC LIMIT 1", [], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            Ok(ChainTail { seq: row.get(0)?, hash: row.get(1)?, key_id: row.get(2)? })
         })
-        .or_else(|error| match error {
-            rusqlite::Error::QueryReturnedNoRows => Ok((0, GENESIS_HASH.to_owned(), None)),
-            other => Err(other),
-        })?;
-    let signing = chain.keys.signing_key();
-    if let (None, Some(head_key)) = (signing, &head_key) {
-        // An unkeyed row after keyed ones is what an attacker would write;
-        // verification rejects it, so it is not written in the first place.
-        return Err(AppendError::Refused(format!(
-            "the audit log is keyed (row {seq} was signed by key id {head_key}) and this store was opened \
-             without a key: give it the key (SqliteSink::audit_keys, or {AUDIT_KEY_ENV}) to append audit records"
-        )));
-    }
+        .optional()?;
+    let extension =
+        extend(tail.as_ref(), &chain.keys, audits, millis(SystemTime::now())).map_err(AppendError::Refused)?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO audit_log (seq, timestamp_ms, process, action, status, reference_kind, reference_id, actor,
             trace_id, service, details, truncated, detail_errors, prev_hash, hash, key_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
-    let mut link = |columns: &Columns<'_>| -> rusqlite::Result<String> {
-        let hash = match signing {
-            Some(key) => columns.keyed_mac(key),
-            None => columns.unkeyed_hash(),
-        };
+    for row in &extension.rows {
         insert.execute(params![
-            columns.seq,
-            columns.timestamp_ms,
-            columns.process,
-            columns.action,
-            columns.status,
-            columns.reference_kind,
-            columns.reference_id,
-            columns.actor,
-            columns.trace_id,
-            columns.service,
-            columns.details,
-            columns.truncated,
-            columns.detail_errors,
-            columns.prev_hash,
-            hash,
-            signing.map(|key| key.id()),
+            row.seq,
+            row.timestamp_ms,
+            row.process,
+            row.action,
+            row.status,
+            row.reference_kind,
+            row.reference_id,
+            row.actor,
+            row.trace_id,
+            row.service,
+            row.details,
+            row.truncated,
+            row.detail_errors,
+            row.prev_hash,
+            row.hash,
+            row.key_id,
         ])?;
-        Ok(hash)
-    };
-    if let Some(key) = signing.filter(|key| seq > 0 && head_key.as_deref() != Some(key.id())) {
-        seq += 1;
-        let details = rotation_details(head_key.as_deref(), key.id()).to_string();
-        prev_hash = link(&Columns {
-            seq,
-            timestamp_ms: millis(SystemTime::now()),
-            process: CHAIN_PROCESS,
-            action: KEY_ROTATION_ACTION,
-            status: ComplianceStatus::Compliant.as_str(),
-            reference_kind: None,
-            reference_id: None,
-            actor: None,
-            trace_id: None,
-            service: None,
-            details: &details,
-            truncated: false,
-            detail_errors: "[]",
-            prev_hash: &prev_hash,
-        })?;
     }
-    for record in audits {
-        seq += 1;
-        let details = serde_json::to_string(&record.details).unwrap_or_else(|_| "{}".to_owned());
-        let detail_errors = serde_json::to_string(&record.detail_errors).unwrap_or_else(|_| "[]".to_owned());
-        prev_hash = link(&Columns {
-            seq,
-            timestamp_ms: millis(record.timestamp),
-            process: &record.process,
-            action: &record.action,
-            status: record.status.as_str(),
-            reference_kind: record.reference.as_ref().map(|r| &*r.kind),
-            reference_id: record.reference.as_ref().map(|r| r.id.as_str()),
-            actor: record.actor.as_deref(),
-            trace_id: record.trace_id.as_deref(),
-            service: record.service.as_deref(),
-            details: &details,
-            truncated: record.truncated,
-            detail_errors: &detail_errors,
-            prev_hash: &prev_hash,
-        })?;
-    }
-    Ok(signing.map(|key| ChainHead { seq, mac: prev_hash, key_id: key.id().to_owned() }))
+    Ok(extension.head)
 }
 
 pub(crate) const AUDIT_COLUMNS: &str =

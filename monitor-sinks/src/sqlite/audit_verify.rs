@@ -1,161 +1,10 @@
-//! Verifying the audit chain: every row's link, the keys that signed them,
-//! and the signed checkpoint kept outside the database.
-
-use std::collections::BTreeSet;
-
-use rusqlite::{OptionalExtension, params};
-use serde_json::Value;
+//! Verifying the audit chain in SQLite: the rows in order, handed to the
+//! back-end-neutral [`ChainVerifier`].
 
 use super::audit::{AUDIT_COLUMNS, stored};
-use super::audit_chain::AuditChain;
 use super::store::SqliteStore;
-use crate::chain::checkpoint::{self, Authenticity, Checkpoint};
-use crate::chain::link::{CHAIN_PROCESS, Columns, KEY_ROTATION_ACTION};
-use crate::store::StoreError;
-use crate::store::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus, GENESIS_HASH, StoredAudit};
-
-/// The walk's state between rows.
-struct Walk<'a> {
-    chain: &'a AuditChain,
-    expected_seq: i64,
-    expected_prev: String,
-    /// The key of the row before: `None` before the first row, `Some(None)`
-    /// after an unkeyed row.
-    previous_key: Option<Option<String>>,
-    keyed_rows: u64,
-    unkeyed_rows: u64,
-    seen_keyed: bool,
-    missing_keys: BTreeSet<String>,
-}
-
-impl Walk<'_> {
-    /// Checks one row: the first bad row and why, if there is one (the row
-    /// itself, or the one before when this row's signature says so).
-    fn check(&mut self, row: &StoredAudit, raw: &RawColumns) -> Option<(i64, String)> {
-        self.check_row(row, raw).map(|found| found.unwrap_or_else(|reason| (row.seq, reason)))
-    }
-
-    /// `Err(reason)`: this row is bad; `Ok((seq, reason))`: row `seq` is.
-    fn check_row(&mut self, row: &StoredAudit, raw: &RawColumns) -> Option<Result<(i64, String), String>> {
-        if row.seq != self.expected_seq {
-            // Rows come in seq order and seq is unique, so a gap means the
-            // rows from the expected one on are gone.
-            return Some(Ok((
-                self.expected_seq,
-                format!(
-                    "row {} is missing (the next row is {}): rows were removed, or the rows after them moved",
-                    self.expected_seq, row.seq
-                ),
-            )));
-        }
-        let columns = raw.columns(row);
-        if row.prev_hash != self.expected_prev {
-            // A row whose own MAC holds vouches for the link it names: then
-            // the row before it is the one that was replaced.
-            let signed = row.key_id.as_deref().and_then(|id| self.chain.keys.get(id));
-            if signed.is_some_and(|key| columns.keyed_mac(key) == row.hash) {
-                return Some(Ok((
-                    row.seq - 1,
-                    format!(
-                        "it is not the row that row {} signed as the one before it: it was replaced{}",
-                        row.seq,
-                        if self.previous_key == Some(None) { ", or an unkeyed row before it was edited" } else { "" }
-                    ),
-                )));
-            }
-            return Some(Err(
-                "its prev_hash does not match the link of the row before: a row was removed, inserted, moved or \
-                 rewritten"
-                    .to_owned(),
-            ));
-        }
-        match &row.key_id {
-            None if self.seen_keyed => {
-                return Some(Err(
-                    "an unkeyed row after keyed rows: written by someone without the key (a keyed chain never \
-                     goes back to unkeyed links)"
-                        .to_owned(),
-                ));
-            }
-            None if columns.unkeyed_hash() != row.hash => {
-                return Some(Err("its content does not match its hash: the row was edited".to_owned()));
-            }
-            None => self.unkeyed_rows += 1,
-            Some(key_id) => {
-                self.seen_keyed = true;
-                if let Some(reason) = self.check_key_change(row, key_id) {
-                    return Some(Err(reason));
-                }
-                match self.chain.keys.get(key_id) {
-                    Some(key) if columns.keyed_mac(key) != row.hash => {
-                        return Some(Err(format!(
-                            "its MAC does not match its content under key id {key_id}: the row was edited, or \
-                             written without the key"
-                        )));
-                    }
-                    Some(_) => self.keyed_rows += 1,
-                    None => {
-                        if !self.chain.keys.is_empty() {
-                            self.missing_keys.insert(key_id.clone());
-                        }
-                    }
-                }
-            }
-        }
-        self.previous_key = Some(row.key_id.clone());
-        self.expected_prev = row.hash.clone();
-        self.expected_seq += 1;
-        None
-    }
-
-    /// A row signed by another key than the row before must be the entry
-    /// recording that rotation.
-    fn check_key_change(&self, row: &StoredAudit, key_id: &str) -> Option<String> {
-        let Some(previous) = &self.previous_key else { return None };
-        if previous.as_deref() == Some(key_id) {
-            return None;
-        }
-        let records_it = row.process == CHAIN_PROCESS
-            && row.action == KEY_ROTATION_ACTION
-            && row.details.get("to_key_id").and_then(Value::as_str) == Some(key_id)
-            && row.details.get("from_key_id").and_then(Value::as_str) == previous.as_deref();
-        (!records_it).then(|| {
-            format!(
-                "the signing key changes here from {} to {key_id} without a key-rotation entry",
-                previous.as_deref().unwrap_or("none (unkeyed)")
-            )
-        })
-    }
-}
-
-/// The columns a link covers, as stored (text as written, not re-encoded).
-struct RawColumns {
-    timestamp_ms: i64,
-    status: String,
-    details: String,
-    detail_errors: String,
-}
-
-impl RawColumns {
-    fn columns<'a>(&'a self, row: &'a StoredAudit) -> Columns<'a> {
-        Columns {
-            seq: row.seq,
-            timestamp_ms: self.timestamp_ms,
-            process: &row.process,
-            action: &row.action,
-            status: &self.status,
-            reference_kind: row.reference.as_ref().map(|r| &*r.kind),
-            reference_id: row.reference.as_ref().map(|r| r.id.as_str()),
-            actor: row.actor.as_deref(),
-            trace_id: row.trace_id.as_deref(),
-            service: row.service.as_deref(),
-            details: &self.details,
-            truncated: row.truncated,
-            detail_errors: &self.detail_errors,
-            prev_hash: &row.prev_hash,
-        }
-    }
-}
+use crate::chain::walk::{ChainVerifier, RawColumns};
+use crate::store::{ChainReport, StoreError};
 
 impl SqliteStore {
     /// Walks the whole audit log and reports the first row that was edited,
@@ -179,24 +28,11 @@ impl SqliteStore {
     /// assert!(!report.is_authentic());
     /// ```
     pub fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
-        let chain = self.audit_chain();
-        let connection = self.connection();
         let fail = |e: rusqlite::Error| self.error("walking the audit log", &e);
+        let mut verifier = ChainVerifier::new(self.audit_chain());
         let mut statement =
-            connection.prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq")).map_err(fail)?;
+            self.connection().prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq")).map_err(fail)?;
         let mut rows = statement.query([]).map_err(fail)?;
-        let mut walk = Walk {
-            chain,
-            expected_seq: 1,
-            expected_prev: GENESIS_HASH.to_owned(),
-            previous_key: None,
-            keyed_rows: 0,
-            unkeyed_rows: 0,
-            seen_keyed: false,
-            missing_keys: BTreeSet::new(),
-        };
-        let mut checked = 0;
-        let mut first_broken = None;
         while let Some(row) = rows.next().map_err(fail)? {
             let audit = stored(row).map_err(fail)?;
             let raw = RawColumns {
@@ -205,85 +41,10 @@ impl SqliteStore {
                 details: row.get(10).map_err(fail)?,
                 detail_errors: row.get(12).map_err(fail)?,
             };
-            checked += 1;
-            if let Some((seq, reason)) = walk.check(&audit, &raw) {
-                first_broken = Some(BrokenLink { seq, reason });
+            if !verifier.row(&audit, &raw) {
                 break;
             }
         }
-        drop(rows);
-        let head = walk.expected_seq - 1;
-        let (checkpoint, checkpoint_break) = self.compare_checkpoint(head)?;
-        let check = if chain.keys.is_empty() || (checked > 0 && !walk.seen_keyed) {
-            ChainCheck::UnkeyedLinksOnly
-        } else if !walk.missing_keys.is_empty() {
-            ChainCheck::KeyMissing { key_ids: walk.missing_keys.into_iter().collect() }
-        } else {
-            ChainCheck::Keyed
-        };
-        Ok(ChainReport {
-            rows: checked,
-            first_broken: first_broken.or(checkpoint_break),
-            check,
-            keyed_rows: walk.keyed_rows,
-            unkeyed_rows: walk.unkeyed_rows,
-            checkpoint,
-        })
-    }
-
-    /// Compares the checkpoint with the database, whose intact chain ends at
-    /// row `head`.
-    fn compare_checkpoint(&self, head: i64) -> Result<(CheckpointStatus, Option<BrokenLink>), StoreError> {
-        let chain = self.audit_chain();
-        let Some(path) = &chain.checkpoint else { return Ok((CheckpointStatus::NotConfigured, None)) };
-        let found: Checkpoint = match checkpoint::read(path) {
-            Ok(Some(found)) => found,
-            Ok(None) => return Ok((CheckpointStatus::Missing { path: path.clone() }, None)),
-            Err(reason) => return Ok((CheckpointStatus::Unreadable { path: path.clone(), reason }, None)),
-        };
-        let claimed = found.head.clone();
-        let status = match found.authenticate(&chain.keys) {
-            Authenticity::Valid => CheckpointStatus::Signed { seq: claimed.seq, key_id: claimed.key_id.clone() },
-            Authenticity::KeyMissing => {
-                CheckpointStatus::Unauthenticated { seq: claimed.seq, key_id: claimed.key_id.clone() }
-            }
-            Authenticity::BadSignature => {
-                let broken = BrokenLink {
-                    seq: claimed.seq,
-                    reason: format!(
-                        "the checkpoint `{}` does not carry a valid signature: it was edited or written without \
-                         the key",
-                        path.display()
-                    ),
-                };
-                return Ok((CheckpointStatus::BadSignature { seq: claimed.seq }, Some(broken)));
-            }
-        };
-        if head < claimed.seq {
-            let reason = format!(
-                "rows {} to {} are missing: the checkpoint `{}` was written when the log reached row {}, and the \
-                 database now ends at row {head}; the last rows were deleted",
-                head + 1,
-                claimed.seq,
-                path.display(),
-                claimed.seq
-            );
-            return Ok((status, Some(BrokenLink { seq: head + 1, reason })));
-        }
-        let link: Option<String> = self
-            .connection()
-            .query_row("SELECT hash FROM audit_log WHERE seq = ?1", params![claimed.seq], |row| row.get(0))
-            .optional()
-            .map_err(|e| self.error("reading the checkpointed audit row", &e))?;
-        if link.as_deref() != Some(claimed.mac.as_str()) {
-            let reason = format!(
-                "row {} is not the row the checkpoint `{}` signed: its link differs, so the log was rewritten from \
-                 here or before",
-                claimed.seq,
-                path.display()
-            );
-            return Ok((status, Some(BrokenLink { seq: claimed.seq, reason })));
-        }
-        Ok((status, None))
+        Ok(verifier.report())
     }
 }

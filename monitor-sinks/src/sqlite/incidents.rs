@@ -222,7 +222,7 @@ impl SqliteStore {
             .query_row(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?1"), params![id], stored)
             .map_err(fail)?;
         tx.commit().map_err(fail)?;
-        self.audit_chain_mut().after_commit(head);
+        self.audit_chain().after_commit(head, "sqlite");
         Ok(AlertChange::Changed(after))
     }
 }

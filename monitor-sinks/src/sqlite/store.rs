@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use monitor_runtime::{Batch, EventKind, GroupKey, GroupStatus, Location, Severity, SinkErrorKind};
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
-use super::audit_chain::{AuditChain, AuditChainOptions};
+use super::audit_chain::{AuditChainOptions, chain_of};
 use super::schema;
+use crate::chain::state::AuditChain;
 use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, severity_rank};
 
 /// Settings of a SQLite store.
@@ -73,9 +74,7 @@ pub(crate) fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> Sto
     StoreError { kind, message: format!("SQLite file `{}`: {doing} failed: {error} ({hint})", path.display()) }
 }
 
-pub(crate) fn millis(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+pub(crate) use crate::chain::append::millis;
 
 pub(crate) fn from_millis(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
@@ -154,7 +153,7 @@ impl SqliteStore {
         connection
             .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
             .map_err(|e| classify(&path, "taking a write lock", &e))?;
-        let audit = AuditChain::new(&path, &options.audit);
+        let audit = chain_of(&path, &options.audit);
         Ok(SqliteStore { connection, path, audit })
     }
 
@@ -169,10 +168,6 @@ impl SqliteStore {
 
     pub(crate) fn audit_chain(&self) -> &AuditChain {
         &self.audit
-    }
-
-    pub(crate) fn audit_chain_mut(&mut self) -> &mut AuditChain {
-        &mut self.audit
     }
 
     /// A write transaction, taken IMMEDIATE (the write lock up front, so
@@ -278,7 +273,7 @@ impl SqliteStore {
         super::alerts::append(&tx, &batch.notifications).map_err(fail("storing alert notifications"))?;
         super::incidents::record(&tx, &batch.notifications).map_err(fail("recording alert incidents"))?;
         tx.commit().map_err(fail("committing"))?;
-        self.audit.after_commit(audit_head);
+        self.audit.after_commit(audit_head, "sqlite");
         Ok(())
     }
 

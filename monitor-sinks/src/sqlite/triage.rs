@@ -87,7 +87,7 @@ impl SqliteStore {
         }
         let head = super::audit::append(&tx, chain, &audits).map_err(|error| error.in_file(&path))?;
         tx.commit().map_err(fail("committing the triage change"))?;
-        self.audit_chain_mut().after_commit(head);
+        self.audit_chain().after_commit(head, "sqlite");
         Ok(audits.len() as u64)
     }
 
