@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | [`store`] | `sqlite` or `postgres` | the [`Store`](store::Store) trait both stores implement: queries, triage, alert lifecycle |
 //! | [`sqlite`] | `sqlite` (default) | one SQLite file: events, groups, audit log, notifications |
+//! | `postgres` | `postgres` | one PostgreSQL database that many instances share |
 //! | [`ConsoleSink`] | always | one line per event on stderr |
 //! | `delivery` | `webhook` or `email` | [`DeliveryOptions`](delivery::DeliveryOptions): retries, pacing, circuit breaker, disk spool |
 //! | `webhook` | `webhook` | Slack, Discord, Teams and generic JSON bodies within each platform's limits |
@@ -35,6 +36,8 @@
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod chain;
 mod console;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

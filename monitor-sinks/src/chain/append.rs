@@ -12,7 +12,7 @@ use monitor_runtime::audit::{AuditRecord, ComplianceStatus};
 use super::checkpoint::ChainHead;
 use super::key::{AUDIT_KEY_ENV, AuditKeyRing};
 use super::link::{CHAIN_PROCESS, Columns, KEY_ROTATION_ACTION, rotation_details};
-use crate::store::GENESIS_HASH;
+use crate::store::{GENESIS_HASH, millis};
 
 /// The last row of the chain as stored: where new rows attach.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,11 +154,6 @@ pub(crate) fn extend(
     }
     let head = signing.map(|key| ChainHead { seq, mac: prev_hash, key_id: key.id().to_owned() });
     Ok(Extension { rows, head })
-}
-
-/// Milliseconds since the Unix epoch, as every store keeps times (0 before it).
-pub(crate) fn millis(time: std::time::SystemTime) -> i64 {
-    time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]

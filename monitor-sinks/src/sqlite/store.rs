@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use monitor_runtime::{Batch, EventKind, GroupKey, GroupStatus, Location, Severity, SinkErrorKind};
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
@@ -74,11 +74,7 @@ pub(crate) fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> Sto
     StoreError { kind, message: format!("SQLite file `{}`: {doing} failed: {error} ({hint})", path.display()) }
 }
 
-pub(crate) use crate::chain::append::millis;
-
-pub(crate) fn from_millis(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
-}
+pub(crate) use crate::store::{from_millis, millis};
 
 /// A SQLite database of events and groups: one file, WAL journal, schema
 /// migrated on open.

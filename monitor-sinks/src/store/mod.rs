@@ -33,6 +33,7 @@ mod chain_report;
 mod incidents;
 mod notifications;
 mod records;
+mod time;
 mod triage;
 
 use std::fmt;
@@ -49,6 +50,7 @@ pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCES
 
 pub(crate) use incidents::{Latest, Plan, events_of, plan, severity_rank, stats_of};
 pub(crate) use notifications::{details_json, state_name};
+pub(crate) use time::{from_millis, millis};
 pub(crate) use triage::{operator_audit, triage_audit};
 
 /// Group statuses that changed in a store since a cursor, for instances to

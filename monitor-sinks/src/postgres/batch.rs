@@ -1,0 +1,267 @@
+//! Writing a batch in one transaction: events, group counts, audit rows,
+//! notifications and the incidents they fire or resolve.
+//!
+//! Events and groups go in with one statement each, their columns sent as
+//! arrays and turned back into rows by `unnest`: a batch of ten thousand
+//! events is one round trip, not ten thousand.
+//!
+//! Group counts add up (`count = groups.count + excluded.count`): every
+//! instance sends only the occurrences it saw since its last snapshot, so
+//! any number of instances sum to the true total. A snapshot changes the
+//! stored status only when its process changed it; the change is stamped
+//! with the server's clock for the other instances' next look.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use monitor_runtime::{Batch, Event, GroupSnapshot};
+use tokio_postgres::types::ToSql;
+
+use super::store::{ALERTS_LOCK, AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
+use crate::store::{StoreError, millis, severity_rank};
+
+const INSERT_EVENTS: &str = "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template,
+        module, function, file, line, error_type, message, chain, context, args, duration_us, occurrences)
+    SELECT timestamp_ms, kind, severity, severity_rank, group_key, template, module, function, file, line,
+        error_type, message, chain, context, args, duration_us, occurrences
+    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+        $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[],
+        $17::bigint[])
+        WITH ORDINALITY AS e(timestamp_ms, kind, severity, severity_rank, group_key, template, module, function,
+            file, line, error_type, message, chain, context, args, duration_us, occurrences, n)
+    ORDER BY n";
+
+/// `status_changed_ms` of a new row is the server's clock when the snapshot
+/// changed the status and 0 otherwise, which tells the conflict branch
+/// whether to take the snapshot's status. Rows go in key order, so two
+/// instances upserting the same groups lock them in the same order and
+/// never deadlock.
+fn upsert_groups_sql() -> String {
+    format!(
+        "INSERT INTO groups (group_key, template, module, function, file, line, error_type, severity, severity_rank,
+            status, count, first_seen_ms, last_seen_ms, merged_into, status_changed_ms)
+        SELECT group_key, template, module, function, file, line, error_type, severity, severity_rank, status,
+            count, first_seen_ms, last_seen_ms, merged_into, CASE WHEN status_changed THEN {SERVER_NOW_MS} ELSE 0 END
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+            $8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[],
+            $15::boolean[])
+            AS g(group_key, template, module, function, file, line, error_type, severity, severity_rank, status,
+                count, first_seen_ms, last_seen_ms, merged_into, status_changed)
+        ORDER BY group_key
+        ON CONFLICT (group_key) DO UPDATE SET
+            count = groups.count + excluded.count,
+            -- The store is the truth for a status: a snapshot changes it
+            -- only when this process changed it.
+            status = CASE WHEN excluded.status_changed_ms > 0 THEN excluded.status ELSE groups.status END,
+            status_changed_ms = CASE
+                WHEN excluded.status_changed_ms > 0 AND groups.status <> excluded.status
+                THEN excluded.status_changed_ms ELSE groups.status_changed_ms END,
+            template = excluded.template,
+            first_seen_ms = least(groups.first_seen_ms, excluded.first_seen_ms),
+            last_seen_ms = greatest(groups.last_seen_ms, excluded.last_seen_ms),
+            merged_into = coalesce(excluded.merged_into, groups.merged_into)"
+    )
+}
+
+impl PostgresStore {
+    /// Writes a batch in one transaction (see
+    /// [`Store::write_batch`](crate::store::Store::write_batch)).
+    pub(crate) async fn write(&self, batch: &Batch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(self.fail("starting a transaction"))?;
+        // Advisory locks first, before any row lock: a transaction holding
+        // one never waits for rows held by one waiting for it.
+        if !batch.audits.is_empty() {
+            lock(&tx, AUDIT_LOCK, self).await?;
+        }
+        if !batch.notifications.is_empty() {
+            lock(&tx, ALERTS_LOCK, self).await?;
+        }
+        insert_events(&tx, &batch.events).await.map_err(self.fail("inserting events"))?;
+        upsert_groups(&tx, &batch.groups).await.map_err(self.fail("updating groups"))?;
+        let head = super::audit::append(&tx, self, &batch.audits).await?;
+        super::alerts::append(&tx, &batch.notifications).await.map_err(self.fail("storing alert notifications"))?;
+        super::incidents::record(&tx, &batch.notifications).await.map_err(self.fail("recording alert incidents"))?;
+        tx.commit().await.map_err(self.fail("committing"))?;
+        self.audit_chain().after_commit(head, "postgres");
+        Ok(())
+    }
+}
+
+async fn insert_events(
+    tx: &deadpool_postgres::Transaction<'_>,
+    events: &[Arc<Event>],
+) -> Result<(), tokio_postgres::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let timestamps: Vec<i64> = events.iter().map(|e| millis(e.timestamp)).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let severities: Vec<&str> = events.iter().map(|e| e.severity.as_str()).collect();
+    let ranks: Vec<i64> = events.iter().map(|e| severity_rank(e.severity)).collect();
+    let keys: Vec<String> = events.iter().map(|e| e.group_key.to_string()).collect();
+    let templates: Vec<&str> = events.iter().map(|e| e.template.as_str()).collect();
+    let modules: Vec<&str> = events.iter().map(|e| &*e.location.module).collect();
+    let functions: Vec<&str> = events.iter().map(|e| &*e.location.function).collect();
+    let files: Vec<&str> = events.iter().map(|e| &*e.location.file).collect();
+    let lines: Vec<i64> = events.iter().map(|e| i64::from(e.location.line)).collect();
+    let error_types: Vec<Option<&str>> = events.iter().map(|e| e.error_type.as_deref()).collect();
+    let messages: Vec<&str> = events.iter().map(|e| e.message.as_str()).collect();
+    let chains: Vec<String> = events.iter().map(|e| to_json(&e.chain)).collect();
+    let contexts: Vec<String> = events.iter().map(|e| to_json(&*e.context)).collect();
+    let args: Vec<String> = events.iter().map(|e| to_json(&e.args)).collect();
+    let durations: Vec<Option<i64>> = events.iter().map(|e| e.duration.map(|d| d.as_micros() as i64)).collect();
+    let occurrences: Vec<i64> = events.iter().map(|e| e.occurrences as i64).collect();
+    let statement = tx.prepare_cached(INSERT_EVENTS).await?;
+    let params: [&(dyn ToSql + Sync); 17] = [
+        &timestamps,
+        &kinds,
+        &severities,
+        &ranks,
+        &keys,
+        &templates,
+        &modules,
+        &functions,
+        &files,
+        &lines,
+        &error_types,
+        &messages,
+        &chains,
+        &contexts,
+        &args,
+        &durations,
+        &occurrences,
+    ];
+    tx.execute(&statement, &params).await?;
+    Ok(())
+}
+
+async fn upsert_groups(
+    tx: &deadpool_postgres::Transaction<'_>,
+    snapshots: &[GroupSnapshot],
+) -> Result<(), tokio_postgres::Error> {
+    if snapshots.is_empty() {
+        return Ok(());
+    }
+    let groups = merge_by_key(snapshots);
+    let keys: Vec<String> = groups.iter().map(|g| g.key.to_string()).collect();
+    let templates: Vec<&str> = groups.iter().map(|g| g.template.as_str()).collect();
+    let modules: Vec<&str> = groups.iter().map(|g| &*g.location.module).collect();
+    let functions: Vec<&str> = groups.iter().map(|g| &*g.location.function).collect();
+    let files: Vec<&str> = groups.iter().map(|g| &*g.location.file).collect();
+    let lines: Vec<i64> = groups.iter().map(|g| i64::from(g.location.line)).collect();
+    let error_types: Vec<Option<&str>> = groups.iter().map(|g| g.error_type.as_deref()).collect();
+    let severities: Vec<&str> = groups.iter().map(|g| g.severity.as_str()).collect();
+    let ranks: Vec<i64> = groups.iter().map(|g| severity_rank(g.severity)).collect();
+    let statuses: Vec<&str> = groups.iter().map(|g| g.status.as_str()).collect();
+    let counts: Vec<i64> = groups.iter().map(|g| g.new_occurrences as i64).collect();
+    let first_seen: Vec<i64> = groups.iter().map(|g| millis(g.first_seen)).collect();
+    let last_seen: Vec<i64> = groups.iter().map(|g| millis(g.last_seen)).collect();
+    let merged_into: Vec<Option<String>> = groups.iter().map(|g| g.merged_into.map(|k| k.to_string())).collect();
+    let status_changed: Vec<bool> = groups.iter().map(|g| g.status_changed).collect();
+    let statement = tx.prepare_cached(&upsert_groups_sql()).await?;
+    let params: [&(dyn ToSql + Sync); 15] = [
+        &keys,
+        &templates,
+        &modules,
+        &functions,
+        &files,
+        &lines,
+        &error_types,
+        &severities,
+        &ranks,
+        &statuses,
+        &counts,
+        &first_seen,
+        &last_seen,
+        &merged_into,
+        &status_changed,
+    ];
+    tx.execute(&statement, &params).await?;
+    Ok(())
+}
+
+/// One snapshot per group: an upsert may touch a row once per statement,
+/// and a batch can carry two snapshots of a group (one held back from a
+/// full queue, one newer). Their new occurrences add up, the times widen,
+/// and the later snapshot's status and template win; the status counts as
+/// changed when either changed it.
+fn merge_by_key(snapshots: &[GroupSnapshot]) -> Vec<GroupSnapshot> {
+    let mut merged: BTreeMap<_, GroupSnapshot> = BTreeMap::new();
+    for snapshot in snapshots {
+        match merged.get_mut(&snapshot.key) {
+            None => {
+                merged.insert(snapshot.key, snapshot.clone());
+            }
+            Some(earlier) => {
+                let new_occurrences = earlier.new_occurrences + snapshot.new_occurrences;
+                let first_seen = earlier.first_seen.min(snapshot.first_seen);
+                let last_seen = earlier.last_seen.max(snapshot.last_seen);
+                let status_changed = earlier.status_changed || snapshot.status_changed;
+                let merged_into = snapshot.merged_into.or(earlier.merged_into);
+                let mut later = snapshot.clone();
+                later.new_occurrences = new_occurrences;
+                later.first_seen = first_seen;
+                later.last_seen = last_seen;
+                later.status_changed = status_changed;
+                later.merged_into = merged_into;
+                *earlier = later;
+            }
+        }
+    }
+    merged.into_values().collect()
+}
+
+/// JSON columns: serializing plain strings and maps cannot fail, but if it
+/// ever did the row is still written, with `null`.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use monitor_runtime::{GroupKey, GroupStatus};
+
+    use super::*;
+
+    /// Snapshots are made by the runtime only; tests read one from JSON.
+    fn snapshot(key: u64, new: u64, seen: u64, status: GroupStatus, changed: bool) -> GroupSnapshot {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(seen);
+        serde_json::from_value(serde_json::json!({
+            "key": key,
+            "template": format!("t{seen}"),
+            "location": { "module": "m", "function": "f", "file": "f.rs", "line": 1 },
+            "error_type": null,
+            "severity": "error",
+            "kind": "error",
+            "status": status,
+            "status_changed": changed,
+            "count": new,
+            "new_occurrences": new,
+            "first_seen": at,
+            "last_seen": at,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn two_snapshots_of_a_group_in_one_batch_add_up_and_the_later_wins() {
+        let merged = merge_by_key(&[
+            snapshot(2, 3, 10, GroupStatus::Resolved, true),
+            snapshot(1, 1, 5, GroupStatus::Open, false),
+            snapshot(2, 4, 20, GroupStatus::Open, false),
+        ]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].key, GroupKey(1), "in key order");
+        let two = &merged[1];
+        assert_eq!(two.new_occurrences, 7);
+        assert_eq!((two.status, two.status_changed), (GroupStatus::Open, true));
+        assert_eq!(two.template, "t20");
+        assert!(two.first_seen < two.last_seen);
+    }
+}

@@ -1,0 +1,173 @@
+//! Reading groups and events back: the queries behind
+//! [`Store::groups`](crate::store::Store::groups) and its kin.
+
+use std::time::Duration;
+
+use monitor_runtime::{EventKind, GroupKey, GroupStatus, Location, Severity};
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use super::store::PostgresStore;
+use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, millis, severity_rank};
+
+pub(crate) const GROUP_COLUMNS: &str = "group_key, template, module, function, file, line, error_type, severity,
+    status, count, first_seen_ms, last_seen_ms, merged_into, assignee";
+
+/// The filter of a [`GroupQuery`], for `groups` and bulk triage alike, with
+/// the parameters [`group_filter_params`] gives: $1 severity rank, $2
+/// status, $3 seen since, $4 seen before, $5 module, $6 its submodule
+/// pattern, $7 assignee, $8 keys, $9 the limit.
+pub(crate) const GROUP_FILTER: &str = "WHERE ($1::bigint IS NULL OR severity_rank >= $1)
+    AND ($2::text IS NULL OR status = $2)
+    AND ($3::bigint IS NULL OR last_seen_ms >= $3) AND ($4::bigint IS NULL OR last_seen_ms < $4)
+    AND ($5::text IS NULL OR module = $5 OR module LIKE $6 ESCAPE '\\')
+    AND ($7::text IS NULL OR assignee = $7)
+    AND ($8::text[] IS NULL OR group_key = ANY($8))";
+
+/// The values of [`GROUP_FILTER`]'s parameters, owned so they outlive the call.
+pub(crate) struct GroupFilter {
+    min_rank: Option<i64>,
+    status: Option<&'static str>,
+    seen_since: Option<i64>,
+    seen_before: Option<i64>,
+    module: Option<String>,
+    submodules: Option<String>,
+    assignee: Option<String>,
+    keys: Option<Vec<String>>,
+    limit: i64,
+}
+
+impl GroupFilter {
+    pub(crate) fn of(query: &GroupQuery) -> Self {
+        GroupFilter {
+            min_rank: query.min_severity.map(severity_rank),
+            status: query.status.map(GroupStatus::as_str),
+            seen_since: query.seen_since.map(millis),
+            seen_before: query.seen_before.map(millis),
+            module: query.module.clone(),
+            submodules: query.submodule_pattern(),
+            assignee: query.assignee.clone(),
+            keys: query.keys.as_ref().map(|keys| keys.iter().map(GroupKey::to_string).collect()),
+            limit: query.sql_limit(),
+        }
+    }
+
+    pub(crate) fn params(&self) -> [&(dyn ToSql + Sync); 9] {
+        [
+            &self.min_rank,
+            &self.status,
+            &self.seen_since,
+            &self.seen_before,
+            &self.module,
+            &self.submodules,
+            &self.assignee,
+            &self.keys,
+            &self.limit,
+        ]
+    }
+}
+
+pub(crate) fn parse_key(text: &str) -> GroupKey {
+    text.parse().unwrap_or(GroupKey(0))
+}
+
+fn stored_group(row: &Row) -> StoredGroup {
+    StoredGroup {
+        key: parse_key(row.get(0)),
+        template: row.get(1),
+        location: Location {
+            module: row.get::<_, String>(2).into(),
+            function: row.get::<_, String>(3).into(),
+            file: row.get::<_, String>(4).into(),
+            line: row.get::<_, i64>(5).clamp(0, u32::MAX as i64) as u32,
+        },
+        error_type: row.get(6),
+        severity: row.get::<_, &str>(7).parse().unwrap_or(Severity::Error),
+        status: GroupStatus::parse(row.get(8)).unwrap_or(GroupStatus::Open),
+        count: row.get::<_, i64>(9).max(0) as u64,
+        first_seen: crate::store::from_millis(row.get(10)),
+        last_seen: crate::store::from_millis(row.get(11)),
+        merged_into: row.get::<_, Option<&str>>(12).map(parse_key),
+        assignee: row.get(13),
+    }
+}
+
+const EVENT_COLUMNS: &str = "id, timestamp_ms, kind, severity, group_key, template, module, function, file, line,
+    error_type, message, chain, context, args, duration_us, occurrences";
+
+fn stored_event(row: &Row) -> StoredEvent {
+    StoredEvent {
+        id: row.get(0),
+        timestamp: crate::store::from_millis(row.get(1)),
+        kind: EventKind::parse(row.get(2)).unwrap_or(EventKind::Error),
+        severity: row.get::<_, &str>(3).parse().unwrap_or(Severity::Error),
+        group_key: parse_key(row.get(4)),
+        template: row.get(5),
+        location: Location {
+            module: row.get::<_, String>(6).into(),
+            function: row.get::<_, String>(7).into(),
+            file: row.get::<_, String>(8).into(),
+            line: row.get::<_, i64>(9).clamp(0, u32::MAX as i64) as u32,
+        },
+        error_type: row.get(10),
+        message: row.get(11),
+        chain: serde_json::from_str(row.get(12)).unwrap_or_default(),
+        context: serde_json::from_str(row.get(13)).unwrap_or_default(),
+        args: serde_json::from_str(row.get(14)).unwrap_or_default(),
+        duration: row.get::<_, Option<i64>>(15).map(|us| Duration::from_micros(us.max(0) as u64)),
+        occurrences: row.get::<_, i64>(16).max(0) as u64,
+    }
+}
+
+impl PostgresStore {
+    /// Groups matching `query`, most recently seen first.
+    pub(crate) async fn read_groups(&self, query: &GroupQuery) -> Result<Vec<StoredGroup>, StoreError> {
+        let sql =
+            format!("SELECT {GROUP_COLUMNS} FROM groups {GROUP_FILTER} ORDER BY last_seen_ms DESC, group_key LIMIT $9");
+        let filter = GroupFilter::of(query);
+        let client = self.client().await?;
+        let rows = client.query(&sql, &filter.params()).await.map_err(self.fail("querying groups"))?;
+        Ok(rows.iter().map(stored_group).collect())
+    }
+
+    /// One group.
+    pub(crate) async fn read_group(&self, key: GroupKey) -> Result<Option<StoredGroup>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(&format!("SELECT {GROUP_COLUMNS} FROM groups WHERE group_key = $1"), &[&key.to_string()])
+            .await
+            .map_err(self.fail("reading a group"))?;
+        Ok(row.as_ref().map(stored_group))
+    }
+
+    /// The latest `limit` events of a group (`None`: of every group), newest first.
+    pub(crate) async fn read_events(
+        &self,
+        key: Option<GroupKey>,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE ($1::text IS NULL OR group_key = $1) ORDER BY id DESC LIMIT $2"
+        );
+        let client = self.client().await?;
+        let key = key.map(|key| key.to_string());
+        let rows = client
+            .query(&sql, &[&key, &(limit.min(i64::MAX as usize) as i64)])
+            .await
+            .map_err(self.fail("querying events"))?;
+        Ok(rows.iter().map(stored_event).collect())
+    }
+
+    /// How many events are stored.
+    pub(crate) async fn count_events(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let row = client.query_one("SELECT count(*) FROM events", &[]).await.map_err(self.fail("counting events"))?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    /// Every group whose status is not open.
+    pub(crate) async fn read_group_statuses(&self) -> Result<Vec<(GroupKey, GroupStatus)>, StoreError> {
+        let client = self.client().await?;
+        super::triage::not_open(&client, self.database()).await
+    }
+}

@@ -1,0 +1,231 @@
+//! The schema, as an ordered list of migrations. Append, never edit: the
+//! table `monitor_schema_versions` holds one row per step applied, and only
+//! later steps run.
+//!
+//! Many instances may start at once against one database. All of them run
+//! [`migrate`] in one transaction that first takes
+//! `pg_advisory_xact_lock(MIGRATION_LOCK)`: the first migrates, the others
+//! wait for its commit and then find nothing left to do. The lock is
+//! released with the transaction, so a crash mid-migration leaves neither a
+//! held lock nor half a schema.
+//!
+//! Times are milliseconds since the Unix epoch in `bigint` columns, and JSON
+//! is kept as the text written, as in SQLite: an audit row's link covers its
+//! exact text, which `jsonb` would rewrite.
+
+use monitor_runtime::SinkErrorKind;
+use tokio_postgres::Client;
+
+use super::error::classify;
+use super::options::Target;
+use crate::store::StoreError;
+
+/// The advisory lock every instance takes to migrate ("monitor" and 1).
+const MIGRATION_LOCK: i64 = 0x6d6f_6e69_746f_7201;
+
+/// One step of the schema.
+pub(crate) struct Migration {
+    /// What it adds, kept in the version table for people.
+    pub(crate) description: &'static str,
+    pub(crate) sql: &'static str,
+}
+
+/// Every step, in order. Version `n` is the first `n` steps applied.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        description: "events and groups",
+        sql: "CREATE TABLE groups (
+            group_key         text PRIMARY KEY,
+            template          text NOT NULL,
+            module            text NOT NULL,
+            function          text NOT NULL,
+            file              text NOT NULL,
+            line              bigint NOT NULL,
+            error_type        text,
+            severity          text NOT NULL,
+            severity_rank     bigint NOT NULL,
+            status            text NOT NULL,
+            count             bigint NOT NULL,
+            first_seen_ms     bigint NOT NULL,
+            last_seen_ms      bigint NOT NULL,
+            merged_into       text,
+            assignee          text,
+            -- The server's clock when the status last changed: instances
+            -- ask for the changes since their last look.
+            status_changed_ms bigint NOT NULL DEFAULT 0
+        );
+        CREATE INDEX groups_by_last_seen ON groups (last_seen_ms);
+        CREATE INDEX groups_by_status_change ON groups (status_changed_ms);
+        CREATE INDEX groups_by_module ON groups (module text_pattern_ops);
+        CREATE TABLE events (
+            id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            timestamp_ms  bigint NOT NULL,
+            kind          text NOT NULL,
+            severity      text NOT NULL,
+            severity_rank bigint NOT NULL,
+            group_key     text NOT NULL,
+            template      text NOT NULL,
+            module        text NOT NULL,
+            function      text NOT NULL,
+            file          text NOT NULL,
+            line          bigint NOT NULL,
+            error_type    text,
+            message       text NOT NULL,
+            chain         text NOT NULL,
+            context       text NOT NULL,
+            args          text NOT NULL,
+            duration_us   bigint,
+            occurrences   bigint NOT NULL
+        );
+        CREATE INDEX events_by_group ON events (group_key, id);
+        CREATE INDEX events_by_time ON events (timestamp_ms);",
+    },
+    // The audit log: append-only (the triggers refuse UPDATE, DELETE and
+    // TRUNCATE) and chained. Triggers only stop honest mistakes: whoever
+    // owns the tables can drop them, and the keyed links are what finds
+    // an edit then.
+    Migration {
+        description: "the audit log",
+        sql: "CREATE TABLE audit_log (
+            seq            bigint PRIMARY KEY,
+            timestamp_ms   bigint NOT NULL,
+            process        text NOT NULL,
+            action         text NOT NULL,
+            status         text NOT NULL,
+            reference_kind text,
+            reference_id   text,
+            actor          text,
+            trace_id       text,
+            service        text,
+            details        text NOT NULL,
+            truncated      boolean NOT NULL,
+            detail_errors  text NOT NULL,
+            prev_hash      text NOT NULL,
+            hash           text NOT NULL,
+            key_id         text
+        );
+        CREATE INDEX audit_by_process ON audit_log (process, status, timestamp_ms);
+        CREATE INDEX audit_by_reference ON audit_log (reference_kind, reference_id);
+        CREATE INDEX audit_by_actor ON audit_log (actor, timestamp_ms);
+        CREATE FUNCTION monitor_audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+            FOR EACH ROW EXECUTE FUNCTION monitor_audit_log_is_append_only();
+        CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+            FOR EACH STATEMENT EXECUTE FUNCTION monitor_audit_log_is_append_only();",
+    },
+    // Alert notifications, one row per notification key and destination, so
+    // a notification written twice (a retried batch) is kept once.
+    Migration {
+        description: "alert notifications",
+        sql: "CREATE TABLE notifications (
+            id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            key          text NOT NULL,
+            destination  text NOT NULL,
+            rule         text NOT NULL,
+            severity     text NOT NULL,
+            state        text NOT NULL,
+            labels       text NOT NULL,
+            value        double precision NOT NULL,
+            threshold    double precision NOT NULL,
+            summary      text NOT NULL,
+            starts_at_ms bigint NOT NULL,
+            ends_at_ms   bigint,
+            group_key    text,
+            details      text NOT NULL,
+            UNIQUE (key, destination)
+        );
+        CREATE INDEX notifications_by_rule ON notifications (rule, starts_at_ms);",
+    },
+    // Triage history, and alerts as incidents with their lifecycle.
+    Migration {
+        description: "triage history and alert incidents",
+        sql: "CREATE TABLE group_history (
+            id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            group_key  text NOT NULL,
+            at_ms      bigint NOT NULL,
+            actor      text NOT NULL,
+            field      text NOT NULL,
+            from_value text,
+            to_value   text
+        );
+        CREATE INDEX group_history_by_group ON group_history (group_key, id);
+        CREATE TABLE alerts (
+            id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            fingerprint     text NOT NULL,
+            rule            text NOT NULL,
+            severity        text NOT NULL,
+            labels          text NOT NULL,
+            summary         text NOT NULL,
+            value           double precision NOT NULL,
+            threshold       double precision NOT NULL,
+            status          text NOT NULL,
+            started_ms      bigint NOT NULL,
+            last_fired_ms   bigint NOT NULL,
+            fired           bigint NOT NULL,
+            acknowledged_ms bigint,
+            acknowledged_by text,
+            ack_comment     text,
+            resolved_ms     bigint,
+            resolved_by     text,
+            group_key       text
+        );
+        CREATE INDEX alerts_by_fingerprint ON alerts (fingerprint, id);
+        CREATE INDEX alerts_by_start ON alerts (started_ms);
+        CREATE INDEX alerts_by_status ON alerts (status, started_ms);",
+    },
+];
+
+/// Brings the database (its schema, when one is configured) to the latest
+/// version, in one transaction under the migration lock. A database migrated
+/// by a newer release is refused: its tables may mean something this
+/// release does not know.
+pub(crate) async fn migrate(client: &mut Client, target: &Target) -> Result<(), StoreError> {
+    let database = &target.description;
+    let fail = |doing: &'static str| move |error: tokio_postgres::Error| classify(database, doing, &error);
+    let tx = client.transaction().await.map_err(fail("starting the migration"))?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(fail("taking the migration lock"))?;
+    if let Some(schema) = &target.schema {
+        // The name was checked to need no quoting (see `options`).
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}"))
+            .await
+            .map_err(fail("creating the schema"))?;
+    }
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS monitor_schema_versions (
+            version     integer PRIMARY KEY,
+            description text NOT NULL,
+            applied_at  timestamptz NOT NULL DEFAULT now()
+        )",
+    )
+    .await
+    .map_err(fail("creating the version table"))?;
+    let current: i32 = tx
+        .query_one("SELECT coalesce(max(version), 0) FROM monitor_schema_versions", &[])
+        .await
+        .map_err(fail("reading the schema version"))?
+        .get(0);
+    let known = MIGRATIONS.len() as i32;
+    if current > known {
+        return Err(StoreError {
+            kind: SinkErrorKind::Unavailable,
+            message: format!(
+                "{database}: its schema is version {current}, newer than the {known} this version of monitor \
+                 knows: a newer release migrated it; upgrade monitor here too, or use another database or schema"
+            ),
+        });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = index as i32 + 1;
+        tx.batch_execute(migration.sql).await.map_err(fail("migrating the schema"))?;
+        tx.execute(
+            "INSERT INTO monitor_schema_versions (version, description) VALUES ($1, $2)",
+            &[&version, &migration.description],
+        )
+        .await
+        .map_err(fail("recording the schema version"))?;
+    }
+    tx.commit().await.map_err(fail("committing the migration"))
+}

@@ -1,0 +1,86 @@
+//! [`PostgresStore`] behind the [`Store`] trait: each method is one of the
+//! store's own async calls.
+
+use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
+
+use super::incidents::Action;
+use super::store::PostgresStore;
+use crate::store::{
+    AlertChange, AlertQuery, AuditQuery, ChainReport, GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, Store,
+    StoreError, StoredAlert, StoredAudit, StoredEvent, StoredGroup, StoredNotification,
+};
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn describe(&self) -> String {
+        self.database().to_owned()
+    }
+
+    async fn write_batch(&self, batch: &Batch) -> Result<(), StoreError> {
+        self.write(batch).await
+    }
+
+    async fn groups(&self, query: &GroupQuery) -> Result<Vec<StoredGroup>, StoreError> {
+        self.read_groups(query).await
+    }
+
+    async fn group(&self, key: GroupKey) -> Result<Option<StoredGroup>, StoreError> {
+        self.read_group(key).await
+    }
+
+    async fn events_of_group(&self, key: GroupKey, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read_events(Some(key), limit).await
+    }
+
+    async fn recent_events(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read_events(None, limit).await
+    }
+
+    async fn event_count(&self) -> Result<u64, StoreError> {
+        self.count_events().await
+    }
+
+    async fn audit_records(&self, query: &AuditQuery) -> Result<Vec<StoredAudit>, StoreError> {
+        self.read_audit_records(query).await
+    }
+
+    async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
+        self.walk_audit_chain().await
+    }
+
+    async fn notifications(&self, rule: Option<&str>, limit: usize) -> Result<Vec<StoredNotification>, StoreError> {
+        self.read_notifications(rule, limit).await
+    }
+
+    async fn group_statuses(&self) -> Result<Vec<(GroupKey, GroupStatus)>, StoreError> {
+        self.read_group_statuses().await
+    }
+
+    async fn status_changes(&self, cursor: Option<i64>) -> Result<StatusChanges, StoreError> {
+        self.read_status_changes(cursor).await
+    }
+
+    async fn change_groups(&self, query: &GroupQuery, change: &GroupChange) -> Result<u64, StoreError> {
+        self.apply_change(query, change).await
+    }
+
+    async fn group_history(&self, key: GroupKey) -> Result<Vec<GroupHistoryEntry>, StoreError> {
+        self.read_history(key).await
+    }
+
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<StoredAlert>, StoreError> {
+        self.read_alerts(query).await
+    }
+
+    async fn alert(&self, id: i64) -> Result<Option<StoredAlert>, StoreError> {
+        self.read_alert(id).await
+    }
+
+    async fn acknowledge_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError> {
+        self.change_alert(id, by, comment, Action::Acknowledge).await
+    }
+
+    async fn resolve_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError> {
+        self.change_alert(id, by, comment, Action::Resolve).await
+    }
+}

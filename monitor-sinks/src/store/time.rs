@@ -1,0 +1,15 @@
+//! Times as every store keeps them: milliseconds since the Unix epoch in an
+//! integer column, which both databases compare and index cheaply and which
+//! an audit row's link covers exactly.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch (0 for a time before it).
+pub(crate) fn millis(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The time `ms` milliseconds after the Unix epoch (the epoch for a negative number).
+pub(crate) fn from_millis(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
+}
