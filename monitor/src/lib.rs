@@ -16,6 +16,8 @@
 //! | module | feature | what |
 //! |---|---|---|
 //! | `sqlite` | `sqlite` (default) | the embedded store and its queries |
+//! | `postgres` | `postgres` | one PostgreSQL database many instances share |
+//! | `store` | `sqlite` or `postgres` | the `Store` trait both implement, and `store::open(url_or_path)` |
 //! | [`ConsoleSink`] | always | one line per event on stderr |
 //! | `delivery` | `webhook` or `email` | `DeliveryOptions`, given to [`MonitorBuilder::delivery`] |
 //! | `webhook` | `webhook` | Slack, Discord, Teams and generic JSON renderers |
@@ -34,7 +36,11 @@ pub use monitor_sinks::delivery;
 pub use monitor_sinks::email;
 #[cfg(any(feature = "webhook", feature = "email"))]
 pub use monitor_sinks::spool;
+#[cfg(feature = "postgres")]
+pub use monitor_sinks::postgres;
 #[cfg(feature = "sqlite")]
 pub use monitor_sinks::sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use monitor_sinks::store;
 #[cfg(feature = "webhook")]
 pub use monitor_sinks::webhook;

@@ -70,5 +70,6 @@ pub use crate::chain::key::{
 };
 pub use crate::chain::state::AuditChainOptions;
 pub use options::PostgresOptions;
+pub use schema::SCHEMA_VERSION;
 pub use sink::PostgresSink;
 pub use store::PostgresStore;

@@ -4,8 +4,9 @@
 //!
 //! Many instances may start at once against one database. All of them run
 //! [`migrate`] in one transaction that first takes
-//! `pg_advisory_xact_lock(MIGRATION_LOCK)`: the first migrates, the others
-//! wait for its commit and then find nothing left to do. The lock is
+//! `pg_advisory_xact_lock(MIGRATION_LOCK, hashtext(schema))`: the first
+//! migrates, the others wait for its commit and then find nothing left to
+//! do. The lock is
 //! released with the transaction, so a crash mid-migration leaves neither a
 //! held lock nor half a schema.
 //!
@@ -20,8 +21,15 @@ use super::error::classify;
 use super::options::Target;
 use crate::store::StoreError;
 
-/// The advisory lock every instance takes to migrate ("monitor" and 1).
-const MIGRATION_LOCK: i64 = 0x6d6f_6e69_746f_7201;
+/// The advisory lock class every instance takes to migrate a schema ("mmig").
+const MIGRATION_LOCK: i32 = 0x6d6d_6967;
+
+/// The schema version this release migrates to: the number of steps.
+///
+/// ```
+/// assert!(monitor_sinks::postgres::SCHEMA_VERSION >= 4);
+/// ```
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// One step of the schema.
 pub(crate) struct Migration {
@@ -184,9 +192,16 @@ pub(crate) async fn migrate(client: &mut Client, target: &Target) -> Result<(), 
     let database = &target.description;
     let fail = |doing: &'static str| move |error: tokio_postgres::Error| classify(database, doing, &error);
     let tx = client.transaction().await.map_err(fail("starting the migration"))?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .await
-        .map_err(fail("taking the migration lock"))?;
+    // A schema of its own per lock: instances of other schemas on the same
+    // server do not wait for each other. An instance stuck while migrating
+    // holds the others back at most `lock_timeout`.
+    tx.batch_execute("SET LOCAL lock_timeout = '60s'").await.map_err(fail("setting the lock timeout"))?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext(coalesce($2::text, current_schema()::text, '')))",
+        &[&MIGRATION_LOCK, &target.schema],
+    )
+    .await
+    .map_err(fail("taking the migration lock"))?;
     if let Some(schema) = &target.schema {
         // The name was checked to need no quoting (see `options`).
         tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}"))

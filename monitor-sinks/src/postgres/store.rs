@@ -105,17 +105,21 @@ impl PostgresStore {
         let database = &target.description;
         let (mut client, connection) =
             target.config.connect(NoTls).await.map_err(|error| classify(database, "connecting", &error))?;
-        tokio::spawn(async move {
-            // Ends when the client is dropped below, or with the error the
-            // client's calls report.
-            let _ = connection.await;
-        });
-        migrate(&mut client, &target).await?;
-        let statuses = match read_statuses {
-            true => Some(super::triage::status_changes_on(&client, database, None).await?),
-            false => None,
+        let connection = tokio::spawn(connection);
+        let work = async {
+            migrate(&mut client, &target).await?;
+            match read_statuses {
+                true => Ok(Some(super::triage::status_changes_on(&client, database, None).await?)),
+                false => Ok(None),
+            }
         };
+        let statuses = work.await;
+        // Closing the connection and waiting for it to end: whatever it
+        // still has to send (a rollback after a failure) reaches the server
+        // now, not whenever this runtime next runs the task.
         drop(client);
+        let _ = connection.await;
+        let statuses = statuses?;
         Ok((Self::with_pool(options, target)?, statuses))
     }
 

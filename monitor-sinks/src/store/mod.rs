@@ -32,6 +32,7 @@ mod audit;
 mod chain_report;
 mod incidents;
 mod notifications;
+mod open;
 mod records;
 mod time;
 mod triage;
@@ -45,6 +46,7 @@ pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
 pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert};
 pub use notifications::StoredNotification;
+pub use open::open;
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
 pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCESS, TriageField};
 
