@@ -38,7 +38,9 @@ async fn a_schema_migrated_by_a_newer_release_is_refused_naming_both_versions() 
     let schema = TestSchema::new("too_new");
     schema.store().await;
     let newer = SCHEMA_VERSION + 3;
-    schema.query(&format!("INSERT INTO monitor_schema_versions (version, description) VALUES ({newer}, 'future')")).await;
+    schema
+        .query(&format!("INSERT INTO monitor_schema_versions (version, description) VALUES ({newer}, 'future')"))
+        .await;
 
     let error = PostgresStore::connect(&schema.options()).await.unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Unavailable);
@@ -62,7 +64,8 @@ async fn reopening_a_migrated_schema_keeps_what_it_holds() {
 #[tokio::test]
 async fn a_server_that_is_down_fails_fast_as_unavailable_without_the_password() {
     // Port 1 on the loopback: nothing listens, the connection is refused.
-    let options = PostgresOptions::new("postgres://monitor:hunter2@127.0.0.1:1/monitor").connect_timeout(Duration::from_secs(2));
+    let options =
+        PostgresOptions::new("postgres://monitor:hunter2@127.0.0.1:1/monitor").connect_timeout(Duration::from_secs(2));
     let started = Instant::now();
     let error = PostgresStore::connect(&options).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
@@ -73,7 +76,8 @@ async fn a_server_that_is_down_fails_fast_as_unavailable_without_the_password() 
 
 #[test]
 fn installing_a_sink_whose_server_is_down_is_a_clear_install_error() {
-    let sink = PostgresSink::new("postgres://monitor:hunter2@127.0.0.1:1/monitor").connect_timeout(Duration::from_secs(2));
+    let sink =
+        PostgresSink::new("postgres://monitor:hunter2@127.0.0.1:1/monitor").connect_timeout(Duration::from_secs(2));
     let error = Monitor::builder().sink(sink).install().err().expect("install fails");
     let message = error.to_string();
     assert!(message.contains("postgres"), "{message}");

@@ -109,7 +109,7 @@ store_cases!(
 
 // ---- what the cases write ----
 
-const T0: u64 = 1_800_000_000;
+const T0: u64 = 1_700_000_000;
 
 fn at(seconds: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + seconds)
@@ -249,7 +249,8 @@ async fn queries_filter_by_severity_status_time_module_assignee_and_keys_within_
 
 async fn events_are_kept_whole_and_read_newest_first(backend: &impl Backend) {
     let store = backend.open().await;
-    let events = vec![event(1, "payment 1 failed", 1), event(2, "payment 2 failed", 2), event(1, "payment 3 failed", 3)];
+    let events =
+        vec![event(1, "payment 1 failed", 1), event(2, "payment 2 failed", 2), event(1, "payment 3 failed", 3)];
     store.write_batch(&Batch { events, ..Batch::default() }).await.unwrap();
     assert_eq!(store.event_count().await.unwrap(), 3);
     let of_one = store.events_of_group(GroupKey(1), 10).await.unwrap();
@@ -316,8 +317,8 @@ async fn a_keyed_chain_verifies_as_authentic_and_a_keyless_handle_may_not_extend
     assert!(matches!(report.checkpoint, CheckpointStatus::Signed { seq: 2, .. }), "{report}");
 
     let keyless = backend.open().await;
-    let refused = keyless.write_batch(&batch_of_audits(vec![audit("settle", "eve", ComplianceStatus::Compliant)]));
-    let error = refused.await.unwrap_err();
+    let unsigned = batch_of_audits(vec![audit("settle", "eve", ComplianceStatus::Compliant)]);
+    let error = keyless.write_batch(&unsigned).await.unwrap_err();
     assert_eq!(error.kind, SinkErrorKind::Rejected);
     assert!(error.message.contains("opened without a key"), "{error}");
     assert_eq!(keyed.audit_records(&AuditQuery::default()).await.unwrap().len(), 2);
@@ -507,14 +508,20 @@ async fn alert_incidents_go_from_firing_to_acknowledged_to_resolved_with_mean_ti
         audits.unwrap().into_iter().map(|row| (row.action, row.actor)).collect();
     assert_eq!(
         actions,
-        [("alert.acknowledge".to_owned(), Some("alice".to_owned())), ("alert.resolve".to_owned(), Some("carol".to_owned()))]
+        [
+            ("alert.acknowledge".to_owned(), Some("alice".to_owned())),
+            ("alert.resolve".to_owned(), Some("carol".to_owned()))
+        ]
     );
 
     // Long after the repeat interval: a new incident.
     a.write_batch(&batch_of_notifications(vec![fire("f5", Severity::Critical, now + 7200)])).await.unwrap();
     let all = a.alerts(&AlertQuery::default()).await.unwrap();
     assert_eq!(all.len(), 2);
-    assert_eq!(a.alerts(&AlertQuery { status: Some(AlertStatus::Active), ..AlertQuery::default() }).await.unwrap().len(), 1);
+    assert_eq!(
+        a.alerts(&AlertQuery { status: Some(AlertStatus::Active), ..AlertQuery::default() }).await.unwrap().len(),
+        1
+    );
 
     let stats = a.alert_stats(at(started - 1), at(started + 1)).await.unwrap();
     assert_eq!(stats.len(), 1);

@@ -11,8 +11,9 @@ use tokio_postgres::Row;
 use super::store::PostgresStore;
 use crate::store::{StoreError, StoredNotification, details_json, from_millis, millis, state_name};
 
-/// Inserts a batch's notifications, in key order (two instances inserting
-/// the same keys wait for each other in one order, never in a cycle).
+/// Inserts a batch's notifications in the batch's order, inside its
+/// transaction, which holds the alerts lock: writers of notifications take
+/// turns, so two inserting the same keys never wait on each other.
 pub(crate) async fn append(
     tx: &deadpool_postgres::Transaction<'_>,
     notifications: &[Arc<Notification>],
@@ -20,8 +21,6 @@ pub(crate) async fn append(
     if notifications.is_empty() {
         return Ok(());
     }
-    let mut sorted: Vec<&Arc<Notification>> = notifications.iter().collect();
-    sorted.sort_by(|a, b| (&a.key, &a.destination).cmp(&(&b.key, &b.destination)));
     let insert = tx
         .prepare_cached(
             "INSERT INTO notifications (key, destination, rule, severity, state, labels, value, threshold,
@@ -30,7 +29,7 @@ pub(crate) async fn append(
              ON CONFLICT (key, destination) DO NOTHING",
         )
         .await?;
-    for notification in sorted {
+    for notification in notifications {
         let alert = &notification.alert;
         tx.execute(
             &insert,

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-
 use super::{Store, StoreError};
 
 /// Opens the store `url_or_path` names: `postgres://…` or `postgresql://…`

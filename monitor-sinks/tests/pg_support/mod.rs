@@ -52,7 +52,8 @@ impl TestSchema {
 
     /// Runs `sql` in this schema on a connection of its own.
     pub async fn query(&self, sql: &str) -> Vec<Row> {
-        let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await.expect("the test server is reachable");
+        let (client, connection) =
+            tokio_postgres::connect(&self.url, NoTls).await.expect("the test server is reachable");
         tokio::spawn(connection);
         client.batch_execute(&format!("SET search_path TO {}", self.name)).await.unwrap();
         client.query(sql, &[]).await.unwrap_or_else(|error| panic!("{sql}: {error}"))
