@@ -12,7 +12,7 @@ mod pg_support;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use monitor_runtime::audit::{AuditEvent, AuditError, audit};
+use monitor_runtime::audit::{AuditError, AuditEvent, audit};
 use monitor_runtime::{Monitor, Severity, capture_message};
 use monitor_sinks::postgres::{AuditKey, PostgresOptions, PostgresSink, PostgresStore};
 use monitor_sinks::store::{ChainCheck, CheckpointStatus, GroupQuery, Store};
@@ -132,9 +132,11 @@ fn fleet_child_process() {
     let schema = std::env::var(SCHEMA_VAR).unwrap();
     let mut sink = PostgresSink::new(url).schema(schema);
     if let Ok(key) = std::env::var(KEY_VAR) {
-        sink = sink.audit_keys(AuditKey::from_hex(&key).unwrap()).audit_checkpoint(std::env::var(CHECKPOINT_VAR).unwrap());
+        sink =
+            sink.audit_keys(AuditKey::from_hex(&key).unwrap()).audit_checkpoint(std::env::var(CHECKPOINT_VAR).unwrap());
     }
-    let guard = Monitor::builder().service("fleet").shutdown_timeout(Duration::from_secs(120)).sink(sink).install().unwrap();
+    let guard =
+        Monitor::builder().service("fleet").shutdown_timeout(Duration::from_secs(120)).sink(sink).install().unwrap();
 
     let auditor = std::thread::spawn(|| {
         for payment in 0..AUDITS_PER_PROCESS {

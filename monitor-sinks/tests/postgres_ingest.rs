@@ -40,7 +40,10 @@ async fn one_process_writes_at_least_fifty_thousand_events_a_second() {
     let schema = TestSchema::new("ingest");
     let store = schema.store().await;
     let batches: Vec<Batch> = (0..BATCHES)
-        .map(|b| Batch { events: (0..EVENTS_PER_BATCH).map(|i| event(b * EVENTS_PER_BATCH + i)).collect(), ..Batch::default() })
+        .map(|b| Batch {
+            events: (0..EVENTS_PER_BATCH).map(|i| event(b * EVENTS_PER_BATCH + i)).collect(),
+            ..Batch::default()
+        })
         .collect();
     store.write_batch(&batches[0]).await.unwrap(); // connects and prepares
     let started = Instant::now();

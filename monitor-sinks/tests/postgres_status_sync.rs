@@ -64,4 +64,3 @@ fn a_group_resolved_by_another_instance_and_seen_again_here_is_a_regression() {
     assert_eq!(history.len(), 1, "the operator's change is in the history");
     assert_eq!(history[0].by, "alice");
 }
-

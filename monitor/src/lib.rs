@@ -34,10 +34,10 @@ pub use monitor_sinks::ConsoleSink;
 pub use monitor_sinks::delivery;
 #[cfg(feature = "email")]
 pub use monitor_sinks::email;
-#[cfg(any(feature = "webhook", feature = "email"))]
-pub use monitor_sinks::spool;
 #[cfg(feature = "postgres")]
 pub use monitor_sinks::postgres;
+#[cfg(any(feature = "webhook", feature = "email"))]
+pub use monitor_sinks::spool;
 #[cfg(feature = "sqlite")]
 pub use monitor_sinks::sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use deadpool_postgres::{Manager, Object, Pool, Runtime};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use monitor_runtime::SinkErrorKind;
 use tokio_postgres::NoTls;
 
@@ -126,7 +126,11 @@ impl PostgresStore {
     fn with_pool(options: &PostgresOptions, target: Target) -> Result<Self, StoreError> {
         let Target { config, description, .. } = target;
         let timeout = Some(options.connect_timeout);
-        let pool = Pool::builder(Manager::new(config, NoTls))
+        // Verified: an idle connection answers an empty query before it is
+        // handed out, so one the server dropped (a restart, a failover) is
+        // replaced before a batch meets it. One short round trip per call.
+        let manager = ManagerConfig { recycling_method: RecyclingMethod::Verified };
+        let pool = Pool::builder(Manager::from_config(config, NoTls, manager))
             .max_size(options.pool_size.max(1))
             .runtime(Runtime::Tokio1)
             .create_timeout(timeout)
@@ -156,9 +160,9 @@ impl PostgresStore {
         &self.inner.description
     }
 
-    /// A connection from the pool: an idle one whose connection is still
-    /// open (a closed one, after the server restarted say, is dropped and
-    /// replaced), or a new one.
+    /// A connection from the pool: an idle one that still answers (a closed
+    /// one, after the server restarted say, is dropped and replaced), or a
+    /// new one.
     pub(crate) async fn client(&self) -> Result<Object, StoreError> {
         self.inner.pool.get().await.map_err(|error| pool_error(&self.inner.description, &error))
     }
