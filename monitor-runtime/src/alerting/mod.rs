@@ -30,4 +30,4 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::Engine;
 pub use label_sets::MAX_LABEL_SETS;
 pub use resources::ResourceSampler;
-pub use router::{Notification, Router, RouterConfig, RouterCounts};
+pub use router::{AcknowledgedAlert, Notification, Router, RouterConfig, RouterCounts};

@@ -378,6 +378,7 @@ impl MonitorBuilder {
             destinations: Mutex::new(destinations),
             factory: self.delivery,
             retired_destinations: Mutex::default(),
+            acknowledged_alerts: Mutex::default(),
         });
         let config = WorkerConfig {
             batch_size: self.batch_size,

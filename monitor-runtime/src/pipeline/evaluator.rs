@@ -185,6 +185,11 @@ impl Evaluator {
 
     /// Evaluates every rule, with the call sites' counters as they are now,
     /// and returns the notifications due now.
+    /// Takes the alerts a store says are acknowledged.
+    pub(super) fn set_acknowledged(&mut self, alerts: Vec<crate::alerting::AcknowledgedAlert>) {
+        self.router.set_acknowledged(alerts);
+    }
+
     pub(super) fn evaluate(&mut self, callsites: &[CallsiteStats]) -> Vec<Arc<Notification>> {
         if self.engine.is_empty() && self.router.is_idle() {
             // No rules: the worker's tick costs nothing more than without alerting.

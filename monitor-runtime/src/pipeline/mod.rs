@@ -101,6 +101,9 @@ pub(crate) struct Shared {
     factory: Option<Arc<dyn NotifierFactory>>,
     /// The notifiers' last counts, once shutdown dropped them.
     retired_destinations: Mutex<std::collections::BTreeMap<String, crate::notify::DestinationStats>>,
+    /// The alerts a store last said are acknowledged, for the router to
+    /// take on its next look.
+    acknowledged_alerts: Mutex<Option<Vec<crate::alerting::AcknowledgedAlert>>>,
 }
 
 impl Shared {

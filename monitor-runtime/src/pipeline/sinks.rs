@@ -69,10 +69,17 @@ impl SinkRunner {
                             shared.nudge_worker();
                         }
                     }
-                    SinkMessage::SyncStatuses => match sink.status_changes().await {
-                        Ok(changes) => shared.groups.apply_stored_statuses(changes),
-                        Err(error) => report_sink_error(&task.name, &error, "reading the statuses changed in it"),
-                    },
+                    SinkMessage::SyncStatuses => {
+                        match sink.status_changes().await {
+                            Ok(changes) => shared.groups.apply_stored_statuses(changes),
+                            Err(error) => report_sink_error(&task.name, &error, "reading the statuses changed in it"),
+                        }
+                        match sink.acknowledged_alerts().await {
+                            Ok(Some(alerts)) => *shared.acknowledged_alerts.lock() = Some(alerts),
+                            Ok(None) => {}
+                            Err(error) => report_sink_error(&task.name, &error, "reading its acknowledged alerts"),
+                        }
+                    }
                     SinkMessage::Flush(done) => {
                         if let Err(error) = sink.flush().await {
                             report_sink_error(&task.name, &error, "its flush failed");

@@ -260,6 +260,9 @@ impl Worker {
             self.config.scrubber.scrub_group(group);
         }
         self.config.evaluator.on_groups(&look.groups);
+        if let Some(acknowledged) = self.shared.acknowledged_alerts.lock().take() {
+            self.config.evaluator.set_acknowledged(acknowledged);
+        }
         let notifications = self.config.evaluator.evaluate(&look.callsites);
         self.offer_pending(look.groups, notifications);
         // A router timer due before the next tick gets a look of its own, so

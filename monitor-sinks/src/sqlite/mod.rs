@@ -24,6 +24,7 @@ mod triage;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use monitor_runtime::alerting::AcknowledgedAlert;
 use monitor_runtime::{Batch, GroupKey, GroupStatus, Sink, SinkError, SinkErrorKind, async_trait};
 use parking_lot::Mutex;
 
@@ -140,6 +141,11 @@ impl Sink for SqliteSink {
         let changes = store.status_changes(cursor).await?;
         *self.status_cursor.lock() = Some(changes.cursor);
         Ok(changes.changes)
+    }
+
+    async fn acknowledged_alerts(&self) -> Result<Option<Vec<AcknowledgedAlert>>, SinkError> {
+        let Some(store) = &self.store else { return Ok(None) };
+        Ok(Some(crate::store::acknowledged_alerts(store).await?))
     }
 
     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {

@@ -42,7 +42,7 @@ use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 
 pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
-pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert};
+pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert, acknowledged_alerts};
 pub use notifications::StoredNotification;
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
 pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCESS, TriageField};
