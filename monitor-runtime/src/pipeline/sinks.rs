@@ -271,7 +271,7 @@ fn count_lost(shared: &Shared, batch: &Batch, reason: impl Fn(RecordKind) -> Dro
 /// Sink failures go to stderr at most once a minute per sink, so a dead disk
 /// does not flood the host's logs; the counts are always in `stats()`.
 /// `outcome` says what became of the batch.
-fn report_sink_error(name: &str, error: &SinkError, outcome: &str) {
+pub(super) fn report_sink_error(name: &str, error: &SinkError, outcome: &str) {
     use std::collections::HashMap;
     static LAST_REPORT: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
     let mut last = LAST_REPORT.lock();

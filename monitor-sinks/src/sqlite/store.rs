@@ -77,6 +77,13 @@ pub(crate) fn millis(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// The start of the minute `time` falls in, in milliseconds: what fleet
+/// counts are kept per.
+pub(crate) fn minute_of(time: SystemTime) -> i64 {
+    let ms = millis(time);
+    ms - ms.rem_euclid(60_000)
+}
+
 pub(crate) fn from_millis(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
 }
@@ -235,8 +242,9 @@ impl SqliteStore {
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO groups (group_key, template, module, function, file, line, error_type, severity,
-                        severity_rank, status, count, first_seen_ms, last_seen_ms, merged_into, status_changed_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, CASE WHEN ?15 THEN ?16 ELSE 0 END)
+                        severity_rank, status, count, first_seen_ms, last_seen_ms, merged_into, status_changed_ms, kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, CASE WHEN ?15 THEN ?16 ELSE 0 END,
+                        ?17)
                      ON CONFLICT (group_key) DO UPDATE SET
                         count = count + excluded.count,
                         -- The store is the truth for a status: a snapshot
@@ -250,6 +258,12 @@ impl SqliteStore {
                         merged_into = coalesce(excluded.merged_into, merged_into)",
                 )
                 .map_err(fail("preparing the group upsert"))?;
+            let mut count_minute = tx
+                .prepare_cached(
+                    "INSERT INTO group_counts (group_key, minute_ms, count) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (group_key, minute_ms) DO UPDATE SET count = count + excluded.count",
+                )
+                .map_err(fail("preparing the minute count"))?;
             let now_ms = millis(SystemTime::now());
             for group in &batch.groups {
                 upsert
@@ -270,8 +284,18 @@ impl SqliteStore {
                         group.merged_into.map(|key| key.to_string()),
                         group.status_changed,
                         now_ms,
+                        group.kind.as_str(),
                     ])
                     .map_err(fail("updating a group"))?;
+                if group.new_occurrences > 0 {
+                    count_minute
+                        .execute(params![
+                            group.key.to_string(),
+                            minute_of(group.last_seen),
+                            group.new_occurrences as i64
+                        ])
+                        .map_err(fail("counting a group's minute"))?;
+                }
             }
         }
         let audit_head = super::audit::append(&tx, &self.audit, &batch.audits).map_err(|error| error.in_file(&path))?;

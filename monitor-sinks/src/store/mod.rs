@@ -30,18 +30,21 @@
 
 mod audit;
 mod chain_report;
+mod fleet;
 mod incidents;
 mod notifications;
 mod records;
 mod triage;
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
+use monitor_runtime::alerting::FleetCount;
 use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 
 pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
+pub use fleet::StoreFleet;
 pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert, acknowledged_alerts};
 pub use notifications::StoredNotification;
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
@@ -139,6 +142,19 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// `by` resolves an incident that is still active or acknowledged.
     async fn resolve_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError>;
+
+    /// Per group and minute, what every instance counted since `since`:
+    /// what fleet rules compare.
+    async fn fleet_counts(&self, since: SystemTime) -> Result<Vec<FleetCount>, StoreError>;
+
+    /// Takes or keeps the lead of the fleet for `holder` (one id per
+    /// instance): true when it leads now. Only one holder leads at a time;
+    /// when the leader's process dies, another takes over within `lease`
+    /// (or at once, where the store sees the connection close).
+    async fn lead(&self, holder: &str, lease: Duration) -> Result<bool, StoreError>;
+
+    /// The holder that leads the fleet now, if any.
+    async fn leader(&self) -> Result<Option<String>, StoreError>;
 
     /// Per rule, the incidents that started in `[since, until)`: how many,
     /// and their mean times to acknowledge and to resolve.

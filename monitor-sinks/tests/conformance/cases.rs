@@ -420,3 +420,45 @@ pub async fn a_schema_newer_than_this_release_is_refused(database: Arc<impl Test
     assert!(error.message.contains("newer"), "{error}");
     assert!(error.message.contains("upgrade"), "says what to do: {error}");
 }
+
+pub async fn fleet_counts_add_up_per_group_and_minute(database: Arc<impl TestDatabase>) {
+    let (one, two) = (database.open().await.unwrap(), database.open().await.unwrap());
+    // Minute 0 (at 0 s and 30 s), minute 1 (at 90 s), minute 5 (at 330 s).
+    one.write_batch(&batch(vec![], &[Group::new(1, "payments", 3, at(0), at(0))], vec![], vec![])).await.unwrap();
+    two.write_batch(&batch(vec![], &[Group::new(1, "payments", 4, at(0), at(30))], vec![], vec![])).await.unwrap();
+    two.write_batch(&batch(vec![], &[Group::new(1, "payments", 5, at(0), at(90))], vec![], vec![])).await.unwrap();
+    one.write_batch(&batch(vec![], &[Group::new(2, "ledger", 6, at(0), at(330))], vec![], vec![])).await.unwrap();
+    // A snapshot with no new occurrences (a status change only) counts nothing.
+    one.write_batch(&batch(vec![], &[Group::new(2, "ledger", 0, at(0), at(330))], vec![], vec![])).await.unwrap();
+    let counts = two.fleet_counts(at(0)).await.unwrap();
+    let seen: Vec<_> = counts.iter().map(|c| (c.group, c.minute, c.count, c.module.as_str())).collect();
+    assert_eq!(
+        seen,
+        [(key(1), at(0), 7, "payments"), (key(1), at(60), 5, "payments"), (key(2), at(300), 6, "ledger")],
+        "oldest minute first"
+    );
+    assert_eq!(counts[0].severity, Severity::Error);
+    assert_eq!(counts[0].template, "payment <*> failed in payments");
+    let recent: Vec<_> = one.fleet_counts(at(70)).await.unwrap().iter().map(|c| (c.group, c.count)).collect();
+    assert_eq!(recent, [(key(1), 5), (key(2), 6)], "from the minute `since` falls in");
+}
+
+pub async fn one_instance_leads_the_fleet_and_another_takes_over_when_it_stops(database: Arc<impl TestDatabase>) {
+    let lease = Duration::from_millis(400);
+    let (first, second) = (database.open().await.unwrap(), database.open().await.unwrap());
+    assert_eq!(first.leader().await.unwrap(), None);
+    assert!(first.lead("instance a", lease).await.unwrap());
+    assert!(!second.lead("instance b", lease).await.unwrap(), "one leader at a time");
+    assert!(first.lead("instance a", lease).await.unwrap(), "the leader keeps the lead");
+    assert_eq!(second.leader().await.unwrap().as_deref(), Some("instance a"));
+    // The leader goes away without a word.
+    drop(first);
+    let gone = std::time::Instant::now();
+    while !second.lead("instance b", lease).await.unwrap() {
+        assert!(gone.elapsed() < Duration::from_secs(10), "nobody took over");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(second.leader().await.unwrap().as_deref(), Some("instance b"));
+    let third = database.open().await.unwrap();
+    assert!(!third.lead("instance c", lease).await.unwrap());
+}

@@ -192,6 +192,8 @@ macro_rules! conformance_suite {
             an_acknowledged_alert_becomes_active_when_its_severity_rises,
             mean_times_to_acknowledge_and_resolve_per_rule,
             a_schema_newer_than_this_release_is_refused,
+            fleet_counts_add_up_per_group_and_minute,
+            one_instance_leads_the_fleet_and_another_takes_over_when_it_stops,
         );
     };
     (@cases $database:expr; $($case:ident),* $(,)?) => {
