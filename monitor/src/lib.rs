@@ -36,5 +36,7 @@ pub use monitor_sinks::email;
 pub use monitor_sinks::spool;
 #[cfg(feature = "sqlite")]
 pub use monitor_sinks::sqlite;
+#[cfg(feature = "sqlite")]
+pub use monitor_sinks::store;
 #[cfg(feature = "webhook")]
 pub use monitor_sinks::webhook;
