@@ -313,6 +313,10 @@ fn condition(condition: &Condition) -> TokenStream {
             let (f, w) = (filters(f), duration_tokens(*window));
             quote!(#path::Errors { filters: #f, above: #above, window: #w })
         }
+        Condition::FleetErrors { filters: f, above, window } => {
+            let (f, w) = (filters(f), duration_tokens(*window));
+            quote!(#path::FleetErrors { filters: #f, above: #above, window: #w })
+        }
         Condition::Audit { filters: f, above, window } => {
             let (f, w) = (filters(f), duration_tokens(*window));
             quote!(#path::Audit { filters: #f, above: #above, window: #w })

@@ -21,6 +21,8 @@ fn group_by_labels(condition: &Condition) -> (&'static [&'static str], bool) {
         Condition::Errors { .. } | Condition::NewGroup { .. } | Condition::Regression { .. } => {
             (&["function", "module", "group", "severity", "kind"], true)
         }
+        // Counted from the store's groups, which keep no tags.
+        Condition::FleetErrors { .. } => (&["function", "module", "group", "severity", "kind"], false),
         Condition::Latency { .. } | Condition::ErrorRate { .. } => (&["function", "module"], false),
         Condition::Audit { .. } => (&["process", "action", "status"], false),
         Condition::Absent { .. } | Condition::Memory { .. } | Condition::Cpu { .. } => (&[], false),

@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! errors(severity >= error, module = "billing::*") > 10 within 1h
+//! errors(module = "payments::*") > 100 within 5m across fleet
 //! p95(function = "payments::*") > 2s over 15m
 //! error_rate(function = "payments::*") > 5% over 15m
 //! error_rate(function = "charge") > 20% over 5m with at least 50 calls
@@ -57,8 +58,18 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
     match name.as_str() {
         "errors" => {
             let filters = optional_filters(input, Scope::Events)?;
+            let window_span = span_after(input, "within");
             let rest = threshold_and_window(input, count_threshold, "within");
             let (filters, (above, window)) = both(filters, rest)?;
+            if across_fleet(input)? {
+                if window < FLEET_MINUTE {
+                    return Err(syn::Error::new(
+                        window_span,
+                        "a fleet window is counted in whole minutes from the shared store: make it at least `1m`",
+                    ));
+                }
+                return Ok(Condition::FleetErrors { filters, above, window });
+            }
             Ok(Condition::Errors { filters, above, window })
         }
         "error_rate" => {
@@ -111,6 +122,37 @@ fn condition(input: ParseStream<'_>) -> syn::Result<Condition> {
         }
         _ => Err(syn::Error::new(metric.span(), format!("unknown metric `{name}`: expected one of {METRICS}"))),
     }
+}
+
+/// The shortest window of a fleet rule: the shared store counts per minute.
+const FLEET_MINUTE: Duration = Duration::from_secs(60);
+
+/// Where the token after the next `keyword` is (the window after
+/// `within`), for a mistake found once the whole condition is read.
+fn span_after(input: ParseStream<'_>, keyword: &str) -> proc_macro2::Span {
+    let ahead = input.fork();
+    while !ahead.is_empty() {
+        let Ok(token) = ahead.parse::<TokenTree>() else { break };
+        if matches!(&token, TokenTree::Ident(word) if word == keyword) {
+            return ahead.parse::<TokenTree>().map_or(token.span(), |window| window.span());
+        }
+    }
+    input.span()
+}
+
+/// `across fleet` after a window: the count is every instance's, from the
+/// shared store.
+fn across_fleet(input: ParseStream<'_>) -> syn::Result<bool> {
+    if !input.fork().call(Ident::parse_any).is_ok_and(|word| word == "across") {
+        return Ok(false);
+    }
+    input.call(Ident::parse_any)?;
+    let what =
+        input.call(Ident::parse_any).map_err(|e| syn::Error::new(e.span(), "expected `fleet` after `across`"))?;
+    if what != "fleet" {
+        return Err(syn::Error::new(what.span(), format!("expected `fleet` after `across`, found `{what}`")));
+    }
+    Ok(true)
 }
 
 /// A threshold and then `keyword window`. A wrong threshold does not stop the

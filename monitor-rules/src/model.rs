@@ -158,6 +158,19 @@ pub enum Condition {
         /// Sliding window.
         window: Duration,
     },
+    /// More than `above` errors matching `filters` within `window`, counted
+    /// across every instance that writes to one shared store
+    /// (`errors(...) > 100 within 5m across fleet`). One instance at a time
+    /// evaluates it (the leader, chosen through the store); the window is
+    /// counted in whole minutes.
+    FleetErrors {
+        /// Which errors count.
+        filters: Vec<Filter>,
+        /// Fires above this many.
+        above: u64,
+        /// Sliding window (at least a minute).
+        window: Duration,
+    },
     /// The `percentile` of call durations of matching functions above `above` over `window`.
     Latency {
         /// In (0, 100].

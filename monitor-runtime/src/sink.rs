@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::alerting::Notification;
+use crate::alerting::{AcknowledgedAlert, FleetSource, Notification};
 use crate::audit::record::AuditRecord;
 use crate::event::{Event, GroupKey, GroupSnapshot, GroupStatus};
 
@@ -68,6 +68,21 @@ pub trait Sink: Send + Sync + 'static {
     /// (at most once a minute) and the call is made again next time.
     async fn status_changes(&self) -> Result<Vec<(GroupKey, GroupStatus)>, SinkError> {
         Ok(Vec::new())
+    }
+
+    /// The alerts acknowledged in this sink's store: `None` for a sink that
+    /// keeps no alerts (the default). Read with
+    /// [`Sink::status_changes`]; the router then sends no repeat
+    /// notifications for them until they resolve or their severity rises.
+    async fn acknowledged_alerts(&self) -> Result<Option<Vec<AcknowledgedAlert>>, SinkError> {
+        Ok(None)
+    }
+
+    /// Where fleet rules (`... across fleet`) read every instance's counts
+    /// and take their turn to lead: a sink writing to a store shared by many
+    /// instances offers one. Asked once, after [`Sink::start`].
+    fn fleet(&self) -> Option<Arc<dyn FleetSource>> {
+        None
     }
 
     /// Writes one batch. Called for one batch at a time, in order.

@@ -788,3 +788,49 @@ fn a_rule_tracks_at_most_max_label_sets_and_counts_the_rest() {
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].labels["tag.user"], "late");
 }
+
+#[test]
+fn an_acknowledged_alert_sends_no_repeats_until_it_worsens_and_its_resolution_still_goes_out() {
+    use monitor_runtime::alerting::AcknowledgedAlert;
+    let config = monitor_runtime::alerts! {
+        destination ops = console;
+        rule too_many { when errors > 3 within 10m; notify ops; group_wait 0s; group_interval 1m; repeat_interval 5m; }
+    };
+    let clock = ManualClock::new(start());
+    let mut engine = Engine::new(config.clone(), clock.now());
+    let mut router = Router::new(&config, RouterConfig::default());
+    let tags = BTreeMap::new();
+    let look = |engine: &mut Engine, router: &mut Router| {
+        let sent = router.route(clock.now(), &engine.evaluate(clock.now()));
+        clock.advance(MINUTE);
+        sent.into_iter().map(|n| n.alert.state).collect::<Vec<_>>()
+    };
+    engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 5);
+    assert_eq!(look(&mut engine, &mut router), [AlertState::Firing]);
+    let acknowledged = |severity| AcknowledgedAlert { rule: "too_many".into(), labels: Default::default(), severity };
+    router.set_acknowledged([acknowledged(Severity::Error)]);
+    let mut sent = Vec::new();
+    for _ in 0..8 {
+        engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 1);
+        sent.extend(look(&mut engine, &mut router));
+    }
+    assert!(sent.is_empty(), "no repeat while acknowledged: {sent:?}");
+    assert_eq!(router.counts().acknowledged_repeats, 1, "one suppressed repeat in 8 minutes of a 5 minute interval");
+
+    // Acknowledged at a lower severity than it fires with now: it worsened, repeats go out.
+    router.set_acknowledged([acknowledged(Severity::Warning)]);
+    let mut sent = Vec::new();
+    for _ in 0..6 {
+        engine.record_occurrences(clock.now(), &occurrence("charge", Severity::Error, &tags), 1);
+        sent.extend(look(&mut engine, &mut router));
+    }
+    assert_eq!(sent, [AlertState::Firing]);
+
+    // Acknowledged again, then it stops failing: the resolution is sent.
+    router.set_acknowledged([acknowledged(Severity::Critical)]);
+    let mut sent = Vec::new();
+    for _ in 0..12 {
+        sent.extend(look(&mut engine, &mut router));
+    }
+    assert_eq!(sent, [AlertState::Resolved]);
+}

@@ -237,3 +237,43 @@ fn a_status_an_operator_set_in_the_store_is_not_overwritten_by_a_running_process
     assert_eq!(group.status, GroupStatus::Investigating);
     assert_eq!(group.count, 2);
 }
+
+#[test]
+fn a_group_an_operator_resolves_while_the_process_runs_is_a_regression_within_one_sync_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    let sink = monitor_runtime::MemorySink::new();
+    let guard = Monitor::builder()
+        .sink(SqliteSink::new(&path))
+        .sink(sink.clone())
+        .status_sync_interval(Duration::from_millis(200))
+        .install()
+        .unwrap();
+    // One call site: the group is the same each time.
+    let archive_unreachable = || capture_message("mandate archive unreachable", Severity::Error);
+    archive_unreachable();
+    assert!(guard.flush(Duration::from_secs(10)));
+    let key = stored_group(&path).key;
+    let resolved_at = std::time::Instant::now();
+    assert!(
+        SqliteStore::open(&path)
+            .unwrap()
+            .change_group(key, &GroupChange::by("operator").status(GroupStatus::Resolved))
+            .unwrap()
+    );
+    // Seen again, over and over: until the process picks up the change it is
+    // a repeat of an open group; from then on the first is a regression.
+    loop {
+        archive_unreachable();
+        assert!(guard.flush(Duration::from_secs(10)));
+        if sink.events().iter().any(|event| event.reason == QueueReason::Regression) {
+            break;
+        }
+        assert!(resolved_at.elapsed() < Duration::from_secs(30), "the resolution was never picked up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    guard.shutdown();
+    let reasons: Vec<_> = sink.events().iter().map(|event| event.reason).collect();
+    assert_eq!(reasons.iter().filter(|r| **r == QueueReason::Regression).count(), 1, "{reasons:?}");
+    assert_eq!(stored_group(&path).status, GroupStatus::Open, "the regression reopened it in the store");
+}

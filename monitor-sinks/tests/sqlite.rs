@@ -279,3 +279,56 @@ fn a_full_database_drops_with_that_reason() {
     let store = SqliteStore::open(&path).unwrap();
     assert!(store.event_count().unwrap() > 0, "what fitted is intact");
 }
+
+#[test]
+fn an_alert_acknowledged_in_the_store_sends_no_repeats_and_resolves_by_itself() {
+    use monitor_runtime::alerting::ManualClock;
+    use monitor_sinks::store::{AlertChange, AlertStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let guard = Monitor::builder()
+        .alerts(monitor_runtime::alerts! {
+            destination ops = console;
+            rule bank_down { when errors(severity >= critical) > 2 within 3h; notify ops; group_wait 30s; repeat_interval 1h; }
+        })
+        .delivery(discard)
+        .clock(clock.clone())
+        .status_sync_interval(Duration::from_millis(100))
+        .sink(SqliteSink::new(&path))
+        .install()
+        .unwrap();
+    for batch in 0..5 {
+        let _ = submit(batch);
+    }
+    assert!(guard.flush(Duration::from_secs(10)));
+    clock.advance(Duration::from_secs(30));
+    assert!(guard.flush(Duration::from_secs(10)));
+    let mut store = SqliteStore::open(&path).unwrap();
+    let incidents = store.alerts(&Default::default()).unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents[0].status, AlertStatus::Active);
+    let acked = store.acknowledge_alert(incidents[0].id, "bob", Some("calling the bank")).unwrap();
+    assert!(matches!(acked, AlertChange::Changed(_)));
+
+    // The process picks the acknowledgement up within a sync interval or two.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(guard.flush(Duration::from_secs(10)));
+    clock.advance(Duration::from_secs(3600));
+    assert!(guard.flush(Duration::from_secs(10)));
+    let firings = store.notifications(Some("bank_down"), 100).unwrap();
+    assert_eq!(firings.len(), 1, "no repeat after an hour once acknowledged: {firings:?}");
+    assert_eq!(guard.stats().alerts.routed.acknowledged_repeats, 1);
+
+    // The window empties: it resolves by itself, and says so even though acknowledged.
+    clock.advance(Duration::from_secs(3 * 3600));
+    assert!(guard.flush(Duration::from_secs(10)));
+    guard.shutdown();
+    let states: Vec<String> =
+        store.notifications(Some("bank_down"), 100).unwrap().into_iter().map(|n| n.state).collect();
+    assert_eq!(states, ["firing", "resolved"]);
+    let incident = store.alert(incidents[0].id).unwrap().unwrap();
+    assert_eq!(incident.status, AlertStatus::Resolved);
+    assert!(incident.resolved_automatically());
+    assert_eq!(incident.acknowledged_by.as_deref(), Some("bob"), "the acknowledgement stays on record");
+}

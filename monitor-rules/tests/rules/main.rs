@@ -4,6 +4,7 @@
 mod conditions;
 mod error_rates;
 mod files;
+mod fleet;
 mod group_by;
 mod intervals;
 mod positions;

@@ -10,6 +10,7 @@ use monitor_rules::{AlertConfig, Rule};
 
 use super::alert::{Alert, Occurrence, ResourceSample};
 use super::condition::{Input, State};
+use super::fleet::FleetLook;
 use super::label_sets::LabelLimit;
 use crate::audit::AuditRecord;
 use crate::histogram::DURATION_BUCKETS;
@@ -157,6 +158,26 @@ impl Engine {
             state.evaluate(rule, now, &mut out);
         }
         out
+    }
+
+    /// What the fleet source said at the worker's last look: the counts
+    /// fleet rules compare when this instance leads, or that another leads.
+    pub fn record_fleet(&mut self, now: SystemTime, look: &FleetLook) {
+        match look {
+            FleetLook::Leading(counts) => self.record(now, Input::FleetCounts(counts)),
+            FleetLook::Following => self.record(now, Input::FleetFollowing),
+        }
+    }
+
+    /// The longest window of the fleet rules, if there are any.
+    pub fn fleet_window(&self) -> Option<std::time::Duration> {
+        self.rules
+            .iter()
+            .filter_map(|(rule, _)| match &rule.condition {
+                monitor_rules::Condition::FleetErrors { window, .. } => Some(*window),
+                _ => None,
+            })
+            .max()
     }
 
     /// Gives `input` to every rule; each takes it only if its condition is

@@ -68,6 +68,21 @@ pub struct RouterCounts {
     /// Held notifications (rate limited or waiting for a schedule) handed
     /// out when the monitor shut down, rather than lost with the process.
     pub released_at_shutdown: u64,
+    /// Repeat notifications not sent because an operator acknowledged the
+    /// alert (and its severity has not risen since).
+    pub acknowledged_repeats: u64,
+}
+
+/// An alert an operator acknowledged in a store: its repeat notifications
+/// stop until it resolves or fires with a higher severity than this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcknowledgedAlert {
+    /// The rule.
+    pub rule: String,
+    /// The alert's labels: with the rule, which alert it is.
+    pub labels: Labels,
+    /// The severity it had when acknowledged (the highest it fired with).
+    pub severity: Severity,
 }
 
 struct Group {
@@ -117,6 +132,8 @@ pub struct Router {
     groups: HashMap<(String, Labels), Group>,
     buckets: HashMap<String, Bucket>,
     held: HashMap<String, VecDeque<Notification>>,
+    /// Alerts acknowledged in a store, with the severity acknowledged.
+    acknowledged: HashMap<(String, Labels), Severity>,
     counts: RouterCounts,
 }
 
@@ -132,6 +149,7 @@ impl Router {
             groups: HashMap::new(),
             buckets: HashMap::new(),
             held: HashMap::new(),
+            acknowledged: HashMap::new(),
             counts: RouterCounts::default(),
         }
     }
@@ -150,6 +168,36 @@ impl Router {
         self.rules = rules;
         self.schedules = alerts.schedules.iter().map(|s| (s.name.clone(), s.clone())).collect();
         self.limits = limits(alerts);
+    }
+
+    /// Takes the alerts acknowledged in a store (all of them: any alert not
+    /// listed is no longer acknowledged). An acknowledged alert sends no
+    /// repeat notifications until it resolves, or fires with a higher
+    /// severity than it was acknowledged at; its resolution is still sent.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use monitor_runtime::Severity;
+    /// use monitor_runtime::alerting::{AcknowledgedAlert, Alert, AlertState, Router, RouterConfig};
+    ///
+    /// let config = monitor_runtime::alerts! {
+    ///     destination ops = console;
+    ///     rule too_many { when errors > 10 within 1h; notify ops; group_wait 0s; repeat_interval 1h; }
+    /// };
+    /// let mut router = Router::new(&config, RouterConfig::default());
+    /// let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+    /// let alert = Alert {
+    ///     rule: "too_many".into(), severity: Severity::Error, labels: Default::default(),
+    ///     state: AlertState::Firing, value: 11.0, threshold: 10.0, summary: "11 errors".into(),
+    ///     starts_at: t0, ends_at: None, repeat_interval: Duration::from_secs(3600), details: Default::default(),
+    /// };
+    /// assert_eq!(router.route(t0, &[alert.clone()]).len(), 1);
+    /// router.set_acknowledged(vec![AcknowledgedAlert { rule: "too_many".into(), labels: Default::default(), severity: Severity::Error }]);
+    /// assert!(router.route(t0 + Duration::from_secs(3600), &[alert]).is_empty(), "no repeat once acknowledged");
+    /// assert_eq!(router.counts().acknowledged_repeats, 1);
+    /// ```
+    pub fn set_acknowledged(&mut self, alerts: impl IntoIterator<Item = AcknowledgedAlert>) {
+        self.acknowledged = alerts.into_iter().map(|alert| ((alert.rule, alert.labels), alert.severity)).collect();
     }
 
     /// True when nothing is tracked, held or waiting: routing would do nothing.
@@ -269,6 +317,14 @@ impl Router {
                 Some(at) => elapsed(at, now) >= rule.repeat_interval,
             };
             if !is_due {
+                continue;
+            }
+            let repeat = group.last_state == Some(state) && state == AlertState::Firing;
+            if repeat && self.acknowledged.get(key).is_some_and(|acked| group.latest.severity <= *acked) {
+                // Someone is on it: no reminder until it resolves or worsens.
+                // The timer restarts, so this is counted once per interval.
+                group.last_notified = Some(now);
+                self.counts.acknowledged_repeats += 1;
                 continue;
             }
             // Only alerts that name what they are about (their group_by

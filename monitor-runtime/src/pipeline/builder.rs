@@ -345,6 +345,17 @@ impl MonitorBuilder {
                 ),
             }
         }
+        let fleet = started.iter().find_map(|sink| sink.fleet());
+        let fleet_rules: Vec<String> = self
+            .alerts
+            .rules
+            .iter()
+            .filter(|rule| matches!(rule.condition, monitor_rules::Condition::FleetErrors { .. }))
+            .map(|rule| rule.name.clone())
+            .collect();
+        if fleet.is_none() && !fleet_rules.is_empty() {
+            return Err(InstallError::NoFleetStore { rules: fleet_rules });
+        }
         if self.panic_hook {
             crate::panic_hook::install();
         }
@@ -378,11 +389,15 @@ impl MonitorBuilder {
             destinations: Mutex::new(destinations),
             factory: self.delivery,
             retired_destinations: Mutex::default(),
+            acknowledged_alerts: Mutex::default(),
+            fleet_look: Mutex::default(),
+            fleet_window_ms: std::sync::atomic::AtomicU64::new(0),
         });
         let config = WorkerConfig {
             batch_size: self.batch_size,
             flush_interval: self.flush_interval,
             status_sync_interval: self.status_sync_interval,
+            fleet,
             sink_queue_capacity: self.sink_queue_capacity,
             scrubber: self.scrubber,
             evaluator,
@@ -411,6 +426,12 @@ pub enum InstallError {
     Destination(DestinationError),
     /// The worker thread could not be started.
     Worker(std::io::Error),
+    /// Rules count across the fleet, but no sink writes to a store shared
+    /// by the instances.
+    NoFleetStore {
+        /// The fleet rules.
+        rules: Vec<String>,
+    },
 }
 
 impl fmt::Display for InstallError {
@@ -425,6 +446,12 @@ impl fmt::Display for InstallError {
             ),
             InstallError::Destination(error) => write!(f, "{error}"),
             InstallError::Worker(error) => write!(f, "the monitor's worker thread could not start: {error}"),
+            InstallError::NoFleetStore { rules } => write!(
+                f,
+                "rule(s) {} count across the fleet, but no sink writes to a store the instances share: add the \
+                 PostgreSQL sink (or the SQLite sink, for instances on one host), or drop `across fleet`",
+                rules.iter().map(|rule| format!("`{rule}`")).collect::<Vec<_>>().join(", ")
+            ),
         }
     }
 }
@@ -435,7 +462,7 @@ impl std::error::Error for InstallError {
             InstallError::Sink { error, .. } => Some(error),
             InstallError::Worker(error) => Some(error),
             InstallError::Destination(error) => Some(error),
-            InstallError::AlreadyInstalled => None,
+            InstallError::AlreadyInstalled | InstallError::NoFleetStore { .. } => None,
         }
     }
 }

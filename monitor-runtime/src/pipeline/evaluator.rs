@@ -185,6 +185,22 @@ impl Evaluator {
 
     /// Evaluates every rule, with the call sites' counters as they are now,
     /// and returns the notifications due now.
+    /// Takes what the fleet source said: counts to compare, or that another
+    /// instance leads.
+    pub(super) fn on_fleet(&mut self, look: &crate::alerting::FleetLook) {
+        self.engine.record_fleet(self.clock.now(), look);
+    }
+
+    /// The longest window of the fleet rules in force.
+    pub(super) fn fleet_window(&self) -> Option<std::time::Duration> {
+        self.engine.fleet_window()
+    }
+
+    /// Takes the alerts a store says are acknowledged.
+    pub(super) fn set_acknowledged(&mut self, alerts: Vec<crate::alerting::AcknowledgedAlert>) {
+        self.router.set_acknowledged(alerts);
+    }
+
     pub(super) fn evaluate(&mut self, callsites: &[CallsiteStats]) -> Vec<Arc<Notification>> {
         if self.engine.is_empty() && self.router.is_idle() {
             // No rules: the worker's tick costs nothing more than without alerting.

@@ -4,6 +4,7 @@
 mod audits;
 mod builder;
 mod evaluator;
+mod fleet;
 mod held;
 mod intake;
 mod shutdown;
@@ -101,6 +102,13 @@ pub(crate) struct Shared {
     factory: Option<Arc<dyn NotifierFactory>>,
     /// The notifiers' last counts, once shutdown dropped them.
     retired_destinations: Mutex<std::collections::BTreeMap<String, crate::notify::DestinationStats>>,
+    /// The alerts a store last said are acknowledged, for the router to
+    /// take on its next look.
+    acknowledged_alerts: Mutex<Option<Vec<crate::alerting::AcknowledgedAlert>>>,
+    /// What the fleet source said at its last look, for the rules to take.
+    fleet_look: Mutex<Option<crate::alerting::FleetLook>>,
+    /// The longest fleet window in force, in milliseconds (0: no fleet rules).
+    fleet_window_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {

@@ -69,10 +69,17 @@ impl SinkRunner {
                             shared.nudge_worker();
                         }
                     }
-                    SinkMessage::SyncStatuses => match sink.status_changes().await {
-                        Ok(changes) => shared.groups.apply_stored_statuses(changes),
-                        Err(error) => report_sink_error(&task.name, &error, "reading the statuses changed in it"),
-                    },
+                    SinkMessage::SyncStatuses => {
+                        match sink.status_changes().await {
+                            Ok(changes) => shared.groups.apply_stored_statuses(changes),
+                            Err(error) => report_sink_error(&task.name, &error, "reading the statuses changed in it"),
+                        }
+                        match sink.acknowledged_alerts().await {
+                            Ok(Some(alerts)) => *shared.acknowledged_alerts.lock() = Some(alerts),
+                            Ok(None) => {}
+                            Err(error) => report_sink_error(&task.name, &error, "reading its acknowledged alerts"),
+                        }
+                    }
                     SinkMessage::Flush(done) => {
                         if let Err(error) = sink.flush().await {
                             report_sink_error(&task.name, &error, "its flush failed");
@@ -264,7 +271,7 @@ fn count_lost(shared: &Shared, batch: &Batch, reason: impl Fn(RecordKind) -> Dro
 /// Sink failures go to stderr at most once a minute per sink, so a dead disk
 /// does not flood the host's logs; the counts are always in `stats()`.
 /// `outcome` says what became of the batch.
-fn report_sink_error(name: &str, error: &SinkError, outcome: &str) {
+pub(super) fn report_sink_error(name: &str, error: &SinkError, outcome: &str) {
     use std::collections::HashMap;
     static LAST_REPORT: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
     let mut last = LAST_REPORT.lock();

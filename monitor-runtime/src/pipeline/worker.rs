@@ -22,6 +22,7 @@ pub(super) struct WorkerConfig {
     pub batch_size: usize,
     pub flush_interval: Duration,
     pub status_sync_interval: Duration,
+    pub fleet: Option<Arc<dyn crate::alerting::FleetSource>>,
     pub sink_queue_capacity: usize,
     pub scrubber: Scrubber,
     pub evaluator: Evaluator,
@@ -90,6 +91,10 @@ impl Worker {
         let mut tick = tokio::time::interval(self.config.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let sync_every = self.config.status_sync_interval;
+        self.note_fleet_window();
+        if let Some(source) = self.config.fleet.clone() {
+            tokio::spawn(super::fleet::lead_the_fleet(source, self.shared.clone(), sync_every));
+        }
         let mut status_sync = tokio::time::interval_at(tokio::time::Instant::now() + sync_every, sync_every);
         status_sync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -241,7 +246,14 @@ impl Worker {
         // when dropped, which may take a moment: not on this thread.
         let _ = std::thread::Builder::new().name("monitor-retire".to_owned()).spawn(move || drop(retired));
         let notifications = self.config.evaluator.reload(config);
+        self.note_fleet_window();
         self.offer_pending(Vec::new(), notifications);
+    }
+
+    /// Tells the fleet task how far back the fleet rules in force look.
+    fn note_fleet_window(&self) {
+        let window = self.config.evaluator.fleet_window().map_or(0, |w| w.as_millis() as u64);
+        self.shared.fleet_window_ms.store(window, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Takes whatever is still queued, answering flushes on the way.
@@ -260,6 +272,12 @@ impl Worker {
             self.config.scrubber.scrub_group(group);
         }
         self.config.evaluator.on_groups(&look.groups);
+        if let Some(look) = self.shared.fleet_look.lock().take() {
+            self.config.evaluator.on_fleet(&look);
+        }
+        if let Some(acknowledged) = self.shared.acknowledged_alerts.lock().take() {
+            self.config.evaluator.set_acknowledged(acknowledged);
+        }
         let notifications = self.config.evaluator.evaluate(&look.callsites);
         self.offer_pending(look.groups, notifications);
         // A router timer due before the next tick gets a look of its own, so

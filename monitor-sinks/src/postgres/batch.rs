@@ -18,7 +18,7 @@ use monitor_runtime::{Batch, Event, GroupSnapshot};
 use tokio_postgres::types::ToSql;
 
 use super::store::{ALERTS_LOCK, AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
-use crate::store::{StoreError, millis, severity_rank};
+use crate::store::{StoreError, millis, minute_of, severity_rank};
 
 const INSERT_EVENTS: &str = "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template,
         module, function, file, line, error_type, message, chain, context, args, duration_us, occurrences)
@@ -39,14 +39,15 @@ const INSERT_EVENTS: &str = "INSERT INTO events (timestamp_ms, kind, severity, s
 fn upsert_groups_sql() -> String {
     format!(
         "INSERT INTO groups (group_key, template, module, function, file, line, error_type, severity, severity_rank,
-            status, count, first_seen_ms, last_seen_ms, merged_into, status_changed_ms)
+            status, count, first_seen_ms, last_seen_ms, merged_into, status_changed_ms, kind)
         SELECT group_key, template, module, function, file, line, error_type, severity, severity_rank, status,
-            count, first_seen_ms, last_seen_ms, merged_into, CASE WHEN status_changed THEN {SERVER_NOW_MS} ELSE 0 END
+            count, first_seen_ms, last_seen_ms, merged_into, CASE WHEN status_changed THEN {SERVER_NOW_MS} ELSE 0 END,
+            kind
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
             $8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[],
-            $15::boolean[])
+            $15::boolean[], $16::text[])
             AS g(group_key, template, module, function, file, line, error_type, severity, severity_rank, status,
-                count, first_seen_ms, last_seen_ms, merged_into, status_changed)
+                count, first_seen_ms, last_seen_ms, merged_into, status_changed, kind)
         ORDER BY group_key
         ON CONFLICT (group_key) DO UPDATE SET
             count = groups.count + excluded.count,
@@ -162,8 +163,9 @@ async fn upsert_groups(
     let last_seen: Vec<i64> = groups.iter().map(|g| millis(g.last_seen)).collect();
     let merged_into: Vec<Option<String>> = groups.iter().map(|g| g.merged_into.map(|k| k.to_string())).collect();
     let status_changed: Vec<bool> = groups.iter().map(|g| g.status_changed).collect();
+    let kinds: Vec<&str> = groups.iter().map(|g| g.kind.as_str()).collect();
     let statement = tx.prepare_cached(&upsert_groups_sql()).await?;
-    let params: [&(dyn ToSql + Sync); 15] = [
+    let params: [&(dyn ToSql + Sync); 16] = [
         &keys,
         &templates,
         &modules,
@@ -179,8 +181,38 @@ async fn upsert_groups(
         &last_seen,
         &merged_into,
         &status_changed,
+        &kinds,
     ];
     tx.execute(&statement, &params).await?;
+    count_minutes(tx, snapshots).await
+}
+
+/// Adds each snapshot's new occurrences to its group's count of the minute
+/// it was last seen in: what fleet rules read. One row per group and
+/// minute, however many snapshots of them the batch carries.
+async fn count_minutes(
+    tx: &deadpool_postgres::Transaction<'_>,
+    snapshots: &[GroupSnapshot],
+) -> Result<(), tokio_postgres::Error> {
+    let mut minutes: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    for snapshot in snapshots.iter().filter(|s| s.new_occurrences > 0) {
+        let minute = (snapshot.key.to_string(), minute_of(snapshot.last_seen));
+        *minutes.entry(minute).or_default() += snapshot.new_occurrences as i64;
+    }
+    if minutes.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<&str> = minutes.keys().map(|(key, _)| key.as_str()).collect();
+    let starts: Vec<i64> = minutes.keys().map(|(_, minute)| *minute).collect();
+    let counts: Vec<i64> = minutes.values().copied().collect();
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO group_counts (group_key, minute_ms, count)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ORDER BY 1, 2
+             ON CONFLICT (group_key, minute_ms) DO UPDATE SET count = group_counts.count + excluded.count",
+        )
+        .await?;
+    tx.execute(&statement, &[&keys, &starts, &counts]).await?;
     Ok(())
 }
 

@@ -26,6 +26,9 @@
 //!   batches under load instead of queueing them.
 //! - **Alert incidents** are decided under a second advisory lock of the
 //!   same kind, so two instances seeing one alert fire open one incident.
+//! - **One leader for fleet rules**: the instance holding a session-level
+//!   advisory lock on a connection of its own; when it dies the lock goes
+//!   with its connection and another instance takes over at its next look.
 //! - **No deadlocks between writers.** Advisory locks are taken first in a
 //!   transaction, rows after, and group rows in key order.
 //! - **Migrations run once.** Every instance migrates at start in one
@@ -56,6 +59,7 @@ mod alerts;
 mod audit;
 mod batch;
 mod error;
+mod fleet;
 mod incidents;
 mod options;
 mod queries;

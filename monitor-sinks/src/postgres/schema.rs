@@ -182,6 +182,26 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         CREATE INDEX alerts_by_start ON alerts (started_ms);
         CREATE INDEX alerts_by_status ON alerts (status, started_ms);",
     },
+    // Fleet rules: every instance's occurrences per group and minute, the
+    // kind of a group's events (rules filter on it), and who leads. The
+    // leader holds an advisory lock on a connection of its own; the row
+    // only names it for `leader()`.
+    Migration {
+        description: "fleet counts and leadership",
+        sql: "ALTER TABLE groups ADD COLUMN kind text NOT NULL DEFAULT 'error';
+        CREATE TABLE group_counts (
+            group_key text NOT NULL,
+            minute_ms bigint NOT NULL,
+            count     bigint NOT NULL,
+            PRIMARY KEY (group_key, minute_ms)
+        );
+        CREATE INDEX group_counts_by_minute ON group_counts (minute_ms);
+        CREATE TABLE leadership (
+            name     text PRIMARY KEY,
+            holder   text NOT NULL,
+            since_ms bigint NOT NULL
+        );",
+    },
 ];
 
 /// Brings the database (its schema, when one is configured) to the latest

@@ -8,14 +8,16 @@
 //! connections are made on first use by the monitor's worker, on the
 //! worker's runtime, which drives them for as long as the monitor runs.
 
-use parking_lot::Mutex;
+use std::sync::Arc;
 
+use monitor_runtime::alerting::{AcknowledgedAlert, FleetSource};
 use monitor_runtime::{Batch, GroupKey, GroupStatus, Sink, SinkError, SinkErrorKind, async_trait};
+use parking_lot::Mutex;
 
 use super::options::PostgresOptions;
 use super::store::{PostgresStore, on_own_runtime};
 use crate::chain::key::AuditKeyRing;
-use crate::store::{StatusChanges, Store};
+use crate::store::{StatusChanges, Store, StoreFleet, acknowledged_alerts};
 
 /// The PostgreSQL sink: every event, group count, audit record and alert
 /// notification, written in one transaction per batch to a database that
@@ -168,6 +170,16 @@ impl Sink for PostgresSink {
         let changes = store.status_changes(cursor).await?;
         *self.status_cursor.lock() = Some(changes.cursor);
         Ok(changes.changes)
+    }
+
+    fn fleet(&self) -> Option<Arc<dyn FleetSource>> {
+        let store: Arc<dyn Store> = Arc::new(self.store.clone()?);
+        Some(Arc::new(StoreFleet::new(store)))
+    }
+
+    async fn acknowledged_alerts(&self) -> Result<Option<Vec<AcknowledgedAlert>>, SinkError> {
+        let Some(store) = &self.store else { return Ok(None) };
+        Ok(Some(acknowledged_alerts(store).await?))
     }
 
     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {

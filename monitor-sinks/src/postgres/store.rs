@@ -10,6 +10,7 @@ use monitor_runtime::SinkErrorKind;
 use tokio_postgres::NoTls;
 
 use super::error::{classify, pool_error};
+use super::fleet::Leadership;
 use super::options::{PostgresOptions, Target};
 use super::schema::migrate;
 use crate::chain::state::AuditChain;
@@ -48,8 +49,12 @@ pub struct PostgresStore {
 
 struct Inner {
     pool: Pool,
+    /// The settings connections are made with (the pool's, and the
+    /// leader's connection of its own).
+    config: tokio_postgres::Config,
     description: String,
     audit: AuditChain,
+    leadership: tokio::sync::Mutex<Leadership>,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -130,7 +135,7 @@ impl PostgresStore {
         // handed out, so one the server dropped (a restart, a failover) is
         // replaced before a batch meets it. One short round trip per call.
         let manager = ManagerConfig { recycling_method: RecyclingMethod::Verified };
-        let pool = Pool::builder(Manager::from_config(config, NoTls, manager))
+        let pool = Pool::builder(Manager::from_config(config.clone(), NoTls, manager))
             .max_size(options.pool_size.max(1))
             .runtime(Runtime::Tokio1)
             .create_timeout(timeout)
@@ -144,7 +149,8 @@ impl PostgresStore {
                 message: format!("{description}: the connection pool could not be made: {error}"),
             })?;
         let audit = AuditChain::new(options.audit.keys.clone(), options.audit.checkpoint.clone());
-        Ok(PostgresStore { inner: Arc::new(Inner { pool, description, audit }) })
+        let leadership = tokio::sync::Mutex::new(Leadership::default());
+        Ok(PostgresStore { inner: Arc::new(Inner { pool, config, description, audit, leadership }) })
     }
 
     /// Which database this is: `PostgreSQL database `monitor` on
@@ -174,6 +180,14 @@ impl PostgresStore {
 
     pub(crate) fn audit_chain(&self) -> &AuditChain {
         &self.inner.audit
+    }
+
+    pub(crate) fn config(&self) -> &tokio_postgres::Config {
+        &self.inner.config
+    }
+
+    pub(crate) fn leadership(&self) -> &tokio::sync::Mutex<Leadership> {
+        &self.inner.leadership
     }
 }
 

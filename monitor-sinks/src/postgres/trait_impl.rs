@@ -1,6 +1,9 @@
 //! [`PostgresStore`] behind the [`Store`] trait: each method is one of the
 //! store's own async calls.
 
+use std::time::{Duration, SystemTime};
+
+use monitor_runtime::alerting::FleetCount;
 use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 
 use super::incidents::Action;
@@ -82,5 +85,19 @@ impl Store for PostgresStore {
 
     async fn resolve_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError> {
         self.change_alert(id, by, comment, Action::Resolve).await
+    }
+
+    async fn fleet_counts(&self, since: SystemTime) -> Result<Vec<FleetCount>, StoreError> {
+        self.read_fleet_counts(since).await
+    }
+
+    /// The lease does not apply: the lead is an advisory lock that ends
+    /// with the leader's connection (see the `fleet` module).
+    async fn lead(&self, holder: &str, _lease: Duration) -> Result<bool, StoreError> {
+        self.take_lead(holder).await
+    }
+
+    async fn leader(&self) -> Result<Option<String>, StoreError> {
+        self.read_leader().await
     }
 }

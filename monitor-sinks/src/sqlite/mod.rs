@@ -15,6 +15,7 @@ mod alerts;
 mod audit;
 mod audit_chain;
 mod audit_verify;
+mod fleet;
 mod incidents;
 mod schema;
 mod shared;
@@ -24,6 +25,9 @@ mod triage;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use monitor_runtime::alerting::{AcknowledgedAlert, FleetSource};
 use monitor_runtime::{Batch, GroupKey, GroupStatus, Sink, SinkError, SinkErrorKind, async_trait};
 use parking_lot::Mutex;
 
@@ -140,6 +144,16 @@ impl Sink for SqliteSink {
         let changes = store.status_changes(cursor).await?;
         *self.status_cursor.lock() = Some(changes.cursor);
         Ok(changes.changes)
+    }
+
+    fn fleet(&self) -> Option<Arc<dyn FleetSource>> {
+        let store: Arc<dyn Store> = Arc::new(self.store.clone()?);
+        Some(Arc::new(crate::store::StoreFleet::new(store)))
+    }
+
+    async fn acknowledged_alerts(&self) -> Result<Option<Vec<AcknowledgedAlert>>, SinkError> {
+        let Some(store) = &self.store else { return Ok(None) };
+        Ok(Some(crate::store::acknowledged_alerts(store).await?))
     }
 
     async fn write(&self, batch: &Batch) -> Result<(), SinkError> {

@@ -115,7 +115,8 @@ pub(crate) fn migrations() -> Migrations<'static> {
         // Triage that persists: an assignee, the time a status last changed
         // (for instances to pick up changes made elsewhere), a history of
         // every change with who and when; and alerts as incidents with
-        // their lifecycle (active, acknowledged, resolved).
+        // their lifecycle (active, acknowledged, resolved); counts per group
+        // and minute, and a lease on who leads, for fleet rules.
         M::up(
             "ALTER TABLE groups ADD COLUMN assignee TEXT;
         ALTER TABLE groups ADD COLUMN status_changed_ms INTEGER NOT NULL DEFAULT 0;
@@ -153,7 +154,20 @@ pub(crate) fn migrations() -> Migrations<'static> {
         );
         CREATE INDEX alerts_by_fingerprint ON alerts (fingerprint, id);
         CREATE INDEX alerts_by_start ON alerts (started_ms);
-        CREATE INDEX alerts_by_status ON alerts (status, started_ms);",
+        CREATE INDEX alerts_by_status ON alerts (status, started_ms);
+        ALTER TABLE groups ADD COLUMN kind TEXT NOT NULL DEFAULT 'error';
+        CREATE TABLE group_counts (
+            group_key TEXT NOT NULL,
+            minute_ms INTEGER NOT NULL,
+            count     INTEGER NOT NULL,
+            PRIMARY KEY (group_key, minute_ms)
+        ) WITHOUT ROWID;
+        CREATE INDEX group_counts_by_minute ON group_counts (minute_ms);
+        CREATE TABLE leadership (
+            name       TEXT PRIMARY KEY,
+            holder     TEXT NOT NULL,
+            expires_ms INTEGER NOT NULL
+        );",
         ),
     ])
 }

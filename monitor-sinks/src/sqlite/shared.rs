@@ -3,6 +3,9 @@
 //! callers (the pipeline, an HTTP server) are never blocked by the file.
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use monitor_runtime::alerting::FleetCount;
 
 use monitor_runtime::{Batch, GroupKey, GroupStatus, SinkErrorKind, async_trait};
 
@@ -140,6 +143,19 @@ impl Store for SharedSqliteStore {
     async fn acknowledge_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError> {
         let (by, comment) = (by.to_owned(), comment.map(str::to_owned));
         self.run(move |store| store.acknowledge_alert(id, &by, comment.as_deref())).await
+    }
+
+    async fn fleet_counts(&self, since: SystemTime) -> Result<Vec<FleetCount>, StoreError> {
+        self.run(move |store| store.fleet_counts(since)).await
+    }
+
+    async fn lead(&self, holder: &str, lease: Duration) -> Result<bool, StoreError> {
+        let holder = holder.to_owned();
+        self.run(move |store| store.lead(&holder, lease)).await
+    }
+
+    async fn leader(&self) -> Result<Option<String>, StoreError> {
+        self.run(|store| store.leader()).await
     }
 
     async fn resolve_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError> {

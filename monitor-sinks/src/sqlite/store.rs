@@ -74,7 +74,7 @@ pub(crate) fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> Sto
     StoreError { kind, message: format!("SQLite file `{}`: {doing} failed: {error} ({hint})", path.display()) }
 }
 
-pub(crate) use crate::store::{from_millis, millis};
+pub(crate) use crate::store::{from_millis, millis, minute_of};
 
 /// A SQLite database of events and groups: one file, WAL journal, schema
 /// migrated on open.
@@ -226,8 +226,9 @@ impl SqliteStore {
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO groups (group_key, template, module, function, file, line, error_type, severity,
-                        severity_rank, status, count, first_seen_ms, last_seen_ms, merged_into, status_changed_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, CASE WHEN ?15 THEN ?16 ELSE 0 END)
+                        severity_rank, status, count, first_seen_ms, last_seen_ms, merged_into, status_changed_ms, kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, CASE WHEN ?15 THEN ?16 ELSE 0 END,
+                        ?17)
                      ON CONFLICT (group_key) DO UPDATE SET
                         count = count + excluded.count,
                         -- The store is the truth for a status: a snapshot
@@ -241,6 +242,12 @@ impl SqliteStore {
                         merged_into = coalesce(excluded.merged_into, merged_into)",
                 )
                 .map_err(fail("preparing the group upsert"))?;
+            let mut count_minute = tx
+                .prepare_cached(
+                    "INSERT INTO group_counts (group_key, minute_ms, count) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (group_key, minute_ms) DO UPDATE SET count = count + excluded.count",
+                )
+                .map_err(fail("preparing the minute count"))?;
             let now_ms = millis(SystemTime::now());
             for group in &batch.groups {
                 upsert
@@ -261,8 +268,18 @@ impl SqliteStore {
                         group.merged_into.map(|key| key.to_string()),
                         group.status_changed,
                         now_ms,
+                        group.kind.as_str(),
                     ])
                     .map_err(fail("updating a group"))?;
+                if group.new_occurrences > 0 {
+                    count_minute
+                        .execute(params![
+                            group.key.to_string(),
+                            minute_of(group.last_seen),
+                            group.new_occurrences as i64
+                        ])
+                        .map_err(fail("counting a group's minute"))?;
+                }
             }
         }
         let audit_head = super::audit::append(&tx, &self.audit, &batch.audits).map_err(|error| error.in_file(&path))?;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use monitor_runtime::Severity;
-use monitor_runtime::alerting::{AlertState, Notification};
+use monitor_runtime::alerting::{AcknowledgedAlert, AlertState, Notification};
 use sha2::{Digest, Sha256};
 
 /// Where an incident stands.
@@ -140,6 +140,17 @@ pub enum AlertChange {
     Unchanged(StoredAlert),
     /// No incident has that id.
     NotFound,
+}
+
+/// Every acknowledged incident, as the router takes them: no repeat
+/// notifications for these until they resolve or worsen.
+pub async fn acknowledged_alerts(store: &dyn super::Store) -> Result<Vec<AcknowledgedAlert>, super::StoreError> {
+    let query = AlertQuery { status: Some(AlertStatus::Acknowledged), limit: usize::MAX, ..AlertQuery::default() };
+    let alerts = store.alerts(&query).await?;
+    Ok(alerts
+        .into_iter()
+        .map(|alert| AcknowledgedAlert { rule: alert.rule, labels: alert.labels, severity: alert.severity })
+        .collect())
 }
 
 /// Per rule, over a period: how many incidents, and how long they took to

@@ -30,6 +30,7 @@
 
 mod audit;
 mod chain_report;
+mod fleet;
 mod incidents;
 mod notifications;
 mod open;
@@ -38,13 +39,15 @@ mod time;
 mod triage;
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
+use monitor_runtime::alerting::FleetCount;
 use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 
 pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
-pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert};
+pub use fleet::StoreFleet;
+pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert, acknowledged_alerts};
 pub use notifications::StoredNotification;
 pub use open::open;
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
@@ -52,7 +55,7 @@ pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCES
 
 pub(crate) use incidents::{Latest, Plan, events_of, plan, severity_rank, stats_of};
 pub(crate) use notifications::{details_json, state_name};
-pub(crate) use time::{from_millis, millis};
+pub(crate) use time::{from_millis, millis, minute_of};
 pub(crate) use triage::{operator_audit, triage_audit};
 
 /// Group statuses that changed in a store since a cursor, for instances to
@@ -143,6 +146,19 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// `by` resolves an incident that is still active or acknowledged.
     async fn resolve_alert(&self, id: i64, by: &str, comment: Option<&str>) -> Result<AlertChange, StoreError>;
+
+    /// Per group and minute, what every instance counted since `since`:
+    /// what fleet rules compare.
+    async fn fleet_counts(&self, since: SystemTime) -> Result<Vec<FleetCount>, StoreError>;
+
+    /// Takes or keeps the lead of the fleet for `holder` (one id per
+    /// instance): true when it leads now. Only one holder leads at a time;
+    /// when the leader's process dies, another takes over within `lease`
+    /// (or at once, where the store sees the connection close).
+    async fn lead(&self, holder: &str, lease: Duration) -> Result<bool, StoreError>;
+
+    /// The holder that leads the fleet now, if any.
+    async fn leader(&self) -> Result<Option<String>, StoreError>;
 
     /// Per rule, the incidents that started in `[since, until)`: how many,
     /// and their mean times to acknowledge and to resolve.

@@ -13,3 +13,10 @@ pub(crate) fn millis(time: SystemTime) -> i64 {
 pub(crate) fn from_millis(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
 }
+
+/// The start of the minute `time` falls in, in milliseconds: what fleet
+/// counts are kept per.
+pub(crate) fn minute_of(time: SystemTime) -> i64 {
+    let ms = millis(time);
+    ms - ms.rem_euclid(60_000)
+}

@@ -4,6 +4,7 @@
 
 mod count;
 mod error_rate;
+mod fleet;
 mod heartbeat;
 mod latency;
 mod one_off;
@@ -16,6 +17,7 @@ use monitor_rules::{Condition, Rule};
 
 use self::count::Count;
 use self::error_rate::ErrorRate;
+use self::fleet::Fleet;
 use self::heartbeat::Heartbeat;
 use self::latency::Latency;
 use self::one_off::OneOff;
@@ -41,6 +43,7 @@ enum Kind {
     // large as they are.
     Heartbeat(Box<Heartbeat>),
     Resource(Box<Resource>),
+    Fleet(Fleet),
 }
 
 impl State {
@@ -53,6 +56,7 @@ impl State {
             Condition::NewGroup { .. } | Condition::Regression { .. } => Kind::OneOff(OneOff::default()),
             Condition::Absent { .. } => Kind::Heartbeat(Box::new(Heartbeat::new(now))),
             Condition::Memory { .. } | Condition::Cpu { .. } => Kind::Resource(Box::new(Resource::new(now))),
+            Condition::FleetErrors { .. } => Kind::Fleet(Fleet::default()),
         })
     }
 
@@ -85,6 +89,7 @@ impl State {
             Kind::OneOff(one_off) => one_off,
             Kind::Heartbeat(heartbeat) => &**heartbeat,
             Kind::Resource(resource) => &**resource,
+            Kind::Fleet(fleet) => fleet,
         }
     }
 
@@ -96,6 +101,7 @@ impl State {
             Kind::OneOff(one_off) => one_off,
             Kind::Heartbeat(heartbeat) => &mut **heartbeat,
             Kind::Resource(resource) => &mut **resource,
+            Kind::Fleet(fleet) => fleet,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use monitor_rules::Rule;
 
 use crate::alerting::alert::{Alert, Occurrence, ResourceSample};
+use crate::alerting::fleet::FleetCount;
 use crate::alerting::label_sets::LabelLimit;
 use crate::audit::AuditRecord;
 use crate::histogram::DURATION_BUCKETS;
@@ -30,6 +31,11 @@ pub(in crate::alerting) enum Input<'a> {
     Heartbeat(&'a str),
     /// The process's resources now.
     Resources(ResourceSample),
+    /// This instance leads the fleet: what every instance counted, per
+    /// group and minute, over the longest fleet window.
+    FleetCounts(&'a [FleetCount]),
+    /// Another instance leads the fleet.
+    FleetFollowing,
 }
 
 /// The state one rule keeps for its condition. Each kind is given its own

@@ -1,10 +1,10 @@
-//! A fleet on one database: four processes, each capturing 50,000 errors
+//! Many instances on one database: four processes, each capturing 50,000 errors
 //! in 200 groups and recording audit records meanwhile, write to one
 //! PostgreSQL schema at once. Every group's count is the sum of what each
 //! process saw, and the audit log is one chain that verifies, keyed or not.
 //!
 //! The processes are this test binary itself, started again to run only
-//! `fleet_child_process` (ignored, and a no-op without the variables the
+//! `instance_child_process` (ignored, and a no-op without the variables the
 //! parent sets).
 
 mod pg_support;
@@ -23,15 +23,15 @@ const ERRORS_PER_PROCESS: u64 = 50_000;
 const GROUPS: u64 = 200;
 const AUDITS_PER_PROCESS: u64 = 2_500;
 
-const URL_VAR: &str = "MONITOR_FLEET_URL";
-const SCHEMA_VAR: &str = "MONITOR_FLEET_SCHEMA";
-const KEY_VAR: &str = "MONITOR_FLEET_KEY";
-const CHECKPOINT_VAR: &str = "MONITOR_FLEET_CHECKPOINT";
+const URL_VAR: &str = "MONITOR_INSTANCES_URL";
+const SCHEMA_VAR: &str = "MONITOR_INSTANCES_SCHEMA";
+const KEY_VAR: &str = "MONITOR_INSTANCES_KEY";
+const CHECKPOINT_VAR: &str = "MONITOR_INSTANCES_CHECKPOINT";
 
 #[test]
 fn four_processes_add_up_in_one_database_and_keep_one_unkeyed_audit_chain() {
-    let schema = TestSchema::new("fleet_unkeyed");
-    run_fleet(&schema, None);
+    let schema = TestSchema::new("instances_unkeyed");
+    run_instances(&schema, None);
     let report = check_database(&schema, None);
     assert_eq!(report.check, ChainCheck::UnkeyedLinksOnly);
     assert_eq!(report.unkeyed_rows, PROCESSES * AUDITS_PER_PROCESS);
@@ -39,10 +39,10 @@ fn four_processes_add_up_in_one_database_and_keep_one_unkeyed_audit_chain() {
 
 #[test]
 fn four_processes_add_up_in_one_database_and_keep_one_keyed_audit_chain() {
-    let schema = TestSchema::new("fleet_keyed");
+    let schema = TestSchema::new("instances_keyed");
     let dir = tempfile::tempdir().unwrap();
     let keyed = Keyed { key: "a7".repeat(32), checkpoint: dir.path().join("audit-checkpoint") };
-    run_fleet(&schema, Some(&keyed));
+    run_instances(&schema, Some(&keyed));
     let report = check_database(&schema, Some(&keyed));
     assert!(report.is_authentic(), "{report}");
     assert_eq!(report.keyed_rows, PROCESSES * AUDITS_PER_PROCESS);
@@ -55,12 +55,12 @@ struct Keyed {
 }
 
 /// Starts the processes at once and waits for all of them.
-fn run_fleet(schema: &TestSchema, keyed: Option<&Keyed>) {
+fn run_instances(schema: &TestSchema, keyed: Option<&Keyed>) {
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| {
             let mut command = Command::new(std::env::current_exe().unwrap());
             command
-                .args(["--exact", "fleet_child_process", "--ignored", "--nocapture", "--test-threads", "1"])
+                .args(["--exact", "instance_child_process", "--ignored", "--nocapture", "--test-threads", "1"])
                 .env(URL_VAR, &schema.url)
                 .env(SCHEMA_VAR, &schema.name);
             if let Some(keyed) = keyed {
@@ -126,8 +126,8 @@ fn word(group: u64) -> String {
 }
 
 #[test]
-#[ignore = "a child of the fleet tests, started by them"]
-fn fleet_child_process() {
+#[ignore = "a child of the many-instance tests, started by them"]
+fn instance_child_process() {
     let Ok(url) = std::env::var(URL_VAR) else { return };
     let schema = std::env::var(SCHEMA_VAR).unwrap();
     let mut sink = PostgresSink::new(url).schema(schema);
@@ -161,5 +161,5 @@ fn fleet_child_process() {
     let stats = guard.shutdown();
     assert_eq!(stats.audits_delivered.get("postgres"), Some(&AUDITS_PER_PROCESS), "{stats:#?}");
     assert_eq!(stats.captured, ERRORS_PER_PROCESS, "{stats:#?}");
-    eprintln!("fleet child done: {stats:?}");
+    eprintln!("instance child done: {stats:?}");
 }
