@@ -95,8 +95,42 @@ struct Measured {
 fn stores(runtime: &tokio::runtime::Runtime) -> Vec<Measured> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let sqlite = monitor::sqlite::SqliteStore::open(dir.path().join("bench.db")).expect("a SQLite file");
-    let _ = runtime;
-    vec![Measured { name: "sqlite", store: Arc::new(sqlite.shared()), _keep: Box::new(dir) }]
+    let mut stores = vec![Measured { name: "sqlite", store: Arc::new(sqlite.shared()), _keep: Box::new(dir) }];
+    if let Ok(url) = std::env::var("MONITOR_BENCH_DATABASE_URL") {
+        let started = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let schema = BenchSchema { url, name: format!("bench_{}_{started:x}", std::process::id()) };
+        let options = monitor::postgres::PostgresOptions::new(&schema.url).schema(&schema.name);
+        let store =
+            runtime.block_on(monitor::postgres::PostgresStore::connect(&options)).expect("the PostgreSQL server");
+        stores.push(Measured { name: "postgres", store: Arc::new(store), _keep: Box::new(schema) });
+    }
+    stores
+}
+
+/// The PostgreSQL schema a run measures in, dropped with what it holds when
+/// the run ends.
+struct BenchSchema {
+    url: String,
+    name: String,
+}
+
+impl Drop for BenchSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        // Its own thread and runtime: dropped from inside the bench's runtime too.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+                tokio::spawn(connection);
+                client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("dropping the bench schema {} failed: {dropped:?}", self.name);
+        }
+    }
 }
 
 fn ingest(c: &mut Criterion) {

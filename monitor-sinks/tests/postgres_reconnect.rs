@@ -1,6 +1,7 @@
 //! A connection the server drops (a restart, a failover, an administrator)
 //! is not reused: the failure is `unavailable`, naming the database, and
-//! the next call connects anew, so the sink goes on writing by itself.
+//! the next call connects anew, so the sink goes on writing by itself. A
+//! lock held too long fails the batch as `storage_locked`.
 
 mod pg_support;
 
@@ -87,4 +88,24 @@ fn the_sink_writes_on_after_its_connections_were_dropped() {
     let groups = runtime.block_on(store.groups(&GroupQuery::default())).unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].count, 6, "no count lost across the reconnect: {stats:?}");
+}
+
+#[tokio::test]
+async fn a_lock_held_past_the_lock_timeout_fails_the_batch_as_locked() {
+    let schema = TestSchema::new("locked");
+    let options = schema.options().lock_timeout(Duration::from_millis(200));
+    let store = PostgresStore::connect(&options).await.unwrap();
+    // Another session holds the audit log's table lock, as a stuck
+    // transaction would: the append waits for it, up to the lock timeout.
+    let (holder, connection) = tokio_postgres::connect(&schema.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    holder
+        .batch_execute(&format!("BEGIN; LOCK TABLE {}.audit_log IN ACCESS EXCLUSIVE MODE", schema.name))
+        .await
+        .unwrap();
+    let error = store.write_batch(&audit_batch()).await.unwrap_err();
+    assert_eq!(error.kind, SinkErrorKind::Locked, "{error}");
+    assert!(error.message.contains(&format!("schema `{}`", schema.name)), "{error}");
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    store.write_batch(&audit_batch()).await.unwrap();
 }

@@ -43,6 +43,10 @@ pub struct PostgresOptions {
     /// `unavailable` (default 5 s): short, so a server that is down fails
     /// fast instead of holding the caller.
     pub connect_timeout: Duration,
+    /// How long a statement waits for a lock another instance holds (the
+    /// audit chain's, a group's row) before the batch fails as
+    /// `storage_locked` and is tried again (default 30 s).
+    pub lock_timeout: Duration,
     /// The audit chain's keys and checkpoint (default: no key, unkeyed links
     /// only; with keys and no checkpoint path, no checkpoint is kept).
     pub audit: AuditChainOptions,
@@ -63,6 +67,7 @@ impl PostgresOptions {
             schema: None,
             pool_size: 8,
             connect_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(30),
             audit: AuditChainOptions::default(),
         }
     }
@@ -102,6 +107,21 @@ impl PostgresOptions {
     /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a statement waits for another instance's lock (at least
+    /// 1 ms).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use monitor_sinks::postgres::PostgresOptions;
+    ///
+    /// let options = PostgresOptions::new("postgres://localhost/db").lock_timeout(Duration::from_secs(5));
+    /// assert_eq!(options.lock_timeout, Duration::from_secs(5));
+    /// ```
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
@@ -177,12 +197,22 @@ impl PostgresOptions {
                     .to_owned(),
             ));
         }
+        // Every connection of the store starts with these settings, after
+        // any the URL gives. A lock not had within the lock timeout fails
+        // the batch as `storage_locked` (it is tried again) instead of
+        // waiting for ever; a session that sits in a transaction for a
+        // minute (a frozen process holding the audit lock) is ended by the
+        // server, which releases what it holds.
+        let mut settings = config.get_options().map(|given| format!("{given} ")).unwrap_or_default();
+        let lock_ms = self.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
+        settings.push_str(&format!("-c lock_timeout={lock_ms} -c idle_in_transaction_session_timeout=60000"));
         if let Some(schema) = &self.schema {
             check_schema_name(schema).map_err(refuse)?;
-            // Every connection starts with the schema first on its search
-            // path, so every statement names tables without a prefix.
-            config.options(format!("-c search_path={schema}"));
+            // The schema first on the search path: statements name tables
+            // without a prefix.
+            settings.push_str(&format!(" -c search_path={schema}"));
         }
+        config.options(settings);
         if config.get_application_name().is_none() {
             config.application_name("monitor");
         }

@@ -113,6 +113,21 @@ impl PostgresSink {
         self
     }
 
+    /// How long a write waits for a lock another instance holds before the
+    /// batch fails as `postgres:storage_locked` and is tried again
+    /// (default 30 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use monitor_sinks::postgres::PostgresSink;
+    ///
+    /// let sink = PostgresSink::new("postgres://monitor@127.0.0.1/monitor").lock_timeout(Duration::from_secs(5));
+    /// ```
+    pub fn lock_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options = self.options.lock_timeout(timeout);
+        self
+    }
+
     /// Signs the audit chain with HMAC-SHA256: one
     /// [`AuditKey`](super::AuditKey), or an [`AuditKeyRing`] whose first key
     /// signs. Every instance writing to the database needs the same ring.

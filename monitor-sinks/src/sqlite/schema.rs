@@ -115,8 +115,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
         // Triage that persists: an assignee, the time a status last changed
         // (for instances to pick up changes made elsewhere), a history of
         // every change with who and when; and alerts as incidents with
-        // their lifecycle (active, acknowledged, resolved); counts per group
-        // and minute, and a lease on who leads, for fleet rules.
+        // their lifecycle (active, acknowledged, resolved).
         M::up(
             "ALTER TABLE groups ADD COLUMN assignee TEXT;
         ALTER TABLE groups ADD COLUMN status_changed_ms INTEGER NOT NULL DEFAULT 0;
@@ -154,8 +153,14 @@ pub(crate) fn migrations() -> Migrations<'static> {
         );
         CREATE INDEX alerts_by_fingerprint ON alerts (fingerprint, id);
         CREATE INDEX alerts_by_start ON alerts (started_ms);
-        CREATE INDEX alerts_by_status ON alerts (status, started_ms);
-        ALTER TABLE groups ADD COLUMN kind TEXT NOT NULL DEFAULT 'error';
+        CREATE INDEX alerts_by_status ON alerts (status, started_ms);",
+        ),
+        // Fleet rules: counts per group and minute from every process, the
+        // kind of a group's events, and a lease on who leads. A step of its
+        // own: files already at the step before (written by the release
+        // before fleet rules) get these too.
+        M::up(
+            "ALTER TABLE groups ADD COLUMN kind TEXT NOT NULL DEFAULT 'error';
         CREATE TABLE group_counts (
             group_key TEXT NOT NULL,
             minute_ms INTEGER NOT NULL,
@@ -177,13 +182,22 @@ pub(crate) fn migrations_len() -> usize {
     STEPS
 }
 
-const STEPS: usize = 6;
+const STEPS: usize = 7;
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(super::migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn a_file_of_the_release_before_fleet_rules_gets_their_tables() {
+        let mut connection = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_version(&mut connection, 6).unwrap();
+        super::migrations().to_latest(&mut connection).unwrap();
+        connection.execute("INSERT INTO group_counts (group_key, minute_ms, count) VALUES ('k', 0, 1)", []).unwrap();
+        connection.prepare("SELECT kind FROM groups").expect("groups have a kind");
     }
 
     #[test]
