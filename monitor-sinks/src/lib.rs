@@ -17,6 +17,8 @@
 //! | `spool` | `webhook` or `email` | the append-only file notifications wait in while a destination is down |
 //!
 //! ```no_run
+//! # #[cfg(feature = "sqlite")]
+//! # fn main() -> Result<(), monitor_runtime::InstallError> {
 //! use monitor_runtime::Monitor;
 //! use monitor_sinks::ConsoleSink;
 //! use monitor_sinks::sqlite::SqliteSink;
@@ -27,7 +29,10 @@
 //!     .sink(ConsoleSink::new())
 //!     .install()?;
 //! # drop(guard);
-//! # Ok::<(), monitor_runtime::InstallError>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "sqlite"))]
+//! # fn main() {}
 //! ```
 
 // Library code reports failures; it never unwraps them (tests may).

@@ -42,7 +42,9 @@ pub(crate) enum Authenticity {
 }
 
 /// Where the checkpoint of the database at `database` goes unless another
-/// path is given: beside it, `<file name>.audit-checkpoint`.
+/// path is given: beside it, `<file name>.audit-checkpoint`. Only a store
+/// kept in a file has such a place.
+#[cfg(feature = "sqlite")]
 pub(crate) fn default_path(database: &Path) -> PathBuf {
     let mut name = database.file_name().map(|name| name.to_os_string()).unwrap_or_default();
     name.push(".audit-checkpoint");

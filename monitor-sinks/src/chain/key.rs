@@ -28,6 +28,9 @@ pub const MIN_AUDIT_KEY_BYTES: usize = 32;
 /// stored, and `Debug` does not print it.
 ///
 /// ```
+/// # #[cfg(not(feature = "sqlite"))]
+/// # use monitor_sinks::postgres::AuditKey;
+/// # #[cfg(feature = "sqlite")]
 /// use monitor_sinks::sqlite::AuditKey;
 ///
 /// let key = AuditKey::from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f").unwrap();
@@ -92,6 +95,9 @@ impl AuditKey {
 /// SHA-256 links and verification checks those links only.
 ///
 /// ```
+/// # #[cfg(not(feature = "sqlite"))]
+/// # use monitor_sinks::postgres::AuditKeyRing;
+/// # #[cfg(feature = "sqlite")]
 /// use monitor_sinks::sqlite::AuditKeyRing;
 ///
 /// let new = "11".repeat(32);

@@ -18,7 +18,7 @@ use monitor_runtime::{Batch, Event, GroupSnapshot};
 use tokio_postgres::types::ToSql;
 
 use super::store::{ALERTS_LOCK, AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
-use crate::store::{StoreError, millis, minute_of, severity_rank};
+use crate::store::{StoreError, millis, minute_of, severity_rank, to_json};
 
 const INSERT_EVENTS: &str = "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template,
         module, function, file, line, error_type, message, chain, context, args, duration_us, occurrences)
@@ -245,12 +245,6 @@ fn merge_by_key(snapshots: &[GroupSnapshot]) -> Vec<GroupSnapshot> {
         }
     }
     merged.into_values().collect()
-}
-
-/// JSON columns: serializing plain strings and maps cannot fail, but if it
-/// ever did the row is still written, with `null`.
-pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
 #[cfg(test)]

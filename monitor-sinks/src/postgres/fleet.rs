@@ -17,9 +17,8 @@ use monitor_runtime::{EventKind, Severity};
 use tokio_postgres::{Client, NoTls};
 
 use super::error::classify;
-use super::queries::parse_key;
 use super::store::{PostgresStore, SERVER_NOW_MS};
-use crate::store::{StoreError, from_millis, minute_of};
+use crate::store::{StoreError, from_millis, minute_of, parse_key};
 
 /// The advisory lock class of the fleet's leader ("mfle").
 const FLEET_LOCK: i32 = 0x6d66_6c65;

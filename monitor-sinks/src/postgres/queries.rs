@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::store::PostgresStore;
-use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, millis, severity_rank};
+use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, millis, parse_key, severity_rank};
 
 pub(crate) const GROUP_COLUMNS: &str = "group_key, template, module, function, file, line, error_type, severity,
     status, count, first_seen_ms, last_seen_ms, merged_into, assignee";
@@ -65,10 +65,6 @@ impl GroupFilter {
             &self.limit,
         ]
     }
-}
-
-pub(crate) fn parse_key(text: &str) -> GroupKey {
-    text.parse().unwrap_or(GroupKey(0))
 }
 
 fn stored_group(row: &Row) -> StoredGroup {

@@ -12,10 +12,11 @@ use monitor_runtime::{GroupKey, GroupStatus};
 use tokio_postgres::Client;
 
 use super::error::classify;
-use super::queries::{GROUP_FILTER, GroupFilter, parse_key};
+use super::queries::{GROUP_FILTER, GroupFilter};
 use super::store::{AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
 use crate::store::{
-    GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, StoreError, TriageField, from_millis, triage_audit,
+    GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, StoreError, TriageField, from_millis, parse_key,
+    triage_audit,
 };
 
 /// How far back of a cursor [`status_changes_on`] looks again: a change

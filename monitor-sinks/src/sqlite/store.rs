@@ -74,7 +74,7 @@ pub(crate) fn classify(path: &Path, doing: &str, error: &rusqlite::Error) -> Sto
     StoreError { kind, message: format!("SQLite file `{}`: {doing} failed: {error} ({hint})", path.display()) }
 }
 
-pub(crate) use crate::store::{from_millis, millis, minute_of};
+pub(crate) use crate::store::{from_millis, millis, minute_of, parse_key, to_json};
 
 /// A SQLite database of events and groups: one file, WAL journal, schema
 /// migrated on open.
@@ -453,14 +453,4 @@ pub(crate) use group_filter_params;
 
 fn schema_version(connection: &Connection) -> i64 {
     connection.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap_or(0)
-}
-
-pub(crate) fn parse_key(text: &str) -> GroupKey {
-    text.parse().unwrap_or(GroupKey(0))
-}
-
-/// JSON columns: serializing plain strings and maps cannot fail, but if it
-/// ever did the row is still written, with `null`.
-pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }

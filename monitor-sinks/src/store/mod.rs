@@ -55,7 +55,7 @@ pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCES
 
 pub(crate) use incidents::{Latest, Plan, events_of, plan, severity_rank, stats_of};
 pub(crate) use notifications::{details_json, state_name};
-pub(crate) use time::{from_millis, millis, minute_of};
+pub(crate) use time::{from_millis, millis, minute_of, parse_key, to_json};
 pub(crate) use triage::{operator_audit, triage_audit};
 
 /// Group statuses that changed in a store since a cursor, for instances to
