@@ -1,6 +1,8 @@
 //! A small invoice service, monitored: sync and async functions that fail
 //! with varying messages, one slow call and one panicking thread. Writes
 //! `monitor.db` (or the path in `MONITOR_DB`) and prints the groups it found.
+//! With `MONITOR_DATABASE_URL=postgres://…` it writes to that PostgreSQL
+//! database instead, where several instances add up; it says which.
 //!
 //! Run with `cargo run --example quickstart`.
 //!
@@ -16,8 +18,10 @@ use std::time::{Duration, SystemTime};
 
 use monitor::alerts::AlertConfig;
 use monitor::delivery::{DeliveryOptions, destinations_from_env};
-use monitor::sqlite::{GroupQuery, SqliteSink, SqliteStore};
-use monitor::{Context, ContextExt, Monitor, MonitorGuard, monitor};
+use monitor::postgres::{PostgresOptions, PostgresSink};
+use monitor::sqlite::SqliteSink;
+use monitor::store::GroupQuery;
+use monitor::{Context, ContextExt, Monitor, MonitorBuilder, MonitorGuard, monitor};
 
 #[derive(Debug)]
 enum InvoiceError {
@@ -82,13 +86,11 @@ fn apply_discount(total: u64, percent: i64) -> u64 {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::var("MONITOR_DB").unwrap_or_else(|_| "monitor.db".to_owned());
+    let database = Database::from_env()?;
+    println!("storing in {}\n", database.describe);
     let started = SystemTime::now();
-    let mut builder = Monitor::builder()
-        .service("invoices")
-        .environment("quickstart")
-        .release(env!("CARGO_PKG_VERSION"))
-        .sink(SqliteSink::new(&path));
+    let builder = Monitor::builder().service("invoices").environment("quickstart").release(env!("CARGO_PKG_VERSION"));
+    let mut builder = database.sink(builder);
     let alerting = match alerts_from_env()? {
         Some(config) => {
             builder = builder.alerts(config).delivery(DeliveryOptions::from_env()?.service("invoices"));
@@ -124,13 +126,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "captured {} occurrences, delivered {} events, dropped {}\n",
         stats.captured,
-        stats.delivered.get("sqlite").copied().unwrap_or(0),
+        stats.delivered.get(database.sink_name).copied().unwrap_or(0),
         stats.total_dropped()
     );
 
-    let store = SqliteStore::open(&path)?;
-    let groups =
-        store.groups(&GroupQuery { seen_since: Some(started - Duration::from_secs(1)), ..GroupQuery::default() })?;
+    let store = monitor::store::open(&database.location)?;
+    let groups = store
+        .groups(&GroupQuery { seen_since: Some(started - Duration::from_secs(1)), ..GroupQuery::default() })
+        .await?;
     println!("{:<9} {:>5}  {:<12} {:<12} template", "severity", "count", "first seen", "last seen");
     for group in &groups {
         println!(
@@ -144,13 +147,47 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             shorten(&group.template, 90),
         );
     }
-    let absolute = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone().into());
-    println!("\n{} groups; events and groups are in {}", groups.len(), absolute.display());
-    println!(
-        "try: sqlite3 {} 'SELECT kind, severity, message FROM events ORDER BY id DESC LIMIT 5'",
-        absolute.display()
-    );
+    println!("\n{} groups; events and groups are in {}", groups.len(), database.describe);
+    if database.sink_name == "sqlite" {
+        let absolute = std::fs::canonicalize(&database.location).unwrap_or_else(|_| database.location.clone().into());
+        println!(
+            "try: sqlite3 {} 'SELECT kind, severity, message FROM events ORDER BY id DESC LIMIT 5'",
+            absolute.display()
+        );
+    }
     Ok(())
+}
+
+/// Where the quickstart stores: PostgreSQL when `MONITOR_DATABASE_URL` is
+/// set, else the SQLite file `MONITOR_DB` (default `monitor.db`).
+struct Database {
+    /// The URL or path, for opening the store afterwards.
+    location: String,
+    /// For people, without a password.
+    describe: String,
+    /// The sink's name, as `stats()` counts it.
+    sink_name: &'static str,
+}
+
+impl Database {
+    fn from_env() -> Result<Self, Box<dyn std::error::Error>> {
+        if let Some(url) = std::env::var("MONITOR_DATABASE_URL").ok().filter(|url| !url.trim().is_empty()) {
+            let describe = format!("{} (from MONITOR_DATABASE_URL)", PostgresOptions::new(&url).describe()?);
+            return Ok(Database { location: url, describe, sink_name: "postgres" });
+        }
+        let path = std::env::var("MONITOR_DB").unwrap_or_else(|_| "monitor.db".to_owned());
+        let describe = format!(
+            "the SQLite file {path} (set MONITOR_DATABASE_URL=postgres://… to share a PostgreSQL database instead)"
+        );
+        Ok(Database { location: path, describe, sink_name: "sqlite" })
+    }
+
+    fn sink(&self, builder: MonitorBuilder) -> MonitorBuilder {
+        match self.sink_name {
+            "postgres" => builder.sink(PostgresSink::new(&self.location)),
+            _ => builder.sink(SqliteSink::new(&self.location)),
+        }
+    }
 }
 
 /// The quickstart's two rules, sent to every destination the environment
