@@ -18,10 +18,9 @@ use std::time::{Duration, SystemTime};
 
 use monitor::alerts::AlertConfig;
 use monitor::delivery::{DeliveryOptions, destinations_from_env};
-use monitor::postgres::{PostgresOptions, PostgresSink};
-use monitor::sqlite::SqliteSink;
 use monitor::store::GroupQuery;
-use monitor::{Context, ContextExt, Monitor, MonitorBuilder, MonitorGuard, monitor};
+use monitor::{Context, ContextExt, Monitor, MonitorGuard, monitor};
+use monitor_examples::Database;
 
 #[derive(Debug)]
 enum InvoiceError {
@@ -86,7 +85,7 @@ fn apply_discount(total: u64, percent: i64) -> u64 {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let database = Database::from_env()?;
+    let database = Database::from_env("MONITOR_DB", "monitor.db")?;
     println!("storing in {}\n", database.describe);
     let started = SystemTime::now();
     let builder = Monitor::builder().service("invoices").environment("quickstart").release(env!("CARGO_PKG_VERSION"));
@@ -130,7 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stats.total_dropped()
     );
 
-    let store = monitor::store::open(&database.location)?;
+    let store = database.store()?;
     let groups = store
         .groups(&GroupQuery { seen_since: Some(started - Duration::from_secs(1)), ..GroupQuery::default() })
         .await?;
@@ -148,7 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!("\n{} groups; events and groups are in {}", groups.len(), database.describe);
-    if database.sink_name == "sqlite" {
+    if database.is_sqlite() {
         let absolute = std::fs::canonicalize(&database.location).unwrap_or_else(|_| database.location.clone().into());
         println!(
             "try: sqlite3 {} 'SELECT kind, severity, message FROM events ORDER BY id DESC LIMIT 5'",
@@ -156,38 +155,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
-}
-
-/// Where the quickstart stores: PostgreSQL when `MONITOR_DATABASE_URL` is
-/// set, else the SQLite file `MONITOR_DB` (default `monitor.db`).
-struct Database {
-    /// The URL or path, for opening the store afterwards.
-    location: String,
-    /// For people, without a password.
-    describe: String,
-    /// The sink's name, as `stats()` counts it.
-    sink_name: &'static str,
-}
-
-impl Database {
-    fn from_env() -> Result<Self, Box<dyn std::error::Error>> {
-        if let Some(url) = std::env::var("MONITOR_DATABASE_URL").ok().filter(|url| !url.trim().is_empty()) {
-            let describe = format!("{} (from MONITOR_DATABASE_URL)", PostgresOptions::new(&url).describe()?);
-            return Ok(Database { location: url, describe, sink_name: "postgres" });
-        }
-        let path = std::env::var("MONITOR_DB").unwrap_or_else(|_| "monitor.db".to_owned());
-        let describe = format!(
-            "the SQLite file {path} (set MONITOR_DATABASE_URL=postgres://… to share a PostgreSQL database instead)"
-        );
-        Ok(Database { location: path, describe, sink_name: "sqlite" })
-    }
-
-    fn sink(&self, builder: MonitorBuilder) -> MonitorBuilder {
-        match self.sink_name {
-            "postgres" => builder.sink(PostgresSink::new(&self.location)),
-            _ => builder.sink(SqliteSink::new(&self.location)),
-        }
-    }
 }
 
 /// The quickstart's two rules, sent to every destination the environment

@@ -4,11 +4,15 @@
 //! failures; then the chain is verified and summarised per process.
 //!
 //! Run with `cargo run --example sepa_audit` (writes `audit.db`, or the path
-//! in `MONITOR_AUDIT_DB`).
+//! in `MONITOR_AUDIT_DB`; with `MONITOR_DATABASE_URL=postgres://…` the
+//! PostgreSQL database instead, and says which).
+
+use std::collections::BTreeMap;
 
 use monitor::Monitor;
 use monitor::audit::{AuditEvent, Audited, ComplianceStatus, audit};
-use monitor::sqlite::{SqliteSink, SqliteStore};
+use monitor::store::AuditQuery;
+use monitor_examples::Database;
 
 #[derive(AuditEvent)]
 #[audit(process = "sepa_mandate_creation")]
@@ -92,9 +96,11 @@ struct MemberCreated {
     email: String,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::var("MONITOR_AUDIT_DB").unwrap_or_else(|_| "audit.db".to_owned());
-    let guard = Monitor::builder().service("membership-billing").sink(SqliteSink::new(&path)).install()?;
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let database = Database::from_env("MONITOR_AUDIT_DB", "audit.db")?;
+    println!("recording in {}\n", database.describe);
+    let guard = database.sink(Monitor::builder().service("membership-billing")).install()?;
 
     let ibans = ["DE89370400440532013000", "NL91ABNA0417164300", "FR1420041010050500013M02606"];
     for (i, iban) in ibans.iter().enumerate() {
@@ -151,21 +157,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "recorded {} audit records, stored {}",
         stats.audits_queued,
-        stats.audits_delivered.get("sqlite").copied().unwrap_or(0)
+        stats.audits_delivered.get(database.sink_name).copied().unwrap_or(0)
     );
 
-    let store = SqliteStore::open(&path)?;
-    let report = store.verify_audit_chain()?;
+    let store = database.store()?;
+    let report = store.verify_audit_chain().await?;
     match &report.first_broken {
         None => println!("audit chain: intact ({} rows checked)", report.rows),
         Some(broken) => println!("audit chain: BROKEN at row {}: {}", broken.seq, broken.reason),
     }
     println!("\n{:<26} {:<15} {:>5}", "process", "status", "rows");
-    for (process, status, count) in store.audit_summary()? {
-        println!("{process:<26} {:<15} {count:>5}", status.as_str());
+    let mut summary: BTreeMap<(String, &str), u64> = BTreeMap::new();
+    for row in store.audit_records(&AuditQuery { limit: usize::MAX, ..AuditQuery::default() }).await? {
+        *summary.entry((row.process, row.status.as_str())).or_default() += 1;
     }
-    println!(
-        "\nthe log is in {path}; try: sqlite3 {path} 'SELECT seq, process, action, status, details FROM audit_log'"
-    );
+    for ((process, status), count) in summary {
+        println!("{process:<26} {status:<15} {count:>5}");
+    }
+    println!("\nthe log is in {}", database.describe);
+    if database.is_sqlite() {
+        let path = &database.location;
+        println!("try: sqlite3 {path} 'SELECT seq, process, action, status, details FROM audit_log'");
+    }
     Ok(())
 }
