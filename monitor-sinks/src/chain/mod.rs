@@ -6,6 +6,7 @@
 //! own SQL, under its own lock.
 
 pub(crate) mod append;
+pub(crate) mod archive;
 pub(crate) mod checkpoint;
 pub(crate) mod key;
 pub(crate) mod link;

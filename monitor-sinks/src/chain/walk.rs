@@ -171,6 +171,9 @@ pub(crate) struct ChainVerifier<'a> {
     checkpointed_link: Option<String>,
     rows: u64,
     first_broken: Option<BrokenLink>,
+    /// The last archived row, when rows were archived (see `super::archive`).
+    archived_up_to: Option<i64>,
+    archive_files_checked: u64,
 }
 
 impl<'a> ChainVerifier<'a> {
@@ -195,12 +198,47 @@ impl<'a> ChainVerifier<'a> {
             checkpointed_link: None,
             rows: 0,
             first_broken: None,
+            archived_up_to: None,
+            archive_files_checked: 0,
         }
+    }
+
+    /// Goes on after archived rows: the next row is `seq + 1`, linked to
+    /// `hash`, continuing from the key `key_id` (`None`: an unkeyed row).
+    pub(crate) fn resume_after(&mut self, seq: i64, hash: &str, key_id: Option<&str>) {
+        self.walk.expected_seq = seq + 1;
+        self.walk.expected_prev = hash.to_owned();
+        self.walk.previous_key = Some(key_id.map(str::to_owned));
+        self.walk.seen_keyed |= key_id.is_some();
+    }
+
+    /// Records a break found outside the rows (an archive or its
+    /// checkpoint); the first break found stays the one reported.
+    pub(crate) fn break_at(&mut self, seq: i64, reason: String) {
+        self.first_broken.get_or_insert(BrokenLink { seq, reason });
+    }
+
+    /// A checkpoint signed by a key the ring lacks.
+    pub(crate) fn key_missing(&mut self, key_id: &str) {
+        self.walk.missing_keys.insert(key_id.to_owned());
+    }
+
+    /// Rows up to `seq` were archived.
+    pub(crate) fn set_archived(&mut self, seq: i64) {
+        self.archived_up_to = Some(seq);
+    }
+
+    /// One more archive file matched its checkpoint.
+    pub(crate) fn file_checked(&mut self) {
+        self.archive_files_checked += 1;
     }
 
     /// Checks the next row (rows come in `seq` order); false once a break
     /// is found: the rows after it need not be read.
     pub(crate) fn row(&mut self, row: &StoredAudit, raw: &RawColumns) -> bool {
+        if self.first_broken.is_some() {
+            return false;
+        }
         if let Ok(Some(found)) = &self.checkpoint
             && found.head.seq == row.seq
         {
@@ -234,6 +272,8 @@ impl<'a> ChainVerifier<'a> {
             keyed_rows: walk.keyed_rows,
             unkeyed_rows: walk.unkeyed_rows,
             checkpoint,
+            archived_up_to: self.archived_up_to,
+            archive_files_checked: self.archive_files_checked,
         }
     }
 

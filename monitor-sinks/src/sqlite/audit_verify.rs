@@ -1,8 +1,11 @@
 //! Verifying the audit chain in SQLite: the rows in order, handed to the
 //! back-end-neutral [`ChainVerifier`].
 
+use std::path::PathBuf;
+
 use super::audit::{AUDIT_COLUMNS, stored};
 use super::store::SqliteStore;
+use crate::chain::archive;
 use crate::chain::walk::{ChainVerifier, RawColumns};
 use crate::store::{ChainReport, StoreError};
 
@@ -28,8 +31,16 @@ impl SqliteStore {
     /// assert!(!report.is_authentic());
     /// ```
     pub fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
+        self.walk_audit_chain(None)
+    }
+
+    /// The walk, after the archived rows: through the archive `files` when
+    /// given, else from the latest archive checkpoint.
+    pub(crate) fn walk_audit_chain(&self, files: Option<&[PathBuf]>) -> Result<ChainReport, StoreError> {
         let fail = |e: rusqlite::Error| self.error("walking the audit log", &e);
         let mut verifier = ChainVerifier::new(self.audit_chain());
+        let checkpoints = super::audit_archive::checkpoints(self.connection()).map_err(fail)?;
+        archive::lead_in(&mut verifier, &self.audit_chain().keys, &checkpoints, files);
         let mut statement =
             self.connection().prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq")).map_err(fail)?;
         let mut rows = statement.query([]).map_err(fail)?;

@@ -13,10 +13,12 @@
 
 mod alerts;
 mod audit;
+mod audit_archive;
 mod audit_chain;
 mod audit_verify;
 mod fleet;
 mod incidents;
+mod retention;
 mod schema;
 mod shared;
 mod store;
@@ -66,6 +68,8 @@ pub struct SqliteSink {
     store: Option<SharedSqliteStore>,
     /// Where the last [`Sink::status_changes`] call left off.
     status_cursor: Mutex<Option<i64>>,
+    /// Scheduled retention: none unless asked for (see `retention.rs`).
+    retention: retention::SinkRetention,
 }
 
 impl SqliteSink {
@@ -76,6 +80,7 @@ impl SqliteSink {
             options: SqliteOptions::default(),
             store: None,
             status_cursor: Mutex::new(None),
+            retention: retention::SinkRetention::default(),
         }
     }
 
@@ -87,8 +92,10 @@ impl SqliteSink {
         self
     }
 
-    /// Caps the file's size; batches that would grow it further are counted
-    /// as `sqlite:storage_full` drops.
+    /// Caps the file's size. A batch that meets the cap makes room by
+    /// removing the oldest events of the lowest severity (never groups nor
+    /// audit rows); only when no event is left to remove is it counted as
+    /// a `sqlite:storage_full` drop.
     pub fn max_size_bytes(mut self, bytes: u64) -> Self {
         self.options.max_size_bytes = Some(bytes);
         self
@@ -127,7 +134,9 @@ impl Sink for SqliteSink {
     }
 
     fn start(&mut self) -> Result<(), SinkError> {
-        self.store = Some(SqliteStore::open_with(&self.path, &self.options)?.shared());
+        let store = SqliteStore::open_with(&self.path, &self.options)?.shared();
+        self.retention.start(&store)?;
+        self.store = Some(store);
         Ok(())
     }
 

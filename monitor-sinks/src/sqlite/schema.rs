@@ -174,6 +174,30 @@ pub(crate) fn migrations() -> Migrations<'static> {
             expires_ms INTEGER NOT NULL
         );",
         ),
+        // Retention: the size rule removes the lowest severities first
+        // (an index to find them without sorting the table), and archived
+        // audit segments each leave a checkpoint row; a row of the log is
+        // removed only once a checkpoint covers it.
+        M::up(
+            "CREATE INDEX events_by_severity ON events (severity_rank, id);
+        CREATE TABLE audit_archives (
+            id          INTEGER PRIMARY KEY,
+            first_seq   INTEGER NOT NULL,
+            up_to_seq   INTEGER NOT NULL UNIQUE,
+            last_hash   TEXT NOT NULL,
+            last_key_id TEXT,
+            file_name   TEXT NOT NULL,
+            row_count   INTEGER NOT NULL,
+            sha256      TEXT NOT NULL,
+            archived_ms INTEGER NOT NULL,
+            key_id      TEXT,
+            mac         TEXT NOT NULL
+        );
+        DROP TRIGGER audit_log_no_delete;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        WHEN OLD.seq > (SELECT coalesce(max(up_to_seq), 0) FROM audit_archives)
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only archived rows are removed'); END;",
+        ),
     ])
 }
 
@@ -182,7 +206,7 @@ pub(crate) fn migrations_len() -> usize {
     STEPS
 }
 
-const STEPS: usize = 7;
+const STEPS: usize = 8;
 
 #[cfg(test)]
 mod tests {

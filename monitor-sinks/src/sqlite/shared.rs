@@ -2,6 +2,7 @@
 //! clones of the handle, each call run on tokio's blocking pool so async
 //! callers (the pipeline, an HTTP server) are never blocked by the file.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -11,8 +12,9 @@ use monitor_runtime::{Batch, GroupKey, GroupStatus, SinkErrorKind, async_trait};
 
 use super::store::SqliteStore;
 use crate::store::{
-    AlertChange, AlertQuery, AuditQuery, ChainReport, GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, Store,
-    StoreError, StoredAlert, StoredAudit, StoredEvent, StoredGroup, StoredNotification,
+    AlertChange, AlertQuery, AuditArchive, AuditQuery, AuditRetention, ChainReport, GroupChange, GroupHistoryEntry,
+    GroupQuery, RetentionPlan, RetentionPolicy, RetentionReport, StatusChanges, Store, StoreError, StoredAlert,
+    StoredAudit, StoredEvent, StoredGroup, StoredNotification,
 };
 
 /// A [`SqliteStore`] that implements [`Store`]: cheap to clone, one
@@ -107,6 +109,33 @@ impl Store for SharedSqliteStore {
 
     async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
         self.run(|store| store.verify_audit_chain()).await
+    }
+
+    async fn retention_plan(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionPlan, StoreError> {
+        let policy = policy.clone();
+        self.run(move |store| store.retention_plan(&policy, now)).await
+    }
+
+    async fn apply_retention(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionReport, StoreError> {
+        super::retention::apply_off_thread(self, policy, now).await
+    }
+
+    async fn archive_audit(
+        &self,
+        retention: &AuditRetention,
+        now: SystemTime,
+    ) -> Result<Vec<AuditArchive>, StoreError> {
+        let policy = RetentionPolicy { audit: Some(retention.clone()), ..RetentionPolicy::none() };
+        Ok(self.apply_retention(&policy, now).await?.archives)
+    }
+
+    async fn audit_archives(&self) -> Result<Vec<AuditArchive>, StoreError> {
+        self.run(|store| store.audit_archives()).await
+    }
+
+    async fn verify_audit_chain_with_archives(&self, archives: &[PathBuf]) -> Result<ChainReport, StoreError> {
+        let archives = archives.to_vec();
+        self.run(move |store| store.verify_audit_chain_with_archives(&archives)).await
     }
 
     async fn notifications(&self, rule: Option<&str>, limit: usize) -> Result<Vec<StoredNotification>, StoreError> {

@@ -21,8 +21,9 @@ pub struct SqliteOptions {
     /// milliseconds in an `i32`, so anything longer than
     /// [`MAX_BUSY_TIMEOUT`] (about 24.8 days) waits that long instead.
     pub busy_timeout: Duration,
-    /// A cap on the file's size; writes past it fail with `storage_full`
-    /// (default: none).
+    /// A cap on the file's size (default: none). A batch that meets it
+    /// removes the oldest, lowest-severity events to make room; only when
+    /// none is left does it fail with `storage_full`.
     pub max_size_bytes: Option<u64>,
     /// The audit chain's keys and checkpoint (default: no key, unkeyed
     /// links only).
@@ -179,8 +180,8 @@ impl SqliteStore {
     }
 
     /// Writes a batch in one transaction: every event, and each group's new
-    /// occurrences added to its stored total.
-    pub fn write_batch(&mut self, batch: &Batch) -> Result<(), StoreError> {
+    /// occurrences added to its stored total (once: see `write_batch`).
+    pub(crate) fn write_batch_once(&mut self, batch: &Batch) -> Result<(), StoreError> {
         let path = self.path.clone();
         let fail = |doing: &'static str| {
             let path = path.clone();

@@ -26,6 +26,13 @@ pub struct ChainReport {
     pub unkeyed_rows: u64,
     /// What the checkpoint outside the database says.
     pub checkpoint: CheckpointStatus,
+    /// Rows 1 to this were archived (see
+    /// [`Store::archive_audit`](super::Store::archive_audit)): the walk
+    /// started after them, from the latest archive checkpoint.
+    pub archived_up_to: Option<i64>,
+    /// Archive files walked and matched with their checkpoint (by
+    /// [`Store::verify_audit_chain_with_archives`](super::Store::verify_audit_chain_with_archives)).
+    pub archive_files_checked: u64,
 }
 
 /// What kind of verification [`Store::verify_audit_chain`](super::Store::verify_audit_chain) did.
@@ -123,6 +130,12 @@ impl fmt::Display for ChainReport {
         }
         if self.unkeyed_rows > 0 {
             write!(f, "; {} rows are unkeyed SHA-256 links", self.unkeyed_rows)?;
+        }
+        if let Some(up_to) = self.archived_up_to {
+            match self.archive_files_checked {
+                0 => write!(f, "; rows 1 to {up_to} were archived (files not checked)")?,
+                n => write!(f, "; rows 1 to {up_to} were archived, {n} archive files checked")?,
+            }
         }
         match &self.checkpoint {
             CheckpointStatus::NotConfigured => f.write_str("; no checkpoint: deletion of the last rows not checked"),

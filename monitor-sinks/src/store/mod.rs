@@ -29,28 +29,37 @@
 //! ```
 
 mod audit;
+mod audit_archive;
 mod chain_report;
 mod fleet;
 mod incidents;
 mod notifications;
 mod open;
 mod records;
+pub(crate) mod retention;
+pub(crate) mod schedule;
 mod time;
 mod triage;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use monitor_runtime::alerting::FleetCount;
 use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 
 pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
+pub use audit_archive::AuditArchive;
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
 pub use fleet::StoreFleet;
 pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert, acknowledged_alerts};
 pub use notifications::StoredNotification;
 pub use open::open;
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
+pub use retention::{
+    AuditRetention, EventCounts, PatternRule, RetentionPlan, RetentionPolicy, RetentionPolicyError, RetentionReport,
+};
+pub use schedule::{RetentionRun, RetentionSchedule, RetentionStatus};
 pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCESS, TriageField};
 
 pub(crate) use incidents::{Latest, Plan, events_of, plan, severity_rank, stats_of};
@@ -106,6 +115,29 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Walks the whole audit chain (see [`ChainReport`]).
     async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError>;
+
+    /// What applying `policy` at `now` would remove (events per reason,
+    /// audit rows it would archive), changing nothing. See `docs/storage.md`.
+    async fn retention_plan(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionPlan, StoreError>;
+
+    /// Applies `policy` at `now`: removes events in transactions of at most
+    /// 1,000 rows, then archives audit rows when the policy says so; returns
+    /// what went, per reason. Groups and their counts stay.
+    async fn apply_retention(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionReport, StoreError>;
+
+    /// Archives audit rows older than `retention.older_than` at `now`, whole
+    /// segments oldest first, each to a file then a checkpoint row, its rows
+    /// removed with the checkpoint (see `docs/audit.md`). Never the last row.
+    async fn archive_audit(&self, retention: &AuditRetention, now: SystemTime)
+    -> Result<Vec<AuditArchive>, StoreError>;
+
+    /// The archived segments, oldest first.
+    async fn audit_archives(&self) -> Result<Vec<AuditArchive>, StoreError>;
+
+    /// Walks the archive files at `archives` (any order) and then the rows
+    /// the store holds, as one chain: each file must match its checkpoint
+    /// row (SHA-256, rows) and every row its link.
+    async fn verify_audit_chain_with_archives(&self, archives: &[PathBuf]) -> Result<ChainReport, StoreError>;
 
     /// Stored notifications, oldest first; only those of `rule` when given.
     async fn notifications(&self, rule: Option<&str>, limit: usize) -> Result<Vec<StoredNotification>, StoreError>;
