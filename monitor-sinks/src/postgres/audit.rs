@@ -6,6 +6,7 @@
 //! other transaction can append, so each batch links to the row committed
 //! just before it and the log stays one chain however many instances write.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -18,11 +19,13 @@ use super::error::refused;
 use super::store::AUDIT_LOCK;
 use super::store::PostgresStore;
 use crate::chain::append::{ChainTail, extend};
+use crate::chain::archive;
 use crate::chain::checkpoint::ChainHead;
 use crate::chain::walk::{ChainVerifier, RawColumns};
 use crate::store::{AuditQuery, ChainReport, StoreError, StoredAudit, from_millis, millis};
 
-const AUDIT_COLUMNS: &str = "seq, timestamp_ms, process, action, status, reference_kind, reference_id, actor,
+pub(crate) const AUDIT_COLUMNS: &str =
+    "seq, timestamp_ms, process, action, status, reference_kind, reference_id, actor,
     trace_id, service, details, truncated, detail_errors, prev_hash, hash, key_id";
 
 const INSERT_ROWS: &str = "INSERT INTO audit_log (seq, timestamp_ms, process, action, status, reference_kind,
@@ -162,7 +165,7 @@ impl PostgresStore {
     /// [`Store::verify_audit_chain`](crate::store::Store::verify_audit_chain)),
     /// a page of rows at a time, in one snapshot: rows appended meanwhile by
     /// other instances are not half seen.
-    pub(crate) async fn walk_audit_chain(&self) -> Result<ChainReport, StoreError> {
+    pub(crate) async fn walk_audit_chain(&self, files: Option<&[PathBuf]>) -> Result<ChainReport, StoreError> {
         // Before the snapshot: every row the checkpoint names is committed.
         let mut verifier = ChainVerifier::new(self.audit_chain());
         let mut client = self.client().await?;
@@ -173,6 +176,9 @@ impl PostgresStore {
             .start()
             .await
             .map_err(self.fail("starting the audit walk"))?;
+        // Rows archived before the snapshot are behind its checkpoints.
+        let checkpoints = super::audit_archive::checkpoints(&tx, self).await?;
+        archive::lead_in(&mut verifier, &self.audit_chain().keys, &checkpoints, files);
         let page = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
         let statement = tx.prepare(&page).await.map_err(self.fail("preparing the audit walk"))?;
         let mut after = i64::MIN;

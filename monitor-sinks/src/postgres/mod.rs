@@ -57,12 +57,14 @@
 
 mod alerts;
 mod audit;
+mod audit_archive;
 mod batch;
 mod error;
 mod fleet;
 mod incidents;
 mod options;
 mod queries;
+mod retention;
 mod schema;
 mod sink;
 mod store;

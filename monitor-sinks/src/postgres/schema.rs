@@ -202,6 +202,33 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             since_ms bigint NOT NULL
         );",
     },
+    // Retention: an index for the size rule (lowest severities first), a
+    // checkpoint row per archived audit segment, and the append-only
+    // trigger letting a row go only once a checkpoint covers it.
+    Migration {
+        description: "retention and audit archives",
+        sql: "CREATE INDEX events_by_severity ON events (severity_rank, id);
+        CREATE TABLE audit_archives (
+            id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            first_seq   bigint NOT NULL,
+            up_to_seq   bigint NOT NULL UNIQUE,
+            last_hash   text NOT NULL,
+            last_key_id text,
+            file_name   text NOT NULL,
+            row_count   bigint NOT NULL,
+            sha256      text NOT NULL,
+            archived_ms bigint NOT NULL,
+            key_id      text,
+            mac         text NOT NULL
+        );
+        CREATE OR REPLACE FUNCTION monitor_audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' AND OLD.seq <= (SELECT coalesce(max(up_to_seq), 0) FROM audit_archives) THEN
+                RETURN OLD;
+            END IF;
+            RAISE EXCEPTION 'audit_log is append-only: only archived rows are removed';
+        END $$;",
+    },
 ];
 
 /// Brings the database (its schema, when one is configured) to the latest

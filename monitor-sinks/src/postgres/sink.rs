@@ -49,6 +49,8 @@ pub struct PostgresSink {
     initial: Mutex<Option<StatusChanges>>,
     /// Where the last [`Sink::status_changes`] call left off.
     status_cursor: Mutex<Option<i64>>,
+    /// Scheduled retention: none unless asked for (see `retention.rs`).
+    pub(super) retention: super::retention::SinkRetention,
 }
 
 impl PostgresSink {
@@ -72,7 +74,13 @@ impl PostgresSink {
     /// let sink = PostgresSink::with_options(PostgresOptions::new("postgres://monitor@127.0.0.1/monitor").pool_size(2));
     /// ```
     pub fn with_options(options: PostgresOptions) -> Self {
-        PostgresSink { options, store: None, initial: Mutex::new(None), status_cursor: Mutex::new(None) }
+        PostgresSink {
+            options,
+            store: None,
+            initial: Mutex::new(None),
+            status_cursor: Mutex::new(None),
+            retention: super::retention::SinkRetention::default(),
+        }
     }
 
     /// Keeps the tables in `schema`, created if missing (see
@@ -168,6 +176,7 @@ impl Sink for PostgresSink {
         let options = self.options.clone();
         let (store, statuses) =
             on_own_runtime(move || async move { PostgresStore::connect_reading_statuses(&options, true).await })?;
+        self.retention.start(&self.options)?;
         self.store = Some(store);
         *self.initial.lock() = statuses;
         Ok(())

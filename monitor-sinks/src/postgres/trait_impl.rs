@@ -1,6 +1,7 @@
 //! [`PostgresStore`] behind the [`Store`] trait: each method is one of the
 //! store's own async calls.
 
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use monitor_runtime::alerting::FleetCount;
@@ -9,8 +10,9 @@ use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 use super::incidents::Action;
 use super::store::PostgresStore;
 use crate::store::{
-    AlertChange, AlertQuery, AuditQuery, ChainReport, GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, Store,
-    StoreError, StoredAlert, StoredAudit, StoredEvent, StoredGroup, StoredNotification,
+    AlertChange, AlertQuery, AuditArchive, AuditQuery, AuditRetention, ChainReport, GroupChange, GroupHistoryEntry,
+    GroupQuery, RetentionPlan, RetentionPolicy, RetentionReport, StatusChanges, Store, StoreError, StoredAlert,
+    StoredAudit, StoredEvent, StoredGroup, StoredNotification,
 };
 
 #[async_trait]
@@ -48,7 +50,32 @@ impl Store for PostgresStore {
     }
 
     async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
-        self.walk_audit_chain().await
+        self.walk_audit_chain(None).await
+    }
+
+    async fn retention_plan(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionPlan, StoreError> {
+        self.plan_retention(policy, now).await
+    }
+
+    async fn apply_retention(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionReport, StoreError> {
+        super::retention::apply_checked(self, policy, now).await
+    }
+
+    async fn archive_audit(
+        &self,
+        retention: &AuditRetention,
+        now: SystemTime,
+    ) -> Result<Vec<AuditArchive>, StoreError> {
+        let policy = RetentionPolicy { audit: Some(retention.clone()), ..RetentionPolicy::none() };
+        Ok(self.apply_retention(&policy, now).await?.archives)
+    }
+
+    async fn audit_archives(&self) -> Result<Vec<AuditArchive>, StoreError> {
+        self.read_audit_archives().await
+    }
+
+    async fn verify_audit_chain_with_archives(&self, archives: &[PathBuf]) -> Result<ChainReport, StoreError> {
+        self.walk_audit_chain(Some(archives)).await
     }
 
     async fn notifications(&self, rule: Option<&str>, limit: usize) -> Result<Vec<StoredNotification>, StoreError> {
