@@ -46,6 +46,10 @@ impl TestDatabase for SqliteDatabase {
         let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
         connection.pragma_update(None, "user_version", version + 1).unwrap();
     }
+
+    async fn tamper(&self, sql: &str) {
+        rusqlite::Connection::open(&self.path).unwrap().execute_batch(sql).unwrap();
+    }
 }
 
 mod sqlite {
@@ -87,6 +91,10 @@ mod postgres {
                     "INSERT INTO monitor_schema_versions (version, description) VALUES ({newer}, 'a newer release')"
                 ))
                 .await;
+        }
+
+        async fn tamper(&self, sql: &str) {
+            self.0.query(sql).await;
         }
     }
 

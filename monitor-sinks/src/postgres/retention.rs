@@ -80,8 +80,8 @@ impl PostgresStore {
             if excess > 0 {
                 let kept = rules.as_ref().map(|rules| format!("NOT ({})", rules.filter())).unwrap_or("true".to_owned());
                 let sql = format!(
-                    "SELECT count(*) FROM (SELECT sum(bytes) OVER (ORDER BY severity_rank, id ROWS UNBOUNDED PRECEDING)
-                        - bytes AS before FROM (SELECT id, severity_rank, {ROW_BYTES} AS bytes FROM events WHERE {kept})
+                    "SELECT count(*) FROM (SELECT (sum(bytes) OVER (ORDER BY severity_rank, id ROWS UNBOUNDED PRECEDING)
+                        - bytes)::bigint AS before FROM (SELECT id, severity_rank, {ROW_BYTES} AS bytes FROM events WHERE {kept})
                         AS kept) AS ranked
                      WHERE before < $1"
                 );

@@ -445,7 +445,12 @@ impl EventRules {
         if arms.is_empty() && otherwise.is_empty() {
             return None;
         }
-        Some(EventRules { reason: format!("(CASE {} {otherwise} END)", arms.join(" ")), before_ms })
+        let reason = match (arms.is_empty(), policy.max_age) {
+            // Only the default age: no rule to choose between.
+            (true, Some(age)) => format!("(CASE WHEN timestamp_ms < {} THEN {REASON_AGE} END)", cutoff(age)),
+            _ => format!("(CASE {} {otherwise} END)", arms.join(" ")),
+        };
+        Some(EventRules { reason, before_ms })
     }
 
     /// The filter of rows that go.

@@ -1,18 +1,18 @@
 //! The cases every store passes. Each takes a fresh database.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use monitor_runtime::alerting::AlertState;
 use monitor_runtime::audit::ComplianceStatus;
-use monitor_runtime::{GroupStatus, Severity};
+use monitor_runtime::{EventKind, GroupStatus, Severity};
 use monitor_sinks::sqlite::{AuditKey, AuditKeyRing};
 use monitor_sinks::store::{
-    AlertChange, AlertQuery, AlertStatus, AuditQuery, ChainCheck, GroupChange, GroupQuery, OPERATOR_PROCESS,
-    TriageField,
+    AlertChange, AlertQuery, AlertStatus, AuditQuery, AuditRetention, ChainCheck, EventCounts, GroupChange, GroupQuery,
+    OPERATOR_PROCESS, PatternRule, RetentionPolicy, Store, StoredEvent, TriageField,
 };
 
-use super::{Group, TestDatabase, alert, at, audit, batch, event, key, notifications};
+use super::{Group, TestDatabase, alert, at, audit, batch, event, event_of, key, notifications};
 
 pub async fn groups_add_up_across_instances(database: Arc<impl TestDatabase>) {
     let (one, two) = (database.open().await.unwrap(), database.open().await.unwrap());
@@ -461,4 +461,237 @@ pub async fn one_instance_leads_the_fleet_and_another_takes_over_when_it_stops(d
     assert_eq!(second.leader().await.unwrap().as_deref(), Some("instance b"));
     let third = database.open().await.unwrap();
     assert!(!third.lead("instance c", lease).await.unwrap());
+}
+
+const DAY: u64 = 86_400;
+
+/// The policy the cases apply, checked first (as the sinks do).
+fn checked(policy: RetentionPolicy) -> RetentionPolicy {
+    policy.validate().unwrap();
+    policy
+}
+
+/// Messages of the events still stored.
+async fn stored_messages(store: &Arc<dyn Store>) -> Vec<String> {
+    let mut messages: Vec<String> =
+        store.recent_events(10_000).await.unwrap().into_iter().map(|event| event.message).collect();
+    messages.sort();
+    messages
+}
+
+pub async fn retention_by_age_keeps_groups_their_counts_and_the_audit_log(database: Arc<impl TestDatabase>) {
+    let store = database.open().await.unwrap();
+    let events = vec![event(1, "old", at(0)), event(1, "older", at(DAY)), event(1, "recent", at(35 * DAY))];
+    let group = Group::new(1, "payments", 3, at(0), at(35 * DAY)).status(GroupStatus::Resolved, true);
+    let audits = vec![audit("payment_processing", "submit", ComplianceStatus::Compliant, 1)];
+    store.write_batch(&batch(events, &[group], audits, vec![])).await.unwrap();
+    let policy = checked(RetentionPolicy::default());
+    let now = at(40 * DAY);
+    let plan = store.retention_plan(&policy, now).await.unwrap();
+    assert_eq!(plan.events, EventCounts { age: 2, ..EventCounts::default() });
+    assert_eq!(store.event_count().await.unwrap(), 3, "a plan changes nothing");
+    let report = store.apply_retention(&policy, now).await.unwrap();
+    assert_eq!(report.events, plan.events, "apply does what the plan said");
+    assert_eq!(stored_messages(&store).await, ["recent"]);
+    let kept = store.group(key(1)).await.unwrap().unwrap();
+    assert_eq!((kept.count, kept.status, kept.first_seen), (3, GroupStatus::Resolved, at(0)), "counts survive");
+    // Much later: every event goes, the group and the audit row stay.
+    store.apply_retention(&policy, at(400 * DAY)).await.unwrap();
+    assert_eq!(store.event_count().await.unwrap(), 0);
+    assert_eq!(store.group(key(1)).await.unwrap().unwrap().count, 3, "a group without events stays");
+    assert_eq!(store.audit_records(&AuditQuery::default()).await.unwrap().len(), 1, "event rules never touch audit");
+    assert!(store.verify_audit_chain().await.unwrap().is_intact());
+}
+
+pub async fn retention_by_severity_and_kind_most_specific_first(database: Arc<impl TestDatabase>) {
+    let store = database.open().await.unwrap();
+    let now = at(1000 * DAY);
+    let ago = |days: u64| at(1000 * DAY - days * DAY);
+    let events = vec![
+        event_of(1, "critical 40d", ago(40), Severity::Critical, EventKind::Error),
+        event_of(1, "critical 400d", ago(400), Severity::Critical, EventKind::Error),
+        event_of(2, "debug 10d", ago(10), Severity::Debug, EventKind::Message),
+        event_of(2, "debug 1d", ago(1), Severity::Debug, EventKind::Message),
+        event_of(3, "slow 5d", ago(5), Severity::Warning, EventKind::Slow),
+        event_of(3, "slow debug 5d", ago(5), Severity::Debug, EventKind::Slow),
+        event_of(4, "error 40d", ago(40), Severity::Error, EventKind::Error),
+        event_of(4, "error 10d", ago(10), Severity::Error, EventKind::Error),
+    ];
+    store.write_batch(&batch(events, &[], vec![], vec![])).await.unwrap();
+    let policy = checked(
+        RetentionPolicy::default()
+            .keep_severity(Severity::Critical, Duration::from_secs(365 * DAY))
+            .keep_severity(Severity::Debug, Duration::from_secs(7 * DAY))
+            .keep_kind(EventKind::Slow, Duration::from_secs(3 * DAY)),
+    );
+    let plan = store.retention_plan(&policy, now).await.unwrap();
+    // Severity before kind: a slow debug event of 5 days is under the debug limit (7 days).
+    assert_eq!(plan.events, EventCounts { age: 1, severity: 2, kind: 1, ..EventCounts::default() });
+    let report = store.apply_retention(&policy, now).await.unwrap();
+    assert_eq!(report.events, plan.events);
+    assert_eq!(stored_messages(&store).await, ["critical 40d", "debug 1d", "error 10d", "slow debug 5d"]);
+}
+
+pub async fn retention_by_pattern_of_template_or_group(database: Arc<impl TestDatabase>) {
+    let store = database.open().await.unwrap();
+    let groups = [Group::new(1, "payments", 2, at(0), at(0)), Group::new(2, "ledger", 2, at(0), at(0))];
+    let now = at(10 * DAY);
+    let events = vec![
+        event(1, "payments 3d", at(7 * DAY)),
+        event(2, "ledger 3d", at(7 * DAY)),
+        event(2, "ledger 12h", at(10 * DAY - DAY / 2)),
+        event(3, "no group row 3d", at(7 * DAY)),
+    ];
+    store.write_batch(&batch(events, &groups, vec![], vec![])).await.unwrap();
+    let policy = checked(
+        RetentionPolicy::default()
+            .pattern(PatternRule::template("payment <*> failed in ledger", Duration::from_secs(DAY)))
+            .pattern(PatternRule::group(key(3), Duration::from_secs(2 * DAY))),
+    );
+    let plan = store.retention_plan(&policy, now).await.unwrap();
+    assert_eq!(plan.events, EventCounts { pattern: 2, ..EventCounts::default() });
+    assert_eq!(store.apply_retention(&policy, now).await.unwrap().events, plan.events);
+    assert_eq!(stored_messages(&store).await, ["ledger 12h", "payments 3d"]);
+    assert_eq!(store.group(key(2)).await.unwrap().unwrap().count, 2);
+}
+
+pub async fn retention_by_size_removes_the_lowest_severity_oldest_first(database: Arc<impl TestDatabase>) {
+    let store = database.open().await.unwrap();
+    // Text that does not compress, so the size of a row is about its length.
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut noise = || {
+        (0..100)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                format!("{:016x}", seed)
+            })
+            .collect::<String>()
+    };
+    for chunk in 0..4 {
+        let events = (0..100)
+            .map(|i| {
+                let n = chunk * 100 + i;
+                let severity = if n % 4 == 0 { Severity::Error } else { Severity::Debug };
+                event_of(1, &format!("{n:04} {}", noise()), at(n), severity, EventKind::Error)
+            })
+            .collect();
+        store.write_batch(&batch(events, &[], vec![], vec![])).await.unwrap();
+    }
+    let policy = checked(RetentionPolicy::none().max_size(400 * 1024));
+    let now = at(1000);
+    let plan = store.retention_plan(&policy, now).await.unwrap();
+    assert!(plan.size_bytes.unwrap() > 400 * 1024, "{plan:?}");
+    assert!(plan.events.size > 0, "{plan:?}");
+    assert_eq!(plan.events.total(), plan.events.size);
+    let report = store.apply_retention(&policy, now).await.unwrap();
+    assert_eq!(report.events, plan.events);
+    let kept = store.recent_events(10_000).await.unwrap();
+    assert_eq!(kept.len() as u64, 400 - report.events.size);
+    let number = |event: &StoredEvent| event.message[..4].parse::<u64>().unwrap();
+    let (errors, debug): (Vec<_>, Vec<_>) = kept.iter().partition(|event| event.severity == Severity::Error);
+    if errors.len() < 100 {
+        assert!(debug.is_empty(), "an error went while debug events remained");
+    }
+    // Within a severity, the oldest went first: what remains is the newest.
+    let remaining_debug: Vec<u64> = debug.iter().map(|event| number(event)).collect();
+    let removed_debug = 300 - remaining_debug.len() as u64;
+    // Debug events are those with n % 4 != 0; the k-th of them (from 0) is n - n / 4 - 1.
+    assert!(remaining_debug.iter().all(|&n| n - n / 4 - 1 >= removed_debug), "{remaining_debug:?}");
+}
+
+/// Audit records as a batch carries them.
+fn audits(n: u64) -> Vec<monitor_runtime::audit::AuditRecord> {
+    (0..n).map(|i| audit("payment_processing", "submit", ComplianceStatus::Compliant, i)).collect()
+}
+
+pub async fn audit_archive_then_verify_from_the_checkpoint_and_through_the_files(database: Arc<impl TestDatabase>) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = AuditKey::from_hex(&"6b".repeat(32)).unwrap();
+    let store = database.open_keyed(AuditKeyRing::new(key)).await.unwrap();
+    store.write_batch(&batch(vec![], &[], audits(10), vec![])).await.unwrap();
+    let retention = AuditRetention { older_than: Duration::from_secs(DAY), archive_dir: dir.path().to_owned() };
+    let later = SystemTime::now() + Duration::from_secs(2 * DAY);
+    let policy = checked(RetentionPolicy::none().audit(retention.older_than, dir.path()));
+    let plan = store.retention_plan(&policy, later).await.unwrap();
+    assert_eq!((plan.audit_rows, plan.audit_up_to), (9, Some(9)), "the last row stays");
+    let archives = store.archive_audit(&retention, later).await.unwrap();
+    assert_eq!(archives.len(), 1);
+    let archive = &archives[0];
+    assert_eq!((archive.first_seq, archive.up_to_seq, archive.rows), (1, 9, 9));
+    assert_eq!(store.audit_archives().await.unwrap(), archives);
+    let remaining = store.audit_records(&AuditQuery::default()).await.unwrap();
+    assert_eq!(remaining.iter().map(|row| row.seq).collect::<Vec<_>>(), [10]);
+    // New rows go on from the chain's head.
+    store.write_batch(&batch(vec![], &[], audits(3), vec![])).await.unwrap();
+    let report = store.verify_audit_chain().await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!((report.archived_up_to, report.rows, report.check.clone()), (Some(9), 4, ChainCheck::Keyed));
+    assert!(report.to_string().contains("rows 1 to 9 were archived"), "{report}");
+    let file = archive.path_in(dir.path());
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines.lines().count(), 11, "a header, 9 rows, a trailer");
+    let whole = store.verify_audit_chain_with_archives(&[file]).await.unwrap();
+    assert!(whole.is_intact(), "{whole}");
+    assert_eq!((whole.rows, whole.archive_files_checked, whole.keyed_rows), (13, 1, 13));
+    // Nothing more is old enough.
+    assert!(store.archive_audit(&retention, SystemTime::now()).await.unwrap().is_empty());
+}
+
+pub async fn a_tampered_archive_file_is_named_by_its_row(database: Arc<impl TestDatabase>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = database.open_keyed(AuditKeyRing::new(AuditKey::from_hex(&"6c".repeat(32)).unwrap())).await.unwrap();
+    store.write_batch(&batch(vec![], &[], audits(8), vec![])).await.unwrap();
+    let retention = AuditRetention { older_than: Duration::from_secs(DAY), archive_dir: dir.path().to_owned() };
+    let later = SystemTime::now() + Duration::from_secs(2 * DAY);
+    let file = store.archive_audit(&retention, later).await.unwrap()[0].path_in(dir.path());
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
+            if value["seq"] == 5 {
+                value["actor"] = "mallory".into();
+            }
+            value.to_string()
+        })
+        .collect();
+    std::fs::write(&file, edited.join("\n") + "\n").unwrap();
+    let report = store.verify_audit_chain_with_archives(&[file.clone()]).await.unwrap();
+    let broken = report.first_broken.expect("the edit is found");
+    assert_eq!(broken.seq, 5, "{}", broken.reason);
+    // Without the file the store's own rows still verify from the checkpoint.
+    assert!(store.verify_audit_chain().await.unwrap().is_intact());
+    // A file of another segment, or none at all, is not the archive either.
+    std::fs::remove_file(&file).unwrap();
+    let missing = store.verify_audit_chain_with_archives(&[]).await.unwrap();
+    assert!(missing.first_broken.unwrap().reason.contains("not given"));
+}
+
+pub async fn a_deleted_or_forged_archive_checkpoint_is_a_break(database: Arc<impl TestDatabase>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = database.open_keyed(AuditKeyRing::new(AuditKey::from_hex(&"6d".repeat(32)).unwrap())).await.unwrap();
+    let retention = AuditRetention { older_than: Duration::from_secs(DAY), archive_dir: dir.path().to_owned() };
+    let later = SystemTime::now() + Duration::from_secs(2 * DAY);
+    store.write_batch(&batch(vec![], &[], audits(5), vec![])).await.unwrap();
+    store.archive_audit(&retention, later).await.unwrap();
+    store.write_batch(&batch(vec![], &[], audits(5), vec![])).await.unwrap();
+    store.archive_audit(&retention, later).await.unwrap();
+    let archives = store.audit_archives().await.unwrap();
+    assert_eq!(archives.iter().map(|a| (a.first_seq, a.up_to_seq)).collect::<Vec<_>>(), [(1, 4), (5, 9)]);
+    assert!(store.verify_audit_chain().await.unwrap().is_intact());
+
+    // Someone without the key removes the latest checkpoint (to hide rows 5 to 9).
+    database.tamper("DELETE FROM audit_archives WHERE up_to_seq = 9").await;
+    let report = store.verify_audit_chain().await.unwrap();
+    let broken = report.first_broken.expect("the deleted checkpoint is found");
+    assert_eq!(broken.seq, 5, "{}", broken.reason);
+
+    // …and forges the first one's row count: its MAC no longer holds.
+    database.tamper("UPDATE audit_archives SET row_count = 3 WHERE up_to_seq = 4").await;
+    let report = store.verify_audit_chain().await.unwrap();
+    let broken = report.first_broken.expect("the forged checkpoint is found");
+    assert_eq!(broken.seq, 1, "{}", broken.reason);
+    assert!(broken.reason.contains("forged"), "{}", broken.reason);
 }

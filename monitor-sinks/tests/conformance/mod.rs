@@ -24,6 +24,9 @@ pub trait TestDatabase: Send + Sync {
     async fn open_keyed(&self, keys: AuditKeyRing) -> Result<Arc<dyn Store>, StoreError>;
     /// Marks the database as migrated by a release newer than this one.
     async fn pretend_newer_schema(&self);
+    /// Runs `sql` behind the store's back, as someone who can write the
+    /// database but has no key would.
+    async fn tamper(&self, sql: &str);
 }
 
 /// A fixed time: `secs` seconds after a day in 2027.
@@ -115,6 +118,14 @@ pub fn event(n: u64, message: &str, when: SystemTime) -> Event {
     .expect("an event")
 }
 
+/// An event of group `n` at `when` with this severity and kind.
+pub fn event_of(n: u64, message: &str, when: SystemTime, severity: Severity, kind: EventKind) -> Event {
+    let mut value = serde_json::to_value(event(n, message, when)).expect("an event");
+    value["severity"] = json!(severity);
+    value["kind"] = json!(kind);
+    serde_json::from_value(value).expect("an event")
+}
+
 /// An audit record of `process`.
 pub fn audit(process: &'static str, action: &'static str, status: ComplianceStatus, reference: u64) -> AuditRecord {
     let mut builder = AuditRecordBuilder::new(process, action, status);
@@ -194,6 +205,13 @@ macro_rules! conformance_suite {
             a_schema_newer_than_this_release_is_refused,
             fleet_counts_add_up_per_group_and_minute,
             one_instance_leads_the_fleet_and_another_takes_over_when_it_stops,
+            retention_by_age_keeps_groups_their_counts_and_the_audit_log,
+            retention_by_severity_and_kind_most_specific_first,
+            retention_by_pattern_of_template_or_group,
+            retention_by_size_removes_the_lowest_severity_oldest_first,
+            audit_archive_then_verify_from_the_checkpoint_and_through_the_files,
+            a_tampered_archive_file_is_named_by_its_row,
+            a_deleted_or_forged_archive_checkpoint_is_a_break,
         );
     };
     (@cases $database:expr; $($case:ident),* $(,)?) => {
