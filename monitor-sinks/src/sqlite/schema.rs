@@ -177,10 +177,11 @@ pub(crate) fn migrations() -> Migrations<'static> {
         // Retention: the size rule removes the lowest severities first
         // (an index to find them without sorting the table), and archived
         // audit segments each leave a checkpoint row; a row of the log is
-        // removed only once a checkpoint covers it.
+        // removed only once a checkpoint covers it. `IF NOT EXISTS`: a file
+        // taken back to an older version by hand still migrates.
         M::up(
-            "CREATE INDEX events_by_severity ON events (severity_rank, id);
-        CREATE TABLE audit_archives (
+            "CREATE INDEX IF NOT EXISTS events_by_severity ON events (severity_rank, id);
+        CREATE TABLE IF NOT EXISTS audit_archives (
             id          INTEGER PRIMARY KEY,
             first_seq   INTEGER NOT NULL,
             up_to_seq   INTEGER NOT NULL UNIQUE,
@@ -193,7 +194,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
             key_id      TEXT,
             mac         TEXT NOT NULL
         );
-        DROP TRIGGER audit_log_no_delete;
+        DROP TRIGGER IF EXISTS audit_log_no_delete;
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         WHEN OLD.seq > (SELECT coalesce(max(up_to_seq), 0) FROM audit_archives)
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only archived rows are removed'); END;",
