@@ -8,62 +8,35 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::store::PostgresStore;
-use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, millis, parse_key, severity_rank};
+use crate::store::search::sql::{Dialect, Filter, Param, event_filter, group_filter, group_order};
+use crate::store::{
+    AggregateRow, Aggregation, EventQuery, GroupQuery, StoreError, StoredEvent, StoredGroup, parse_key,
+};
 
 pub(crate) const GROUP_COLUMNS: &str = "group_key, template, module, function, file, line, error_type, severity,
     status, count, first_seen_ms, last_seen_ms, merged_into, assignee";
 
-/// The filter of a [`GroupQuery`], for `groups` and bulk triage alike, with
-/// the parameters [`group_filter_params`] gives: $1 severity rank, $2
-/// status, $3 seen since, $4 seen before, $5 module, $6 its submodule
-/// pattern, $7 assignee, $8 keys, $9 the limit.
-pub(crate) const GROUP_FILTER: &str = "WHERE ($1::bigint IS NULL OR severity_rank >= $1)
-    AND ($2::text IS NULL OR status = $2)
-    AND ($3::bigint IS NULL OR last_seen_ms >= $3) AND ($4::bigint IS NULL OR last_seen_ms < $4)
-    AND ($5::text IS NULL OR module = $5 OR module LIKE $6 ESCAPE '\\')
-    AND ($7::text IS NULL OR assignee = $7)
-    AND ($8::text[] IS NULL OR group_key = ANY($8))";
+/// The values of a search filter, as tokio-postgres takes them.
+pub(crate) struct Bound(Vec<Box<dyn ToSql + Sync + Send>>);
 
-/// The values of [`GROUP_FILTER`]'s parameters, owned so they outlive the call.
-pub(crate) struct GroupFilter {
-    min_rank: Option<i64>,
-    status: Option<&'static str>,
-    seen_since: Option<i64>,
-    seen_before: Option<i64>,
-    module: Option<String>,
-    submodules: Option<String>,
-    assignee: Option<String>,
-    keys: Option<Vec<String>>,
-    limit: i64,
-}
-
-impl GroupFilter {
-    pub(crate) fn of(query: &GroupQuery) -> Self {
-        GroupFilter {
-            min_rank: query.min_severity.map(severity_rank),
-            status: query.status.map(GroupStatus::as_str),
-            seen_since: query.seen_since.map(millis),
-            seen_before: query.seen_before.map(millis),
-            module: query.module.clone(),
-            submodules: query.submodule_pattern(),
-            assignee: query.assignee.clone(),
-            keys: query.keys.as_ref().map(|keys| keys.iter().map(GroupKey::to_string).collect()),
-            limit: query.sql_limit(),
-        }
+impl Bound {
+    pub(crate) fn of(filter: &Filter) -> Self {
+        Bound(
+            filter
+                .params()
+                .iter()
+                .map(|param| -> Box<dyn ToSql + Sync + Send> {
+                    match param {
+                        Param::Int(value) => Box::new(*value),
+                        Param::Text(text) => Box::new(text.clone()),
+                    }
+                })
+                .collect(),
+        )
     }
 
-    pub(crate) fn params(&self) -> [&(dyn ToSql + Sync); 9] {
-        [
-            &self.min_rank,
-            &self.status,
-            &self.seen_since,
-            &self.seen_before,
-            &self.module,
-            &self.submodules,
-            &self.assignee,
-            &self.keys,
-            &self.limit,
-        ]
+    pub(crate) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.0.iter().map(|param| param.as_ref() as &(dyn ToSql + Sync)).collect()
     }
 }
 
@@ -116,14 +89,33 @@ fn stored_event(row: &Row) -> StoredEvent {
 }
 
 impl PostgresStore {
-    /// Groups matching `query`, most recently seen first.
+    /// Groups matching `query`, in its order, from its cursor on.
     pub(crate) async fn read_groups(&self, query: &GroupQuery) -> Result<Vec<StoredGroup>, StoreError> {
-        let sql =
-            format!("SELECT {GROUP_COLUMNS} FROM groups {GROUP_FILTER} ORDER BY last_seen_ms DESC, group_key LIMIT $9");
-        let filter = GroupFilter::of(query);
+        let filter = group_filter(query, Dialect::Postgres)?;
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS} FROM groups {} {} LIMIT {}",
+            filter.where_clause(),
+            group_order(query),
+            query.sql_limit()
+        );
+        let bound = Bound::of(&filter);
         let client = self.client().await?;
-        let rows = client.query(&sql, &filter.params()).await.map_err(self.fail("querying groups"))?;
+        let rows = client.query(&sql, &bound.params()).await.map_err(self.fail("querying groups"))?;
         Ok(rows.iter().map(stored_group).collect())
+    }
+
+    /// Events matching `query`, newest first, from its cursor on.
+    pub(crate) async fn search_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
+        let filter = event_filter(query, Dialect::Postgres)?;
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events {} ORDER BY id DESC LIMIT {}",
+            filter.where_clause(),
+            query.limit.min(i64::MAX as usize)
+        );
+        let bound = Bound::of(&filter);
+        let client = self.client().await?;
+        let rows = client.query(&sql, &bound.params()).await.map_err(self.fail("searching events"))?;
+        Ok(rows.iter().map(stored_event).collect())
     }
 
     /// One group.
@@ -165,5 +157,18 @@ impl PostgresStore {
     pub(crate) async fn read_group_statuses(&self) -> Result<Vec<(GroupKey, GroupStatus)>, StoreError> {
         let client = self.client().await?;
         super::triage::not_open(&client, self.database()).await
+    }
+}
+
+impl PostgresStore {
+    /// Runs an aggregation of [`crate::store::aggregate`].
+    pub(crate) async fn aggregate(&self, aggregation: &Aggregation) -> Result<Vec<AggregateRow>, StoreError> {
+        let bound = Bound::of(&aggregation.filter);
+        let client = self.client().await?;
+        let rows = client.query(&aggregation.sql, &bound.params()).await.map_err(self.fail("aggregating"))?;
+        Ok(rows
+            .iter()
+            .map(|row| AggregateRow { bucket: row.get(0), first: row.get(1), second: row.get(2), count: row.get(3) })
+            .collect())
     }
 }

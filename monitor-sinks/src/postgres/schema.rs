@@ -229,6 +229,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             RAISE EXCEPTION 'audit_log is append-only: only archived rows are removed';
         END $$;",
     },
+    // Search: a full-text index of event messages and templates on exactly
+    // the expression the queries use (`PG_EVENT_WORDS`), indexes on the
+    // context fields people look up one value of, and on the group sort
+    // orders.
+    Migration {
+        description: "search",
+        sql: "CREATE INDEX events_words ON events USING gin (to_tsvector('simple'::regconfig, translate(message || ' ' || template, \
+     '!\"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~', '                                ')));
+        CREATE INDEX events_by_trace ON events (((context::jsonb ->> 'trace_id')));
+        CREATE INDEX events_by_user ON events (((context::jsonb ->> 'user')));
+        CREATE INDEX groups_by_count ON groups (count);
+        CREATE INDEX groups_by_first_seen ON groups (first_seen_ms);",
+    },
 ];
 
 /// Brings the database (its schema, when one is configured) to the latest
@@ -290,4 +303,16 @@ pub(crate) async fn migrate(client: &mut Client, target: &Target) -> Result<(), 
         .map_err(fail("recording the schema version"))?;
     }
     tx.commit().await.map_err(fail("committing the migration"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use crate::store::search::sql::PG_EVENT_WORDS;
+
+    #[test]
+    fn the_full_text_index_is_on_the_expression_searches_use() {
+        let search = MIGRATIONS.iter().find(|migration| migration.description == "search").unwrap();
+        assert!(search.sql.contains(PG_EVENT_WORDS), "{}\n{PG_EVENT_WORDS}", search.sql);
+    }
 }

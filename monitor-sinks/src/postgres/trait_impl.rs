@@ -9,10 +9,14 @@ use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 
 use super::incidents::Action;
 use super::store::PostgresStore;
+use crate::store::aggregate;
+use crate::store::search::sql::Dialect;
+use crate::store::{AggregateRow, top_of};
 use crate::store::{
-    AlertChange, AlertQuery, AuditArchive, AuditQuery, AuditRetention, ChainReport, GroupChange, GroupHistoryEntry,
-    GroupQuery, RetentionPlan, RetentionPolicy, RetentionReport, StatusChanges, Store, StoreError, StoredAlert,
-    StoredAudit, StoredEvent, StoredGroup, StoredNotification,
+    AlertChange, AlertQuery, AuditArchive, AuditCount, AuditQuery, AuditRetention, Breakdown, BucketCount, Buckets,
+    ChainReport, EventQuery, GroupChange, GroupHistoryEntry, GroupQuery, RetentionPlan, RetentionPolicy,
+    RetentionReport, StatusChanges, Store, StoreError, StoredAlert, StoredAudit, StoredEvent, StoredGroup,
+    StoredNotification, TopGroup,
 };
 
 #[async_trait]
@@ -31,6 +35,42 @@ impl Store for PostgresStore {
 
     async fn group(&self, key: GroupKey) -> Result<Option<StoredGroup>, StoreError> {
         self.read_group(key).await
+    }
+
+    async fn events_matching(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
+        self.search_events(query).await
+    }
+
+    async fn occurrence_counts(
+        &self,
+        buckets: &Buckets,
+        by: Breakdown,
+        groups: &GroupQuery,
+    ) -> Result<Vec<BucketCount>, StoreError> {
+        let rows = self.aggregate(&aggregate::occurrences(buckets, by, groups, Dialect::Postgres)?).await?;
+        Ok(rows.into_iter().map(AggregateRow::bucket_count).collect())
+    }
+
+    async fn new_group_counts(&self, buckets: &Buckets, groups: &GroupQuery) -> Result<Vec<BucketCount>, StoreError> {
+        let rows = self.aggregate(&aggregate::new_groups(buckets, groups, Dialect::Postgres)?).await?;
+        Ok(rows.into_iter().map(AggregateRow::bucket_count).collect())
+    }
+
+    async fn top_groups(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<TopGroup>, StoreError> {
+        let rows = self.aggregate(&aggregate::top_groups(since, until, limit, Dialect::Postgres)?).await?;
+        let keys = rows.iter().filter_map(|row| row.first.parse().ok()).collect();
+        let groups = self.read_groups(&GroupQuery { keys: Some(keys), ..GroupQuery::all() }).await?;
+        Ok(top_of(rows, groups))
+    }
+
+    async fn audit_counts(&self, buckets: &Buckets) -> Result<Vec<AuditCount>, StoreError> {
+        let rows = self.aggregate(&aggregate::audit_counts(buckets, Dialect::Postgres)?).await?;
+        Ok(rows.into_iter().map(AggregateRow::audit_count).collect())
     }
 
     async fn events_of_group(&self, key: GroupKey, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {

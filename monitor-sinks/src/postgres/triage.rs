@@ -12,8 +12,9 @@ use monitor_runtime::{GroupKey, GroupStatus};
 use tokio_postgres::Client;
 
 use super::error::classify;
-use super::queries::{GROUP_FILTER, GroupFilter};
+use super::queries::Bound;
 use super::store::{AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
+use crate::store::search::sql::{Dialect, group_filter, group_order};
 use crate::store::{
     GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, StoreError, TriageField, from_millis, parse_key,
     triage_audit,
@@ -75,14 +76,18 @@ impl PostgresStore {
         let now_ms: i64 =
             tx.query_one(&format!("SELECT {SERVER_NOW_MS}"), &[]).await.map_err(self.fail("reading the clock"))?.get(0);
         let now = from_millis(now_ms);
-        let filter = GroupFilter::of(query);
+        let filter = group_filter(query, Dialect::Postgres)?;
         // Chosen as `groups` would list them, then locked in key order.
         let select = format!(
             "SELECT group_key, status, assignee FROM groups WHERE group_key IN (
-                SELECT group_key FROM groups {GROUP_FILTER} ORDER BY last_seen_ms DESC, group_key LIMIT $9)
-             ORDER BY group_key FOR UPDATE"
+                SELECT group_key FROM groups {} {} LIMIT {})
+             ORDER BY group_key FOR UPDATE",
+            filter.where_clause(),
+            group_order(query),
+            query.sql_limit()
         );
-        let targets = tx.query(&select, &filter.params()).await.map_err(self.fail("selecting groups to change"))?;
+        let bound = Bound::of(&filter);
+        let targets = tx.query(&select, &bound.params()).await.map_err(self.fail("selecting groups to change"))?;
         let update = tx
             .prepare(
                 "UPDATE groups SET status = $2, assignee = $3,

@@ -20,6 +20,7 @@ mod fleet;
 mod incidents;
 mod retention;
 mod schema;
+mod search;
 mod shared;
 mod store;
 mod triage;

@@ -199,6 +199,25 @@ pub(crate) fn migrations() -> Migrations<'static> {
         WHEN OLD.seq > (SELECT coalesce(max(up_to_seq), 0) FROM audit_archives)
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only archived rows are removed'); END;",
         ),
+        // Search: a full-text index of event messages and templates (FTS5,
+        // kept by triggers, so every writer and every deletion keeps it
+        // right), indexes on the context fields people look up one value
+        // of (trace, user), and on the group sort orders.
+        M::up(
+            "CREATE VIRTUAL TABLE events_fts USING fts5(message, template, content='events', content_rowid='id');
+        INSERT INTO events_fts (events_fts) VALUES ('rebuild');
+        CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
+            INSERT INTO events_fts (rowid, message, template) VALUES (new.id, new.message, new.template);
+        END;
+        CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
+            INSERT INTO events_fts (events_fts, rowid, message, template)
+            VALUES ('delete', old.id, old.message, old.template);
+        END;
+        CREATE INDEX events_by_trace ON events (json_extract(context, '$.trace_id'));
+        CREATE INDEX events_by_user ON events (json_extract(context, '$.user'));
+        CREATE INDEX groups_by_count ON groups (count);
+        CREATE INDEX groups_by_first_seen ON groups (first_seen_ms);",
+        ),
     ])
 }
 
@@ -207,7 +226,7 @@ pub(crate) fn migrations_len() -> usize {
     STEPS
 }
 
-const STEPS: usize = 8;
+const STEPS: usize = 9;
 
 #[cfg(test)]
 mod tests {

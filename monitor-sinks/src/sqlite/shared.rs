@@ -12,9 +12,10 @@ use monitor_runtime::{Batch, GroupKey, GroupStatus, SinkErrorKind, async_trait};
 
 use super::store::SqliteStore;
 use crate::store::{
-    AlertChange, AlertQuery, AuditArchive, AuditQuery, AuditRetention, ChainReport, GroupChange, GroupHistoryEntry,
-    GroupQuery, RetentionPlan, RetentionPolicy, RetentionReport, StatusChanges, Store, StoreError, StoredAlert,
-    StoredAudit, StoredEvent, StoredGroup, StoredNotification,
+    AlertChange, AlertQuery, AuditArchive, AuditCount, AuditQuery, AuditRetention, Breakdown, BucketCount, Buckets,
+    ChainReport, EventQuery, GroupChange, GroupHistoryEntry, GroupQuery, RetentionPlan, RetentionPolicy,
+    RetentionReport, StatusChanges, Store, StoreError, StoredAlert, StoredAudit, StoredEvent, StoredGroup,
+    StoredNotification, TopGroup,
 };
 
 /// A [`SqliteStore`] that implements [`Store`]: cheap to clone, one
@@ -88,6 +89,40 @@ impl Store for SharedSqliteStore {
 
     async fn group(&self, key: GroupKey) -> Result<Option<StoredGroup>, StoreError> {
         self.run(move |store| store.group(key)).await
+    }
+
+    async fn events_matching(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
+        let query = query.clone();
+        self.run(move |store| store.events_matching(&query)).await
+    }
+
+    async fn occurrence_counts(
+        &self,
+        buckets: &Buckets,
+        by: Breakdown,
+        groups: &GroupQuery,
+    ) -> Result<Vec<BucketCount>, StoreError> {
+        let (buckets, groups) = (*buckets, groups.clone());
+        self.run(move |store| store.occurrence_counts(&buckets, by, &groups)).await
+    }
+
+    async fn new_group_counts(&self, buckets: &Buckets, groups: &GroupQuery) -> Result<Vec<BucketCount>, StoreError> {
+        let (buckets, groups) = (*buckets, groups.clone());
+        self.run(move |store| store.new_group_counts(&buckets, &groups)).await
+    }
+
+    async fn top_groups(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<TopGroup>, StoreError> {
+        self.run(move |store| store.top_groups(since, until, limit)).await
+    }
+
+    async fn audit_counts(&self, buckets: &Buckets) -> Result<Vec<AuditCount>, StoreError> {
+        let buckets = *buckets;
+        self.run(move |store| store.audit_counts(&buckets)).await
     }
 
     async fn events_of_group(&self, key: GroupKey, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {

@@ -11,6 +11,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 use super::audit_chain::{AuditChainOptions, chain_of};
 use super::schema;
 use crate::chain::state::AuditChain;
+use crate::store::search::sql::{Dialect, group_filter, group_order};
 use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, severity_rank};
 
 /// Settings of a SQLite store.
@@ -291,11 +292,12 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Groups matching `query`, most recently seen first.
+    /// Groups matching `query`, in its order (most recently seen first by
+    /// default), from its cursor on.
     pub fn groups(&self, query: &GroupQuery) -> Result<Vec<StoredGroup>, StoreError> {
-        let filter = format!("{GROUP_FILTER} ORDER BY last_seen_ms DESC, group_key LIMIT ?8");
-        let keys = group_filter_keys(query);
-        self.query_groups(&filter, group_filter_params!(query, keys, query.sql_limit()))
+        let filter = group_filter(query, Dialect::Sqlite)?;
+        let sql = format!("{} {} LIMIT {}", filter.where_clause(), group_order(query), query.sql_limit());
+        self.query_groups(&sql, rusqlite::params_from_iter(filter.params()))
     }
 
     /// One stored group.
@@ -303,7 +305,7 @@ impl SqliteStore {
         Ok(self.query_groups("WHERE group_key = ?1", params![key.to_string()])?.pop())
     }
 
-    fn query_groups(&self, filter: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<StoredGroup>, StoreError> {
+    fn query_groups(&self, filter: &str, params: impl rusqlite::Params) -> Result<Vec<StoredGroup>, StoreError> {
         let sql = format!(
             "SELECT group_key, template, module, function, file, line, error_type, severity, status, count,
                     first_seen_ms, last_seen_ms, merged_into, assignee FROM groups {filter}"
@@ -345,7 +347,11 @@ impl SqliteStore {
         self.query_events("ORDER BY id DESC LIMIT ?1", params![limit as i64])
     }
 
-    fn query_events(&self, filter: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<StoredEvent>, StoreError> {
+    pub(crate) fn query_events(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let sql = format!(
             "SELECT id, timestamp_ms, kind, severity, group_key, template, module, function, file, line, error_type,
                     message, chain, context, args, duration_us, occurrences FROM events {filter}"
@@ -419,38 +425,6 @@ impl SqliteStore {
         read().map_err(|e| classify(&self.path, "reading group statuses", &e))
     }
 }
-
-/// The filter of a [`GroupQuery`], for `groups` and bulk triage alike.
-/// Parameters: ?1 severity rank, ?2 status, ?3 seen since, ?4 seen before,
-/// ?5 module, ?6 its submodule pattern, ?7 assignee, ?9 keys (a JSON array).
-pub(crate) const GROUP_FILTER: &str = "WHERE (?1 IS NULL OR severity_rank >= ?1) AND (?2 IS NULL OR status = ?2)
-    AND (?3 IS NULL OR last_seen_ms >= ?3) AND (?4 IS NULL OR last_seen_ms < ?4)
-    AND (?5 IS NULL OR module = ?5 OR module LIKE ?6 ESCAPE '\\')
-    AND (?7 IS NULL OR assignee = ?7)
-    AND (?9 IS NULL OR group_key IN (SELECT value FROM json_each(?9)))";
-
-/// The keys of a [`GroupQuery`] as the JSON array [`GROUP_FILTER`] takes.
-pub(crate) fn group_filter_keys(query: &GroupQuery) -> Option<String> {
-    query.keys.as_ref().map(|keys| to_json(&keys.iter().map(|key| key.to_string()).collect::<Vec<_>>()))
-}
-
-/// The parameters of [`GROUP_FILTER`], with `$limit` as ?8.
-macro_rules! group_filter_params {
-    ($query:expr, $keys:expr, $limit:expr) => {
-        params![
-            $query.min_severity.map(crate::store::severity_rank),
-            $query.status.map(GroupStatus::as_str),
-            $query.seen_since.map(millis),
-            $query.seen_before.map(millis),
-            $query.module,
-            $query.submodule_pattern(),
-            $query.assignee,
-            $limit,
-            $keys,
-        ]
-    };
-}
-pub(crate) use group_filter_params;
 
 fn schema_version(connection: &Connection) -> i64 {
     connection.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap_or(0)

@@ -8,7 +8,8 @@ use std::time::SystemTime;
 use monitor_runtime::{GroupKey, GroupStatus};
 use rusqlite::params;
 
-use super::store::{GROUP_FILTER, SqliteStore, from_millis, group_filter_keys, group_filter_params, millis, parse_key};
+use super::store::{SqliteStore, from_millis, millis, parse_key};
+use crate::store::search::sql::{Dialect, group_filter, group_order};
 use crate::store::{GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, StoreError, TriageField, triage_audit};
 
 /// How far back of a cursor [`SqliteStore::status_changes`] looks again: a
@@ -41,11 +42,16 @@ impl SqliteStore {
         let now_ms = millis(now);
         let (tx, chain) = self.transaction().map_err(fail("starting a transaction"))?;
         let targets: Vec<(String, String, Option<String>)> = {
-            let keys = group_filter_keys(query);
-            let sql = format!("SELECT group_key, status, assignee FROM groups {GROUP_FILTER} LIMIT ?8");
+            let filter = group_filter(query, Dialect::Sqlite)?;
+            let sql = format!(
+                "SELECT group_key, status, assignee FROM groups {} {} LIMIT {}",
+                filter.where_clause(),
+                group_order(query),
+                query.sql_limit()
+            );
             let mut select = tx.prepare(&sql).map_err(fail("preparing the triage query"))?;
             let rows = select
-                .query_map(group_filter_params!(query, keys, query.sql_limit()), |row| {
+                .query_map(rusqlite::params_from_iter(filter.params()), |row| {
                     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                 })
                 .map_err(fail("selecting groups to change"))?;

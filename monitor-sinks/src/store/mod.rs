@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+pub(crate) mod aggregate;
 mod audit;
 mod audit_archive;
 mod chain_report;
@@ -38,6 +39,7 @@ mod open;
 mod records;
 pub(crate) mod retention;
 pub(crate) mod schedule;
+pub(crate) mod search;
 mod time;
 mod triage;
 
@@ -48,6 +50,7 @@ use std::time::{Duration, SystemTime};
 use monitor_runtime::alerting::FleetCount;
 use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 
+pub use aggregate::{AuditCount, Breakdown, BucketCount, Buckets, TopGroup};
 pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use audit_archive::AuditArchive;
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
@@ -60,8 +63,10 @@ pub use retention::{
     AuditRetention, EventCounts, PatternRule, RetentionPlan, RetentionPolicy, RetentionPolicyError, RetentionReport,
 };
 pub use schedule::{RetentionRun, RetentionSchedule, RetentionStatus};
+pub use search::{EventFilter, EventQuery, GroupSort, Page};
 pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCESS, TriageField};
 
+pub(crate) use aggregate::{AggregateRow, Aggregation, top_of};
 pub(crate) use incidents::{Latest, Plan, events_of, plan, severity_rank, stats_of};
 pub(crate) use notifications::{details_json, state_name};
 pub(crate) use time::{from_millis, millis, minute_of, parse_key, to_json};
@@ -95,8 +100,51 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// notifications kept with the incidents they fire or resolve.
     async fn write_batch(&self, batch: &Batch) -> Result<(), StoreError>;
 
-    /// Groups matching `query`, most recently seen first.
+    /// Groups matching `query`, in its order (most recently seen first by
+    /// default), from its cursor on, at most its limit.
     async fn groups(&self, query: &GroupQuery) -> Result<Vec<StoredGroup>, StoreError>;
+
+    /// One page of the groups matching `query`, with the cursor of the
+    /// next (see [`Page`]).
+    async fn group_page(&self, query: &GroupQuery) -> Result<Page<StoredGroup>, StoreError> {
+        let mut one_more = query.clone();
+        one_more.limit = query.limit.saturating_add(1);
+        let groups = self.groups(&one_more).await?;
+        Ok(Page::cut(groups, query.limit, |group| search::group_cursor(query.sort, group)))
+    }
+
+    /// Events matching `query`, newest first, from its cursor on, at most
+    /// its limit.
+    async fn events_matching(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Occurrences per bucket of time, broken down by severity or kind, of
+    /// the groups `groups` selects (its page and limit aside), counted by
+    /// every instance: a chart of errors over time.
+    async fn occurrence_counts(
+        &self,
+        buckets: &Buckets,
+        by: Breakdown,
+        groups: &GroupQuery,
+    ) -> Result<Vec<BucketCount>, StoreError>;
+
+    /// New groups (kinds of error never seen before) per bucket of time.
+    async fn new_group_counts(&self, buckets: &Buckets, groups: &GroupQuery) -> Result<Vec<BucketCount>, StoreError>;
+
+    /// The `limit` groups with the most occurrences in `[since, until)`,
+    /// most first.
+    async fn top_groups(&self, since: SystemTime, until: SystemTime, limit: usize)
+    -> Result<Vec<TopGroup>, StoreError>;
+
+    /// Audit records per bucket of time, process and compliance status.
+    async fn audit_counts(&self, buckets: &Buckets) -> Result<Vec<AuditCount>, StoreError>;
+
+    /// One page of the events matching `query`, with the cursor of the next.
+    async fn event_page(&self, query: &EventQuery) -> Result<Page<StoredEvent>, StoreError> {
+        let mut one_more = query.clone();
+        one_more.limit = query.limit.saturating_add(1);
+        let events = self.events_matching(&one_more).await?;
+        Ok(Page::cut(events, query.limit, search::event_cursor))
+    }
 
     /// One group.
     async fn group(&self, key: GroupKey) -> Result<Option<StoredGroup>, StoreError>;

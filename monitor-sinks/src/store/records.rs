@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use monitor_runtime::{Context, EventKind, GroupKey, GroupStatus, Location, Severity, SinkError, SinkErrorKind};
 
+use super::search::{EventFilter, GroupSort};
+
 /// An error of the store, with the kind the pipeline counts drops under.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreError {
@@ -91,14 +93,18 @@ pub struct StoredEvent {
     pub occurrences: u64,
 }
 
-/// Which groups a store returns ([`Store::groups`](super::Store::groups)),
-/// most recently seen first, or which a bulk triage change applies to
-/// ([`Store::change_groups`](super::Store::change_groups)).
+/// Which groups a store returns ([`Store::groups`](super::Store::groups),
+/// [`Store::group_page`](super::Store::group_page)), or which a bulk triage
+/// change applies to ([`Store::change_groups`](super::Store::change_groups)).
+///
+/// Filters on what a group's events carry (service, environment, release,
+/// user, trace id, tags, free text) take the groups with at least one
+/// stored event that matches.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
 /// use monitor_runtime::{GroupStatus, Severity};
-/// use monitor_sinks::store::GroupQuery;
+/// use monitor_sinks::store::{EventFilter, GroupQuery, GroupSort};
 ///
 /// let query = GroupQuery { min_severity: Some(Severity::Error), status: Some(GroupStatus::Open), ..GroupQuery::default() };
 /// assert_eq!(query.limit, 100);
@@ -111,11 +117,23 @@ pub struct StoredEvent {
 /// };
 /// assert!(stale.matches_module("payments::sepa::mandates"));
 /// assert!(!stale.matches_module("payments::sepa_legacy"));
+///
+/// // The most frequent groups of production whose events mention a timeout.
+/// let noisy = GroupQuery {
+///     events: EventFilter { environment: Some("production".into()), text: Some("timeout".into()), ..EventFilter::default() },
+///     sort: GroupSort::Count,
+///     ..GroupQuery::default()
+/// };
+/// # let _ = noisy;
 /// ```
 #[derive(Clone, Debug)]
 pub struct GroupQuery {
     /// Only groups of this severity or worse.
     pub min_severity: Option<Severity>,
+    /// Only groups of exactly this severity.
+    pub severity: Option<Severity>,
+    /// Only groups of this kind of event (errors, panics, slow calls, …).
+    pub kind: Option<EventKind>,
     /// Only groups with this status.
     pub status: Option<GroupStatus>,
     /// Only groups last seen at or after this time.
@@ -124,12 +142,27 @@ pub struct GroupQuery {
     pub seen_before: Option<SystemTime>,
     /// Only groups of this module or of a module inside it
     /// (`payments::sepa` takes `payments::sepa::mandates`, not
-    /// `payments::sepa_legacy`).
+    /// `payments::sepa_legacy`); with `*`, a glob as rules use
+    /// (`payments::*`).
     pub module: Option<String>,
+    /// Only groups of this function: a name (`charge`), or a path whose
+    /// leading modules may be left out (`sepa::charge`), with `*` globs
+    /// (`payments::*`), as rules match functions.
+    pub function: Option<String>,
+    /// Only groups of this error type.
+    pub error_type: Option<String>,
     /// Only groups assigned to this person.
     pub assignee: Option<String>,
     /// Only these groups.
     pub keys: Option<Vec<GroupKey>>,
+    /// Only groups with a stored event matching these (context and free
+    /// text); the empty filter takes every group.
+    pub events: EventFilter,
+    /// The order of the groups.
+    pub sort: GroupSort,
+    /// Where a page starts: the [`Page::next`](super::Page::next) cursor of
+    /// the page before, with the same filters and sort.
+    pub after: Option<String>,
     /// At most this many groups (100 by default; [`GroupQuery::all`] has no
     /// limit).
     pub limit: usize,
@@ -139,12 +172,19 @@ impl Default for GroupQuery {
     fn default() -> Self {
         GroupQuery {
             min_severity: None,
+            severity: None,
+            kind: None,
             status: None,
             seen_since: None,
             seen_before: None,
             module: None,
+            function: None,
+            error_type: None,
             assignee: None,
             keys: None,
+            events: EventFilter::default(),
+            sort: GroupSort::default(),
+            after: None,
             limit: 100,
         }
     }
@@ -161,6 +201,7 @@ impl GroupQuery {
     pub fn matches_module(&self, module: &str) -> bool {
         match &self.module {
             None => true,
+            Some(wanted) if wanted.contains('*') => super::search::glob_matches(wanted, module),
             Some(wanted) => {
                 module == wanted || (module.starts_with(wanted.as_str()) && module[wanted.len()..].starts_with("::"))
             }
@@ -170,14 +211,5 @@ impl GroupQuery {
     /// The limit as a SQL `LIMIT` (saturating at `i64::MAX`).
     pub(crate) fn sql_limit(&self) -> i64 {
         self.limit.min(i64::MAX as usize) as i64
-    }
-
-    /// The `LIKE` pattern for submodules of the module filter, with `%` and
-    /// `_` in the name escaped (by `\`).
-    pub(crate) fn submodule_pattern(&self) -> Option<String> {
-        self.module.as_ref().map(|module| {
-            let escaped = module.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            format!("{escaped}::%")
-        })
     }
 }

@@ -4,6 +4,7 @@
 //! pipeline's types are not built by hand elsewhere).
 
 pub mod cases;
+pub mod search;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -213,6 +214,22 @@ macro_rules! conformance_suite {
             a_tampered_archive_file_is_named_by_its_row,
             a_deleted_or_forged_archive_checkpoint_is_a_break,
         );
+        $crate::conformance_suite!(@search $database;
+            events_are_found_by_context_tags_location_and_time,
+            free_text_finds_words_and_their_beginnings_in_any_script,
+            groups_are_found_by_what_their_events_carry,
+            pages_stay_steady_while_new_events_arrive,
+            charts_count_occurrences_new_groups_top_groups_and_audit_records,
+        );
+    };
+    (@search $database:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let database = $database.await;
+                $crate::conformance::run(database, |database| $crate::conformance::search::$case(database)).await;
+            }
+        )*
     };
     (@cases $database:expr; $($case:ident),* $(,)?) => {
         $(

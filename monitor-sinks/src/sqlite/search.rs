@@ -1,0 +1,93 @@
+//! Event search in the SQLite file: the shared filters
+//! ([`crate::store::search`]) bound to rusqlite, free text through the FTS5
+//! index `events_fts`.
+
+use rusqlite::ToSql;
+use rusqlite::types::ToSqlOutput;
+
+use std::time::SystemTime;
+
+use super::store::SqliteStore;
+use crate::store::aggregate;
+use crate::store::search::sql::{Dialect, Param, event_filter};
+use crate::store::{
+    AggregateRow, Aggregation, AuditCount, Breakdown, BucketCount, Buckets, EventQuery, GroupQuery, StoreError,
+    StoredEvent, TopGroup, top_of,
+};
+
+impl ToSql for Param {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Param::Int(value) => value.to_sql(),
+            Param::Text(text) => text.to_sql(),
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Events matching `query`, newest first, from its cursor on.
+    ///
+    /// ```
+    /// use monitor_sinks::sqlite::SqliteStore;
+    /// use monitor_sinks::store::{EventFilter, EventQuery};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = SqliteStore::open(dir.path().join("monitor.db")).unwrap();
+    /// let query = EventQuery { context: EventFilter { text: Some("timeout".into()), ..EventFilter::default() }, ..EventQuery::default() };
+    /// assert!(store.events_matching(&query).unwrap().is_empty());
+    /// ```
+    pub fn events_matching(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
+        let filter = event_filter(query, Dialect::Sqlite)?;
+        let sql = format!("{} ORDER BY id DESC LIMIT {}", filter.where_clause(), query.limit.min(i64::MAX as usize));
+        self.query_events(&sql, rusqlite::params_from_iter(filter.params()))
+    }
+}
+
+impl SqliteStore {
+    /// Runs an aggregation of [`crate::store::aggregate`].
+    pub(crate) fn aggregate(&self, aggregation: &Aggregation) -> Result<Vec<AggregateRow>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<AggregateRow>> {
+            let mut statement = self.connection().prepare_cached(&aggregation.sql)?;
+            let rows = statement.query_map(rusqlite::params_from_iter(aggregation.filter.params()), |row| {
+                Ok(AggregateRow { bucket: row.get(0)?, first: row.get(1)?, second: row.get(2)?, count: row.get(3)? })
+            })?;
+            rows.collect()
+        };
+        read().map_err(|e| self.error("aggregating", &e))
+    }
+
+    /// Occurrences per bucket and severity or kind (see
+    /// [`Store::occurrence_counts`](crate::store::Store::occurrence_counts)).
+    pub fn occurrence_counts(
+        &self,
+        buckets: &Buckets,
+        by: Breakdown,
+        groups: &GroupQuery,
+    ) -> Result<Vec<BucketCount>, StoreError> {
+        let rows = self.aggregate(&aggregate::occurrences(buckets, by, groups, Dialect::Sqlite)?)?;
+        Ok(rows.into_iter().map(AggregateRow::bucket_count).collect())
+    }
+
+    /// New groups per bucket (see
+    /// [`Store::new_group_counts`](crate::store::Store::new_group_counts)).
+    pub fn new_group_counts(&self, buckets: &Buckets, groups: &GroupQuery) -> Result<Vec<BucketCount>, StoreError> {
+        let rows = self.aggregate(&aggregate::new_groups(buckets, groups, Dialect::Sqlite)?)?;
+        Ok(rows.into_iter().map(AggregateRow::bucket_count).collect())
+    }
+
+    /// The groups with the most occurrences in a window (see
+    /// [`Store::top_groups`](crate::store::Store::top_groups)).
+    pub fn top_groups(&self, since: SystemTime, until: SystemTime, limit: usize) -> Result<Vec<TopGroup>, StoreError> {
+        let rows = self.aggregate(&aggregate::top_groups(since, until, limit, Dialect::Sqlite)?)?;
+        let keys = rows.iter().filter_map(|row| row.first.parse().ok()).collect();
+        let groups = self.groups(&GroupQuery { keys: Some(keys), ..GroupQuery::all() })?;
+        Ok(top_of(rows, groups))
+    }
+
+    /// Audit records per bucket, process and status (see
+    /// [`Store::audit_counts`](crate::store::Store::audit_counts)).
+    pub fn audit_counts(&self, buckets: &Buckets) -> Result<Vec<AuditCount>, StoreError> {
+        let rows = self.aggregate(&aggregate::audit_counts(buckets, Dialect::Sqlite)?)?;
+        Ok(rows.into_iter().map(AggregateRow::audit_count).collect())
+    }
+}

@@ -1,0 +1,254 @@
+//! Aggregations for charts, the same in both stores: occurrences per time
+//! bucket by severity or kind, new groups per bucket, the top groups of a
+//! window, and audit records per process and compliance status.
+//!
+//! Occurrences come from the per-minute counts every instance adds up
+//! (`group_counts`), not from stored events: they count every occurrence,
+//! including those deduplicated away before storage.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use monitor_runtime::SinkErrorKind;
+
+use super::search::sql::{Dialect, Filter, Param, group_filter};
+use super::{GroupQuery, StoreError, StoredGroup, from_millis, millis};
+
+/// A time range cut into buckets of equal length.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use monitor_sinks::store::Buckets;
+///
+/// let now = SystemTime::now();
+/// let last_day = Buckets::hourly(now - Duration::from_secs(86_400), now);
+/// assert_eq!(last_day.width, Duration::from_secs(3600));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Buckets {
+    /// Start of the range (inclusive).
+    pub since: SystemTime,
+    /// End of the range (exclusive).
+    pub until: SystemTime,
+    /// Length of a bucket: a whole number of minutes, at least one.
+    /// Buckets start at multiples of it since the Unix epoch (UTC), so a
+    /// day bucket is a UTC day.
+    pub width: Duration,
+}
+
+impl Buckets {
+    /// Hour-long buckets over `[since, until)`.
+    pub fn hourly(since: SystemTime, until: SystemTime) -> Self {
+        Buckets { since, until, width: Duration::from_secs(3600) }
+    }
+
+    /// Day-long (UTC) buckets over `[since, until)`.
+    pub fn daily(since: SystemTime, until: SystemTime) -> Self {
+        Buckets { since, until, width: Duration::from_secs(86_400) }
+    }
+
+    /// The width in milliseconds, checked.
+    pub(crate) fn width_ms(&self) -> Result<i64, StoreError> {
+        let ms = self.width.as_millis();
+        if ms < 60_000 || !ms.is_multiple_of(60_000) || ms > i64::MAX as u128 {
+            return Err(StoreError {
+                kind: SinkErrorKind::Rejected,
+                message: format!(
+                    "a bucket of {:?} cannot be counted: counts are kept per minute, so give a whole number of minutes (1m, 1h, 1d)",
+                    self.width
+                ),
+            });
+        }
+        Ok(ms as i64)
+    }
+}
+
+/// What occurrence counts are broken down by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Breakdown {
+    /// By the severity of each group.
+    #[default]
+    Severity,
+    /// By the kind of each group's events.
+    Kind,
+}
+
+impl FromStr for Breakdown {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "severity" => Ok(Breakdown::Severity),
+            "kind" => Ok(Breakdown::Kind),
+            other => Err(format!("cannot break counts down by {other:?}: use severity or kind")),
+        }
+    }
+}
+
+impl fmt::Display for Breakdown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Breakdown::Severity => "severity",
+            Breakdown::Kind => "kind",
+        })
+    }
+}
+
+/// A count in one bucket, for one value of the breakdown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketCount {
+    /// Start of the bucket.
+    pub start: SystemTime,
+    /// The severity or kind counted (empty where nothing is broken down).
+    pub label: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// Audit records in one bucket for one process and compliance status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditCount {
+    /// Start of the bucket.
+    pub start: SystemTime,
+    /// The business process.
+    pub process: String,
+    /// The compliance status (`compliant`, `exception`, `failed`,
+    /// `pending_review`).
+    pub status: String,
+    /// How many records.
+    pub count: u64,
+}
+
+/// A group and its occurrences in a window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopGroup {
+    /// The group.
+    pub group: StoredGroup,
+    /// Its occurrences in the window, across every instance.
+    pub count: u64,
+}
+
+/// A row of an aggregation as both stores return it.
+#[derive(Debug)]
+pub(crate) struct AggregateRow {
+    pub(crate) bucket: i64,
+    pub(crate) first: String,
+    pub(crate) second: String,
+    pub(crate) count: i64,
+}
+
+/// An aggregation's SQL and parameters; its rows are [`AggregateRow`]s.
+pub(crate) struct Aggregation {
+    pub(crate) sql: String,
+    pub(crate) filter: Filter,
+}
+
+fn range(filter: &mut Filter, buckets: &Buckets, column: &str) -> Result<String, StoreError> {
+    let width = filter.bind(Param::Int(buckets.width_ms()?));
+    let since = filter.bind(Param::Int(millis(buckets.since)));
+    let until = filter.bind(Param::Int(millis(buckets.until)));
+    filter.push(format!("{column} >= {since} AND {column} < {until}"));
+    Ok(format!("({column} / {width}) * {width}"))
+}
+
+/// The groups a chart counts: the query's filters, never its page.
+fn chart_groups(groups: &GroupQuery, dialect: Dialect) -> Result<Filter, StoreError> {
+    let query = GroupQuery { after: None, limit: usize::MAX, ..groups.clone() };
+    group_filter(&query, dialect)
+}
+
+/// Occurrences per bucket and severity or kind, of the groups `groups`
+/// selects.
+pub(crate) fn occurrences(
+    buckets: &Buckets,
+    by: Breakdown,
+    groups: &GroupQuery,
+    dialect: Dialect,
+) -> Result<Aggregation, StoreError> {
+    let mut filter = chart_groups(groups, dialect)?;
+    let selected = format!("SELECT group_key, severity, kind FROM groups {}", filter.where_clause());
+    let mut outer = Filter::continuing(&mut filter);
+    let bucket = range(&mut outer, buckets, "c.minute_ms")?;
+    let label = match by {
+        Breakdown::Severity => "g.severity",
+        Breakdown::Kind => "g.kind",
+    };
+    let sql = format!(
+        "SELECT {bucket} AS bucket, {label} AS label, CAST('' AS TEXT), CAST(sum(c.count) AS BIGINT)
+         FROM group_counts c JOIN ({selected}) g ON g.group_key = c.group_key
+         {} GROUP BY bucket, label ORDER BY bucket, label",
+        outer.where_clause()
+    );
+    Ok(Aggregation { sql, filter: outer })
+}
+
+/// New groups per bucket (aliases the grouper merged are not new kinds).
+pub(crate) fn new_groups(buckets: &Buckets, groups: &GroupQuery, dialect: Dialect) -> Result<Aggregation, StoreError> {
+    let mut filter = chart_groups(groups, dialect)?;
+    filter.push("merged_into IS NULL".to_owned());
+    let bucket = range(&mut filter, buckets, "first_seen_ms")?;
+    let sql = format!(
+        "SELECT {bucket} AS bucket, CAST('' AS TEXT), CAST('' AS TEXT), CAST(count(*) AS BIGINT)
+         FROM groups {} GROUP BY bucket ORDER BY bucket",
+        filter.where_clause()
+    );
+    Ok(Aggregation { sql, filter })
+}
+
+/// The groups with the most occurrences in `[since, until)`, as
+/// (0, key, '', count) rows.
+pub(crate) fn top_groups(
+    since: SystemTime,
+    until: SystemTime,
+    limit: usize,
+    dialect: Dialect,
+) -> Result<Aggregation, StoreError> {
+    let mut filter = Filter::new(dialect);
+    let (since, until) = (filter.bind(Param::Int(millis(since))), filter.bind(Param::Int(millis(until))));
+    filter.push(format!("minute_ms >= {since} AND minute_ms < {until}"));
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT), group_key, CAST('' AS TEXT), CAST(sum(count) AS BIGINT) AS total
+         FROM group_counts {} GROUP BY group_key ORDER BY total DESC, group_key LIMIT {}",
+        filter.where_clause(),
+        limit.min(i64::MAX as usize)
+    );
+    Ok(Aggregation { sql, filter })
+}
+
+/// Audit records per bucket, process and compliance status.
+pub(crate) fn audit_counts(buckets: &Buckets, dialect: Dialect) -> Result<Aggregation, StoreError> {
+    let mut filter = Filter::new(dialect);
+    let bucket = range(&mut filter, buckets, "timestamp_ms")?;
+    let sql = format!(
+        "SELECT {bucket} AS bucket, process, status, CAST(count(*) AS BIGINT)
+         FROM audit_log {} GROUP BY bucket, process, status ORDER BY bucket, process, status",
+        filter.where_clause()
+    );
+    Ok(Aggregation { sql, filter })
+}
+
+impl AggregateRow {
+    pub(crate) fn bucket_count(self) -> BucketCount {
+        BucketCount { start: from_millis(self.bucket), label: self.first, count: self.count.max(0) as u64 }
+    }
+
+    pub(crate) fn audit_count(self) -> AuditCount {
+        AuditCount {
+            start: from_millis(self.bucket),
+            process: self.first,
+            status: self.second,
+            count: self.count.max(0) as u64,
+        }
+    }
+}
+
+/// The top groups from their rows, with each group read by key.
+pub(crate) fn top_of(rows: Vec<AggregateRow>, mut groups: Vec<StoredGroup>) -> Vec<TopGroup> {
+    rows.into_iter()
+        .filter_map(|row| {
+            let at = groups.iter().position(|group| group.key.to_string() == row.first)?;
+            Some(TopGroup { group: groups.swap_remove(at), count: row.count.max(0) as u64 })
+        })
+        .collect()
+}

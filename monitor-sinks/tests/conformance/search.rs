@@ -1,0 +1,296 @@
+//! Search, pages and aggregations: the same answers from every store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use monitor_runtime::audit::ComplianceStatus;
+use monitor_runtime::{Event, EventKind, GroupStatus, Severity, SinkErrorKind};
+use monitor_sinks::store::{
+    Breakdown, BucketCount, Buckets, EventFilter, EventQuery, GroupQuery, GroupSort, Store, StoredEvent,
+};
+use serde_json::json;
+
+use super::{Group, TestDatabase, at, audit, batch, event, event_of, key};
+
+/// An event of group `n` whose context and location are changed by `edit`
+/// (a JSON merge of the event's serde form).
+fn event_with(n: u64, message: &str, secs: u64, edit: serde_json::Value) -> Event {
+    let mut value = serde_json::to_value(event(n, message, at(secs))).unwrap();
+    for (field, changed) in edit.as_object().unwrap() {
+        match (value.get_mut(field), changed) {
+            (Some(serde_json::Value::Object(inner)), serde_json::Value::Object(changes)) => {
+                inner.extend(changes.clone());
+            }
+            _ => value[field] = changed.clone(),
+        }
+    }
+    serde_json::from_value(value).unwrap()
+}
+
+fn messages(events: &[StoredEvent]) -> Vec<&str> {
+    events.iter().map(|event| event.message.as_str()).collect()
+}
+
+async fn search(store: &Arc<dyn Store>, query: EventQuery) -> Vec<String> {
+    store.events_matching(&query).await.unwrap().iter().map(|event| event.message.clone()).collect()
+}
+
+fn context(filter: EventFilter) -> EventQuery {
+    EventQuery { context: filter, ..EventQuery::default() }
+}
+
+/// The events every search case stores: three services, users, traces,
+/// tags, kinds, severities and texts.
+async fn seeded(database: &Arc<impl TestDatabase>) -> Arc<dyn Store> {
+    let store = database.open().await.unwrap();
+    let events = vec![
+        event_with(
+            1,
+            "mandate DE89 rejected by bank: timeout after 30s",
+            1,
+            json!({"context": {"service": "billing", "environment": "production", "release": "2.1.0",
+                    "user": "alice", "trace_id": "trace-a", "tags": {"tenant": "acme", "region": "eu"}}}),
+        ),
+        event_with(
+            2,
+            "Überweisung für Zürich abgelehnt",
+            2,
+            json!({"context": {"service": "billing", "environment": "staging", "user": "bob", "tags": {"tenant": "globex"}},
+                   "location": {"module": "payments::sepa::transfers", "function": "send", "file": "src/t.rs", "line": 7},
+                   "error_type": "TransferError"}),
+        ),
+        event_with(
+            3,
+            "ledger lock timed out on db-east.internal:5432",
+            3,
+            json!({"context": {"service": "ledger", "environment": "production", "user": "alice", "trace_id": "trace-c"},
+                   "location": {"module": "ledger::posting", "function": "post", "file": "src/l.rs", "line": 9},
+                   "severity": "critical", "kind": "panic"}),
+        ),
+        event_of(4, "slow payment export", at(4), Severity::Warning, EventKind::Slow),
+    ];
+    let groups = [
+        Group::new(1, "payments::sepa", 1, at(1), at(1)),
+        Group::new(2, "payments::sepa::transfers", 1, at(2), at(2)),
+        Group::new(3, "ledger::posting", 1, at(3), at(3)).severity(Severity::Critical),
+        Group::new(4, "payments::export", 1, at(4), at(4)).severity(Severity::Warning),
+    ];
+    store.write_batch(&batch(events, &groups, vec![], vec![])).await.unwrap();
+    store
+}
+
+pub async fn events_are_found_by_context_tags_location_and_time(database: Arc<impl TestDatabase>) {
+    let store = seeded(&database).await;
+    let all = search(&store, EventQuery::default()).await;
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0], "slow payment export", "newest first");
+    let billing = context(EventFilter { service: Some("billing".into()), ..EventFilter::default() });
+    assert_eq!(
+        search(&store, billing).await,
+        ["Überweisung für Zürich abgelehnt", "mandate DE89 rejected by bank: timeout after 30s"]
+    );
+    let production_alice = context(EventFilter {
+        environment: Some("production".into()),
+        user: Some("alice".into()),
+        ..EventFilter::default()
+    });
+    assert_eq!(search(&store, production_alice).await.len(), 2);
+    let trace = context(EventFilter { trace_id: Some("trace-c".into()), ..EventFilter::default() });
+    assert_eq!(search(&store, trace).await, ["ledger lock timed out on db-east.internal:5432"]);
+    let release = context(EventFilter { release: Some("2.1.0".into()), ..EventFilter::default() });
+    assert_eq!(search(&store, release).await.len(), 1);
+    let acme_eu = context(EventFilter {
+        tags: vec![("tenant".into(), "acme".into()), ("region".into(), "eu".into())],
+        ..EventFilter::default()
+    });
+    assert_eq!(search(&store, acme_eu).await, ["mandate DE89 rejected by bank: timeout after 30s"]);
+    let acme_us = context(EventFilter {
+        tags: vec![("tenant".into(), "acme".into()), ("region".into(), "us".into())],
+        ..EventFilter::default()
+    });
+    assert!(search(&store, acme_us).await.is_empty(), "every tag must match");
+
+    let sepa = EventQuery { module: Some("payments::sepa".into()), ..EventQuery::default() };
+    assert_eq!(search(&store, sepa).await.len(), 3, "the module and its submodules");
+    let glob = EventQuery { module: Some("payments::*".into()), ..EventQuery::default() };
+    assert_eq!(search(&store, glob).await.len(), 3, "not ledger::posting");
+    let function = EventQuery { function: Some("sepa::*::send".into()), ..EventQuery::default() };
+    assert_eq!(search(&store, function).await, ["Überweisung für Zürich abgelehnt"], "leading modules may be left out");
+    let by_name = EventQuery { function: Some("po*".into()), ..EventQuery::default() };
+    assert_eq!(search(&store, by_name).await, ["ledger lock timed out on db-east.internal:5432"]);
+    let case = EventQuery { module: Some("Payments::*".into()), ..EventQuery::default() };
+    assert!(search(&store, case).await.is_empty(), "module paths are case-sensitive");
+    let error_type = EventQuery { error_type: Some("TransferError".into()), ..EventQuery::default() };
+    assert_eq!(search(&store, error_type).await.len(), 1);
+    let critical = EventQuery { min_severity: Some(Severity::Critical), ..EventQuery::default() };
+    assert_eq!(search(&store, critical).await.len(), 1);
+    let warning = EventQuery { severity: Some(Severity::Warning), ..EventQuery::default() };
+    assert_eq!(search(&store, warning).await, ["slow payment export"]);
+    let panics = EventQuery { kind: Some(EventKind::Panic), ..EventQuery::default() };
+    assert_eq!(search(&store, panics).await.len(), 1);
+    let window = EventQuery { since: Some(at(2)), until: Some(at(4)), ..EventQuery::default() };
+    assert_eq!(search(&store, window).await.len(), 2, "since is inclusive, until is not");
+    let group = EventQuery { group: Some(key(3)), ..EventQuery::default() };
+    assert_eq!(search(&store, group).await.len(), 1);
+}
+
+pub async fn free_text_finds_words_and_their_beginnings_in_any_script(database: Arc<impl TestDatabase>) {
+    let store = seeded(&database).await;
+    let text = |words: &str| context(EventFilter { text: Some(words.into()), ..EventFilter::default() });
+    assert_eq!(search(&store, text("timeout")).await, ["mandate DE89 rejected by bank: timeout after 30s"]);
+    assert_eq!(search(&store, text("TIME")).await.len(), 2, "case-insensitive, a word's beginning: timeout, timed");
+    assert_eq!(search(&store, text("zürich")).await, ["Überweisung für Zürich abgelehnt"]);
+    assert_eq!(search(&store, text("db-east")).await.len(), 1, "a host name's parts are words");
+    assert_eq!(search(&store, text("internal 5432")).await.len(), 1);
+    assert_eq!(search(&store, text("bank rejected")).await.len(), 1, "every word, in any order");
+    assert!(search(&store, text("bank accepted")).await.is_empty());
+    assert!(search(&store, text("imeout")).await.is_empty(), "words, not any substring");
+    // Templates too: every seeded event's template is `payment <*> failed`.
+    assert_eq!(search(&store, text("failed")).await.len(), 4);
+
+    let error = store.events_matching(&text(" :: ")).await.unwrap_err();
+    assert_eq!(error.kind, SinkErrorKind::Rejected);
+    assert!(error.message.contains("no letters or digits"), "{error}");
+}
+
+pub async fn groups_are_found_by_what_their_events_carry(database: Arc<impl TestDatabase>) {
+    let store = seeded(&database).await;
+    let keys = |query: GroupQuery| {
+        let store = store.clone();
+        async move { store.groups(&query).await.unwrap().iter().map(|group| group.key).collect::<Vec<_>>() }
+    };
+    let production = GroupQuery {
+        events: EventFilter { environment: Some("production".into()), ..EventFilter::default() },
+        ..GroupQuery::default()
+    };
+    assert_eq!(keys(production).await, [key(3), key(1)]);
+    let text = GroupQuery {
+        events: EventFilter { text: Some("Zürich".into()), ..EventFilter::default() },
+        ..GroupQuery::default()
+    };
+    assert_eq!(keys(text).await, [key(2)]);
+    let glob = GroupQuery { module: Some("payments::sepa*".into()), ..GroupQuery::default() };
+    assert_eq!(keys(glob).await, [key(2), key(1)]);
+    let critical = GroupQuery { severity: Some(Severity::Critical), ..GroupQuery::default() };
+    assert_eq!(keys(critical).await, [key(3)]);
+    let function = GroupQuery { function: Some("submit".into()), ..GroupQuery::default() };
+    assert_eq!(keys(function).await, [key(4), key(3), key(2), key(1)], "the groups' own location: all `submit`");
+    let error_type = GroupQuery { error_type: Some("BankError".into()), ..GroupQuery::default() };
+    assert_eq!(keys(error_type).await.len(), 4);
+    let kind = GroupQuery { kind: Some(EventKind::Error), status: Some(GroupStatus::Open), ..GroupQuery::default() };
+    assert_eq!(keys(kind).await.len(), 4);
+    // Bulk triage takes the same filters.
+    let change = monitor_sinks::store::GroupChange::by("alice").status(GroupStatus::Investigating);
+    let billing = GroupQuery {
+        events: EventFilter { service: Some("billing".into()), ..EventFilter::default() },
+        ..GroupQuery::all()
+    };
+    assert_eq!(store.change_groups(&billing, &change).await.unwrap(), 2);
+    let investigating = GroupQuery { status: Some(GroupStatus::Investigating), ..GroupQuery::default() };
+    assert_eq!(keys(investigating).await, [key(2), key(1)]);
+}
+
+pub async fn pages_stay_steady_while_new_events_arrive(database: Arc<impl TestDatabase>) {
+    let store = database.open().await.unwrap();
+    let events: Vec<Event> = (0..5).map(|n| event(1, &format!("payment {n} failed"), at(n))).collect();
+    store.write_batch(&batch(events, &[], vec![], vec![])).await.unwrap();
+    let first = store.event_page(&EventQuery { limit: 2, ..EventQuery::default() }).await.unwrap();
+    assert_eq!(messages(&first.items), ["payment 4 failed", "payment 3 failed"]);
+    // New events arrive between two pages: the next page goes on where the first ended.
+    let newer: Vec<Event> = (5..8).map(|n| event(1, &format!("payment {n} failed"), at(n))).collect();
+    store.write_batch(&batch(newer, &[], vec![], vec![])).await.unwrap();
+    let second =
+        store.event_page(&EventQuery { limit: 2, after: first.next.clone(), ..EventQuery::default() }).await.unwrap();
+    assert_eq!(messages(&second.items), ["payment 2 failed", "payment 1 failed"]);
+    let last =
+        store.event_page(&EventQuery { limit: 2, after: second.next.clone(), ..EventQuery::default() }).await.unwrap();
+    assert_eq!(messages(&last.items), ["payment 0 failed"]);
+    assert_eq!(last.next, None, "the last page says so");
+
+    let groups: Vec<Group> = (1..=5).map(|n| Group::new(n, "payments", n * 10, at(n), at(100 - n))).collect();
+    store.write_batch(&batch(vec![], &groups, vec![], vec![])).await.unwrap();
+    let by_count = GroupQuery { sort: GroupSort::Count, limit: 2, ..GroupQuery::default() };
+    let mut seen = Vec::new();
+    let mut page = store.group_page(&by_count).await.unwrap();
+    loop {
+        seen.extend(page.items.iter().map(|group| (group.key, group.count)));
+        let Some(next) = page.next else { break };
+        // A new group between pages, with more occurrences than any: it
+        // belongs before the pages already read, and does not shift them.
+        store
+            .write_batch(&batch(
+                vec![],
+                &[Group::new(90 + seen.len() as u64, "payments", 1000, at(0), at(0))],
+                vec![],
+                vec![],
+            ))
+            .await
+            .unwrap();
+        page = store.group_page(&GroupQuery { after: Some(next), ..by_count.clone() }).await.unwrap();
+    }
+    assert_eq!(seen, [(key(5), 50), (key(4), 40), (key(3), 30), (key(2), 20), (key(1), 10)]);
+    let by_first = GroupQuery { sort: GroupSort::FirstSeen, limit: 1, ..GroupQuery::default() };
+    let newest = store.group_page(&by_first).await.unwrap();
+    assert_eq!(newest.items[0].key, key(5));
+    let wrong = GroupQuery { after: newest.next.clone(), ..by_count.clone() };
+    let error = store.group_page(&wrong).await.unwrap_err();
+    assert!(error.message.contains("sorted by first_seen, not by count"), "{error}");
+    let forged = EventQuery { after: Some("no cursor".into()), ..EventQuery::default() };
+    assert_eq!(store.event_page(&forged).await.unwrap_err().kind, SinkErrorKind::Rejected);
+}
+
+pub async fn charts_count_occurrences_new_groups_top_groups_and_audit_records(database: Arc<impl TestDatabase>) {
+    let (one, two) = (database.open().await.unwrap(), database.open().await.unwrap());
+    // Hour 0: group 1 (error) 3 + 4 occurrences from two instances, group 2
+    // (critical) 2; hour 1: group 1 5 more, group 3 (a panic) 1.
+    one.write_batch(&batch(vec![], &[Group::new(1, "payments", 3, at(0), at(10))], vec![], vec![])).await.unwrap();
+    two.write_batch(&batch(vec![], &[Group::new(1, "payments", 4, at(0), at(20))], vec![], vec![])).await.unwrap();
+    let critical = Group::new(2, "ledger", 2, at(30), at(30)).severity(Severity::Critical);
+    one.write_batch(&batch(vec![], &[critical], vec![], vec![])).await.unwrap();
+    one.write_batch(&batch(vec![], &[Group::new(1, "payments", 5, at(0), at(3700))], vec![], vec![])).await.unwrap();
+    let panic = event_of(3, "worker panicked", at(3800), Severity::Error, EventKind::Panic);
+    let mut panic_group = Group::new(3, "jobs", 1, at(3800), at(3800));
+    panic_group.severity = Severity::Error;
+    two.write_batch(&batch(vec![panic], &[panic_group], vec![], vec![])).await.unwrap();
+
+    let day = Buckets::hourly(at(0), at(7200));
+    let counts = one.occurrence_counts(&day, Breakdown::Severity, &GroupQuery::default()).await.unwrap();
+    let bucket = |start, label: &str, count| BucketCount { start, label: label.to_owned(), count };
+    assert_eq!(counts, [bucket(at(0), "critical", 2), bucket(at(0), "error", 7), bucket(at(3600), "error", 6)]);
+    let payments = GroupQuery { module: Some("payments".into()), ..GroupQuery::default() };
+    let counts = one.occurrence_counts(&day, Breakdown::Severity, &payments).await.unwrap();
+    assert_eq!(counts, [bucket(at(0), "error", 7), bucket(at(3600), "error", 5)], "only the groups selected");
+    let new = one.new_group_counts(&day, &GroupQuery::default()).await.unwrap();
+    assert_eq!(new, [bucket(at(0), "", 2), bucket(at(3600), "", 1)]);
+
+    let top = two.top_groups(at(0), at(3600), 2).await.unwrap();
+    let top: Vec<_> = top.iter().map(|entry| (entry.group.key, entry.count)).collect();
+    assert_eq!(top, [(key(1), 7), (key(2), 2)], "most first, counted in the window only");
+
+    let audits = vec![
+        audit("sepa_mandate", "create", ComplianceStatus::Compliant, 1),
+        audit("sepa_mandate", "create", ComplianceStatus::Compliant, 2),
+        audit("sepa_mandate", "create", ComplianceStatus::Failed, 3),
+        audit("bank_submission", "send", ComplianceStatus::PendingReview, 4),
+    ];
+    one.write_batch(&batch(vec![], &[], audits, vec![])).await.unwrap();
+    let now = std::time::SystemTime::now();
+    let daily = Buckets::daily(now - Duration::from_secs(2 * 86_400), now + Duration::from_secs(86_400));
+    let per_process: Vec<_> = one
+        .audit_counts(&daily)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|count| (count.process, count.status, count.count))
+        .collect();
+    let expected = [
+        ("bank_submission".to_owned(), "pending_review".to_owned(), 1),
+        ("sepa_mandate".to_owned(), "compliant".to_owned(), 2),
+        ("sepa_mandate".to_owned(), "failed".to_owned(), 1),
+    ];
+    assert_eq!(per_process, expected);
+
+    let bad = Buckets { width: Duration::from_secs(90), ..day };
+    let error = one.occurrence_counts(&bad, Breakdown::Kind, &GroupQuery::default()).await.unwrap_err();
+    assert!(error.message.contains("whole number of minutes"), "{error}");
+}
