@@ -138,6 +138,7 @@ impl PostgresStore {
                AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR reference_kind = $4)
                AND ($5::text IS NULL OR reference_id = $5) AND ($6::text IS NULL OR actor = $6)
                AND ($7::bigint IS NULL OR timestamp_ms >= $7) AND ($8::bigint IS NULL OR timestamp_ms < $8)
+               AND ($10::bigint IS NULL OR seq > $10)
              ORDER BY seq LIMIT $9"
         );
         let client = self.client().await?;
@@ -154,6 +155,7 @@ impl PostgresStore {
                     &query.since.map(millis),
                     &query.before.map(millis),
                     &(query.limit.min(i64::MAX as usize) as i64),
+                    &query.after_seq,
                 ],
             )
             .await

@@ -100,6 +100,7 @@ impl SqliteStore {
              WHERE (?1 IS NULL OR process = ?1) AND (?2 IS NULL OR action = ?2) AND (?3 IS NULL OR status = ?3)
                AND (?4 IS NULL OR reference_kind = ?4) AND (?5 IS NULL OR reference_id = ?5)
                AND (?6 IS NULL OR actor = ?6) AND (?7 IS NULL OR timestamp_ms >= ?7) AND (?8 IS NULL OR timestamp_ms < ?8)
+               AND (?10 IS NULL OR seq > ?10)
              ORDER BY seq LIMIT ?9"
         );
         let connection = self.connection();
@@ -116,6 +117,7 @@ impl SqliteStore {
                     query.since.map(millis),
                     query.before.map(millis),
                     query.limit.min(i64::MAX as usize) as i64,
+                    query.after_seq,
                 ],
                 stored,
             )

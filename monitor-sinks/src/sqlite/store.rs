@@ -29,6 +29,11 @@ pub struct SqliteOptions {
     /// The audit chain's keys and checkpoint (default: no key, unkeyed
     /// links only).
     pub audit: AuditChainOptions,
+    /// Only open a monitor database that exists (default: false, create
+    /// it): what tools that read a store want, so a mistyped path is an
+    /// error instead of a new empty file, and a SQLite file of something
+    /// else is refused instead of getting monitor's tables.
+    pub existing_only: bool,
 }
 
 /// The longest busy timeout SQLite can express: `i32::MAX` milliseconds,
@@ -50,6 +55,7 @@ impl Default for SqliteOptions {
         SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             max_size_bytes: None,
+            existing_only: false,
             audit: AuditChainOptions::default(),
         }
     }
@@ -110,8 +116,24 @@ impl SqliteStore {
     /// is read-only or is not a database is an error saying so.
     pub fn open_with(path: impl AsRef<Path>, options: &SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if options.existing_only && !path.is_file() {
+            return Err(StoreError {
+                kind: SinkErrorKind::Unavailable,
+                message: format!(
+                    "`{}` does not exist: give the path of the SQLite file a service's monitor writes, or a \
+                     postgres:// URL",
+                    path.display()
+                ),
+            });
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if !options.existing_only {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
         let mut connection = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, "opening", &e))?;
+        if options.existing_only {
+            refuse_other_databases(&connection, &path)?;
+        }
         connection
             .busy_timeout(options.effective_busy_timeout())
             .map_err(|e| classify(&path, "setting the busy timeout", &e))?;
@@ -424,6 +446,24 @@ impl SqliteStore {
         };
         read().map_err(|e| classify(&self.path, "reading group statuses", &e))
     }
+}
+
+/// A file with tables but no monitor schema version belongs to something
+/// else: migrating it would add monitor's tables to it.
+fn refuse_other_databases(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    let tables: i64 = connection
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0))
+        .map_err(|e| classify(path, "reading its tables", &e))?;
+    if schema_version(connection) == 0 && tables > 0 {
+        return Err(StoreError {
+            kind: SinkErrorKind::Unavailable,
+            message: format!(
+                "SQLite file `{}` is not a monitor store (it has tables, none of them monitor's): check the path",
+                path.display()
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn schema_version(connection: &Connection) -> i64 {

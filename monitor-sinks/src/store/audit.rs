@@ -76,6 +76,9 @@ pub struct AuditQuery {
     pub since: Option<SystemTime>,
     /// Only rows before this time.
     pub before: Option<SystemTime>,
+    /// Only rows after this position: the `seq` of the last row of the
+    /// page before, to read the log a page at a time.
+    pub after_seq: Option<i64>,
     /// At most this many rows.
     pub limit: usize,
 }
@@ -91,6 +94,7 @@ impl Default for AuditQuery {
             actor: None,
             since: None,
             before: None,
+            after_seq: None,
             limit: 1000,
         }
     }

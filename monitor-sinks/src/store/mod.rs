@@ -57,7 +57,7 @@ pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
 pub use fleet::StoreFleet;
 pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert, acknowledged_alerts};
 pub use notifications::StoredNotification;
-pub use open::open;
+pub use open::{OpenOptions, open, open_with};
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
 pub use retention::{
     AuditRetention, EventCounts, PatternRule, RetentionPlan, RetentionPolicy, RetentionPolicyError, RetentionReport,

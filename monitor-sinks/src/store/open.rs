@@ -21,21 +21,49 @@ use super::{Store, StoreError};
 /// # }
 /// ```
 pub fn open(url_or_path: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url_or_path, &OpenOptions::default())
+}
+
+/// How [`open_with`] opens a store.
+///
+/// ```
+/// use monitor_sinks::store::{OpenOptions, open_with};
+///
+/// let missing = open_with("no-such-monitor.db", &OpenOptions { existing_only: true, ..OpenOptions::default() });
+/// assert!(missing.unwrap_err().message.contains("does not exist"));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// The audit chain's keys, to verify (and sign) its rows; `None`:
+    /// unkeyed.
+    pub audit_keys: Option<crate::chain::key::AuditKeyRing>,
+    /// Only open a SQLite file that exists and is a monitor store (see
+    /// `SqliteOptions::existing_only`); PostgreSQL databases exist or not
+    /// on their server, which says so.
+    pub existing_only: bool,
+}
+
+/// [`open`] with [`OpenOptions`]: what tools such as the `monitor` command
+/// use.
+pub fn open_with(url_or_path: &str, options: &OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
     let lower = url_or_path.trim_start().to_ascii_lowercase();
     if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        return open_postgres(url_or_path);
+        return open_postgres(url_or_path, options);
     }
-    open_sqlite(url_or_path)
+    open_sqlite(url_or_path, options)
 }
 
 #[cfg(feature = "postgres")]
-fn open_postgres(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    let options = crate::postgres::PostgresOptions::new(url);
-    Ok(Arc::new(crate::postgres::PostgresStore::connect_blocking(&options)?))
+fn open_postgres(url: &str, options: &OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
+    let mut postgres = crate::postgres::PostgresOptions::new(url);
+    if let Some(keys) = &options.audit_keys {
+        postgres = postgres.audit_keys(keys.clone());
+    }
+    Ok(Arc::new(crate::postgres::PostgresStore::connect_blocking(&postgres)?))
 }
 
 #[cfg(not(feature = "postgres"))]
-fn open_postgres(_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+fn open_postgres(_url: &str, _options: &OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
     Err(StoreError {
         kind: monitor_runtime::SinkErrorKind::Unavailable,
         message: "this is a PostgreSQL URL, and monitor was built without PostgreSQL: enable the cargo feature \
@@ -45,12 +73,16 @@ fn open_postgres(_url: &str) -> Result<Arc<dyn Store>, StoreError> {
 }
 
 #[cfg(feature = "sqlite")]
-fn open_sqlite(path: &str) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(crate::sqlite::SqliteStore::open(path)?.shared()))
+fn open_sqlite(path: &str, options: &OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
+    let mut sqlite = crate::sqlite::SqliteOptions { existing_only: options.existing_only, ..Default::default() };
+    if let Some(keys) = &options.audit_keys {
+        sqlite.audit = crate::sqlite::AuditChainOptions::keyed(keys.clone());
+    }
+    Ok(Arc::new(crate::sqlite::SqliteStore::open_with(path, &sqlite)?.shared()))
 }
 
 #[cfg(not(feature = "sqlite"))]
-fn open_sqlite(path: &str) -> Result<Arc<dyn Store>, StoreError> {
+fn open_sqlite(path: &str, _options: &OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
     Err(StoreError {
         kind: monitor_runtime::SinkErrorKind::Unavailable,
         message: format!(
