@@ -5,18 +5,22 @@
 //! sheet, they go on in `Records 2`, `Records 3`, …, each with its header.
 //! A last sheet, `Report`, holds the title, filters and summaries.
 //!
-//! Cells: text (neutralised, see [`neutralise_formula`], and cut to
-//! Excel's 32,767 characters), numbers, booleans; times are real Excel
+//! Cells: text (neutralised, see [`neutralise_formula`]; the control
+//! characters XML forbids replaced by U+FFFD, see [`replace_xml_forbidden`];
+//! cut to Excel's 32,767 characters), numbers, booleans; times are real Excel
 //! dates in UTC shown as `yyyy-mm-dd hh:mm:ss.000`; whole numbers beyond
 //! ±2^53, which a spreadsheet's floating-point cells cannot hold exactly,
-//! are written as text.
+//! are written as text. A carriage return is stored as Excel itself
+//! stores it, as the escape `_x000D_` of the Office Open XML standard,
+//! which Excel and LibreOffice read back as a carriage return (some
+//! libraries, such as Python's openpyxl, leave the escape as it is).
 
 use rust_xlsxwriter::{Format as Style, Workbook, Worksheet};
 
 use crate::cell::{unix_millis, write_iso8601};
 use crate::output::Output;
 use crate::writers::{Finished, RowWriter};
-use crate::{Cell, ExportError, Report, neutralise_formula};
+use crate::{Cell, ExportError, Report, neutralise_formula, replace_xml_forbidden};
 
 /// Rows in an Excel sheet, the header included.
 const SHEET_ROWS: u32 = 1_048_576;
@@ -117,6 +121,7 @@ fn write_cell(
         Cell::Null => {}
         Cell::Text(value) => {
             let value = neutralise_formula(value);
+            let value = replace_xml_forbidden(&value);
             let value = match value.char_indices().nth(CELL_CHARS) {
                 Some((cut, _)) => &value[..cut],
                 None => &value,
