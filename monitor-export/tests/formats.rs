@@ -112,7 +112,8 @@ fn xlsx_reads_back_with_formulas_neutralised_and_numbers_as_numbers() {
         assert_eq!(row[0], json!(index + 1));
         // An empty text is an empty cell to a spreadsheet reader.
         // Characters XML forbids come back as U+FFFD, as in XML.
-        let expected = if text.is_empty() { Value::Null } else { json!(neutralised(text).replace('\u{7}', "\u{FFFD}")) };
+        let expected =
+            if text.is_empty() { Value::Null } else { json!(neutralised(text).replace('\u{7}', "\u{FFFD}")) };
         assert_eq!(row[1], expected, "row {}", index + 1);
         assert_eq!(row[2], [json!(-2), json!(1.5), Value::Null][index % 3]);
         assert_eq!(row[3], json!(index % 2 == 0));
