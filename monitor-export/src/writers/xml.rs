@@ -106,27 +106,25 @@ impl<'a> XmlWriter<'a> {
 impl<'a> RowWriter<'a> for XmlWriter<'a> {
     fn write_row(&mut self, row: &[Cell]) -> Result<(), ExportError> {
         self.event(Event::Start(BytesStart::new("record")))?;
-        for index in 0..row.len() {
-            let name = self.names[index].as_str();
-            match &row[index] {
+        let XmlWriter { xml, names, text } = self;
+        for (name, cell) in names.iter().zip(row) {
+            let name = name.as_str();
+            let result = match cell {
                 Cell::Null => {
                     let mut empty = BytesStart::new(name);
                     empty.push_attribute(Attribute { key: QName("null"), value: Cow::Borrowed("true") });
-                    let event = Event::Empty(empty);
-                    self.xml.write_event(event).map_err(|source| self.xml.get_ref().error(source))?;
+                    xml.write_event(Event::Empty(empty))
                 }
                 cell => {
-                    self.text.clear();
-                    cell.write_text(&mut self.text);
-                    let escaped = escape(&self.text, false);
-                    let xml = &mut self.xml;
-                    let result = xml
-                        .write_event(Event::Start(BytesStart::new(name)))
+                    text.clear();
+                    cell.write_text(text);
+                    let escaped = escape(text, false);
+                    xml.write_event(Event::Start(BytesStart::new(name)))
                         .and_then(|()| xml.write_event(Event::Text(BytesText::from_escaped(escaped))))
-                        .and_then(|()| xml.write_event(Event::End(BytesEnd::new(name))));
-                    result.map_err(|source| self.xml.get_ref().error(source))?;
+                        .and_then(|()| xml.write_event(Event::End(BytesEnd::new(name))))
                 }
-            }
+            };
+            result.map_err(|source| xml.get_ref().error(source))?;
         }
         self.event(Event::End(BytesEnd::new("record")))
     }
