@@ -20,13 +20,14 @@ use monitor_export::{Export, Fields, Format, Report};
 
 const ROWS: i64 = 1_000_000;
 
+const PROCESSES: [&str; 4] = ["sepa_mandate_creation", "batch_generation", "bank_submission", "payment_processing"];
+
 /// One generated audit row, as a busy payments service records them.
 fn row(seq: i64) -> StoredAudit {
     StoredAudit {
         seq,
         timestamp: UNIX_EPOCH + Duration::from_millis(1_800_000_000_000 + seq as u64 * 37),
-        process: ["sepa_mandate_creation", "batch_generation", "bank_submission", "payment_processing"][seq as usize % 4]
-            .to_owned(),
+        process: PROCESSES[seq as usize % 4].to_owned(),
         action: "submit".to_owned(),
         status: ComplianceStatus::ALL[seq as usize % 4],
         reference: Some(Reference { kind: "mandate".into(), id: format!("MND-{seq:08}") }),

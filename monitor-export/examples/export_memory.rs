@@ -14,13 +14,14 @@ use monitor_export::{Export, ExportError, Fields, Format, Report};
 use monitor_runtime::audit::{ComplianceStatus, Reference};
 use monitor_sinks::store::StoredAudit;
 
+const PROCESSES: [&str; 4] = ["sepa_mandate_creation", "batch_generation", "bank_submission", "payment_processing"];
+
 /// One generated audit row: what a busy payments service records.
 fn row(seq: i64, start: SystemTime) -> StoredAudit {
     StoredAudit {
         seq,
         timestamp: start + Duration::from_millis(seq as u64 * 37),
-        process: ["sepa_mandate_creation", "batch_generation", "bank_submission", "payment_processing"][seq as usize % 4]
-            .to_owned(),
+        process: PROCESSES[seq as usize % 4].to_owned(),
         action: "submit".to_owned(),
         status: ComplianceStatus::ALL[seq as usize % 4],
         reference: Some(Reference { kind: "mandate".into(), id: format!("MND-{seq:08}") }),
