@@ -1,0 +1,132 @@
+//! The command line: global options, subcommands and their arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::filters::FilterArgs;
+
+/// Search, export, retention and audit checks of a monitor store.
+#[derive(Debug, Parser)]
+#[command(name = "monitor", version, about, long_about = None, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    /// The store: a SQLite file (`monitor.db`) or `postgres://user@host/db`.
+    #[arg(long, global = true, env = "MONITOR_DATABASE_URL", value_name = "DB")]
+    pub(crate) db: Option<String>,
+
+    /// A file of audit keys (hex, the signing key first), to verify the
+    /// audit chain's MACs. Without it, MONITOR_AUDIT_KEY or
+    /// MONITOR_AUDIT_KEY_FILE are read when set.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) audit_key_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 done; 1 a check found a problem (a broken audit chain); \
+2 the command could not run (bad arguments; a database missing, not a monitor store, or newer than this binary).";
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Writes groups, events or audit records to a file (CSV, JSON, NDJSON,
+    /// XML, Excel or a PDF report), selected by filters.
+    #[command(after_help = "Examples:\n  \
+        monitor export --db monitor.db --what audit --format pdf --out audit.pdf --since 30d\n  \
+        monitor export --db monitor.db --what events --format csv --out errors.csv --min-severity error --module 'payments::*'\n  \
+        monitor export --db postgres://monitor@db/monitor --what groups --format xlsx --out groups.xlsx --fields key,template,count")]
+    Export(Box<ExportArgs>),
+
+    /// Shows what a retention policy would remove (`plan`) or removes it
+    /// (`apply`): old events by age, severity, kind, pattern and size; old
+    /// audit records only archived to files first.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// What to export: audit, groups or events.
+    #[arg(long)]
+    pub(crate) what: String,
+    /// csv, json, ndjson, xml, xlsx or pdf (default: from the file's extension).
+    #[arg(long)]
+    pub(crate) format: Option<String>,
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// The fields, in order, separated by commas (default: all).
+    #[arg(long)]
+    pub(crate) fields: Option<String>,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RetentionCommand {
+    /// What the policy would remove now, changing nothing.
+    #[command(after_help = "Examples:\n  \
+        monitor retention plan --db monitor.db\n  \
+        monitor retention plan --db monitor.db --max-age 14d --keep critical=1y --max-size 500MiB")]
+    Plan(PolicyArgs),
+    /// Removes what the policy says, in small transactions, and archives
+    /// old audit records when the policy names them.
+    #[command(after_help = "Examples:\n  \
+        monitor retention apply --db monitor.db --policy retention.toml\n  \
+        monitor retention apply --db monitor.db --audit-older-than 1y --archive-dir /srv/audit-archive")]
+    Apply(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    /// A policy file (TOML: max_age, severity, kind, patterns, max_size,
+    /// audit); the options below change it. Default policy: events 30 days.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
+    /// Events older than this go (`30d`; `none` keeps them by age).
+    #[arg(long, value_name = "AGE")]
+    pub(crate) max_age: Option<String>,
+    /// Keep events of a severity this long: `critical=1y`, `debug=7d`.
+    #[arg(long, value_name = "SEVERITY=AGE")]
+    pub(crate) keep: Vec<String>,
+    /// Keep events of a kind this long: `panic=90d`.
+    #[arg(long, value_name = "KIND=AGE")]
+    pub(crate) keep_kind: Vec<String>,
+    /// Keep the events under this size, the oldest, lowest-severity first: `500MiB`.
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) max_size: Option<String>,
+    /// Archive audit records older than this (with --archive-dir).
+    #[arg(long, value_name = "AGE", requires = "archive_dir")]
+    pub(crate) audit_older_than: Option<String>,
+    /// Where archived audit segments are written (NDJSON files).
+    #[arg(long, value_name = "DIR", requires = "audit_older_than")]
+    pub(crate) archive_dir: Option<PathBuf>,
+    /// Print JSON instead of lines for people.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Verifies the audit chain (and archive files, when given); exits 1 on a
+    /// break, naming the row.
+    #[command(after_help = "Examples:\n  \
+        monitor audit verify --db monitor.db --audit-key-file audit.keys\n  \
+        monitor audit verify --db monitor.db --archive archive/audit-000001-005000.ndjson")]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// Archive files written by `retention apply`, proved together with the
+    /// rows still in the store.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub(crate) archive: Vec<PathBuf>,
+    /// Print JSON instead of a line for people.
+    #[arg(long)]
+    pub(crate) json: bool,
+}

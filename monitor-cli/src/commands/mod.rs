@@ -1,0 +1,30 @@
+//! Each subcommand, run against the store it names.
+
+mod audit;
+mod export;
+mod retention;
+
+use std::process::ExitCode;
+
+use crate::cli::{AuditCommand, Cli, Command, RetentionCommand};
+use crate::failure::{Failure, Result};
+
+/// Runs the command; `Err` is a command that could not run (exit 2).
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    // Opening may connect to a server and migrate it: done before the
+    // runtime, as the library asks of blocking calls.
+    let store = crate::open::store(cli.db.as_deref(), cli.audit_key_file.as_ref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| Failure(format!("starting the async runtime failed: {error}")))?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Export(args) => export::run(store, *args).await,
+            Command::Retention(RetentionCommand::Plan(args)) => retention::plan(store, args).await,
+            Command::Retention(RetentionCommand::Apply(args)) => retention::apply(store, args).await,
+            Command::Audit(AuditCommand::Verify(args)) => audit::verify(store, args).await,
+        }
+    })
+}
