@@ -47,6 +47,7 @@ pub mod alerts;
 mod args;
 pub mod audit;
 mod bounded;
+mod calls;
 pub mod callsite;
 mod capture;
 mod clock;
@@ -70,6 +71,7 @@ mod stats;
 pub use monitor_macros::{alerts, monitor};
 
 pub use async_trait::async_trait;
+pub use calls::CallCounts;
 pub use callsite::{CallsiteStats, callsites};
 pub use capture::{capture_error, capture_message};
 pub use context::{Context, ContextExt, ContextGuard, WithContext};

@@ -106,12 +106,19 @@ pub struct Batch {
     /// A record of the alert notifications the router released, each
     /// already handed to its destination's notifier: storage keeps them.
     pub notifications: Vec<Arc<Notification>>,
+    /// Calls per function and minute: a minute once it is over, or what
+    /// a minute has counted so far when the monitor flushes or stops.
+    pub calls: Vec<crate::CallCounts>,
 }
 
 impl Batch {
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.groups.is_empty() && self.audits.is_empty() && self.notifications.is_empty()
+        self.events.is_empty()
+            && self.groups.is_empty()
+            && self.audits.is_empty()
+            && self.notifications.is_empty()
+            && self.calls.is_empty()
     }
 }
 

@@ -336,3 +336,40 @@ fn an_alert_acknowledged_in_the_store_sends_no_repeats_and_resolves_by_itself() 
     assert!(incident.resolved_automatically());
     assert_eq!(incident.acknowledged_by.as_deref(), Some("bob"), "the acknowledgement stays on record");
 }
+
+#[monitor]
+fn settle(invoice: u32) -> Result<u32, String> {
+    if invoice % 4 == 0 { Err(format!("invoice {invoice} is closed")) } else { Ok(invoice) }
+}
+
+#[test]
+fn calls_per_function_and_minute_are_stored_for_the_performance_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("monitor.db");
+    let before = SystemTime::now() - Duration::from_secs(120);
+    // Calls before the monitor starts are not its to report.
+    let _ = settle(1);
+    let guard = Monitor::builder().service("billing").sink(SqliteSink::new(&path)).install().unwrap();
+    for invoice in 0..40 {
+        let _ = settle(invoice);
+    }
+    assert!(guard.flush(Duration::from_secs(10)), "a flush hands on the minute so far");
+    for invoice in 0..20 {
+        let _ = settle(invoice);
+    }
+    guard.shutdown();
+
+    let store = SqliteStore::open(&path).unwrap();
+    let hour = monitor_sinks::store::Buckets {
+        since: before,
+        until: SystemTime::now() + Duration::from_secs(120),
+        width: Duration::from_secs(3600),
+    };
+    let stats = store.function_stats(&hour, None, Some("settle")).unwrap();
+    let (calls, errors): (u64, u64) = stats.iter().fold((0, 0), |(c, e), s| (c + s.calls, e + s.errors));
+    assert_eq!((calls, errors), (60, 15), "every call since install, the errors among them: {stats:#?}");
+    let first = &stats[0];
+    assert_eq!(first.function, "settle");
+    assert!(first.p50 <= first.p95 && first.p95 <= first.p99, "{first:?}");
+    assert!(store.function_stats(&hour, Some("ledger::*"), None).unwrap().is_empty(), "another module's functions");
+}

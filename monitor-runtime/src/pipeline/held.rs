@@ -22,11 +22,13 @@ pub(super) struct Held {
     groups: Vec<GroupSnapshot>,
     /// Where each held group is in `groups`.
     positions: HashMap<GroupKey, usize>,
+    /// Call counts, which no later batch repeats either.
+    calls: Vec<crate::CallCounts>,
 }
 
 impl Held {
     pub(super) fn is_empty(&self) -> bool {
-        self.audits.is_empty() && self.groups.is_empty()
+        self.audits.is_empty() && self.groups.is_empty() && self.calls.is_empty()
     }
 
     /// Audit records held.
@@ -38,6 +40,7 @@ impl Held {
     /// already held.
     pub(super) fn hold(&mut self, batch: &Batch) {
         self.audits.extend(batch.audits.iter().cloned());
+        self.calls.extend(batch.calls.iter().cloned());
         for group in &batch.groups {
             match self.positions.get(&group.key) {
                 Some(&at) => merge(&mut self.groups[at], group),
@@ -62,6 +65,7 @@ impl Held {
             groups: std::mem::take(&mut self.groups),
             audits: self.audits.drain(..take).collect(),
             notifications: Vec::new(),
+            calls: std::mem::take(&mut self.calls),
         })
     }
 }
@@ -114,6 +118,7 @@ mod tests {
                 .map(|i| Arc::new(AuditRecordBuilder::new("p", format!("a{i}"), ComplianceStatus::Compliant).finish()))
                 .collect(),
             notifications: Vec::new(),
+            calls: Vec::new(),
         }
     }
 

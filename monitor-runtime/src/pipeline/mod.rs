@@ -3,6 +3,7 @@
 
 mod audits;
 mod builder;
+mod calls;
 mod evaluator;
 mod fleet;
 mod held;

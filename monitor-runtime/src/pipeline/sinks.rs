@@ -194,6 +194,7 @@ impl Task {
             groups: batch.groups.clone(),
             audits: batch.audits.clone(),
             notifications: Vec::new(),
+            calls: batch.calls.clone(),
         };
         if kept.is_empty() || error.kind == SinkErrorKind::Rejected {
             self.count_lost(shared, &kept, &error);
@@ -249,6 +250,7 @@ fn samples_of(batch: &Batch) -> Batch {
         notifications: batch.notifications.clone(),
         groups: Vec::new(),
         audits: Vec::new(),
+        calls: Vec::new(),
     }
 }
 

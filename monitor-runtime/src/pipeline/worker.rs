@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::alerting::Notification;
 use crate::audit::record::AuditRecord;
+use crate::calls::CallCounts;
 use crate::event::{Event, GroupSnapshot};
 use crate::notify::{Notifiers, NotifyError};
 use crate::scrub::Scrubber;
@@ -14,6 +15,7 @@ use crate::sink::{Batch, Sink};
 use crate::stats::DropReason;
 
 use super::audits::AuditIntake;
+use super::calls::CallTally;
 use super::evaluator::Evaluator;
 use super::sinks::SinkRunner;
 use super::{Message, Shared};
@@ -43,8 +45,12 @@ pub(super) fn spawn(
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     // Built here so that a failure is an install error, not a dead thread.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // The call counters now, during install: calls made before it are not
+    // the monitor's to report, calls made after it are, however soon the
+    // worker thread starts.
+    let calls = CallTally::new(&crate::callsite::callsites(), shared.now());
     std::thread::Builder::new().name("monitor-worker".to_owned()).spawn(move || {
-        runtime.block_on(Worker::new(shared, intake, sinks, config).run());
+        runtime.block_on(Worker::new(shared, intake, sinks, config, calls).run());
         // A sink's write still running on the blocking pool (a store
         // waiting out a lock) finishes on its own: the shutdown deadline
         // has passed, and whatever it held was counted.
@@ -61,13 +67,22 @@ struct Worker {
     runners: Vec<SinkRunner>,
     pending: Vec<Arc<Event>>,
     pending_audits: Vec<Arc<AuditRecord>>,
+    /// Calls per function and minute, and the counts ready to hand on.
+    calls: CallTally,
+    pending_calls: Vec<CallCounts>,
     /// An extra look at the alert rules before the next tick, if one is due.
     next_alert_look: Option<tokio::time::Instant>,
     config: WorkerConfig,
 }
 
 impl Worker {
-    fn new(shared: Arc<Shared>, intake: Intake, sinks: Vec<Box<dyn Sink>>, config: WorkerConfig) -> Self {
+    fn new(
+        shared: Arc<Shared>,
+        intake: Intake,
+        sinks: Vec<Box<dyn Sink>>,
+        config: WorkerConfig,
+        calls: CallTally,
+    ) -> Self {
         Worker {
             shared,
             receiver: intake.messages,
@@ -77,6 +92,8 @@ impl Worker {
             runners: Vec::new(),
             pending: Vec::new(),
             pending_audits: Vec::new(),
+            calls,
+            pending_calls: Vec::new(),
             next_alert_look: None,
             config,
         }
@@ -119,7 +136,7 @@ impl Worker {
                         self.take_quiet_events();
                         self.take_every_audit();
                         self.shared.maintain_groups();
-                        self.dispatch();
+                        self.dispatch_all();
                         self.flush_all(deadline, false).await;
                         let _ = done.send(());
                     }
@@ -266,8 +283,26 @@ impl Worker {
     /// Hands pending events, changed group counters and the notifications
     /// due from the alert rules on.
     fn dispatch(&mut self) {
+        self.dispatch_calls(false);
+    }
+
+    /// A dispatch that also hands on the current minute's calls so far:
+    /// what a flush or the last dispatch owes the sinks.
+    fn dispatch_all(&mut self) {
+        self.dispatch_calls(true);
+    }
+
+    fn dispatch_calls(&mut self, with_current_minute: bool) {
         let wants_calls = self.config.evaluator.wants_calls();
-        let mut look = self.shared.look(wants_calls);
+        // Every call site's counters, every tick: storage keeps calls per
+        // function and minute whether or not a rule looks at them.
+        let mut look = self.shared.look(true);
+        let finished = self.calls.observe(&look.callsites, self.shared.now());
+        self.pending_calls.extend(finished);
+        if with_current_minute {
+            let so_far = self.calls.take();
+            self.pending_calls.extend(so_far);
+        }
         for group in &mut look.groups {
             self.config.scrubber.scrub_group(group);
         }
@@ -278,7 +313,7 @@ impl Worker {
         if let Some(acknowledged) = self.shared.acknowledged_alerts.lock().take() {
             self.config.evaluator.set_acknowledged(acknowledged);
         }
-        let notifications = self.config.evaluator.evaluate(&look.callsites);
+        let notifications = self.config.evaluator.evaluate(if wants_calls { &look.callsites } else { &[] });
         self.offer_pending(look.groups, notifications);
         // A router timer due before the next tick gets a look of its own, so
         // a short group_wait is not rounded up to the flush interval.
@@ -295,7 +330,7 @@ impl Worker {
     /// The last dispatch before the worker stops: what the router still
     /// holds goes too, rather than vanishing with the process.
     fn dispatch_last(&mut self) {
-        self.dispatch();
+        self.dispatch_all();
         let held = self.config.evaluator.release_held();
         self.offer_pending(Vec::new(), held);
     }
@@ -309,6 +344,7 @@ impl Worker {
             groups,
             audits: std::mem::take(&mut self.pending_audits),
             notifications,
+            calls: std::mem::take(&mut self.pending_calls),
         };
         if batch.is_empty() {
             return;

@@ -83,6 +83,7 @@ impl PostgresStore {
         }
         insert_events(&tx, &batch.events).await.map_err(self.fail("inserting events"))?;
         upsert_groups(&tx, &batch.groups).await.map_err(self.fail("updating groups"))?;
+        insert_calls(&tx, &batch.calls).await.map_err(self.fail("storing call counts"))?;
         let head = super::audit::append(&tx, self, &batch.audits).await?;
         super::alerts::append(&tx, &batch.notifications).await.map_err(self.fail("storing alert notifications"))?;
         super::incidents::record(&tx, &batch.notifications).await.map_err(self.fail("recording alert incidents"))?;
@@ -245,6 +246,36 @@ fn merge_by_key(snapshots: &[GroupSnapshot]) -> Vec<GroupSnapshot> {
         }
     }
     merged.into_values().collect()
+}
+
+/// Call counts per function and minute, a row each (summed when read).
+async fn insert_calls(
+    tx: &deadpool_postgres::Transaction<'_>,
+    calls: &[monitor_runtime::CallCounts],
+) -> Result<(), tokio_postgres::Error> {
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<crate::store::calls::CallRow> = calls.iter().map(crate::store::calls::CallRow::of).collect();
+    let minutes: Vec<i64> = rows.iter().map(|row| row.minute_ms).collect();
+    let modules: Vec<&str> = rows.iter().map(|row| row.module.as_str()).collect();
+    let functions: Vec<&str> = rows.iter().map(|row| row.function.as_str()).collect();
+    let counts: Vec<i64> = rows.iter().map(|row| row.calls).collect();
+    let errors: Vec<i64> = rows.iter().map(|row| row.errors).collect();
+    let panics: Vec<i64> = rows.iter().map(|row| row.panics).collect();
+    let slow: Vec<i64> = rows.iter().map(|row| row.slow_calls).collect();
+    let totals: Vec<i64> = rows.iter().map(|row| row.total_us).collect();
+    let buckets: Vec<&str> = rows.iter().map(|row| row.buckets.as_str()).collect();
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO call_counts (minute_ms, module, function, calls, errors, panics, slow_calls, total_us, buckets)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+                                  $7::bigint[], $8::bigint[], $9::text[])",
+        )
+        .await?;
+    tx.execute(&statement, &[&minutes, &modules, &functions, &counts, &errors, &panics, &slow, &totals, &buckets])
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

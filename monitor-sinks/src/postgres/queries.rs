@@ -8,10 +8,12 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::store::PostgresStore;
+use crate::store::calls::{CallRow, call_rows_query, function_stats_of};
 use crate::store::search::sql::{Dialect, Filter, Param, event_filter, group_filter, group_order};
 use crate::store::{
     AggregateRow, Aggregation, EventQuery, GroupQuery, StoreError, StoredEvent, StoredGroup, parse_key,
 };
+use crate::store::{Buckets, FunctionStats};
 
 pub(crate) const GROUP_COLUMNS: &str = "group_key, template, module, function, file, line, error_type, severity,
     status, count, first_seen_ms, last_seen_ms, merged_into, assignee";
@@ -170,5 +172,36 @@ impl PostgresStore {
             .iter()
             .map(|row| AggregateRow { bucket: row.get(0), first: row.get(1), second: row.get(2), count: row.get(3) })
             .collect())
+    }
+}
+
+impl PostgresStore {
+    /// Calls per function and bucket (see
+    /// [`Store::function_stats`](crate::store::Store::function_stats)).
+    pub(crate) async fn read_function_stats(
+        &self,
+        buckets: &Buckets,
+        module: Option<&str>,
+        function: Option<&str>,
+    ) -> Result<Vec<FunctionStats>, StoreError> {
+        let (sql, filter) = call_rows_query(buckets, module, function, Dialect::Postgres)?;
+        let bound = Bound::of(&filter);
+        let client = self.client().await?;
+        let rows = client.query(&sql, &bound.params()).await.map_err(self.fail("reading call counts"))?;
+        let rows = rows
+            .iter()
+            .map(|row| CallRow {
+                minute_ms: row.get(0),
+                module: row.get(1),
+                function: row.get(2),
+                calls: row.get(3),
+                errors: row.get(4),
+                panics: row.get(5),
+                slow_calls: row.get(6),
+                total_us: row.get(7),
+                buckets: row.get(8),
+            })
+            .collect();
+        function_stats_of(rows, buckets)
     }
 }

@@ -242,6 +242,24 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         CREATE INDEX groups_by_count ON groups (count);
         CREATE INDEX groups_by_first_seen ON groups (first_seen_ms);",
     },
+    // Calls per function and minute from every instance (rows added,
+    // summed when read): calls, errors, latency histograms.
+    Migration {
+        description: "call counts",
+        sql: "CREATE TABLE call_counts (
+            id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            minute_ms  bigint NOT NULL,
+            module     text NOT NULL,
+            function   text NOT NULL,
+            calls      bigint NOT NULL,
+            errors     bigint NOT NULL,
+            panics     bigint NOT NULL,
+            slow_calls bigint NOT NULL,
+            total_us   bigint NOT NULL,
+            buckets    text NOT NULL
+        );
+        CREATE INDEX call_counts_by_minute ON call_counts (minute_ms);",
+    },
 ];
 
 /// Brings the database (its schema, when one is configured) to the latest

@@ -9,6 +9,7 @@ use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 
 use super::incidents::Action;
 use super::store::PostgresStore;
+use crate::store::FunctionStats;
 use crate::store::aggregate;
 use crate::store::search::sql::Dialect;
 use crate::store::{AggregateRow, top_of};
@@ -66,6 +67,15 @@ impl Store for PostgresStore {
         let keys = rows.iter().filter_map(|row| row.first.parse().ok()).collect();
         let groups = self.read_groups(&GroupQuery { keys: Some(keys), ..GroupQuery::all() }).await?;
         Ok(top_of(rows, groups))
+    }
+
+    async fn function_stats(
+        &self,
+        buckets: &Buckets,
+        module: Option<&str>,
+        function: Option<&str>,
+    ) -> Result<Vec<FunctionStats>, StoreError> {
+        self.read_function_stats(buckets, module, function).await
     }
 
     async fn audit_counts(&self, buckets: &Buckets) -> Result<Vec<AuditCount>, StoreError> {

@@ -218,6 +218,23 @@ pub(crate) fn migrations() -> Migrations<'static> {
         CREATE INDEX groups_by_count ON groups (count);
         CREATE INDEX groups_by_first_seen ON groups (first_seen_ms);",
         ),
+        // Calls per function and minute from every instance (rows added,
+        // summed when read): calls, errors, latency histograms.
+        M::up(
+            "CREATE TABLE call_counts (
+            id         INTEGER PRIMARY KEY,
+            minute_ms  INTEGER NOT NULL,
+            module     TEXT NOT NULL,
+            function   TEXT NOT NULL,
+            calls      INTEGER NOT NULL,
+            errors     INTEGER NOT NULL,
+            panics     INTEGER NOT NULL,
+            slow_calls INTEGER NOT NULL,
+            total_us   INTEGER NOT NULL,
+            buckets    TEXT NOT NULL
+        );
+        CREATE INDEX call_counts_by_minute ON call_counts (minute_ms);",
+        ),
     ])
 }
 
@@ -226,7 +243,7 @@ pub(crate) fn migrations_len() -> usize {
     STEPS
 }
 
-const STEPS: usize = 9;
+const STEPS: usize = 10;
 
 #[cfg(test)]
 mod tests {

@@ -9,10 +9,11 @@ use std::time::SystemTime;
 
 use super::store::SqliteStore;
 use crate::store::aggregate;
+use crate::store::calls::{CallRow, call_rows_query, function_stats_of};
 use crate::store::search::sql::{Dialect, Param, event_filter};
 use crate::store::{
-    AggregateRow, Aggregation, AuditCount, Breakdown, BucketCount, Buckets, EventQuery, GroupQuery, StoreError,
-    StoredEvent, TopGroup, top_of,
+    AggregateRow, Aggregation, AuditCount, Breakdown, BucketCount, Buckets, EventQuery, FunctionStats, GroupQuery,
+    StoreError, StoredEvent, TopGroup, top_of,
 };
 
 impl ToSql for Param {
@@ -89,5 +90,37 @@ impl SqliteStore {
     pub fn audit_counts(&self, buckets: &Buckets) -> Result<Vec<AuditCount>, StoreError> {
         let rows = self.aggregate(&aggregate::audit_counts(buckets, Dialect::Sqlite)?)?;
         Ok(rows.into_iter().map(AggregateRow::audit_count).collect())
+    }
+}
+
+impl SqliteStore {
+    /// Calls per function and bucket (see
+    /// [`Store::function_stats`](crate::store::Store::function_stats)).
+    pub fn function_stats(
+        &self,
+        buckets: &Buckets,
+        module: Option<&str>,
+        function: Option<&str>,
+    ) -> Result<Vec<FunctionStats>, StoreError> {
+        let (sql, filter) = call_rows_query(buckets, module, function, Dialect::Sqlite)?;
+        let read = || -> rusqlite::Result<Vec<CallRow>> {
+            let mut statement = self.connection().prepare_cached(&sql)?;
+            let rows = statement.query_map(rusqlite::params_from_iter(filter.params()), |row| {
+                Ok(CallRow {
+                    minute_ms: row.get(0)?,
+                    module: row.get(1)?,
+                    function: row.get(2)?,
+                    calls: row.get(3)?,
+                    errors: row.get(4)?,
+                    panics: row.get(5)?,
+                    slow_calls: row.get(6)?,
+                    total_us: row.get(7)?,
+                    buckets: row.get(8)?,
+                })
+            })?;
+            rows.collect()
+        };
+        let rows = read().map_err(|e| self.error("reading call counts", &e))?;
+        function_stats_of(rows, buckets)
     }
 }

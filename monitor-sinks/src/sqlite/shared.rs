@@ -11,6 +11,7 @@ use monitor_runtime::alerting::FleetCount;
 use monitor_runtime::{Batch, GroupKey, GroupStatus, SinkErrorKind, async_trait};
 
 use super::store::SqliteStore;
+use crate::store::FunctionStats;
 use crate::store::{
     AlertChange, AlertQuery, AuditArchive, AuditCount, AuditQuery, AuditRetention, Breakdown, BucketCount, Buckets,
     ChainReport, EventQuery, GroupChange, GroupHistoryEntry, GroupQuery, RetentionPlan, RetentionPolicy,
@@ -123,6 +124,16 @@ impl Store for SharedSqliteStore {
     async fn audit_counts(&self, buckets: &Buckets) -> Result<Vec<AuditCount>, StoreError> {
         let buckets = *buckets;
         self.run(move |store| store.audit_counts(&buckets)).await
+    }
+
+    async fn function_stats(
+        &self,
+        buckets: &Buckets,
+        module: Option<&str>,
+        function: Option<&str>,
+    ) -> Result<Vec<FunctionStats>, StoreError> {
+        let (buckets, module, function) = (*buckets, module.map(str::to_owned), function.map(str::to_owned));
+        self.run(move |store| store.function_stats(&buckets, module.as_deref(), function.as_deref())).await
     }
 
     async fn events_of_group(&self, key: GroupKey, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {

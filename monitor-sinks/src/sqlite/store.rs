@@ -306,6 +306,30 @@ impl SqliteStore {
                 }
             }
         }
+        if !batch.calls.is_empty() {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO call_counts (minute_ms, module, function, calls, errors, panics, slow_calls, total_us, buckets)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(fail("preparing the call count insert"))?;
+            for counts in &batch.calls {
+                let row = crate::store::calls::CallRow::of(counts);
+                insert
+                    .execute(params![
+                        row.minute_ms,
+                        row.module,
+                        row.function,
+                        row.calls,
+                        row.errors,
+                        row.panics,
+                        row.slow_calls,
+                        row.total_us,
+                        row.buckets
+                    ])
+                    .map_err(fail("storing call counts"))?;
+            }
+        }
         let audit_head = super::audit::append(&tx, &self.audit, &batch.audits).map_err(|error| error.in_file(&path))?;
         super::alerts::append(&tx, &batch.notifications).map_err(fail("storing alert notifications"))?;
         super::incidents::record(&tx, &batch.notifications).map_err(fail("recording alert incidents"))?;

@@ -31,6 +31,7 @@
 pub(crate) mod aggregate;
 mod audit;
 mod audit_archive;
+pub(crate) mod calls;
 mod chain_report;
 mod fleet;
 mod incidents;
@@ -53,6 +54,7 @@ use monitor_runtime::{Batch, GroupKey, GroupStatus, async_trait};
 pub use aggregate::{AuditCount, Breakdown, BucketCount, Buckets, TopGroup};
 pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use audit_archive::AuditArchive;
+pub use calls::FunctionStats;
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
 pub use fleet::StoreFleet;
 pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert, acknowledged_alerts};
@@ -137,6 +139,17 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Audit records per bucket of time, process and compliance status.
     async fn audit_counts(&self, buckets: &Buckets) -> Result<Vec<AuditCount>, StoreError>;
+
+    /// Per function and bucket of time, across every instance: calls, error
+    /// rate and latency percentiles, of the functions `module` and
+    /// `function` select (globs, as [`GroupQuery`] takes them; `None`:
+    /// every one).
+    async fn function_stats(
+        &self,
+        buckets: &Buckets,
+        module: Option<&str>,
+        function: Option<&str>,
+    ) -> Result<Vec<FunctionStats>, StoreError>;
 
     /// One page of the events matching `query`, with the cursor of the next.
     async fn event_page(&self, query: &EventQuery) -> Result<Page<StoredEvent>, StoreError> {

@@ -294,3 +294,47 @@ pub async fn charts_count_occurrences_new_groups_top_groups_and_audit_records(da
     let error = one.occurrence_counts(&bad, Breakdown::Kind, &GroupQuery::default()).await.unwrap_err();
     assert!(error.message.contains("whole number of minutes"), "{error}");
 }
+
+fn call_counts(
+    module: &'static str,
+    function: &'static str,
+    secs: u64,
+    calls: u64,
+    errors: u64,
+    bucket: usize,
+) -> monitor_runtime::CallCounts {
+    let mut counts = monitor_runtime::CallCounts::new(module, function, at(secs));
+    counts.calls = calls;
+    counts.errors = errors;
+    counts.total_duration = Duration::from_micros(calls * 100);
+    counts.duration_buckets[bucket] = calls;
+    counts
+}
+
+pub async fn calls_per_function_add_up_across_instances_with_their_percentiles(database: Arc<impl TestDatabase>) {
+    let (one, two) = (database.open().await.unwrap(), database.open().await.unwrap());
+    let write = |store: Arc<dyn Store>, calls: Vec<monitor_runtime::CallCounts>| async move {
+        let mut batch = batch(vec![], &[], vec![], vec![]);
+        batch.calls = calls;
+        store.write_batch(&batch).await.unwrap();
+    };
+    // Hour 0: `charge` 90 fast calls on one instance, 10 slow ones with 5
+    // errors on the other; hour 1: 20 more. `post` in another module.
+    write(one.clone(), vec![call_counts("billing::cards", "charge", 0, 90, 0, 10)]).await;
+    write(two.clone(), vec![call_counts("billing::cards", "charge", 60, 10, 5, 40)]).await;
+    write(one.clone(), vec![call_counts("billing::cards", "charge", 3600, 20, 0, 10)]).await;
+    write(two.clone(), vec![call_counts("ledger", "post", 0, 7, 7, 20)]).await;
+
+    let hours = Buckets::hourly(at(0), at(7200));
+    let charge = one.function_stats(&hours, Some("billing::*"), None).await.unwrap();
+    let rows: Vec<_> = charge.iter().map(|s| (s.start, s.function.as_str(), s.calls, s.errors)).collect();
+    assert_eq!(rows, [(at(0), "charge", 100, 5), (at(3600), "charge", 20, 0)]);
+    assert!((charge[0].error_rate - 0.05).abs() < 1e-9);
+    assert!(charge[0].p50 < charge[0].p95, "the slow tenth shows in the p95: {:?}", charge[0]);
+    assert_eq!(charge[0].mean, Duration::from_micros(100));
+    let by_function = two.function_stats(&hours, None, Some("cards::charge")).await.unwrap();
+    assert_eq!(by_function.len(), 2, "a path with its leading modules left out");
+    let everything = two.function_stats(&Buckets::daily(at(0), at(86_400)), None, None).await.unwrap();
+    let names: Vec<_> = everything.iter().map(|s| (s.module.as_str(), s.calls)).collect();
+    assert_eq!(names, [("billing::cards", 120), ("ledger", 7)]);
+}

@@ -128,7 +128,16 @@ impl Filter {
             let name = self.text(kind.as_str());
             self.push(format!("kind = {name}"));
         }
-        if let Some(module) = filters.module {
+        self.code_location(filters.module, filters.function);
+        if let Some(error_type) = filters.error_type {
+            let name = self.text(error_type);
+            self.push(format!("error_type = {name}"));
+        }
+    }
+
+    /// What module and function select, on any table with those columns.
+    pub(crate) fn code_location(&mut self, module: Option<&str>, function: Option<&str>) {
+        if let Some(module) = module {
             let clause = if module.contains('*') {
                 self.glob("module", module)
             } else {
@@ -138,7 +147,7 @@ impl Filter {
             };
             self.push(clause);
         }
-        if let Some(function) = filters.function {
+        if let Some(function) = function {
             let clause = if function.contains("::") {
                 // The same in both stores: the full path, for patterns
                 // that name modules.
@@ -150,10 +159,6 @@ impl Filter {
                 self.glob("function", function)
             };
             self.push(clause);
-        }
-        if let Some(error_type) = filters.error_type {
-            let name = self.text(error_type);
-            self.push(format!("error_type = {name}"));
         }
     }
 
