@@ -339,7 +339,7 @@ fn an_alert_acknowledged_in_the_store_sends_no_repeats_and_resolves_by_itself() 
 
 #[monitor]
 fn settle(invoice: u32) -> Result<u32, String> {
-    if invoice % 4 == 0 { Err(format!("invoice {invoice} is closed")) } else { Ok(invoice) }
+    if invoice.is_multiple_of(4) { Err(format!("invoice {invoice} is closed")) } else { Ok(invoice) }
 }
 
 #[test]
