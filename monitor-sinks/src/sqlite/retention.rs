@@ -52,9 +52,36 @@ impl SqliteStore {
     /// Removes up to [`CHUNK_ROWS`] events, lowest severity and oldest
     /// first, in a transaction of its own; returns how many went.
     fn make_room(&mut self) -> Result<u64, StoreError> {
+        const ROOM_ROWS: i64 = CHUNK_ROWS;
         let sql = "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY severity_rank, id LIMIT ?1)";
-        let removed = self.connection().execute(sql, params![CHUNK_ROWS]).map_err(|e| self.error("making room", &e))?;
-        Ok(removed as u64)
+        // Removing rows writes too: the full-text index records a removed
+        // row's words as tombstones until it merges its segments. At the
+        // cap there is no page for them, so the removal itself runs without
+        // the cap; the cap then holds again from the file's size after it
+        // (freed pages are reused before the file grows).
+        let cap = self.cap_pages();
+        if cap.is_some() {
+            self.set_page_cap(i64::from(u32::MAX >> 1))?;
+        }
+        let removed = self
+            .connection()
+            .execute(sql, params![ROOM_ROWS])
+            .and_then(|removed| {
+X
+                self.connection().execute("INSERT INTO events_fts (events_fts, rank) VALUES ('merge', 256)", [])?;
+                Ok(removed)
+            })
+            .map_err(|e| self.error("making room", &e));
+        if let Some(cap) = cap {
+            self.set_page_cap(cap)?;
+        }
+        Ok(removed? as u64)
+    }
+
+    fn set_page_cap(&self, pages: i64) -> Result<(), StoreError> {
+        self.connection()
+            .pragma_update(None, "max_page_count", pages)
+            .map_err(|e| self.error("setting the size cap", &e))
     }
 
     /// The file's size in use: its pages less those on the freelist (free

@@ -204,24 +204,24 @@ pub(crate) fn migrations() -> Migrations<'static> {
         // right), indexes on the context fields people look up one value
         // of (trace, user), and on the group sort orders.
         M::up(
-            "CREATE VIRTUAL TABLE events_fts USING fts5(message, template, content='events', content_rowid='id');
+            "CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(message, template, content='events', content_rowid='id');
         INSERT INTO events_fts (events_fts) VALUES ('rebuild');
-        CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
+        CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN
             INSERT INTO events_fts (rowid, message, template) VALUES (new.id, new.message, new.template);
         END;
-        CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
+        CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events BEGIN
             INSERT INTO events_fts (events_fts, rowid, message, template)
             VALUES ('delete', old.id, old.message, old.template);
         END;
-        CREATE INDEX events_by_trace ON events (json_extract(context, '$.trace_id'));
-        CREATE INDEX events_by_user ON events (json_extract(context, '$.user'));
-        CREATE INDEX groups_by_count ON groups (count);
-        CREATE INDEX groups_by_first_seen ON groups (first_seen_ms);",
+        CREATE INDEX IF NOT EXISTS events_by_trace ON events (json_extract(context, '$.trace_id'));
+        CREATE INDEX IF NOT EXISTS events_by_user ON events (json_extract(context, '$.user'));
+        CREATE INDEX IF NOT EXISTS groups_by_count ON groups (count);
+        CREATE INDEX IF NOT EXISTS groups_by_first_seen ON groups (first_seen_ms);",
         ),
         // Calls per function and minute from every instance (rows added,
         // summed when read): calls, errors, latency histograms.
         M::up(
-            "CREATE TABLE call_counts (
+            "CREATE TABLE IF NOT EXISTS call_counts (
             id         INTEGER PRIMARY KEY,
             minute_ms  INTEGER NOT NULL,
             module     TEXT NOT NULL,
@@ -233,7 +233,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
             total_us   INTEGER NOT NULL,
             buckets    TEXT NOT NULL
         );
-        CREATE INDEX call_counts_by_minute ON call_counts (minute_ms);",
+        CREATE INDEX IF NOT EXISTS call_counts_by_minute ON call_counts (minute_ms);",
         ),
     ])
 }

@@ -98,6 +98,8 @@ pub struct SqliteStore {
     connection: Connection,
     path: PathBuf,
     audit: AuditChain,
+    /// The size cap in pages, when there is one.
+    cap_pages: Option<i64>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -160,11 +162,13 @@ impl SqliteStore {
                 message: format!("SQLite file `{}`: migrating the schema failed: {other}", path.display()),
             },
         })?;
+        let mut cap_pages = None;
         if let Some(max) = options.max_size_bytes {
             let page_size: i64 = connection
                 .query_row("PRAGMA page_size", [], |row| row.get(0))
                 .map_err(|e| classify(&path, "reading the page size", &e))?;
             let pages = (max as i64 / page_size.max(1)).max(1);
+            cap_pages = Some(pages);
             connection
                 .pragma_update(None, "max_page_count", pages)
                 .map_err(|e| classify(&path, "setting the size cap", &e))?;
@@ -174,7 +178,12 @@ impl SqliteStore {
             .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
             .map_err(|e| classify(&path, "taking a write lock", &e))?;
         let audit = chain_of(&path, &options.audit);
-        Ok(SqliteStore { connection, path, audit })
+        Ok(SqliteStore { connection, path, audit, cap_pages })
+    }
+
+    /// The size cap in pages, when there is one.
+    pub(crate) fn cap_pages(&self) -> Option<i64> {
+        self.cap_pages
     }
 
     /// The database file.
