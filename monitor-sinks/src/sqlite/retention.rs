@@ -67,7 +67,8 @@ impl SqliteStore {
             .connection()
             .execute(sql, params![ROOM_ROWS])
             .and_then(|removed| {
-X
+                // A bounded merge of the index's segments (256 pages of
+                // work) drops the removed rows' words, freeing their pages.
                 self.connection().execute("INSERT INTO events_fts (events_fts, rank) VALUES ('merge', 256)", [])?;
                 Ok(removed)
             })
