@@ -47,7 +47,7 @@ impl EventFilter {
     }
 }
 
-/// Which events [`Store::events`](crate::store::Store::events) returns,
+/// Which events [`Store::event_page`](crate::store::Store::event_page) returns,
 /// newest first, a page at a time.
 ///
 /// ```
