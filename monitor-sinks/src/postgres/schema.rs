@@ -240,7 +240,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         CREATE INDEX events_by_trace ON events (((context::jsonb ->> 'trace_id')));
         CREATE INDEX events_by_user ON events (((context::jsonb ->> 'user')));
         CREATE INDEX groups_by_count ON groups (count);
-        CREATE INDEX groups_by_first_seen ON groups (first_seen_ms);",
+        CREATE INDEX groups_by_first_seen ON groups (first_seen_ms);
+        CREATE INDEX group_counts_by_minute_count ON group_counts (minute_ms) INCLUDE (group_key, count);
+        CREATE INDEX audit_by_time ON audit_log (timestamp_ms, process, status);",
     },
     // Calls per function and minute from every instance (rows added,
     // summed when read): calls, errors, latency histograms.

@@ -216,7 +216,9 @@ pub(crate) fn migrations() -> Migrations<'static> {
         CREATE INDEX IF NOT EXISTS events_by_trace ON events (json_extract(context, '$.trace_id'));
         CREATE INDEX IF NOT EXISTS events_by_user ON events (json_extract(context, '$.user'));
         CREATE INDEX IF NOT EXISTS groups_by_count ON groups (count);
-        CREATE INDEX IF NOT EXISTS groups_by_first_seen ON groups (first_seen_ms);",
+        CREATE INDEX IF NOT EXISTS groups_by_first_seen ON groups (first_seen_ms);
+        CREATE INDEX IF NOT EXISTS group_counts_by_minute_count ON group_counts (minute_ms, group_key, count);
+        CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (timestamp_ms, process, status);",
         ),
         // Calls per function and minute from every instance (rows added,
         // summed when read): calls, errors, latency histograms.
