@@ -69,9 +69,6 @@ fn delta(now: &CallsiteStats, before: Option<&CallsiteStats>, minute: SystemTime
     let mut delta = CallCounts::new(now.module, now.function, minute);
     let since = |current: u64, earlier: fn(&CallsiteStats) -> u64| current.saturating_sub(before.map_or(0, earlier));
     delta.calls = since(now.calls, |s| s.calls);
-    if delta.calls == 0 {
-        return None;
-    }
     delta.errors = since(now.errors, |s| s.errors);
     delta.panics = since(now.panics, |s| s.panics);
     delta.slow_calls = since(now.slow_calls, |s| s.slow_calls);
@@ -79,7 +76,11 @@ fn delta(now: &CallsiteStats, before: Option<&CallsiteStats>, minute: SystemTime
     for (index, count) in delta.duration_buckets.iter_mut().enumerate() {
         *count = now.duration_buckets[index].saturating_sub(before.map_or(0, |s| s.duration_buckets[index]));
     }
-    Some(delta)
+    // The counters are read one by one while calls go on: a call's error
+    // may be read before its duration. Whatever changed is handed on, so
+    // the sums over the looks stay exact.
+    let changed = delta.calls + delta.errors + delta.panics + delta.slow_calls > 0 || !delta.total_duration.is_zero();
+    changed.then_some(delta)
 }
 
 #[cfg(test)]
