@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 use super::checkpoint::Authenticity;
 use super::key::{AuditKeyRing, to_hex};
 use super::walk::{ChainVerifier, RawColumns};
-use crate::store::{AuditArchive, StoredAudit, from_millis};
+use crate::store::{AuditArchive, StoreError, StoredAudit, from_millis};
+use monitor_runtime::SinkErrorKind;
 
 /// The format of an archive file, in its header and trailer.
 pub(crate) const FORMAT: &str = "monitor-audit-archive-v1";
@@ -192,6 +193,30 @@ pub(crate) struct ArchiveCheckpoint {
 }
 
 impl ArchiveCheckpoint {
+    /// Writes the segment `rows` (oldest first, not empty) to a file in
+    /// `dir` and returns the checkpoint row that vouches for it, signed
+    /// with `keys`: what both stores do before they remove the rows.
+    pub(crate) fn write(dir: &Path, rows: &[ArchivedRow], keys: &AuditKeyRing) -> Result<Self, StoreError> {
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return Err(StoreError { kind: SinkErrorKind::Other, message: "no audit rows to archive".to_owned() });
+        };
+        let (file_name, sha256) =
+            write_segment(dir, rows).map_err(|message| StoreError { kind: SinkErrorKind::Unavailable, message })?;
+        let checkpoint = ArchiveCheckpoint {
+            first_seq: first.seq,
+            up_to_seq: last.seq,
+            last_hash: last.hash.clone(),
+            last_key_id: last.key_id.clone(),
+            file_name,
+            rows: rows.len() as i64,
+            sha256,
+            archived_ms: crate::store::millis(std::time::SystemTime::now()),
+            key_id: None,
+            mac: String::new(),
+        };
+        Ok(checkpoint.signed(keys))
+    }
+
     fn message(&self) -> String {
         json!([
             CHECKPOINT_TAG,

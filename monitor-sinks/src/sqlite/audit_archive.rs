@@ -99,21 +99,7 @@ impl SqliteStore {
         };
         let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return Ok(None) };
         self.check_before_archiving(&known, &rows)?;
-        let (file_name, sha256) = archive::write_segment(&retention.archive_dir, &rows)
-            .map_err(|message| StoreError { kind: SinkErrorKind::Unavailable, message })?;
-        let checkpoint = ArchiveCheckpoint {
-            first_seq: first.seq,
-            up_to_seq: last.seq,
-            last_hash: last.hash.clone(),
-            last_key_id: last.key_id.clone(),
-            file_name,
-            rows: rows.len() as i64,
-            sha256,
-            archived_ms: millis(SystemTime::now()),
-            key_id: None,
-            mac: String::new(),
-        }
-        .signed(&self.audit_chain().keys);
+        let checkpoint = ArchiveCheckpoint::write(&retention.archive_dir, &rows, &self.audit_chain().keys)?;
         let (tx, _) = self.transaction().map_err(fail("starting the archive transaction"))?;
         // Another process may have archived or rewritten meanwhile: the
         // segment must still start after the latest checkpoint and end with

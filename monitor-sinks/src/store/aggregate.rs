@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use monitor_runtime::SinkErrorKind;
 
 use super::search::sql::{Dialect, Filter, Param, group_filter};
-use super::{GroupQuery, StoreError, StoredGroup, from_millis, millis};
+use super::{GroupQuery, StoreError, StoredGroup, from_millis};
 
 /// A time range cut into buckets of equal length.
 ///
@@ -146,9 +146,7 @@ pub(crate) struct Aggregation {
 
 fn range(filter: &mut Filter, buckets: &Buckets, column: &str) -> Result<String, StoreError> {
     let width = filter.bind(Param::Int(buckets.width_ms()?));
-    let since = filter.bind(Param::Int(millis(buckets.since)));
-    let until = filter.bind(Param::Int(millis(buckets.until)));
-    filter.push(format!("{column} >= {since} AND {column} < {until}"));
+    filter.time_range(column, Some(buckets.since), Some(buckets.until));
     Ok(format!("({column} / {width}) * {width}"))
 }
 
@@ -205,8 +203,7 @@ pub(crate) fn top_groups(
     dialect: Dialect,
 ) -> Result<Aggregation, StoreError> {
     let mut filter = Filter::new(dialect);
-    let (since, until) = (filter.bind(Param::Int(millis(since))), filter.bind(Param::Int(millis(until))));
-    filter.push(format!("minute_ms >= {since} AND minute_ms < {until}"));
+    filter.time_range("minute_ms", Some(since), Some(until));
     let sql = format!(
         "SELECT CAST(0 AS BIGINT), group_key, CAST('' AS TEXT), CAST(sum(count) AS BIGINT) AS total
          FROM group_counts {} GROUP BY group_key ORDER BY total DESC, group_key LIMIT {}",

@@ -10,7 +10,7 @@ use monitor_runtime::CallCounts;
 use monitor_runtime::histogram::{Buckets as Histogram, DURATION_BUCKETS};
 
 use super::aggregate::Buckets;
-use super::search::sql::{Dialect, Filter, Param};
+use super::search::sql::{Dialect, Filter};
 use super::{StoreError, from_millis, millis};
 
 /// One function's calls in one bucket of time, across every instance.
@@ -92,9 +92,7 @@ pub(crate) fn call_rows_query(
 ) -> Result<(String, Filter), StoreError> {
     buckets.width_ms()?;
     let mut filter = Filter::new(dialect);
-    let since = filter.bind(Param::Int(millis(buckets.since)));
-    let until = filter.bind(Param::Int(millis(buckets.until)));
-    filter.push(format!("minute_ms >= {since} AND minute_ms < {until}"));
+    filter.time_range("minute_ms", Some(buckets.since), Some(buckets.until));
     filter.code_location(module, function);
     let sql = format!(
         "SELECT minute_ms, module, function, calls, errors, panics, slow_calls, total_us, buckets FROM call_counts {}",

@@ -1,6 +1,8 @@
 //! Search filters as SQL, for both stores: one place decides what each
 //! filter means, and a [`Dialect`] says how each store writes it.
 
+use std::time::SystemTime;
+
 use monitor_runtime::{EventKind, GroupStatus, Severity};
 
 use super::cursor::{GroupCursor, parse_event_cursor};
@@ -74,6 +76,19 @@ impl Filter {
 
     fn int(&mut self, value: i64) -> String {
         self.bind(Param::Int(value))
+    }
+
+    /// `column` (milliseconds since the epoch) at or after `since` and
+    /// before `until`, each when given.
+    pub(crate) fn time_range(&mut self, column: &str, since: Option<SystemTime>, until: Option<SystemTime>) {
+        if let Some(since) = since {
+            let since = self.int(millis(since));
+            self.push(format!("{column} >= {since}"));
+        }
+        if let Some(until) = until {
+            let until = self.int(millis(until));
+            self.push(format!("{column} < {until}"));
+        }
     }
 
     pub(crate) fn push(&mut self, clause: String) {
@@ -244,14 +259,7 @@ pub(crate) fn group_filter(query: &GroupQuery, dialect: Dialect) -> Result<Filte
         let status = filter.text(GroupStatus::as_str(status));
         filter.push(format!("status = {status}"));
     }
-    if let Some(since) = query.seen_since {
-        let since = filter.int(millis(since));
-        filter.push(format!("last_seen_ms >= {since}"));
-    }
-    if let Some(before) = query.seen_before {
-        let before = filter.int(millis(before));
-        filter.push(format!("last_seen_ms < {before}"));
-    }
+    filter.time_range("last_seen_ms", query.seen_since, query.seen_before);
     if let Some(assignee) = &query.assignee {
         let assignee = filter.text(assignee);
         filter.push(format!("assignee = {assignee}"));
@@ -299,14 +307,7 @@ pub(crate) fn event_filter(query: &EventQuery, dialect: Dialect) -> Result<Filte
         let key = filter.text(&group.to_string());
         filter.push(format!("group_key = {key}"));
     }
-    if let Some(since) = query.since {
-        let since = filter.int(millis(since));
-        filter.push(format!("timestamp_ms >= {since}"));
-    }
-    if let Some(until) = query.until {
-        let until = filter.int(millis(until));
-        filter.push(format!("timestamp_ms < {until}"));
-    }
+    filter.time_range("timestamp_ms", query.since, query.until);
     filter.event_context(&query.context)?;
     if let Some(after) = &query.after {
         let id = filter.int(parse_event_cursor(after)?);
