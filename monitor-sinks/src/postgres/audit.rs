@@ -22,6 +22,7 @@ use crate::chain::append::{ChainTail, extend};
 use crate::chain::archive;
 use crate::chain::checkpoint::ChainHead;
 use crate::chain::walk::{ChainVerifier, RawColumns};
+use crate::store::rollup::audit_rollup_sql;
 use crate::store::{AuditQuery, ChainReport, StoreError, StoredAudit, from_millis, millis};
 
 pub(crate) const AUDIT_COLUMNS: &str =
@@ -102,6 +103,11 @@ pub(crate) async fn append(
     ];
     let statement = tx.prepare_cached(INSERT_ROWS).await.map_err(store.fail("preparing the audit insert"))?;
     tx.execute(&statement, &params).await.map_err(store.fail("appending to the audit log"))?;
+    if let Some(first) = rows.first() {
+        let rollup =
+            tx.prepare_cached(&audit_rollup_sql("$1")).await.map_err(store.fail("preparing the hourly audit count"))?;
+        tx.execute(&rollup, &[&first.seq]).await.map_err(store.fail("counting audit records per hour"))?;
+    }
     Ok(extension.head)
 }
 

@@ -18,17 +18,21 @@ use monitor_runtime::{Batch, Event, GroupSnapshot};
 use tokio_postgres::types::ToSql;
 
 use super::store::{ALERTS_LOCK, AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
+use crate::store::rollup::hourly_occurrences;
+use crate::store::search::text::event_words;
 use crate::store::{StoreError, millis, minute_of, severity_rank, to_json};
 
+/// The words column is parsed from the text the writer prepared
+/// ([`event_words`]), for the full-text index.
 const INSERT_EVENTS: &str = "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template,
-        module, function, file, line, error_type, message, chain, context, args, duration_us, occurrences)
+        module, function, file, line, error_type, message, chain, context, args, duration_us, occurrences, words)
     SELECT timestamp_ms, kind, severity, severity_rank, group_key, template, module, function, file, line,
-        error_type, message, chain, context, args, duration_us, occurrences
+        error_type, message, chain, context, args, duration_us, occurrences, to_tsvector('simple'::regconfig, words)
     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
         $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[],
-        $17::bigint[])
+        $17::bigint[], $18::text[])
         WITH ORDINALITY AS e(timestamp_ms, kind, severity, severity_rank, group_key, template, module, function,
-            file, line, error_type, message, chain, context, args, duration_us, occurrences, n)
+            file, line, error_type, message, chain, context, args, duration_us, occurrences, words, n)
     ORDER BY n";
 
 /// `status_changed_ms` of a new row is the server's clock when the snapshot
@@ -117,8 +121,9 @@ async fn insert_events(
     let args: Vec<String> = events.iter().map(|e| to_json(&e.args)).collect();
     let durations: Vec<Option<i64>> = events.iter().map(|e| e.duration.map(|d| d.as_micros() as i64)).collect();
     let occurrences: Vec<i64> = events.iter().map(|e| e.occurrences as i64).collect();
+    let words: Vec<String> = events.iter().map(|e| event_words(&e.message, &e.template)).collect();
     let statement = tx.prepare_cached(INSERT_EVENTS).await?;
-    let params: [&(dyn ToSql + Sync); 17] = [
+    let params: [&(dyn ToSql + Sync); 18] = [
         &timestamps,
         &kinds,
         &severities,
@@ -136,6 +141,7 @@ async fn insert_events(
         &args,
         &durations,
         &occurrences,
+        &words,
     ];
     tx.execute(&statement, &params).await?;
     Ok(())
@@ -214,6 +220,28 @@ async fn count_minutes(
         )
         .await?;
     tx.execute(&statement, &[&keys, &starts, &counts]).await?;
+    count_hours(tx, snapshots).await
+}
+
+/// Adds the snapshots' new occurrences to the hourly totals per severity
+/// and kind (see [`crate::store::rollup`]).
+async fn count_hours(
+    tx: &deadpool_postgres::Transaction<'_>,
+    snapshots: &[GroupSnapshot],
+) -> Result<(), tokio_postgres::Error> {
+    let totals = hourly_occurrences(snapshots);
+    let hours: Vec<i64> = totals.iter().map(|total| total.0).collect();
+    let severities: Vec<&str> = totals.iter().map(|total| total.1).collect();
+    let kinds: Vec<&str> = totals.iter().map(|total| total.2).collect();
+    let counts: Vec<i64> = totals.iter().map(|total| total.3).collect();
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO hourly_occurrences (hour_ms, severity, kind, count)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) ORDER BY 1, 2, 3
+             ON CONFLICT (hour_ms, severity, kind) DO UPDATE SET count = hourly_occurrences.count + excluded.count",
+        )
+        .await?;
+    tx.execute(&statement, &[&hours, &severities, &kinds, &counts]).await?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use super::store::{SqliteStore, from_millis, millis};
 use crate::chain::append::{ChainTail, extend};
 use crate::chain::checkpoint::ChainHead;
 use crate::chain::state::AuditChain;
+use crate::store::rollup::audit_rollup_sql;
 use crate::store::{AuditQuery, StoreError, StoredAudit};
 
 /// Appends records after the current last row, inside the caller's
@@ -60,6 +61,9 @@ pub(crate) fn append(
             row.hash,
             row.key_id,
         ])?;
+    }
+    if let Some(first) = extension.rows.first() {
+        tx.prepare_cached(&audit_rollup_sql("?1"))?.execute([first.seq])?;
     }
     Ok(extension.head)
 }

@@ -14,6 +14,7 @@ use monitor_runtime::{Batch, GroupKey, SinkErrorKind};
 use rusqlite::params;
 
 use super::SqliteSink;
+use super::search::forget_words;
 use super::shared::SharedSqliteStore;
 use super::store::{SqliteStore, parse_key};
 use crate::store::retention::{CHUNK_ROWS, EventRules};
@@ -53,7 +54,7 @@ impl SqliteStore {
     /// first, in a transaction of its own; returns how many went.
     fn make_room(&mut self) -> Result<u64, StoreError> {
         const ROOM_ROWS: i64 = CHUNK_ROWS;
-        let sql = "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY severity_rank, id LIMIT ?1)";
+        let chosen = "SELECT id FROM events ORDER BY severity_rank, id LIMIT ?1";
         // Removing rows writes too: the full-text index records a removed
         // row's words as tombstones until it merges its segments. At the
         // cap there is no page for them, so the removal itself runs without
@@ -64,12 +65,14 @@ impl SqliteStore {
             self.set_page_cap(i64::from(u32::MAX >> 1))?;
         }
         let removed = self
-            .connection()
-            .execute(sql, params![ROOM_ROWS])
-            .and_then(|removed| {
+            .transaction()
+            .and_then(|(tx, _)| {
+                forget_words(&tx, chosen, params![ROOM_ROWS])?;
+                let removed = tx.execute(&format!("DELETE FROM events WHERE id IN ({chosen})"), params![ROOM_ROWS])?;
                 // A bounded merge of the index's segments (256 pages of
                 // work) drops the removed rows' words, freeing their pages.
-                self.connection().execute("INSERT INTO events_fts (events_fts, rank) VALUES ('merge', 256)", [])?;
+                tx.execute("INSERT INTO events_fts (events_fts, rank) VALUES ('merge', 256)", [])?;
+                tx.commit()?;
                 Ok(removed)
             })
             .map_err(|e| self.error("making room", &e));
@@ -173,22 +176,24 @@ impl SqliteStore {
         after: i64,
         counts: &mut EventCounts,
     ) -> Result<Option<(i64, u64)>, StoreError> {
-        let fail = |e: rusqlite::Error| self.error("removing old events", &e);
-        let sql = format!(
-            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id > ?1 AND {} ORDER BY id LIMIT ?2)
-             RETURNING id, {}, {ROW_BYTES}",
-            rules.filter(),
-            rules.reason
-        );
-        let mut statement = self.connection().prepare_cached(&sql).map_err(fail)?;
-        let mut rows = statement.query(params![after, CHUNK_ROWS]).map_err(fail)?;
+        let path = self.path().to_owned();
+        let fail = |e: rusqlite::Error| super::store::classify(&path, "removing old events", &e);
+        let chosen = format!("SELECT id FROM events WHERE id > ?1 AND {} ORDER BY id LIMIT ?2", rules.filter());
+        let sql = format!("DELETE FROM events WHERE id IN ({chosen}) RETURNING id, {}, {ROW_BYTES}", rules.reason);
+        let (tx, _) = self.transaction().map_err(fail)?;
+        forget_words(&tx, &chosen, params![after, CHUNK_ROWS]).map_err(fail)?;
         let (mut last, mut bytes) = (None, 0u64);
-        while let Some(row) = rows.next().map_err(fail)? {
-            let id: i64 = row.get(0).map_err(fail)?;
-            counts.add(row.get(1).map_err(fail)?, 1);
-            bytes += row.get::<_, i64>(2).map_err(fail)?.max(0) as u64;
-            last = Some(last.map_or(id, |last: i64| last.max(id)));
+        {
+            let mut statement = tx.prepare_cached(&sql).map_err(fail)?;
+            let mut rows = statement.query(params![after, CHUNK_ROWS]).map_err(fail)?;
+            while let Some(row) = rows.next().map_err(fail)? {
+                let id: i64 = row.get(0).map_err(fail)?;
+                counts.add(row.get(1).map_err(fail)?, 1);
+                bytes += row.get::<_, i64>(2).map_err(fail)?.max(0) as u64;
+                last = Some(last.map_or(id, |last: i64| last.max(id)));
+            }
         }
+        tx.commit().map_err(fail)?;
         Ok(last.map(|last| (last, bytes)))
     }
 
@@ -212,7 +217,9 @@ impl SqliteStore {
             }
         }
         let ids = crate::store::to_json(&chosen);
-        tx.execute("DELETE FROM events WHERE id IN (SELECT value FROM json_each(?1))", params![ids]).map_err(fail)?;
+        let listed = "SELECT value FROM json_each(?1)";
+        forget_words(&tx, listed, params![ids]).map_err(fail)?;
+        tx.execute(&format!("DELETE FROM events WHERE id IN ({listed})"), params![ids]).map_err(fail)?;
         tx.commit().map_err(fail)?;
         Ok((chosen.len() as u64, bytes))
     }

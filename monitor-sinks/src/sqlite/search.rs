@@ -11,6 +11,7 @@ use super::store::SqliteStore;
 use crate::store::aggregate;
 use crate::store::calls::{CallRow, call_rows_query, function_stats_of};
 use crate::store::search::sql::{Dialect, Param, event_filter};
+use crate::store::search::text::{fts5_query, search_terms};
 use crate::store::{
     AggregateRow, Aggregation, AuditCount, Breakdown, BucketCount, Buckets, EventQuery, FunctionStats, GroupQuery,
     StoreError, StoredEvent, TopGroup, top_of,
@@ -23,6 +24,35 @@ impl ToSql for Param {
             Param::Text(text) => text.to_sql(),
         }
     }
+}
+
+/// Adds the words of the events from id `first` on to the full-text index.
+///
+/// The store keeps the index itself, one statement per batch: a trigger
+/// adds rows one statement each, and FTS5 writes a segment of its index
+/// at the end of every statement, which made the index cost three times
+/// the rest of a write.
+pub(crate) fn index_words(connection: &rusqlite::Connection, first: i64) -> rusqlite::Result<usize> {
+    connection.execute(
+        "INSERT INTO events_fts (rowid, message, template) SELECT id, message, template FROM events WHERE id >= ?1",
+        [first],
+    )
+}
+
+/// Takes the words of the events `ids` (a query of ids, its parameters
+/// `params`) out of the full-text index; before the events are deleted, in
+/// the same transaction, as an external-content index needs the text it
+/// indexed to remove it.
+pub(crate) fn forget_words(
+    connection: &rusqlite::Connection,
+    ids: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    let sql = format!(
+        "INSERT INTO events_fts (events_fts, rowid, message, template)
+         SELECT 'delete', id, message, template FROM events WHERE id IN ({ids})"
+    );
+    connection.prepare_cached(&sql)?.execute(params)
 }
 
 impl SqliteStore {
@@ -38,8 +68,29 @@ impl SqliteStore {
     /// assert!(store.events_matching(&query).unwrap().is_empty());
     /// ```
     pub fn events_matching(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
-        let filter = event_filter(query, Dialect::Sqlite)?;
-        let sql = format!("{} ORDER BY id DESC LIMIT {}", filter.where_clause(), query.limit.min(i64::MAX as usize));
+        let mut without_text = query.clone();
+        let text = without_text.context.text.take();
+        let mut filter = event_filter(&without_text, Dialect::Sqlite)?;
+        // With text, the full-text index drives the query, newest match
+        // first, and the other filters check each match until the page is
+        // full: for a common word that is a few pages of the index, where
+        // `id IN (matches)` would first collect every match.
+        let (words, order) = match text {
+            Some(text) => {
+                let query = filter.bind(Param::Text(fts5_query(&search_terms(&text)?)));
+                filter.push("events.id = words.word_id".to_owned());
+                let words = format!(
+                    ", (SELECT rowid AS word_id FROM events_fts WHERE events_fts MATCH {query} ORDER BY rowid DESC) AS words"
+                );
+                (words, "words.word_id")
+            }
+            None => (String::new(), "id"),
+        };
+        let sql = format!(
+            "{words} {} ORDER BY {order} DESC LIMIT {}",
+            filter.where_clause(),
+            query.limit.min(i64::MAX as usize)
+        );
         self.query_events(&sql, rusqlite::params_from_iter(filter.params()))
     }
 }

@@ -233,6 +233,7 @@ impl SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 )
                 .map_err(fail("preparing the event insert"))?;
+            let mut first_event_id = None;
             for event in &batch.events {
                 insert
                     .execute(params![
@@ -255,6 +256,10 @@ impl SqliteStore {
                         event.occurrences as i64,
                     ])
                     .map_err(fail("inserting an event"))?;
+                first_event_id.get_or_insert(tx.last_insert_rowid());
+            }
+            if let Some(first) = first_event_id {
+                super::search::index_words(&tx, first).map_err(fail("indexing the events' words"))?;
             }
             let mut upsert = tx
                 .prepare_cached(
@@ -313,6 +318,15 @@ impl SqliteStore {
                         ])
                         .map_err(fail("counting a group's minute"))?;
                 }
+            }
+            let mut count_hour = tx
+                .prepare_cached(
+                    "INSERT INTO hourly_occurrences (hour_ms, severity, kind, count) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (hour_ms, severity, kind) DO UPDATE SET count = count + excluded.count",
+                )
+                .map_err(fail("preparing the hourly count"))?;
+            for (hour, severity, kind, count) in crate::store::rollup::hourly_occurrences(&batch.groups) {
+                count_hour.execute(params![hour, severity, kind, count]).map_err(fail("counting an hour"))?;
             }
         }
         if !batch.calls.is_empty() {

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use monitor_runtime::SinkErrorKind;
 
+use super::rollup::HourSplit;
 use super::search::sql::{Dialect, Filter, Param, group_filter};
 use super::{GroupQuery, StoreError, StoredGroup, from_millis};
 
@@ -157,7 +158,8 @@ fn chart_groups(groups: &GroupQuery, dialect: Dialect) -> Result<Filter, StoreEr
 }
 
 /// Occurrences per bucket and severity or kind, of the groups `groups`
-/// selects.
+/// selects. Without a filter, whole hours come from the hourly totals
+/// (see [`rollup`](super::rollup)).
 pub(crate) fn occurrences(
     buckets: &Buckets,
     by: Breakdown,
@@ -165,17 +167,45 @@ pub(crate) fn occurrences(
     dialect: Dialect,
 ) -> Result<Aggregation, StoreError> {
     let mut filter = chart_groups(groups, dialect)?;
+    let label = match by {
+        Breakdown::Severity => "severity",
+        Breakdown::Kind => "kind",
+    };
+    if filter.where_clause().is_empty()
+        && let Some(split) = HourSplit::of(buckets)?
+    {
+        let width = filter.bind(Param::Int(buckets.width_ms()?));
+        let minutes = |filter: &mut Filter, part: fn(&HourSplit, &mut Filter, &str) -> String| {
+            let range = part(&split, filter, "c.minute_ms");
+            format!(
+                "SELECT (c.minute_ms / {width}) * {width} AS bucket, g.{label} AS label, sum(c.count) AS n
+                 FROM group_counts c JOIN groups g ON g.group_key = c.group_key WHERE {range}
+                 GROUP BY bucket, label"
+            )
+        };
+        let head = minutes(&mut filter, HourSplit::head);
+        let tail = minutes(&mut filter, HourSplit::tail);
+        let hours = split.middle(&mut filter, "hour_ms");
+        let sql = format!(
+            "SELECT bucket, label, CAST('' AS TEXT), CAST(sum(n) AS BIGINT) FROM (
+                {head} UNION ALL {tail} UNION ALL
+                SELECT (hour_ms / {width}) * {width} AS bucket, {label} AS label, sum(count) AS n
+                FROM hourly_occurrences WHERE {hours} GROUP BY bucket, label
+             ) AS parts GROUP BY bucket, label ORDER BY bucket, label"
+        );
+        return Ok(Aggregation { sql, filter });
+    }
     let selected = format!("SELECT group_key, severity, kind FROM groups {}", filter.where_clause());
     let mut outer = Filter::continuing(&mut filter);
     let bucket = range(&mut outer, buckets, "c.minute_ms")?;
-    let label = match by {
-        Breakdown::Severity => "g.severity",
-        Breakdown::Kind => "g.kind",
-    };
+    // Summed per group and bucket first: the join then meets one row per
+    // group and bucket instead of one per group and minute.
     let sql = format!(
-        "SELECT {bucket} AS bucket, {label} AS label, CAST('' AS TEXT), CAST(sum(c.count) AS BIGINT)
-         FROM group_counts c JOIN ({selected}) g ON g.group_key = c.group_key
-         {} GROUP BY bucket, label ORDER BY bucket, label",
+        "SELECT c.bucket, g.{label} AS label, CAST('' AS TEXT), CAST(sum(c.n) AS BIGINT)
+         FROM (SELECT group_key, {bucket} AS bucket, sum(c.count) AS n FROM group_counts c {}
+               GROUP BY group_key, bucket) c
+         JOIN ({selected}) g ON g.group_key = c.group_key
+         GROUP BY c.bucket, g.{label} ORDER BY c.bucket, label",
         outer.where_clause()
     );
     Ok(Aggregation { sql, filter: outer })
@@ -213,9 +243,32 @@ pub(crate) fn top_groups(
     Ok(Aggregation { sql, filter })
 }
 
-/// Audit records per bucket, process and compliance status.
+/// Audit records per bucket, process and compliance status: whole hours
+/// from the hourly totals when the buckets allow (see
+/// [`rollup`](super::rollup)).
 pub(crate) fn audit_counts(buckets: &Buckets, dialect: Dialect) -> Result<Aggregation, StoreError> {
     let mut filter = Filter::new(dialect);
+    if let Some(split) = HourSplit::of(buckets)? {
+        let width = filter.bind(Param::Int(buckets.width_ms()?));
+        let records = |filter: &mut Filter, part: fn(&HourSplit, &mut Filter, &str) -> String| {
+            let range = part(&split, filter, "timestamp_ms");
+            format!(
+                "SELECT (timestamp_ms / {width}) * {width} AS bucket, process, status, count(*) AS n
+                 FROM audit_log WHERE {range} GROUP BY bucket, process, status"
+            )
+        };
+        let head = records(&mut filter, HourSplit::head);
+        let tail = records(&mut filter, HourSplit::tail);
+        let hours = split.middle(&mut filter, "hour_ms");
+        let sql = format!(
+            "SELECT bucket, process, status, CAST(sum(n) AS BIGINT) FROM (
+                {head} UNION ALL {tail} UNION ALL
+                SELECT (hour_ms / {width}) * {width} AS bucket, process, status, sum(count) AS n
+                FROM hourly_audit WHERE {hours} GROUP BY bucket, process, status
+             ) AS parts GROUP BY bucket, process, status ORDER BY bucket, process, status"
+        );
+        return Ok(Aggregation { sql, filter });
+    }
     let bucket = range(&mut filter, buckets, "timestamp_ms")?;
     let sql = format!(
         "SELECT {bucket} AS bucket, process, status, CAST(count(*) AS BIGINT)

@@ -39,6 +39,7 @@ mod notifications;
 mod open;
 mod records;
 pub(crate) mod retention;
+pub(crate) mod rollup;
 pub(crate) mod schedule;
 pub(crate) mod search;
 mod time;

@@ -221,6 +221,7 @@ macro_rules! conformance_suite {
             groups_are_found_by_what_their_events_carry,
             pages_stay_steady_while_new_events_arrive,
             charts_count_occurrences_new_groups_top_groups_and_audit_records,
+            charts_from_hourly_totals_count_what_the_rows_count,
             calls_per_function_add_up_across_instances_with_their_percentiles,
         );
     };

@@ -295,6 +295,52 @@ pub async fn charts_count_occurrences_new_groups_top_groups_and_audit_records(da
     assert!(error.message.contains("whole number of minutes"), "{error}");
 }
 
+/// Sums counts per label over every bucket.
+fn totals(counts: &[BucketCount]) -> std::collections::BTreeMap<String, u64> {
+    let mut totals = std::collections::BTreeMap::new();
+    for count in counts {
+        *totals.entry(count.label.clone()).or_default() += count.count;
+    }
+    totals
+}
+
+/// Charts read whole hours from hourly totals and the partial hours at
+/// either end from the rows: the same counts as reading every row.
+pub async fn charts_from_hourly_totals_count_what_the_rows_count(database: Arc<impl TestDatabase>) {
+    let store = database.open().await.unwrap();
+    // Occurrences every 7 minutes for 6 hours, from two groups; the
+    // expected totals of [00:30, 05:30) counted here.
+    let mut expected = std::collections::BTreeMap::<String, u64>::new();
+    for minute in (0..360u64).step_by(7) {
+        let (n, severity) = if minute % 2 == 0 { (1, Severity::Error) } else { (2, Severity::Critical) };
+        let group = Group::new(n, "payments", minute % 5 + 1, at(0), at(minute * 60)).severity(severity);
+        store.write_batch(&batch(vec![], &[group], vec![], vec![])).await.unwrap();
+        if (30..330).contains(&minute) {
+            *expected.entry(severity.as_str().to_owned()).or_default() += minute % 5 + 1;
+        }
+    }
+    let daily = Buckets::daily(at(1800), at(5 * 3600 + 1800));
+    let by_quarter = Buckets { width: Duration::from_secs(900), ..daily };
+    let from_totals = store.occurrence_counts(&daily, Breakdown::Severity, &GroupQuery::default()).await.unwrap();
+    let from_rows = store.occurrence_counts(&by_quarter, Breakdown::Severity, &GroupQuery::default()).await.unwrap();
+    assert_eq!(totals(&from_totals), expected);
+    assert_eq!(totals(&from_rows), expected);
+    assert_eq!(from_totals.len(), 2, "one day, two severities: {from_totals:?}");
+
+    let audits = (0..5).map(|n| audit("sepa_mandate", "create", ComplianceStatus::Compliant, n)).collect();
+    store.write_batch(&batch(vec![], &[], audits, vec![])).await.unwrap();
+    let now = std::time::SystemTime::now();
+    for (before, after) in [(3 * 3600, 1), (9000, 3 * 3600), (60, 60)] {
+        let range = (now - Duration::from_secs(before), now + Duration::from_secs(after));
+        let daily = Buckets::daily(range.0, range.1);
+        let by_minute = Buckets { width: Duration::from_secs(60), ..daily };
+        for buckets in [daily, by_minute] {
+            let counted: u64 = store.audit_counts(&buckets).await.unwrap().iter().map(|count| count.count).sum();
+            assert_eq!(counted, 5, "{buckets:?}");
+        }
+    }
+}
+
 fn call_counts(
     module: &'static str,
     function: &'static str,

@@ -11,7 +11,7 @@ mod events;
 mod glob;
 mod page;
 pub(crate) mod sql;
-mod text;
+pub(crate) mod text;
 
 pub use events::{EventFilter, EventQuery};
 pub use page::{GroupSort, Page};
