@@ -4,9 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::groups::{EventsArgs, GroupsArgs, ShowArgs};
 use crate::filters::FilterArgs;
 
-/// Search, export, retention and audit checks of a monitor store.
+/// Query, triage, alerts, audit, rule checks, export and retention of a
+/// monitor store.
 #[derive(Debug, Parser)]
 #[command(name = "monitor", version, about, long_about = None, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
@@ -24,11 +26,37 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-const EXIT_CODES: &str = "Exit codes: 0 done; 1 a check found a problem (a broken audit chain); \
-2 the command could not run (bad arguments; a database missing, not a monitor store, or newer than this binary).";
+const EXIT_CODES: &str = "Exit codes: 0 done; 1 a check found a problem (a broken audit chain, a mistake in a rule file); \
+2 the command could not run (bad arguments; a database missing, not a monitor store, or newer than this binary; \
+a bulk change not confirmed).";
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Lists error groups selected by filters, most recently seen first.
+    #[command(after_help = "Examples:\n  \
+        monitor groups --db monitor.db --status open --min-severity error\n  \
+        monitor groups --db monitor.db --module 'payments::*' --since 24h --sort count --limit 20\n  \
+        monitor groups --db monitor.db --tag tenant=acme --text timeout --json\n  \
+        monitor groups --db monitor.db --after last_seen.1796380000000.00000000000000a1")]
+    Groups(Box<GroupsArgs>),
+
+    /// Shows one group: its template, counts, where it comes from, and its
+    /// triage history.
+    #[command(after_help = "Examples:\n  \
+        monitor show --db monitor.db 6f1c0e5a9b2d4e17\n  \
+        monitor show --db monitor.db 6f1c0e5a9b2d4e17 --json")]
+    Show(ShowArgs),
+
+    /// Lists the events a group stored, newest first.
+    #[command(after_help = "Examples:\n  \
+        monitor events --db monitor.db 6f1c0e5a9b2d4e17\n  \
+        monitor events --db monitor.db 6f1c0e5a9b2d4e17 -n 100 --json")]
+    Events(EventsArgs),
+
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+
     /// Writes groups, events or audit records to a file (CSV, JSON, NDJSON,
     /// XML, Excel or a PDF report), selected by filters.
     #[command(after_help = "Examples:\n  \
@@ -42,10 +70,6 @@ pub(crate) enum Command {
     /// audit records only archived to files first.
     #[command(subcommand)]
     Retention(RetentionCommand),
-
-    /// The audit log.
-    #[command(subcommand)]
-    Audit(AuditCommand),
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,8 @@
 //! Each subcommand, run against the store it names.
 
-mod audit;
+pub(crate) mod audit;
 mod export;
+pub(crate) mod groups;
 mod retention;
 
 use std::process::ExitCode;
@@ -11,16 +12,20 @@ use crate::failure::{Failure, Result};
 
 /// Runs the command; `Err` is a command that could not run (exit 2).
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    let Cli { db, audit_key_file, command } = cli;
     // Opening may connect to a server and migrate it: done before the
     // runtime, as the library asks of blocking calls.
-    let store = crate::open::store(cli.db.as_deref(), cli.audit_key_file.as_ref())?;
+    let store = crate::open::store(db.as_deref(), audit_key_file.as_ref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|error| Failure(format!("starting the async runtime failed: {error}")))?;
     runtime.block_on(async move {
-        match cli.command {
+        match command {
+            Command::Groups(args) => groups::list(store, *args).await,
+            Command::Show(args) => groups::show_one(store, args).await,
+            Command::Events(args) => groups::events(store, args).await,
             Command::Export(args) => export::run(store, *args).await,
             Command::Retention(RetentionCommand::Plan(args)) => retention::plan(store, args).await,
             Command::Retention(RetentionCommand::Apply(args)) => retention::apply(store, args).await,
