@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::audit::{AuditExportArgs, ListArgs, SummaryArgs};
 use crate::commands::groups::{EventsArgs, GroupsArgs, ShowArgs};
 use crate::filters::FilterArgs;
 
@@ -136,12 +137,32 @@ pub(crate) struct PolicyArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
+    /// Lists audit records selected by filters, oldest first.
+    #[command(after_help = "Examples:\n  \
+        monitor audit list --db monitor.db --process sepa_mandate_creation --status failed --since 7d\n  \
+        monitor audit list --db monitor.db --actor clerk-7 --reference MNDT-2026-0042\n  \
+        monitor audit list --db monitor.db --limit 1000 --after 5000 --json")]
+    List(ListArgs),
+
+    /// Counts audit records per process and compliance status, in total and
+    /// per day.
+    #[command(after_help = "Examples:\n  \
+        monitor audit summary --db monitor.db\n  \
+        monitor audit summary --db monitor.db --since 2026-11-01 --until 2026-12-01 --process sepa_bank_submission --json")]
+    Summary(SummaryArgs),
+
     /// Verifies the audit chain (and archive files, when given); exits 1 on a
     /// break, naming the row.
     #[command(after_help = "Examples:\n  \
         monitor audit verify --db monitor.db --audit-key-file audit.keys\n  \
         monitor audit verify --db monitor.db --archive archive/audit-000001-005000.ndjson")]
     Verify(VerifyArgs),
+
+    /// Writes audit records to a file: `monitor export --what audit`.
+    #[command(after_help = "Examples:\n  \
+        monitor audit export --db monitor.db --format pdf --out audit.pdf --since 2026-11-01 --until 2026-12-01\n  \
+        monitor audit export --db monitor.db --out failed.xlsx --process sepa_bank_submission --compliance failed")]
+    Export(Box<AuditExportArgs>),
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //! RFC 3339 (UTC) and names as the store writes them, so scripts read the
 //! same words the command takes as filters.
 
-use monitor_sinks::store::{GroupHistoryEntry, StoredEvent, StoredGroup};
+use monitor_sinks::store::{GroupHistoryEntry, StoredAudit, StoredEvent, StoredGroup};
 use serde_json::{Value, json};
 
 use crate::failure::{Failure, Result};
@@ -66,6 +66,26 @@ pub(crate) fn history(entry: &GroupHistoryEntry) -> Value {
         "field": entry.field.as_str(),
         "from": entry.from,
         "to": entry.to,
+    })
+}
+
+/// An audit record.
+pub(crate) fn audit(record: &StoredAudit) -> Value {
+    json!({
+        "seq": record.seq,
+        "timestamp": show(record.timestamp),
+        "process": record.process,
+        "action": record.action,
+        "status": record.status.as_str(),
+        "reference_kind": record.reference.as_ref().map(|reference| reference.kind.to_string()),
+        "reference_id": record.reference.as_ref().map(|reference| reference.id.clone()),
+        "actor": record.actor,
+        "trace_id": record.trace_id,
+        "service": record.service,
+        "details": record.details,
+        "truncated": record.truncated,
+        "hash": record.hash,
+        "key_id": record.key_id,
     })
 }
 

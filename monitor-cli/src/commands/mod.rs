@@ -29,7 +29,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Export(args) => export::run(store, *args).await,
             Command::Retention(RetentionCommand::Plan(args)) => retention::plan(store, args).await,
             Command::Retention(RetentionCommand::Apply(args)) => retention::apply(store, args).await,
+            Command::Audit(AuditCommand::List(args)) => audit::list(store, args).await,
+            Command::Audit(AuditCommand::Summary(args)) => audit::summary(store, args).await,
             Command::Audit(AuditCommand::Verify(args)) => audit::verify(store, args).await,
+            Command::Audit(AuditCommand::Export(args)) => export::run(store, (*args).into()).await,
         }
     })
 }
