@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::audit::{AuditExportArgs, ListArgs, SummaryArgs};
 use crate::commands::groups::{EventsArgs, GroupsArgs, ShowArgs};
+use crate::commands::triage::{AssignArgs, NoteArgs, StatusArgs};
 use crate::filters::FilterArgs;
 
 /// Query, triage, alerts, audit, rule checks, export and retention of a
@@ -53,6 +54,45 @@ pub(crate) enum Command {
         monitor events --db monitor.db 6f1c0e5a9b2d4e17\n  \
         monitor events --db monitor.db 6f1c0e5a9b2d4e17 -n 100 --json")]
     Events(EventsArgs),
+
+    /// Marks a group (or every group the filters select) resolved: seeing
+    /// it again reopens it.
+    #[command(after_help = "Examples:\n  \
+        monitor resolve --db monitor.db 6f1c0e5a9b2d4e17 -m 'fixed in 2.4.1'\n  \
+        monitor resolve --db monitor.db --module 'payments::sepa' --until 7d        # asks first\n  \
+        monitor resolve --db monitor.db --status open --text 'cut-off' --yes --by ci-bot")]
+    Resolve(StatusArgs),
+
+    /// Marks groups ignored: still counted, never notified again.
+    #[command(after_help = "Examples:\n  \
+        monitor ignore --db monitor.db 6f1c0e5a9b2d4e17 -m 'expected during the migration'\n  \
+        monitor ignore --db monitor.db --severity debug --yes")]
+    Ignore(StatusArgs),
+
+    /// Marks groups as being investigated.
+    #[command(after_help = "Examples:\n  \
+        monitor investigate --db monitor.db 6f1c0e5a9b2d4e17 --by alice\n  \
+        monitor investigate --db monitor.db --function 'sepa::*' --status open")]
+    Investigate(StatusArgs),
+
+    /// Opens groups again.
+    #[command(after_help = "Examples:\n  \
+        monitor reopen --db monitor.db 6f1c0e5a9b2d4e17 -m 'seen again after the fix'\n  \
+        monitor reopen --db monitor.db --status ignored --module billing --yes")]
+    Reopen(StatusArgs),
+
+    /// Assigns groups to someone (or to nobody).
+    #[command(after_help = "Examples:\n  \
+        monitor assign --db monitor.db 6f1c0e5a9b2d4e17 --to bob\n  \
+        monitor assign --db monitor.db --module 'payments::*' --status open --to payments-team --yes\n  \
+        monitor assign --db monitor.db 6f1c0e5a9b2d4e17 --nobody")]
+    Assign(AssignArgs),
+
+    /// Adds a note to groups.
+    #[command(after_help = "Examples:\n  \
+        monitor note --db monitor.db 6f1c0e5a9b2d4e17 -m 'the bank moved its cut-off to 15:00'\n  \
+        monitor note --db monitor.db --text 'cut-off' -m 'see incident 2026-12-01' --yes")]
+    Note(NoteArgs),
 
     /// The audit log.
     #[command(subcommand)]

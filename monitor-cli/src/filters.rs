@@ -113,6 +113,11 @@ pub(crate) fn sort(text: &str) -> Result<GroupSort> {
 }
 
 impl GroupFilters {
+    /// True when no filter is given: a bulk change would take every group.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.described(SystemTime::now()).is_empty()
+    }
+
     fn tags(&self) -> Result<Vec<(String, String)>> {
         self.tag
             .iter()

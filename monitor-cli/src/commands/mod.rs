@@ -4,8 +4,11 @@ pub(crate) mod audit;
 mod export;
 pub(crate) mod groups;
 mod retention;
+pub(crate) mod triage;
 
 use std::process::ExitCode;
+
+use monitor_runtime::GroupStatus;
 
 use crate::cli::{AuditCommand, Cli, Command, RetentionCommand};
 use crate::failure::{Failure, Result};
@@ -26,6 +29,12 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Groups(args) => groups::list(store, *args).await,
             Command::Show(args) => groups::show_one(store, args).await,
             Command::Events(args) => groups::events(store, args).await,
+            Command::Resolve(args) => triage::status(store, args, GroupStatus::Resolved).await,
+            Command::Ignore(args) => triage::status(store, args, GroupStatus::Ignored).await,
+            Command::Investigate(args) => triage::status(store, args, GroupStatus::Investigating).await,
+            Command::Reopen(args) => triage::status(store, args, GroupStatus::Open).await,
+            Command::Assign(args) => triage::assign(store, args).await,
+            Command::Note(args) => triage::note(store, args).await,
             Command::Export(args) => export::run(store, *args).await,
             Command::Retention(RetentionCommand::Plan(args)) => retention::plan(store, args).await,
             Command::Retention(RetentionCommand::Apply(args)) => retention::apply(store, args).await,
