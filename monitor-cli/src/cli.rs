@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::alerts::{AckArgs, AlertsArgs};
 use crate::commands::audit::{AuditExportArgs, ListArgs, SummaryArgs};
 use crate::commands::groups::{EventsArgs, GroupsArgs, ShowArgs};
 use crate::commands::triage::{AssignArgs, NoteArgs, StatusArgs};
@@ -93,6 +94,20 @@ pub(crate) enum Command {
         monitor note --db monitor.db 6f1c0e5a9b2d4e17 -m 'the bank moved its cut-off to 15:00'\n  \
         monitor note --db monitor.db --text 'cut-off' -m 'see incident 2026-12-01' --yes")]
     Note(NoteArgs),
+
+    /// Lists incidents: those still firing by default, or all of them.
+    #[command(after_help = "Examples:\n  \
+        monitor alerts --db monitor.db\n  \
+        monitor alerts --db monitor.db --history --rule too_many_errors --since 7d\n  \
+        monitor alerts --db monitor.db --status acknowledged --json")]
+    Alerts(AlertsArgs),
+
+    /// Acknowledges an incident: no repeat notifications until it resolves
+    /// or its severity rises.
+    #[command(after_help = "Examples:\n  \
+        monitor ack --db monitor.db 42\n  \
+        monitor ack --db monitor.db 42 --comment 'bank gateway down, on it' --by alice")]
+    Ack(AckArgs),
 
     /// The audit log.
     #[command(subcommand)]

@@ -2,11 +2,17 @@
 //! RFC 3339 (UTC) and names as the store writes them, so scripts read the
 //! same words the command takes as filters.
 
-use monitor_sinks::store::{GroupHistoryEntry, StoredAudit, StoredEvent, StoredGroup};
+use std::time::SystemTime;
+
+use monitor_sinks::store::{GroupHistoryEntry, StoredAlert, StoredAudit, StoredEvent, StoredGroup};
 use serde_json::{Value, json};
 
 use crate::failure::{Failure, Result};
 use crate::when::show;
+
+fn time(at: Option<SystemTime>) -> Value {
+    at.map_or(Value::Null, |at| Value::String(show(at)))
+}
 
 /// A group.
 pub(crate) fn group(group: &StoredGroup) -> Value {
@@ -66,6 +72,29 @@ pub(crate) fn history(entry: &GroupHistoryEntry) -> Value {
         "field": entry.field.as_str(),
         "from": entry.from,
         "to": entry.to,
+    })
+}
+
+/// An incident.
+pub(crate) fn alert(alert: &StoredAlert) -> Value {
+    json!({
+        "id": alert.id,
+        "rule": alert.rule,
+        "status": alert.status.as_str(),
+        "severity": alert.severity.as_str(),
+        "summary": alert.summary,
+        "labels": alert.labels,
+        "value": alert.value,
+        "threshold": alert.threshold,
+        "started_at": show(alert.started_at),
+        "last_fired_at": show(alert.last_fired_at),
+        "fired": alert.fired,
+        "acknowledged_at": time(alert.acknowledged_at),
+        "acknowledged_by": alert.acknowledged_by,
+        "ack_comment": alert.ack_comment,
+        "resolved_at": time(alert.resolved_at),
+        "resolved_by": alert.resolved_by,
+        "group": alert.group_key,
     })
 }
 

@@ -1,5 +1,6 @@
 //! Each subcommand, run against the store it names.
 
+pub(crate) mod alerts;
 pub(crate) mod audit;
 mod export;
 pub(crate) mod groups;
@@ -35,6 +36,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Reopen(args) => triage::status(store, args, GroupStatus::Open).await,
             Command::Assign(args) => triage::assign(store, args).await,
             Command::Note(args) => triage::note(store, args).await,
+            Command::Alerts(args) => alerts::list(store, args).await,
+            Command::Ack(args) => alerts::ack(store, args).await,
             Command::Export(args) => export::run(store, *args).await,
             Command::Retention(RetentionCommand::Plan(args)) => retention::plan(store, args).await,
             Command::Retention(RetentionCommand::Apply(args)) => retention::apply(store, args).await,
