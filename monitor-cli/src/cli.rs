@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::alerts::{AckArgs, AlertsArgs};
 use crate::commands::audit::{AuditExportArgs, ListArgs, SummaryArgs};
 use crate::commands::groups::{EventsArgs, GroupsArgs, ShowArgs};
+use crate::commands::rules::CheckArgs;
 use crate::commands::triage::{AssignArgs, NoteArgs, StatusArgs};
 use crate::filters::FilterArgs;
 
@@ -113,6 +114,10 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
 
+    /// Alert rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+
     /// Writes groups, events or audit records to a file (CSV, JSON, NDJSON,
     /// XML, Excel or a PDF report), selected by filters.
     #[command(after_help = "Examples:\n  \
@@ -218,6 +223,16 @@ pub(crate) enum AuditCommand {
         monitor audit export --db monitor.db --format pdf --out audit.pdf --since 2026-11-01 --until 2026-12-01\n  \
         monitor audit export --db monitor.db --out failed.xlsx --process sepa_bank_submission --compliance failed")]
     Export(Box<AuditExportArgs>),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// Checks rule files with the validator the monitor uses: every mistake
+    /// as `file:line:column: message` on standard error, exit 1 on any.
+    #[command(after_help = "Examples:\n  \
+        monitor rules check alerts.toml\n  \
+        monitor rules check config/alerts/*.toml --json")]
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]

@@ -5,18 +5,24 @@ pub(crate) mod audit;
 mod export;
 pub(crate) mod groups;
 mod retention;
+pub(crate) mod rules;
 pub(crate) mod triage;
 
 use std::process::ExitCode;
 
 use monitor_runtime::GroupStatus;
 
-use crate::cli::{AuditCommand, Cli, Command, RetentionCommand};
+use crate::cli::{AuditCommand, Cli, Command, RetentionCommand, RulesCommand};
 use crate::failure::{Failure, Result};
 
 /// Runs the command; `Err` is a command that could not run (exit 2).
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     let Cli { db, audit_key_file, command } = cli;
+    // Checking rule files needs no store.
+    let command = match command {
+        Command::Rules(RulesCommand::Check(args)) => return rules::check(args),
+        other => other,
+    };
     // Opening may connect to a server and migrate it: done before the
     // runtime, as the library asks of blocking calls.
     let store = crate::open::store(db.as_deref(), audit_key_file.as_ref())?;
@@ -45,6 +51,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Audit(AuditCommand::Summary(args)) => audit::summary(store, args).await,
             Command::Audit(AuditCommand::Verify(args)) => audit::verify(store, args).await,
             Command::Audit(AuditCommand::Export(args)) => export::run(store, (*args).into()).await,
+            Command::Rules(RulesCommand::Check(args)) => rules::check(args),
         }
     })
 }
