@@ -8,6 +8,7 @@ use crate::commands::alerts::{AckArgs, AlertsArgs};
 use crate::commands::audit::{AuditExportArgs, ListArgs, SummaryArgs};
 use crate::commands::groups::{EventsArgs, GroupsArgs, ShowArgs};
 use crate::commands::rules::CheckArgs;
+use crate::commands::tail::TailArgs;
 use crate::commands::triage::{AssignArgs, NoteArgs, StatusArgs};
 use crate::filters::FilterArgs;
 
@@ -117,6 +118,13 @@ pub(crate) enum Command {
     /// Alert rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
+
+    /// Shows the newest events, and with -f each new one as it is stored.
+    #[command(after_help = "Examples:\n  \
+        monitor tail --db monitor.db -n 20\n  \
+        monitor tail --db monitor.db -f --min-severity error --service billing\n  \
+        monitor tail --db postgres://monitor@db/monitor -f --interval 5s --json")]
+    Tail(TailArgs),
 
     /// Writes groups, events or audit records to a file (CSV, JSON, NDJSON,
     /// XML, Excel or a PDF report), selected by filters.

@@ -6,6 +6,7 @@ mod export;
 pub(crate) mod groups;
 mod retention;
 pub(crate) mod rules;
+pub(crate) mod tail;
 pub(crate) mod triage;
 
 use std::process::ExitCode;
@@ -44,6 +45,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Note(args) => triage::note(store, args).await,
             Command::Alerts(args) => alerts::list(store, args).await,
             Command::Ack(args) => alerts::ack(store, args).await,
+            Command::Tail(args) => tail::run(store, args).await,
             Command::Export(args) => export::run(store, *args).await,
             Command::Retention(RetentionCommand::Plan(args)) => retention::plan(store, args).await,
             Command::Retention(RetentionCommand::Apply(args)) => retention::apply(store, args).await,
