@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::fails;
+use support::{Schema, fails, seed_operations};
 
 #[test]
 fn every_store_command_refuses_a_missing_or_foreign_database_with_exit_2() {
@@ -41,4 +41,31 @@ fn every_store_command_refuses_a_missing_or_foreign_database_with_exit_2() {
     }
     assert!(!std::path::Path::new(missing).exists(), "a missing database is not created");
     assert!(!std::path::Path::new("x.csv").exists());
+}
+
+#[test]
+fn a_postgres_schema_without_a_monitor_store_or_of_a_newer_release_is_refused() {
+    let empty = Schema::new("cli_empty");
+    let foreign = Schema::new("cli_foreign");
+    foreign.sql("CREATE TABLE invoices (id integer PRIMARY KEY)");
+    for (schema, says) in [(&empty, "has no tables"), (&foreign, "has 1 table, none of them monitor's")] {
+        for command in [&["groups"][..], &["resolve", "--all", "--yes", "--by", "alice"], &["audit", "verify"]] {
+            let url = schema.url();
+            let mut args = vec!["--db", url.as_str()];
+            args.extend(command);
+            let stderr = fails(&args, 2);
+            assert!(stderr.contains("is not a monitor store") && stderr.contains(says), "{args:?}: {stderr}");
+            assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        }
+        // Nothing was created there.
+        schema.sql("DO $$ BEGIN IF to_regclass('monitor_schema_versions') IS NOT NULL THEN RAISE EXCEPTION 'created'; END IF; END $$");
+    }
+
+    let newer = Schema::new("cli_newer");
+    seed_operations(&newer.url());
+    newer.sql("INSERT INTO monitor_schema_versions (version, description) VALUES (10000, 'from a later release')");
+    let url = newer.url();
+    let stderr = fails(&["--db", &url, "groups"], 2);
+    assert!(stderr.contains("newer than"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
 }

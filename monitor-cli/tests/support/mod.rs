@@ -235,6 +235,11 @@ impl Schema {
         Schema { name }
     }
 
+    /// Runs SQL in this schema.
+    pub fn sql(&self, sql: &str) {
+        psql(&format!("SET search_path TO {}; {sql}", self.name));
+    }
+
     /// The URL whose connections use only this schema.
     pub fn url(&self) -> String {
         format!("{POSTGRES}?options=-c%20search_path%3D{}", self.name)
