@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{ok, seed_operations, store_error};
+use support::{Schema, ok, seed_operations, store_error};
 
 /// Long enough for any machine; only a guard against hanging forever, not
 /// a measure of speed.
@@ -33,11 +33,7 @@ fn the_newest_events_oldest_first() {
     assert!(human.contains("gateway timeout") && human.contains("payments"), "{human}");
 }
 
-#[test]
-fn follow_shows_an_event_stored_after_it_started_and_stops_on_ctrl_c() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("monitor.db");
-    let db = db.to_str().unwrap();
+fn follow(db: &str) {
     seed_operations(db);
     let mut child = Command::new(env!("CARGO_BIN_EXE_monitor"))
         .args(["--db", db, "tail", "-f", "-n", "1", "--interval", "50ms", "--json"])
@@ -73,4 +69,17 @@ fn follow_shows_an_event_stored_after_it_started_and_stops_on_ctrl_c() {
     reader.join().unwrap();
     let rest: Vec<String> = received.try_iter().collect();
     assert!(rest.is_empty(), "nothing shown twice: {rest:?}");
+}
+
+#[test]
+fn follow_shows_an_event_stored_after_it_started_and_stops_on_ctrl_c_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("monitor.db");
+    follow(db.to_str().unwrap());
+}
+
+#[test]
+fn follow_shows_an_event_stored_after_it_started_and_stops_on_ctrl_c_on_postgres() {
+    let schema = Schema::new("cli_tail");
+    follow(&schema.url());
 }
