@@ -207,14 +207,24 @@ fn said(action: Action, matched: usize, changed: u64) -> String {
 /// answer.
 async fn confirm(groups: &[StoredGroup], action: Action) -> Result<()> {
     let n = groups.len();
-    let stdin_is_terminal = std::io::stdin().is_terminal();
-    if !stdin_is_terminal {
+    if !std::io::stdin().is_terminal() {
         return Err(Failure(format!(
             "{n} group{} match: standard input is not a terminal, so nobody can confirm; add --yes to {} them",
             if n == 1 { "" } else { "s" },
             action.verb
         )));
     }
+    let question = question(groups, action);
+    // Reading the terminal blocks: not on the runtime's own threads.
+    let yes = tokio::task::spawn_blocking(move || ask(&question, std::io::stdin().lock(), std::io::stderr()))
+        .await
+        .map_err(|error| Failure(format!("asking for confirmation failed: {error}")))??;
+    if yes { Ok(()) } else { Err(Failure("not confirmed: nothing changed".to_owned())) }
+}
+
+/// The groups a bulk change takes (the first few) and the question.
+fn question(groups: &[StoredGroup], action: Action) -> String {
+    let n = groups.len();
     let mut question = String::new();
     for group in groups.iter().take(SHOWN_BEFORE_ASKING) {
         question.push_str(&format!(
@@ -228,25 +238,23 @@ async fn confirm(groups: &[StoredGroup], action: Action) -> Result<()> {
     if n > SHOWN_BEFORE_ASKING {
         question.push_str(&format!("  … and {} more\n", n - SHOWN_BEFORE_ASKING));
     }
-    question.push_str(&format!(
-        "{} these {n} group{}? [y/N] ",
-        capitalised(action.verb),
-        if n == 1 { "" } else { "s" }
-    ));
-    let answer = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
-        let mut stderr = std::io::stderr();
-        stderr.write_all(question.as_bytes())?;
-        stderr.flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        Ok(answer)
-    })
-    .await
-    .map_err(|error| Failure(format!("asking for confirmation failed: {error}")))??;
-    match answer.trim().to_ascii_lowercase().as_str() {
-        "y" | "yes" => Ok(()),
-        _ => Err(Failure("not confirmed: nothing changed".to_owned())),
-    }
+    let verb = capitalised(action.verb);
+    question.push_str(&if n == 1 {
+        format!("{verb} this group? [y/N] ")
+    } else {
+        format!("{verb} these {n} groups? [y/N] ")
+    });
+    question
+}
+
+/// Writes the question and reads the answer: only `y` or `yes` agrees, so
+/// a stray Enter changes nothing.
+fn ask(question: &str, mut answers: impl BufRead, mut out: impl Write) -> std::io::Result<bool> {
+    out.write_all(question.as_bytes())?;
+    out.flush()?;
+    let mut answer = String::new();
+    answers.read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
 fn capitalised(text: &str) -> String {
@@ -266,6 +274,45 @@ mod tests {
         assert_eq!(said(action, 4, 1), "resolved: 1 group of the 4 that match (the others were already so)");
         assert_eq!(said(action, 0, 0), "no group matches: nothing changed");
         assert_eq!(capitalised("mark as investigating"), "Mark as investigating");
+    }
+
+    fn group(n: u64) -> StoredGroup {
+        StoredGroup {
+            key: GroupKey(n),
+            template: format!("refused batch {n}"),
+            location: monitor_runtime::Location {
+                module: "payments::sepa".into(),
+                function: "submit".into(),
+                file: "src/sepa.rs".into(),
+                line: 7,
+            },
+            error_type: None,
+            severity: monitor_runtime::Severity::Error,
+            status: GroupStatus::Open,
+            count: n,
+            first_seen: SystemTime::UNIX_EPOCH,
+            last_seen: SystemTime::UNIX_EPOCH,
+            merged_into: None,
+            assignee: None,
+        }
+    }
+
+    #[test]
+    fn a_bulk_change_lists_the_first_groups_and_only_yes_agrees() {
+        let action = Action { verb: "resolve", done: "resolved" };
+        let groups: Vec<StoredGroup> = (1..=12).map(group).collect();
+        let asked = question(&groups, action);
+        assert_eq!(asked.lines().filter(|line| line.contains("refused batch")).count(), SHOWN_BEFORE_ASKING);
+        assert!(asked.contains("… and 2 more"), "{asked}");
+        assert!(asked.ends_with("Resolve these 12 groups? [y/N] "), "{asked}");
+        assert!(question(&groups[..1], action).ends_with("Resolve this group? [y/N] "));
+        for (answer, agreed) in
+            [("y\n", true), ("YES\n", true), ("\n", false), ("n\n", false), ("", false), ("yep\n", false)]
+        {
+            let mut shown = Vec::new();
+            assert_eq!(ask(&asked, answer.as_bytes(), &mut shown).unwrap(), agreed, "{answer:?}");
+            assert_eq!(String::from_utf8(shown).unwrap(), asked, "the question is shown before the answer");
+        }
     }
 
     #[test]
