@@ -92,15 +92,19 @@ pub(crate) struct Action {
     verb: &'static str,
     /// As done: `resolved`.
     done: &'static str,
+    /// What a group is after it: `resolved` (`open` after `reopen`).
+    state: &'static str,
 }
 
 /// Sets a group's status (resolve, ignore, investigate, reopen).
 pub(crate) async fn status(store: Arc<dyn Store>, args: StatusArgs, status: GroupStatus) -> Result<ExitCode> {
     let action = match status {
-        GroupStatus::Resolved => Action { verb: "resolve", done: "resolved" },
-        GroupStatus::Ignored => Action { verb: "ignore", done: "ignored" },
-        GroupStatus::Investigating => Action { verb: "mark as investigating", done: "investigating" },
-        GroupStatus::Open => Action { verb: "reopen", done: "open" },
+        GroupStatus::Resolved => Action { verb: "resolve", done: "resolved", state: "resolved" },
+        GroupStatus::Ignored => Action { verb: "ignore", done: "ignored", state: "ignored" },
+        GroupStatus::Investigating => {
+            Action { verb: "mark as investigating", done: "marked as investigating", state: "investigating" }
+        }
+        GroupStatus::Open => Action { verb: "reopen", done: "reopened", state: "open" },
     };
     let mut change = GroupChange::by(actor(args.target.by.as_deref())?).status(status);
     if let Some(note) = args.note {
@@ -112,8 +116,8 @@ pub(crate) async fn status(store: Arc<dyn Store>, args: StatusArgs, status: Grou
 pub(crate) async fn assign(store: Arc<dyn Store>, args: AssignArgs) -> Result<ExitCode> {
     let change = GroupChange::by(actor(args.target.by.as_deref())?);
     let (mut change, action) = match args.to {
-        Some(to) if !args.nobody => (change.assign(to), Action { verb: "assign", done: "assigned" }),
-        _ => (change.unassign(), Action { verb: "unassign", done: "unassigned" }),
+        Some(to) if !args.nobody => (change.assign(to), Action { verb: "assign", done: "assigned", state: "assigned" }),
+        _ => (change.unassign(), Action { verb: "unassign", done: "unassigned", state: "unassigned" }),
     };
     if let Some(note) = args.note {
         change = change.note(note);
@@ -123,7 +127,7 @@ pub(crate) async fn assign(store: Arc<dyn Store>, args: AssignArgs) -> Result<Ex
 
 pub(crate) async fn note(store: Arc<dyn Store>, args: NoteArgs) -> Result<ExitCode> {
     let change = GroupChange::by(actor(args.target.by.as_deref())?).note(args.note);
-    apply(store, args.target, change, Action { verb: "add a note to", done: "noted" }).await
+    apply(store, args.target, change, Action { verb: "add a note to", done: "noted", state: "noted" }).await
 }
 
 /// Who makes a change: `--by`, else the login name the environment gives.
@@ -174,7 +178,7 @@ async fn apply(store: Arc<dyn Store>, target: Target, change: GroupChange, actio
             "groups": matched.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))?;
     } else if let (Some(_), [key], 0) = (&target.key, matched.as_slice(), changed) {
-        println!("{key} is already {}: nothing changed", action.done);
+        println!("{key} is already {}: nothing changed", action.state);
     } else {
         println!("{}", said(action, matched.len(), changed));
     }
@@ -268,7 +272,7 @@ mod tests {
 
     #[test]
     fn messages_say_how_many_changed_of_how_many_matched() {
-        let action = Action { verb: "resolve", done: "resolved" };
+        let action = Action { verb: "resolve", done: "resolved", state: "resolved" };
         assert_eq!(said(action, 3, 3), "resolved: 3 groups");
         assert_eq!(said(action, 1, 1), "resolved: 1 group");
         assert_eq!(said(action, 4, 1), "resolved: 1 group of the 4 that match (the others were already so)");
@@ -299,7 +303,7 @@ mod tests {
 
     #[test]
     fn a_bulk_change_lists_the_first_groups_and_only_yes_agrees() {
-        let action = Action { verb: "resolve", done: "resolved" };
+        let action = Action { verb: "resolve", done: "resolved", state: "resolved" };
         let groups: Vec<StoredGroup> = (1..=12).map(group).collect();
         let asked = question(&groups, action);
         assert_eq!(asked.lines().filter(|line| line.contains("refused batch")).count(), SHOWN_BEFORE_ASKING);
