@@ -4,9 +4,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::alerts::{AckArgs, AlertsArgs};
+use crate::commands::audit::{AuditExportArgs, ListArgs, SummaryArgs};
+use crate::commands::groups::{EventsArgs, GroupsArgs, ShowArgs};
+use crate::commands::rules::CheckArgs;
+use crate::commands::tail::TailArgs;
+use crate::commands::triage::{AssignArgs, NoteArgs, StatusArgs};
 use crate::filters::FilterArgs;
 
-/// Search, export, retention and audit checks of a monitor store.
+/// Query, triage, alerts, audit, rule checks, export and retention of a
+/// monitor store.
 #[derive(Debug, Parser)]
 #[command(name = "monitor", version, about, long_about = None, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
@@ -24,11 +31,101 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-const EXIT_CODES: &str = "Exit codes: 0 done; 1 a check found a problem (a broken audit chain); \
-2 the command could not run (bad arguments; a database missing, not a monitor store, or newer than this binary).";
+const EXIT_CODES: &str = "Exit codes: 0 done; 1 a check found a problem (a broken audit chain, a mistake in a rule file); \
+2 the command could not run (bad arguments; a database missing, not a monitor store, or newer than this binary; \
+a bulk change not confirmed).";
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Lists error groups selected by filters, most recently seen first.
+    #[command(after_help = "Examples:\n  \
+        monitor groups --db monitor.db --status open --min-severity error\n  \
+        monitor groups --db monitor.db --module 'payments::*' --since 24h --sort count --limit 20\n  \
+        monitor groups --db monitor.db --tag tenant=acme --text timeout --json\n  \
+        monitor groups --db monitor.db --after last_seen.1796380000000.00000000000000a1")]
+    Groups(Box<GroupsArgs>),
+
+    /// Shows one group: its template, counts, where it comes from, and its
+    /// triage history.
+    #[command(after_help = "Examples:\n  \
+        monitor show --db monitor.db 6f1c0e5a9b2d4e17\n  \
+        monitor show --db monitor.db 6f1c0e5a9b2d4e17 --json")]
+    Show(ShowArgs),
+
+    /// Lists the events a group stored, newest first.
+    #[command(after_help = "Examples:\n  \
+        monitor events --db monitor.db 6f1c0e5a9b2d4e17\n  \
+        monitor events --db monitor.db 6f1c0e5a9b2d4e17 -n 100 --json")]
+    Events(EventsArgs),
+
+    /// Marks a group (or every group the filters select) resolved: seeing
+    /// it again reopens it.
+    #[command(after_help = "Examples:\n  \
+        monitor resolve --db monitor.db 6f1c0e5a9b2d4e17 -m 'fixed in 2.4.1'\n  \
+        monitor resolve --db monitor.db --module 'payments::sepa' --until 7d        # asks first\n  \
+        monitor resolve --db monitor.db --status open --text 'cut-off' --yes --by ci-bot")]
+    Resolve(StatusArgs),
+
+    /// Marks groups ignored: still counted, never notified again.
+    #[command(after_help = "Examples:\n  \
+        monitor ignore --db monitor.db 6f1c0e5a9b2d4e17 -m 'expected during the migration'\n  \
+        monitor ignore --db monitor.db --severity debug --yes")]
+    Ignore(StatusArgs),
+
+    /// Marks groups as being investigated.
+    #[command(after_help = "Examples:\n  \
+        monitor investigate --db monitor.db 6f1c0e5a9b2d4e17 --by alice\n  \
+        monitor investigate --db monitor.db --function 'sepa::*' --status open")]
+    Investigate(StatusArgs),
+
+    /// Opens groups again.
+    #[command(after_help = "Examples:\n  \
+        monitor reopen --db monitor.db 6f1c0e5a9b2d4e17 -m 'seen again after the fix'\n  \
+        monitor reopen --db monitor.db --status ignored --module billing --yes")]
+    Reopen(StatusArgs),
+
+    /// Assigns groups to someone (or to nobody).
+    #[command(after_help = "Examples:\n  \
+        monitor assign --db monitor.db 6f1c0e5a9b2d4e17 --to bob\n  \
+        monitor assign --db monitor.db --module 'payments::*' --status open --to payments-team --yes\n  \
+        monitor assign --db monitor.db 6f1c0e5a9b2d4e17 --nobody")]
+    Assign(AssignArgs),
+
+    /// Adds a note to groups.
+    #[command(after_help = "Examples:\n  \
+        monitor note --db monitor.db 6f1c0e5a9b2d4e17 -m 'the bank moved its cut-off to 15:00'\n  \
+        monitor note --db monitor.db --text 'cut-off' -m 'see incident 2026-12-01' --yes")]
+    Note(NoteArgs),
+
+    /// Lists incidents: those still firing by default, or all of them.
+    #[command(after_help = "Examples:\n  \
+        monitor alerts --db monitor.db\n  \
+        monitor alerts --db monitor.db --history --rule too_many_errors --since 7d\n  \
+        monitor alerts --db monitor.db --status acknowledged --json")]
+    Alerts(AlertsArgs),
+
+    /// Acknowledges an incident: no repeat notifications until it resolves
+    /// or its severity rises.
+    #[command(after_help = "Examples:\n  \
+        monitor ack --db monitor.db 42\n  \
+        monitor ack --db monitor.db 42 --comment 'bank gateway down, on it' --by alice")]
+    Ack(AckArgs),
+
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+
+    /// Alert rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+
+    /// Shows the newest events, and with -f each new one as it is stored.
+    #[command(after_help = "Examples:\n  \
+        monitor tail --db monitor.db -n 20\n  \
+        monitor tail --db monitor.db -f --min-severity error --service billing\n  \
+        monitor tail --db postgres://monitor@db/monitor -f --interval 5s --json")]
+    Tail(TailArgs),
+
     /// Writes groups, events or audit records to a file (CSV, JSON, NDJSON,
     /// XML, Excel or a PDF report), selected by filters.
     #[command(after_help = "Examples:\n  \
@@ -42,10 +139,6 @@ pub(crate) enum Command {
     /// audit records only archived to files first.
     #[command(subcommand)]
     Retention(RetentionCommand),
-
-    /// The audit log.
-    #[command(subcommand)]
-    Audit(AuditCommand),
 }
 
 #[derive(Debug, Args)]
@@ -112,12 +205,42 @@ pub(crate) struct PolicyArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
+    /// Lists audit records selected by filters, oldest first.
+    #[command(after_help = "Examples:\n  \
+        monitor audit list --db monitor.db --process sepa_mandate_creation --status failed --since 7d\n  \
+        monitor audit list --db monitor.db --actor clerk-7 --reference MNDT-2026-0042\n  \
+        monitor audit list --db monitor.db --limit 1000 --after 5000 --json")]
+    List(ListArgs),
+
+    /// Counts audit records per process and compliance status, in total and
+    /// per day.
+    #[command(after_help = "Examples:\n  \
+        monitor audit summary --db monitor.db\n  \
+        monitor audit summary --db monitor.db --since 2026-11-01 --until 2026-12-01 --process sepa_bank_submission --json")]
+    Summary(SummaryArgs),
+
     /// Verifies the audit chain (and archive files, when given); exits 1 on a
     /// break, naming the row.
     #[command(after_help = "Examples:\n  \
         monitor audit verify --db monitor.db --audit-key-file audit.keys\n  \
         monitor audit verify --db monitor.db --archive archive/audit-000001-005000.ndjson")]
     Verify(VerifyArgs),
+
+    /// Writes audit records to a file: `monitor export --what audit`.
+    #[command(after_help = "Examples:\n  \
+        monitor audit export --db monitor.db --format pdf --out audit.pdf --since 2026-11-01 --until 2026-12-01\n  \
+        monitor audit export --db monitor.db --out failed.xlsx --process sepa_bank_submission --compliance failed")]
+    Export(Box<AuditExportArgs>),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// Checks rule files with the validator the monitor uses: every mistake
+    /// as `file:line:column: message` on standard error, exit 1 on any.
+    #[command(after_help = "Examples:\n  \
+        monitor rules check alerts.toml\n  \
+        monitor rules check config/alerts/*.toml --json")]
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]

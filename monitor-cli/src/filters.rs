@@ -11,8 +11,11 @@ use monitor_sinks::store::{AuditQuery, EventFilter, EventQuery, GroupQuery, Grou
 use crate::failure::{Failure, Result};
 use crate::when::{parse_time, show};
 
+/// What selects groups and events: the filters `groups`, `tail`, bulk
+/// triage and `export` share, so the same words select the same groups
+/// everywhere.
 #[derive(Debug, Default, Args)]
-pub(crate) struct FilterArgs {
+pub(crate) struct GroupFilters {
     /// Only this severity or worse: debug, info, warning, error, critical, fatal.
     #[arg(long, value_name = "SEVERITY")]
     pub(crate) min_severity: Option<String>,
@@ -25,6 +28,9 @@ pub(crate) struct FilterArgs {
     /// Only groups with this status: open, investigating, resolved, ignored.
     #[arg(long)]
     pub(crate) status: Option<String>,
+    /// Only groups assigned to this person.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) assignee: Option<String>,
     /// Only this service.
     #[arg(long)]
     pub(crate) service: Option<String>,
@@ -61,7 +67,15 @@ pub(crate) struct FilterArgs {
     /// Before this time.
     #[arg(long, value_name = "TIME")]
     pub(crate) until: Option<String>,
-    /// Groups by: last_seen, count, first_seen.
+}
+
+/// Every filter `export` takes: those of groups and events, their order,
+/// and those of audit records.
+#[derive(Debug, Default, Args)]
+pub(crate) struct FilterArgs {
+    #[command(flatten)]
+    pub(crate) groups: GroupFilters,
+    /// Groups by: last-seen, count, first-seen.
     #[arg(long)]
     pub(crate) sort: Option<String>,
     /// Audit records of this process.
@@ -87,9 +101,21 @@ fn parsed<T: std::str::FromStr>(value: &Option<String>, what: &str, valid: &str)
 
 const SEVERITIES: &str = "debug, info, warning, error, critical, fatal";
 
-impl FilterArgs {
-    fn time(&self, value: &Option<String>, now: SystemTime) -> Result<Option<SystemTime>> {
-        value.as_deref().map(|text| parse_time(text, now).map_err(Failure)).transpose()
+fn time(value: &Option<String>, now: SystemTime) -> Result<Option<SystemTime>> {
+    value.as_deref().map(|text| parse_time(text, now).map_err(Failure)).transpose()
+}
+
+/// A group sort as people write it: `last-seen` or `last_seen`.
+pub(crate) fn sort(text: &str) -> Result<GroupSort> {
+    text.replace('-', "_")
+        .parse::<GroupSort>()
+        .map_err(|_| Failure(format!("unknown sort `{text}`: use one of last-seen, count, first-seen")))
+}
+
+impl GroupFilters {
+    /// True when no filter is given: a bulk change would take every group.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.described(SystemTime::now()).is_empty()
     }
 
     fn tags(&self) -> Result<Vec<(String, String)>> {
@@ -125,7 +151,7 @@ impl FilterArgs {
     }
 
     /// The group query these filters make (times bound when groups were
-    /// last seen).
+    /// last seen), in the store's default order.
     pub(crate) fn groups(&self, now: SystemTime, limit: usize) -> Result<GroupQuery> {
         let status = self
             .status
@@ -136,25 +162,25 @@ impl FilterArgs {
                 })
             })
             .transpose()?;
-        let sort = self.sort.as_deref().map(str::parse::<GroupSort>).transpose().map_err(Failure)?;
         Ok(GroupQuery {
             min_severity: parsed::<Severity>(&self.min_severity, "severity", SEVERITIES)?,
             severity: parsed::<Severity>(&self.severity, "severity", SEVERITIES)?,
             kind: self.kind()?,
             status,
-            seen_since: self.time(&self.since, now)?,
-            seen_before: self.time(&self.until, now)?,
+            seen_since: time(&self.since, now)?,
+            seen_before: time(&self.until, now)?,
             module: self.module.clone(),
             function: self.function.clone(),
             error_type: self.error_type.clone(),
+            assignee: self.assignee.clone(),
             events: self.event_filter()?,
-            sort: sort.unwrap_or_default(),
             limit,
             ..GroupQuery::default()
         })
     }
 
-    /// The event query these filters make.
+    /// The event query these filters make (a group's status and assignee
+    /// do not apply to events and are ignored).
     pub(crate) fn events(&self, now: SystemTime, limit: usize) -> Result<EventQuery> {
         Ok(EventQuery {
             min_severity: parsed::<Severity>(&self.min_severity, "severity", SEVERITIES)?,
@@ -163,40 +189,16 @@ impl FilterArgs {
             module: self.module.clone(),
             function: self.function.clone(),
             error_type: self.error_type.clone(),
-            since: self.time(&self.since, now)?,
-            until: self.time(&self.until, now)?,
+            since: time(&self.since, now)?,
+            until: time(&self.until, now)?,
             context: self.event_filter()?,
             limit,
             ..EventQuery::default()
         })
     }
 
-    /// The audit query these filters make.
-    pub(crate) fn audit(&self, now: SystemTime, limit: usize) -> Result<AuditQuery> {
-        let status = self
-            .compliance
-            .as_deref()
-            .map(|text| {
-                ComplianceStatus::parse(text).ok_or_else(|| {
-                    Failure(format!(
-                        "unknown compliance status `{text}`: use one of compliant, exception, failed, pending_review"
-                    ))
-                })
-            })
-            .transpose()?;
-        Ok(AuditQuery {
-            process: self.process.clone(),
-            action: self.action.clone(),
-            status,
-            actor: self.actor.clone(),
-            since: self.time(&self.since, now)?,
-            before: self.time(&self.until, now)?,
-            limit,
-            ..AuditQuery::default()
-        })
-    }
-
-    /// The filters given, as (name, value) pairs for a report's header.
+    /// The filters given, as (name, value) pairs for a report's header or a
+    /// confirmation question.
     pub(crate) fn described(&self, now: SystemTime) -> Vec<(String, String)> {
         let mut given = Vec::new();
         let mut add = |name: &str, value: &Option<String>| {
@@ -208,6 +210,7 @@ impl FilterArgs {
         add("severity", &self.severity);
         add("kind", &self.kind);
         add("status", &self.status);
+        add("assignee", &self.assignee);
         add("service", &self.service);
         add("environment", &self.environment);
         add("release", &self.release);
@@ -217,18 +220,77 @@ impl FilterArgs {
         add("trace id", &self.trace_id);
         add("error type", &self.error_type);
         add("text", &self.text);
-        add("process", &self.process);
-        add("action", &self.action);
-        add("compliance", &self.compliance);
-        add("actor", &self.actor);
         for tag in &self.tag {
             given.push(("tag".to_owned(), tag.clone()));
         }
         for (name, value) in [("since", &self.since), ("until", &self.until)] {
-            if let Some(Ok(time)) = value.as_deref().map(|text| parse_time(text, now)) {
-                given.push((name.to_owned(), show(time)));
+            if let Some(text) = value {
+                // A time that does not parse is refused when the query is
+                // made; here it is shown as given.
+                let shown = parse_time(text, now).map(show).unwrap_or_else(|_| text.clone());
+                given.push((name.to_owned(), shown));
             }
         }
         given
     }
+}
+
+impl FilterArgs {
+    /// The group query these filters make, in the order `--sort` asks.
+    pub(crate) fn groups(&self, now: SystemTime, limit: usize) -> Result<GroupQuery> {
+        let mut query = self.groups.groups(now, limit)?;
+        if let Some(text) = &self.sort {
+            query.sort = sort(text)?;
+        }
+        Ok(query)
+    }
+
+    /// The event query these filters make.
+    pub(crate) fn events(&self, now: SystemTime, limit: usize) -> Result<EventQuery> {
+        self.groups.events(now, limit)
+    }
+
+    /// The audit query these filters make.
+    pub(crate) fn audit(&self, now: SystemTime, limit: usize) -> Result<AuditQuery> {
+        Ok(AuditQuery {
+            process: self.process.clone(),
+            action: self.action.clone(),
+            status: compliance(&self.compliance)?,
+            actor: self.actor.clone(),
+            since: time(&self.groups.since, now)?,
+            before: time(&self.groups.until, now)?,
+            limit,
+            ..AuditQuery::default()
+        })
+    }
+
+    /// The filters given, as (name, value) pairs for a report's header.
+    pub(crate) fn described(&self, now: SystemTime) -> Vec<(String, String)> {
+        let mut given = self.groups.described(now);
+        for (name, value) in [
+            ("process", &self.process),
+            ("action", &self.action),
+            ("compliance", &self.compliance),
+            ("actor", &self.actor),
+        ] {
+            if let Some(value) = value {
+                given.push((name.to_owned(), value.clone()));
+            }
+        }
+        given
+    }
+}
+
+/// A compliance status as given on the command line.
+pub(crate) fn compliance(value: &Option<String>) -> Result<Option<ComplianceStatus>> {
+    value
+        .as_deref()
+        .map(|text| {
+            ComplianceStatus::parse(&text.replace('-', "_")).ok_or_else(|| {
+                Failure(format!(
+                    "unknown compliance status `{text}`: use one of compliant, exception, failed, pending_review"
+                ))
+            })
+        })
+        .transpose()
 }

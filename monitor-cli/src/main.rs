@@ -3,7 +3,8 @@
 //! store only through the library's `Store` trait, so a SQLite file and a
 //! PostgreSQL database answer alike.
 //!
-//! Exit codes: 0 done; 1 a check found a problem (a broken audit chain);
+//! Exit codes: 0 done; 1 a check found a problem (a broken audit chain, a
+//! mistake in a rule file);
 //! 2 the command could not run (bad arguments, a database that is missing,
 //! not a monitor store, or newer than this binary).
 
@@ -11,8 +12,10 @@ mod cli;
 mod commands;
 mod failure;
 mod filters;
+mod json;
 mod open;
 mod progress;
+mod table;
 mod when;
 
 use std::process::ExitCode;

@@ -1,14 +1,244 @@
-//! `monitor audit verify`: walks the audit chain, archives included when
-//! given, and exits 1 on a break, naming the row.
+//! `monitor audit list|summary|verify|export`: the audit log read by
+//! filters, counted per process, compliance status and day, proved intact
+//! (exit 1 on a break, naming the row), and exported.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
-use monitor_sinks::store::{ChainCheck, Store};
-use serde_json::json;
+use clap::Args;
+use monitor_sinks::store::{AuditQuery, Buckets, ChainCheck, Store};
+use serde_json::{Value, json};
 
-use crate::cli::VerifyArgs;
-use crate::failure::Result;
+use crate::cli::{ExportArgs, VerifyArgs};
+use crate::failure::{Failure, Result};
+use crate::filters::{FilterArgs, compliance};
+use crate::json;
+use crate::table::{Table, one_line, or_dash};
+use crate::when::{parse_time, show};
+
+/// The compliance statuses, in the order columns show them.
+const STATUSES: [&str; 4] = ["compliant", "exception", "failed", "pending_review"];
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only this business process: `sepa_mandate_creation`.
+    #[arg(long)]
+    pub(crate) process: Option<String>,
+    /// Only this action: `create_mandate`.
+    #[arg(long)]
+    pub(crate) action: Option<String>,
+    /// Only this compliance status: compliant, exception, failed, pending_review.
+    #[arg(long)]
+    pub(crate) status: Option<String>,
+    /// Only this actor.
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    /// Only this business object's id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) reference: Option<String>,
+    /// Only this kind of business object: `mandate`.
+    #[arg(long, value_name = "KIND")]
+    pub(crate) reference_kind: Option<String>,
+    /// From this time on: `24h` (ago), `2026-12-01`, `2026-12-01T08:00:00Z`.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) since: Option<String>,
+    /// Before this time.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) until: Option<String>,
+    /// At most this many records, the oldest first.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) limit: usize,
+    /// Start after this row (its `seq`): the one the page before printed last.
+    #[arg(long, value_name = "SEQ")]
+    pub(crate) after: Option<i64>,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SummaryArgs {
+    /// From this time on (default: 30 days ago); days are UTC days.
+    #[arg(long, value_name = "TIME", default_value = "30d")]
+    pub(crate) since: String,
+    /// Before this time (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub(crate) until: Option<String>,
+    /// Only this business process.
+    #[arg(long)]
+    pub(crate) process: Option<String>,
+    /// Print one JSON document instead of tables.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditExportArgs {
+    /// csv, json, ndjson, xml, xlsx or pdf (default: from the file's extension).
+    #[arg(long)]
+    pub(crate) format: Option<String>,
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// The fields, in order, separated by commas (default: all).
+    #[arg(long)]
+    pub(crate) fields: Option<String>,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+}
+
+impl From<AuditExportArgs> for ExportArgs {
+    fn from(args: AuditExportArgs) -> Self {
+        ExportArgs {
+            what: "audit".to_owned(),
+            format: args.format,
+            out: args.out,
+            fields: args.fields,
+            filters: args.filters,
+        }
+    }
+}
+
+pub(crate) async fn list(store: Arc<dyn Store>, args: ListArgs) -> Result<ExitCode> {
+    let now = SystemTime::now();
+    let time = |value: &Option<String>| value.as_deref().map(|text| parse_time(text, now).map_err(Failure)).transpose();
+    let query = AuditQuery {
+        process: args.process.clone(),
+        action: args.action.clone(),
+        status: compliance(&args.status)?,
+        actor: args.actor.clone(),
+        reference_kind: args.reference_kind.clone(),
+        reference_id: args.reference.clone(),
+        since: time(&args.since)?,
+        before: time(&args.until)?,
+        after_seq: args.after,
+        // One more than asked says whether a next page exists.
+        limit: args.limit.saturating_add(1),
+    };
+    let mut records = store.audit_records(&query).await?;
+    let more = records.len() > args.limit;
+    records.truncate(args.limit);
+    let next = records.last().filter(|_| more).map(|last| last.seq);
+    if args.json {
+        json::print(&json!({ "records": records.iter().map(json::audit).collect::<Vec<_>>(), "next_after": next }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new(&["seq", "time", "process", "action", "status", "actor", "reference"]);
+    for record in &records {
+        let reference = record.reference.as_ref().map(|reference| format!("{}:{}", reference.kind, reference.id));
+        table.row(vec![
+            record.seq.to_string(),
+            show(record.timestamp),
+            record.process.clone(),
+            record.action.clone(),
+            record.status.as_str().to_owned(),
+            or_dash(record.actor.as_deref()),
+            one_line(&or_dash(reference.as_deref())),
+        ]);
+    }
+    if table.is_empty() {
+        eprintln!("no audit record matches");
+    } else {
+        table.numeric(0).cut_text(6).print();
+    }
+    if let Some(seq) = next {
+        eprintln!("more: add --after {seq}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Counts per compliance status, in [`STATUSES`] order.
+type Counts = [u64; 4];
+
+fn add(counts: &mut Counts, status: &str, count: u64) {
+    if let Some(index) = STATUSES.iter().position(|known| *known == status) {
+        counts[index] += count;
+    }
+}
+
+fn counts_json(counts: &Counts) -> serde_json::Map<String, Value> {
+    let mut object: serde_json::Map<String, Value> =
+        STATUSES.iter().zip(counts).map(|(status, count)| ((*status).to_owned(), json!(count))).collect();
+    object.insert("total".to_owned(), json!(counts.iter().sum::<u64>()));
+    object
+}
+
+pub(crate) async fn summary(store: Arc<dyn Store>, args: SummaryArgs) -> Result<ExitCode> {
+    let now = SystemTime::now();
+    let since = parse_time(&args.since, now).map_err(Failure)?;
+    let until = args.until.as_deref().map(|text| parse_time(text, now).map_err(Failure)).transpose()?.unwrap_or(now);
+    if since >= until {
+        return Err(Failure(format!("--since {} is not before --until {}", show(since), show(until))));
+    }
+    // The store counts whole buckets: the last one must hold `until`.
+    let buckets = Buckets::daily(since, until + Duration::from_millis(1));
+    let mut per_process: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut per_day: BTreeMap<(String, String), Counts> = BTreeMap::new();
+    for count in store.audit_counts(&buckets).await? {
+        if args.process.as_ref().is_some_and(|process| *process != count.process) {
+            continue;
+        }
+        add(per_process.entry(count.process.clone()).or_default(), &count.status, count.count);
+        let day = show(count.start)[..10].to_owned();
+        add(per_day.entry((day, count.process)).or_default(), &count.status, count.count);
+    }
+    if args.json {
+        let processes: Vec<Value> = per_process
+            .iter()
+            .map(|(process, counts)| {
+                let mut object = counts_json(counts);
+                object.insert("process".to_owned(), json!(process));
+                Value::Object(object)
+            })
+            .collect();
+        let days: Vec<Value> = per_day
+            .iter()
+            .map(|((day, process), counts)| {
+                let mut object = counts_json(counts);
+                object.insert("day".to_owned(), json!(day));
+                object.insert("process".to_owned(), json!(process));
+                Value::Object(object)
+            })
+            .collect();
+        json::print(&json!({ "since": show(since), "until": show(until), "processes": processes, "days": days }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("audit records of {} from {} to {}", store.describe(), show(since), show(until));
+    if per_process.is_empty() {
+        println!("none");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!();
+    let headers = |first: &[&'static str]| -> Vec<&'static str> {
+        first.iter().copied().chain(STATUSES).chain(["total"]).collect()
+    };
+    let row = |mut cells: Vec<String>, counts: &Counts| {
+        cells.extend(counts.iter().map(u64::to_string));
+        cells.push(counts.iter().sum::<u64>().to_string());
+        cells
+    };
+    let mut processes = Table::new(&headers(&["process"]));
+    for (process, counts) in &per_process {
+        processes.row(row(vec![process.clone()], counts));
+    }
+    (1..=5).for_each(|column| {
+        processes.numeric(column);
+    });
+    processes.print();
+    println!();
+    let mut days = Table::new(&headers(&["day", "process"]));
+    for ((day, process), counts) in &per_day {
+        days.row(row(vec![day.clone(), process.clone()], counts));
+    }
+    (2..=6).for_each(|column| {
+        days.numeric(column);
+    });
+    days.print();
+    Ok(ExitCode::SUCCESS)
+}
 
 pub(crate) async fn verify(store: Arc<dyn Store>, args: VerifyArgs) -> Result<ExitCode> {
     let report = if args.archive.is_empty() {

@@ -82,6 +82,95 @@ pub fn seed(db: &str) {
     drop(guard);
 }
 
+/// The operations a store of [`seed_operations`] holds, by function: what
+/// a filter on `--function` selects.
+pub mod operations {
+    use monitor::Context;
+
+    #[derive(Debug)]
+    pub struct BankError(pub String);
+
+    impl std::fmt::Display for BankError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl std::error::Error for BankError {}
+
+    pub mod sepa {
+        use super::BankError;
+
+        #[monitor::monitor]
+        pub fn submit(message: &str) -> Result<(), BankError> {
+            Err(BankError(message.to_owned()))
+        }
+    }
+
+    pub mod cards {
+        use super::BankError;
+
+        #[monitor::monitor(severity = warning)]
+        pub fn charge(message: &str) -> Result<(), BankError> {
+            Err(BankError(message.to_owned()))
+        }
+    }
+
+    /// Three groups of `sepa::submit` (tenant acme), two of `cards::charge`
+    /// (warnings, user bob, tenant globex).
+    pub fn run() {
+        let acme = Context::new().tag("tenant", "acme").user("alice");
+        acme.scope(|| {
+            let _ = sepa::submit("the bank refused the batch after its cut-off");
+            let _ = sepa::submit("mandate reference unknown to the debtor bank");
+            let _ = sepa::submit("creditor identifier rejected by the clearing house");
+        });
+        let globex = Context::new().tag("tenant", "globex").user("bob");
+        globex.scope(|| {
+            let _ = cards::charge("card declined by the issuer");
+            let _ = cards::charge("gateway timeout while authorising");
+        });
+    }
+}
+
+/// Which sink writes to `db` (a SQLite path or a postgres:// URL).
+fn with_store(builder: monitor::MonitorBuilder, db: &str) -> monitor::MonitorBuilder {
+    if db.starts_with("postgres://") { builder.sink(PostgresSink::new(db)) } else { builder.sink(SqliteSink::new(db)) }
+}
+
+/// Seeds `db` with the five groups of [`operations::run`].
+pub fn seed_operations(db: &str) {
+    let guard = with_store(Monitor::builder().service("payments"), db).install().expect("the monitor installs");
+    operations::run();
+    drop(guard);
+}
+
+/// Seeds `db` with incidents: a rule that fires on every new kind of error,
+/// driven by a manual clock past its `group_wait`.
+pub fn seed_alerts(db: &str) {
+    let clock = monitor::alerting::ManualClock::new(std::time::SystemTime::now());
+    let rules = monitor::alerts! {
+        destination ops = console;
+        rule new_kind_of_error { when new_group(severity >= error); notify ops; group_wait 1s; }
+        rule card_trouble { when errors(severity >= warning) > 1 within 1h; severity critical; notify ops; group_wait 1s; }
+    };
+    let guard = with_store(Monitor::builder().service("payments").alerts(rules).clock(clock.clone()), db)
+        .install()
+        .expect("the monitor installs");
+    operations::run();
+    guard.flush(std::time::Duration::from_secs(10));
+    clock.advance(std::time::Duration::from_secs(5));
+    guard.flush(std::time::Duration::from_secs(10));
+    drop(guard);
+}
+
+/// Stores one more error, with `message`, as a running service would.
+pub fn store_error(db: &str, message: &str) {
+    let guard = with_store(Monitor::builder().service("payments"), db).install().expect("the monitor installs");
+    let _ = operations::sepa::submit(message);
+    drop(guard);
+}
+
 /// Runs the `monitor` binary.
 pub fn monitor(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_monitor"))
@@ -91,6 +180,37 @@ pub fn monitor(args: &[&str]) -> Output {
         .env_remove("MONITOR_AUDIT_KEY_FILE")
         .output()
         .expect("the monitor binary runs")
+}
+
+/// Runs it with environment variables set (`Some`) or removed (`None`).
+pub fn monitor_env(args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_monitor"));
+    command
+        .args(args)
+        .env_remove("MONITOR_DATABASE_URL")
+        .env_remove("MONITOR_AUDIT_KEY")
+        .env_remove("MONITOR_AUDIT_KEY_FILE");
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command.output().expect("the monitor binary runs")
+}
+
+/// Runs it, checks it succeeded, and reads its standard output as JSON.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let out = ok(args);
+    serde_json::from_str(&out).unwrap_or_else(|error| panic!("monitor {args:?} printed no JSON ({error}): {out}"))
+}
+
+/// Runs it and checks it exited with `code`; its standard error.
+pub fn fails(args: &[&str], code: i32) -> String {
+    let output = monitor(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(code), "monitor {args:?}: {stderr}");
+    stderr
 }
 
 /// Runs it and checks it succeeded; its standard output.
@@ -113,6 +233,11 @@ impl Schema {
         let name = format!("{prefix}_{}_{}", std::process::id(), rand_suffix());
         psql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"));
         Schema { name }
+    }
+
+    /// Runs SQL in this schema.
+    pub fn sql(&self, sql: &str) {
+        psql(&format!("SET search_path TO {}; {sql}", self.name));
     }
 
     /// The URL whose connections use only this schema.
