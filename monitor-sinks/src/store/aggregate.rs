@@ -225,7 +225,8 @@ pub(crate) fn new_groups(buckets: &Buckets, groups: &GroupQuery, dialect: Dialec
 }
 
 /// The groups with the most occurrences in `[since, until)`, as
-/// (0, key, '', count) rows.
+/// (0, key, '', count) rows: whole hours from the hourly totals per group,
+/// the partial hours at either end from the per-minute counts.
 pub(crate) fn top_groups(
     since: SystemTime,
     until: SystemTime,
@@ -233,12 +234,25 @@ pub(crate) fn top_groups(
     dialect: Dialect,
 ) -> Result<Aggregation, StoreError> {
     let mut filter = Filter::new(dialect);
+    let limit = limit.min(i64::MAX as usize);
+    if let Some(split) = HourSplit::of(&Buckets::hourly(since, until))? {
+        let head = split.head(&mut filter, "minute_ms");
+        let tail = split.tail(&mut filter, "minute_ms");
+        let hours = split.middle(&mut filter, "hour_ms");
+        let sql = format!(
+            "SELECT CAST(0 AS BIGINT), group_key, CAST('' AS TEXT), CAST(sum(n) AS BIGINT) AS total FROM (
+                SELECT group_key, sum(count) AS n FROM group_counts WHERE {head} GROUP BY group_key
+                UNION ALL SELECT group_key, sum(count) AS n FROM group_counts WHERE {tail} GROUP BY group_key
+                UNION ALL SELECT group_key, sum(count) AS n FROM hourly_group_counts WHERE {hours} GROUP BY group_key
+             ) AS parts GROUP BY group_key ORDER BY total DESC, group_key LIMIT {limit}"
+        );
+        return Ok(Aggregation { sql, filter });
+    }
     filter.time_range("minute_ms", Some(since), Some(until));
     let sql = format!(
         "SELECT CAST(0 AS BIGINT), group_key, CAST('' AS TEXT), CAST(sum(count) AS BIGINT) AS total
-         FROM group_counts {} GROUP BY group_key ORDER BY total DESC, group_key LIMIT {}",
+         FROM group_counts {} GROUP BY group_key ORDER BY total DESC, group_key LIMIT {limit}",
         filter.where_clause(),
-        limit.min(i64::MAX as usize)
     );
     Ok(Aggregation { sql, filter })
 }

@@ -5,6 +5,8 @@
 //! count:
 //! - `hourly_occurrences (hour_ms, severity, kind, count)`: the per-minute
 //!   group counts (`group_counts`) summed per hour, severity and kind;
+//! - `hourly_group_counts (hour_ms, group_key, count)`: the same per group,
+//!   for the top groups of a window;
 //! - `hourly_audit (hour_ms, process, status, count)`: audit records per
 //!   hour, process and compliance status. Archiving old records does not
 //!   take them out: the chart counts what was recorded.
@@ -86,6 +88,18 @@ pub(crate) fn hourly_occurrences(groups: &[GroupSnapshot]) -> Vec<(i64, &'static
         *total = total.saturating_add(count);
     }
     totals.into_iter().map(|((hour, severity, kind), count)| (hour, severity, kind, count)).collect()
+}
+
+/// A batch's new occurrences per group and hour, in key order.
+pub(crate) fn hourly_group_counts(groups: &[GroupSnapshot]) -> Vec<(String, i64, i64)> {
+    let mut totals: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    for group in groups.iter().filter(|group| group.new_occurrences > 0) {
+        let hour = hour_of(minute_of(group.last_seen));
+        let count = i64::try_from(group.new_occurrences).unwrap_or(i64::MAX);
+        let total = totals.entry((group.key.to_string(), hour)).or_default();
+        *total = total.saturating_add(count);
+    }
+    totals.into_iter().map(|((key, hour), count)| (key, hour, count)).collect()
 }
 
 /// Adds the audit rows from sequence number `$1` / `?1` on to the hourly

@@ -326,6 +326,11 @@ pub async fn charts_from_hourly_totals_count_what_the_rows_count(database: Arc<i
     assert_eq!(totals(&from_totals), expected);
     assert_eq!(totals(&from_rows), expected);
     assert_eq!(from_totals.len(), 2, "one day, two severities: {from_totals:?}");
+    // Group 1 is the errors, group 2 the critical ones.
+    let mut top: Vec<_> = [(key(1), expected["error"]), (key(2), expected["critical"])].into();
+    top.sort_by(|a, b| b.1.cmp(&a.1));
+    let found = store.top_groups(at(1800), at(5 * 3600 + 1800), 5).await.unwrap();
+    assert_eq!(found.iter().map(|entry| (entry.group.key, entry.count)).collect::<Vec<_>>(), top);
 
     let audits = (0..5).map(|n| audit("sepa_mandate", "create", ComplianceStatus::Compliant, n)).collect();
     store.write_batch(&batch(vec![], &[], audits, vec![])).await.unwrap();
