@@ -307,6 +307,49 @@ mod tests {
         connection.prepare("SELECT kind FROM groups").expect("groups have a kind");
     }
 
+    /// A file of the release before: events its triggers indexed stay
+    /// found, the triggers go (the store keeps the index from then on) and
+    /// the hourly totals start from the counts already there.
+    #[test]
+    fn a_file_of_the_release_before_faster_search_keeps_its_words_and_gets_its_totals() {
+        let mut connection = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_version(&mut connection, 10).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO groups (group_key, template, module, function, file, line, severity, severity_rank,
+                    status, count, first_seen_ms, last_seen_ms, kind)
+                 VALUES ('7', 'mandate <n> rejected', 'payments', 'submit', 'lib.rs', 1, 'error', 4, 'open', 5, 0, 0, 'error');
+                 INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template, module, function,
+                    file, line, message, chain, context, args, occurrences)
+                 VALUES (0, 'error', 'error', 4, '7', 'mandate <n> rejected', 'payments', 'submit', 'lib.rs', 1,
+                    'mandate 42 rejected', '[]', '{}', '[]', 1);
+                 INSERT INTO group_counts (group_key, minute_ms, count) VALUES ('7', 60000, 2), ('7', 120000, 3);",
+            )
+            .unwrap();
+        super::migrations().to_latest(&mut connection).unwrap();
+        let triggers: i64 = connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'events_fts%'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(triggers, 0);
+        let found: i64 = connection
+            .query_row("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'rejected'", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(found, 1);
+        let totals: (i64, i64) = connection
+            .query_row(
+                "SELECT (SELECT sum(count) FROM hourly_occurrences WHERE severity = 'error' AND hour_ms = 0),
+                        (SELECT sum(count) FROM hourly_group_counts WHERE group_key = '7' AND hour_ms = 0)",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(totals, (5, 5));
+    }
+
     #[test]
     fn the_step_count_is_the_number_of_migrations() {
         let mut connection = rusqlite::Connection::open_in_memory().unwrap();
