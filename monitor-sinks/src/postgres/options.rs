@@ -50,6 +50,10 @@ pub struct PostgresOptions {
     /// The audit chain's keys and checkpoint (default: no key, unkeyed links
     /// only; with keys and no checkpoint path, no checkpoint is kept).
     pub audit: AuditChainOptions,
+    /// Only open a schema that already holds a monitor store, never create
+    /// one (default `false`): for tools that read a store, where a mistyped
+    /// database or schema should be an error, not a new empty store.
+    pub existing_only: bool,
 }
 
 impl PostgresOptions {
@@ -69,7 +73,21 @@ impl PostgresOptions {
             connect_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(30),
             audit: AuditChainOptions::default(),
+            existing_only: false,
         }
+    }
+
+    /// Only opens a schema that already holds a monitor store: one without
+    /// is refused, naming what it holds, and nothing is created in it.
+    ///
+    /// ```
+    /// use monitor_sinks::postgres::PostgresOptions;
+    ///
+    /// assert!(PostgresOptions::new("postgres://localhost/db").existing_only(true).existing_only);
+    /// ```
+    pub fn existing_only(mut self, existing_only: bool) -> Self {
+        self.existing_only = existing_only;
+        self
     }
 
     /// Keeps the tables in `schema` (created if missing).
@@ -218,7 +236,7 @@ impl PostgresOptions {
         }
         config.connect_timeout(self.connect_timeout);
         let description = describe(&config, self.schema.as_deref());
-        Ok(Target { config, description, schema: self.schema.clone() })
+        Ok(Target { config, description, schema: self.schema.clone(), existing_only: self.existing_only })
     }
 }
 
@@ -228,6 +246,7 @@ pub(crate) struct Target {
     pub(crate) config: tokio_postgres::Config,
     pub(crate) description: String,
     pub(crate) schema: Option<String>,
+    pub(crate) existing_only: bool,
 }
 
 fn describe(config: &tokio_postgres::Config, schema: Option<&str>) -> String {

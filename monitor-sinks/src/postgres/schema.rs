@@ -313,6 +313,42 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
 /// version, in one transaction under the migration lock. A database migrated
 /// by a newer release is refused: its tables may mean something this
 /// release does not know.
+/// For `existing_only`: refuses a schema without monitor's version table,
+/// saying what it holds, before anything is created.
+async fn refuse_without_a_store(tx: &tokio_postgres::Transaction<'_>, target: &Target) -> Result<(), StoreError> {
+    let database = &target.description;
+    if let Some(schema) = &target.schema {
+        tx.batch_execute(&format!("SET LOCAL search_path TO {schema}"))
+            .await
+            .map_err(|error| classify(database, "choosing the schema", &error))?;
+    }
+    let row = tx
+        .query_one(
+            "SELECT to_regclass('monitor_schema_versions') IS NOT NULL, current_schema(),
+                (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema())",
+            &[],
+        )
+        .await
+        .map_err(|error| classify(database, "looking for a monitor store", &error))?;
+    if row.get::<_, bool>(0) {
+        return Ok(());
+    }
+    let schema: Option<String> = row.get(1);
+    let schema = schema.map_or_else(|| "(none: no schema of the search path exists)".to_owned(), |s| format!("`{s}`"));
+    let holds = match row.get::<_, i64>(2) {
+        0 => "no tables".to_owned(),
+        1 => "1 table, none of them monitor's".to_owned(),
+        n => format!("{n} tables, none of them monitor's"),
+    };
+    Err(StoreError {
+        kind: SinkErrorKind::Unavailable,
+        message: format!(
+            "{database} is not a monitor store (schema {schema} has {holds}): check the URL, its database and \
+             search_path; a store is only created when opened without `existing_only`"
+        ),
+    })
+}
+
 pub(crate) async fn migrate(client: &mut Client, target: &Target) -> Result<(), StoreError> {
     let database = &target.description;
     let fail = |doing: &'static str| move |error: tokio_postgres::Error| classify(database, doing, &error);
@@ -327,6 +363,9 @@ pub(crate) async fn migrate(client: &mut Client, target: &Target) -> Result<(), 
     )
     .await
     .map_err(fail("taking the migration lock"))?;
+    if target.existing_only {
+        refuse_without_a_store(&tx, target).await?;
+    }
     if let Some(schema) = &target.schema {
         // The name was checked to need no quoting (see `options`).
         tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}"))

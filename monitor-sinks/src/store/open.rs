@@ -37,9 +37,10 @@ pub struct OpenOptions {
     /// The audit chain's keys, to verify (and sign) its rows; `None`:
     /// unkeyed.
     pub audit_keys: Option<crate::chain::key::AuditKeyRing>,
-    /// Only open a SQLite file that exists and is a monitor store (see
-    /// `SqliteOptions::existing_only`); PostgreSQL databases exist or not
-    /// on their server, which says so.
+    /// Only open a store that exists, never create one: a SQLite file that
+    /// exists and is a monitor store (see `SqliteOptions::existing_only`),
+    /// a PostgreSQL schema that holds one (see
+    /// `PostgresOptions::existing_only`).
     pub existing_only: bool,
 }
 
@@ -55,7 +56,7 @@ pub fn open_with(url_or_path: &str, options: &OpenOptions) -> Result<Arc<dyn Sto
 
 #[cfg(feature = "postgres")]
 fn open_postgres(url: &str, options: &OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
-    let mut postgres = crate::postgres::PostgresOptions::new(url);
+    let mut postgres = crate::postgres::PostgresOptions::new(url).existing_only(options.existing_only);
     if let Some(keys) = &options.audit_keys {
         postgres = postgres.audit_keys(keys.clone());
     }
