@@ -18,7 +18,7 @@ use monitor_runtime::{Batch, Event, GroupSnapshot};
 use tokio_postgres::types::ToSql;
 
 use super::store::{ALERTS_LOCK, AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
-use crate::store::rollup::{hourly_group_counts, hourly_occurrences};
+use crate::store::rollup::hourly_occurrences;
 use crate::store::search::text::event_words;
 use crate::store::{StoreError, millis, minute_of, severity_rank, to_json};
 
@@ -224,7 +224,7 @@ async fn count_minutes(
 }
 
 /// Adds the snapshots' new occurrences to the hourly totals per severity
-/// and kind, and per group (see [`crate::store::rollup`]).
+/// and kind (see [`crate::store::rollup`]).
 async fn count_hours(
     tx: &deadpool_postgres::Transaction<'_>,
     snapshots: &[GroupSnapshot],
@@ -242,18 +242,6 @@ async fn count_hours(
         )
         .await?;
     tx.execute(&statement, &[&hours, &severities, &kinds, &counts]).await?;
-    let totals = hourly_group_counts(snapshots);
-    let keys: Vec<&str> = totals.iter().map(|total| total.0.as_str()).collect();
-    let hours: Vec<i64> = totals.iter().map(|total| total.1).collect();
-    let counts: Vec<i64> = totals.iter().map(|total| total.2).collect();
-    let statement = tx
-        .prepare_cached(
-            "INSERT INTO hourly_group_counts (group_key, hour_ms, count)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ORDER BY 2, 1
-             ON CONFLICT (hour_ms, group_key) DO UPDATE SET count = hourly_group_counts.count + excluded.count",
-        )
-        .await?;
-    tx.execute(&statement, &[&keys, &hours, &counts]).await?;
     Ok(())
 }
 

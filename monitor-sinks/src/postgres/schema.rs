@@ -287,15 +287,6 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             SELECT c.minute_ms - (c.minute_ms % 3600000) AS hour, g.severity, g.kind, sum(c.count)
             FROM group_counts c JOIN groups g ON g.group_key = c.group_key
             GROUP BY hour, g.severity, g.kind;
-        CREATE TABLE hourly_group_counts (
-            hour_ms   bigint NOT NULL,
-            group_key text NOT NULL,
-            count     bigint NOT NULL,
-            PRIMARY KEY (hour_ms, group_key)
-        );
-        INSERT INTO hourly_group_counts (hour_ms, group_key, count)
-            SELECT minute_ms - (minute_ms % 3600000) AS hour, group_key, sum(count)
-            FROM group_counts GROUP BY hour, group_key;
         CREATE TABLE hourly_audit (
             hour_ms bigint NOT NULL,
             process text NOT NULL,

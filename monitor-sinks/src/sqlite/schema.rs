@@ -259,16 +259,6 @@ pub(crate) fn migrations() -> Migrations<'static> {
             FROM group_counts c JOIN groups g ON g.group_key = c.group_key
             WHERE true GROUP BY hour, g.severity, g.kind
             ON CONFLICT (hour_ms, severity, kind) DO UPDATE SET count = count + excluded.count;
-        CREATE TABLE IF NOT EXISTS hourly_group_counts (
-            hour_ms   INTEGER NOT NULL,
-            group_key TEXT NOT NULL,
-            count     INTEGER NOT NULL,
-            PRIMARY KEY (hour_ms, group_key)
-        ) WITHOUT ROWID;
-        INSERT INTO hourly_group_counts (hour_ms, group_key, count)
-            SELECT minute_ms - (minute_ms % 3600000) AS hour, group_key, sum(count)
-            FROM group_counts WHERE true GROUP BY hour, group_key
-            ON CONFLICT (hour_ms, group_key) DO UPDATE SET count = count + excluded.count;
         CREATE TABLE IF NOT EXISTS hourly_audit (
             hour_ms INTEGER NOT NULL,
             process TEXT NOT NULL,
@@ -342,12 +332,12 @@ mod tests {
         let totals: (i64, i64) = connection
             .query_row(
                 "SELECT (SELECT sum(count) FROM hourly_occurrences WHERE severity = 'error' AND hour_ms = 0),
-                        (SELECT sum(count) FROM hourly_group_counts WHERE group_key = '7' AND hour_ms = 0)",
+                        (SELECT count(*) FROM hourly_occurrences)",
                 [],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .unwrap();
-        assert_eq!(totals, (5, 5));
+        assert_eq!(totals, (5, 1));
     }
 
     #[test]

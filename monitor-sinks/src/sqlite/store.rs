@@ -328,15 +328,6 @@ impl SqliteStore {
             for (hour, severity, kind, count) in crate::store::rollup::hourly_occurrences(&batch.groups) {
                 count_hour.execute(params![hour, severity, kind, count]).map_err(fail("counting an hour"))?;
             }
-            let mut count_group_hour = tx
-                .prepare_cached(
-                    "INSERT INTO hourly_group_counts (hour_ms, group_key, count) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (hour_ms, group_key) DO UPDATE SET count = count + excluded.count",
-                )
-                .map_err(fail("preparing the hourly group count"))?;
-            for (key, hour, count) in crate::store::rollup::hourly_group_counts(&batch.groups) {
-                count_group_hour.execute(params![hour, key, count]).map_err(fail("counting a group's hour"))?;
-            }
         }
         if !batch.calls.is_empty() {
             let mut insert = tx

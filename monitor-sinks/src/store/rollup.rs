@@ -5,8 +5,6 @@
 //! count:
 //! - `hourly_occurrences (hour_ms, severity, kind, count)`: the per-minute
 //!   group counts (`group_counts`) summed per hour, severity and kind;
-//! - `hourly_group_counts (hour_ms, group_key, count)`: the same per group,
-//!   for the top groups of a window;
 //! - `hourly_audit (hour_ms, process, status, count)`: audit records per
 //!   hour, process and compliance status. Archiving old records does not
 //!   take them out: the chart counts what was recorded.
@@ -31,7 +29,7 @@ fn hour_of(ms: i64) -> i64 {
 }
 
 /// A chart's range cut for an hourly rollup: `[since, first_hour)` and
-/// `[end_hour, until)` are read from the rows, the whole hours
+/// `[end_hour, until)` (the edges) are read from the rows, the whole hours
 /// `[first_hour, end_hour)` from the rollup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct HourSplit {
@@ -55,14 +53,14 @@ impl HourSplit {
         Ok(whole_hours.then_some(HourSplit { since, first_hour, end_hour, until }))
     }
 
-    /// `column` in the partial hour at the start, bound in `filter`.
-    pub(crate) fn head(&self, filter: &mut Filter, column: &str) -> String {
-        range(filter, column, self.since, self.first_hour)
-    }
-
-    /// `column` in the partial hour at the end, bound in `filter`.
-    pub(crate) fn tail(&self, filter: &mut Filter, column: &str) -> String {
-        range(filter, column, self.end_hour, self.until)
+    /// `column` in each partial hour at either end of the range, bound in
+    /// `filter`: none when the range starts and ends on the hour.
+    pub(crate) fn edges(&self, filter: &mut Filter, column: &str) -> Vec<String> {
+        [(self.since, self.first_hour), (self.end_hour, self.until)]
+            .into_iter()
+            .filter(|(from, to)| from < to)
+            .map(|(from, to)| range(filter, column, from, to))
+            .collect()
     }
 
     /// `column` (an hour's start) in the whole hours, bound in `filter`.
@@ -88,18 +86,6 @@ pub(crate) fn hourly_occurrences(groups: &[GroupSnapshot]) -> Vec<(i64, &'static
         *total = total.saturating_add(count);
     }
     totals.into_iter().map(|((hour, severity, kind), count)| (hour, severity, kind, count)).collect()
-}
-
-/// A batch's new occurrences per group and hour, in key order.
-pub(crate) fn hourly_group_counts(groups: &[GroupSnapshot]) -> Vec<(String, i64, i64)> {
-    let mut totals: BTreeMap<(String, i64), i64> = BTreeMap::new();
-    for group in groups.iter().filter(|group| group.new_occurrences > 0) {
-        let hour = hour_of(minute_of(group.last_seen));
-        let count = i64::try_from(group.new_occurrences).unwrap_or(i64::MAX);
-        let total = totals.entry((group.key.to_string(), hour)).or_default();
-        *total = total.saturating_add(count);
-    }
-    totals.into_iter().map(|((key, hour), count)| (key, hour, count)).collect()
 }
 
 /// Adds the audit rows from sequence number `$1` / `?1` on to the hourly
@@ -141,13 +127,13 @@ mod tests {
         let mut filter = Filter::new(Dialect::Sqlite);
         assert_eq!(split.middle(&mut filter, "hour_ms"), "hour_ms >= ?1 AND hour_ms < ?2");
         assert_eq!(filter.params(), [Param::Int(11 * HOUR_MS), Param::Int(40 * HOUR_MS)]);
+        assert_eq!(split.edges(&mut filter, "t"), ["t >= ?3 AND t < ?4", "t >= ?5 AND t < ?6"]);
     }
 
     #[test]
     fn a_range_on_hour_boundaries_reads_no_row_at_the_ends() {
         let split = HourSplit::of(&Buckets::hourly(at(2 * HOUR_MS), at(5 * HOUR_MS))).unwrap().unwrap();
-        assert_eq!((split.since, split.first_hour), (2 * HOUR_MS, 2 * HOUR_MS));
-        assert_eq!((split.end_hour, split.until), (5 * HOUR_MS, 5 * HOUR_MS));
+        assert!(split.edges(&mut Filter::new(Dialect::Sqlite), "t").is_empty());
     }
 
     #[test]

@@ -328,7 +328,7 @@ pub async fn charts_from_hourly_totals_count_what_the_rows_count(database: Arc<i
     assert_eq!(from_totals.len(), 2, "one day, two severities: {from_totals:?}");
     // Group 1 is the errors, group 2 the critical ones.
     let mut top: Vec<_> = [(key(1), expected["error"]), (key(2), expected["critical"])].into();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     let found = store.top_groups(at(1800), at(5 * 3600 + 1800), 5).await.unwrap();
     assert_eq!(found.iter().map(|entry| (entry.group.key, entry.count)).collect::<Vec<_>>(), top);
 
