@@ -191,7 +191,8 @@ async fn upsert_groups(
         &kinds,
     ];
     tx.execute(&statement, &params).await?;
-    count_minutes(tx, snapshots).await
+    count_minutes(tx, snapshots).await?;
+    count_hours(tx, snapshots).await
 }
 
 /// Adds each snapshot's new occurrences to its group's count of the minute
@@ -220,7 +221,7 @@ async fn count_minutes(
         )
         .await?;
     tx.execute(&statement, &[&keys, &starts, &counts]).await?;
-    count_hours(tx, snapshots).await
+    Ok(())
 }
 
 /// Adds the snapshots' new occurrences to the hourly totals per severity
@@ -230,6 +231,9 @@ async fn count_hours(
     snapshots: &[GroupSnapshot],
 ) -> Result<(), tokio_postgres::Error> {
     let totals = hourly_occurrences(snapshots);
+    if totals.is_empty() {
+        return Ok(());
+    }
     let hours: Vec<i64> = totals.iter().map(|total| total.0).collect();
     let severities: Vec<&str> = totals.iter().map(|total| total.1).collect();
     let kinds: Vec<&str> = totals.iter().map(|total| total.2).collect();
