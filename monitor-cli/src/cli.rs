@@ -139,6 +139,30 @@ pub(crate) enum Command {
     /// audit records only archived to files first.
     #[command(subcommand)]
     Retention(RetentionCommand),
+
+    /// Serves the HTTP API: groups, triage, performance, alerts, audit, a
+    /// live stream, webhook intake and metrics, with bearer tokens and roles.
+    #[command(after_help = "Examples:\n  \
+        MONITOR_API_TOKENS=ops:operator:$(cat ops.token) monitor serve --db monitor.db\n  \
+        monitor serve --db postgres://monitor@db/monitor --listen 0.0.0.0:9300 --tokens-file tokens.txt\n  \
+        MONITOR_WEBHOOK_SECRET=$(cat webhook.secret) monitor serve --db monitor.db --rules rules.toml\n\n\
+        Tokens: MONITOR_API_TOKENS=name:role:token,… and/or a file of hashed tokens (--tokens-file or\n\
+        MONITOR_API_TOKENS_FILE), lines written by `monitor token new`. Roles: viewer, operator, admin.")]
+    Serve(Box<crate::commands::serve::ServeArgs>),
+
+    /// Makes API tokens: `monitor token new --name grafana --role viewer`.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Makes a random token, prints it once, and prints the line of the
+    /// token file that lets it in (only its hash).
+    #[command(after_help = "Examples:\n  \
+        monitor token new --name grafana --role viewer\n  \
+        monitor token new --name oncall --role operator >> tokens.txt   # the token itself goes to stderr")]
+    New(crate::commands::serve::TokenArgs),
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,12 @@ impl From<monitor_export::ExportError> for Failure {
     }
 }
 
+impl From<monitor_server::query::FilterError> for Failure {
+    fn from(error: monitor_server::query::FilterError) -> Self {
+        Failure(error.0)
+    }
+}
+
 impl From<std::io::Error> for Failure {
     fn from(error: std::io::Error) -> Self {
         Failure(error.to_string())

@@ -5,11 +5,10 @@ use std::time::SystemTime;
 
 use clap::Args;
 use monitor_runtime::audit::ComplianceStatus;
-use monitor_runtime::{EventKind, GroupStatus, Severity};
-use monitor_sinks::store::{AuditQuery, EventFilter, EventQuery, GroupQuery, GroupSort};
+use monitor_server::query::Filters;
+use monitor_sinks::store::{AuditQuery, EventQuery, GroupQuery, GroupSort};
 
-use crate::failure::{Failure, Result};
-use crate::when::{parse_time, show};
+use crate::failure::Result;
 
 /// What selects groups and events: the filters `groups`, `tail`, bulk
 /// triage and `export` share, so the same words select the same groups
@@ -92,205 +91,89 @@ pub(crate) struct FilterArgs {
     pub(crate) actor: Option<String>,
 }
 
-fn parsed<T: std::str::FromStr>(value: &Option<String>, what: &str, valid: &str) -> Result<Option<T>> {
-    value
-        .as_deref()
-        .map(|text| text.parse::<T>().map_err(|_| Failure(format!("unknown {what} `{text}`: use one of {valid}"))))
-        .transpose()
-}
-
-const SEVERITIES: &str = "debug, info, warning, error, critical, fatal";
-
-fn time(value: &Option<String>, now: SystemTime) -> Result<Option<SystemTime>> {
-    value.as_deref().map(|text| parse_time(text, now).map_err(Failure)).transpose()
-}
-
-/// A group sort as people write it: `last-seen` or `last_seen`.
-pub(crate) fn sort(text: &str) -> Result<GroupSort> {
-    text.replace('-', "_")
-        .parse::<GroupSort>()
-        .map_err(|_| Failure(format!("unknown sort `{text}`: use one of last-seen, count, first-seen")))
-}
-
 impl GroupFilters {
-    /// True when no filter is given: a bulk change would take every group.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.described(SystemTime::now()).is_empty()
-    }
-
-    fn tags(&self) -> Result<Vec<(String, String)>> {
-        self.tag
-            .iter()
-            .map(|tag| match tag.split_once('=') {
-                Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-                _ => Err(Failure(format!("tag `{tag}` is not KEY=VALUE: write it as --tag tenant=acme"))),
-            })
-            .collect()
-    }
-
-    fn kind(&self) -> Result<Option<EventKind>> {
-        self.kind
-            .as_deref()
-            .map(|text| {
-                EventKind::parse(text)
-                    .ok_or_else(|| Failure(format!("unknown kind `{text}`: use one of error, panic, slow, message")))
-            })
-            .transpose()
-    }
-
-    fn event_filter(&self) -> Result<EventFilter> {
-        Ok(EventFilter {
+    /// These filters as the library reads them: the HTTP API's query
+    /// strings make the same [`Filters`], so both select alike.
+    pub(crate) fn filters(&self) -> Filters {
+        Filters {
+            min_severity: self.min_severity.clone(),
+            severity: self.severity.clone(),
+            kind: self.kind.clone(),
+            status: self.status.clone(),
+            assignee: self.assignee.clone(),
             service: self.service.clone(),
             environment: self.environment.clone(),
             release: self.release.clone(),
+            module: self.module.clone(),
+            function: self.function.clone(),
             user: self.user.clone(),
             trace_id: self.trace_id.clone(),
-            tags: self.tags()?,
+            tags: self.tag.clone(),
+            error_type: self.error_type.clone(),
             text: self.text.clone(),
-        })
+            since: self.since.clone(),
+            until: self.until.clone(),
+            ..Filters::default()
+        }
+    }
+
+    /// True when no filter is given: a bulk change would take every group.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.filters().selects_all_groups()
     }
 
     /// The group query these filters make (times bound when groups were
     /// last seen), in the store's default order.
     pub(crate) fn groups(&self, now: SystemTime, limit: usize) -> Result<GroupQuery> {
-        let status = self
-            .status
-            .as_deref()
-            .map(|text| {
-                GroupStatus::parse(text).ok_or_else(|| {
-                    Failure(format!("unknown status `{text}`: use one of open, investigating, resolved, ignored"))
-                })
-            })
-            .transpose()?;
-        Ok(GroupQuery {
-            min_severity: parsed::<Severity>(&self.min_severity, "severity", SEVERITIES)?,
-            severity: parsed::<Severity>(&self.severity, "severity", SEVERITIES)?,
-            kind: self.kind()?,
-            status,
-            seen_since: time(&self.since, now)?,
-            seen_before: time(&self.until, now)?,
-            module: self.module.clone(),
-            function: self.function.clone(),
-            error_type: self.error_type.clone(),
-            assignee: self.assignee.clone(),
-            events: self.event_filter()?,
-            limit,
-            ..GroupQuery::default()
-        })
+        Ok(self.filters().groups(now, limit)?)
     }
 
     /// The event query these filters make (a group's status and assignee
     /// do not apply to events and are ignored).
     pub(crate) fn events(&self, now: SystemTime, limit: usize) -> Result<EventQuery> {
-        Ok(EventQuery {
-            min_severity: parsed::<Severity>(&self.min_severity, "severity", SEVERITIES)?,
-            severity: parsed::<Severity>(&self.severity, "severity", SEVERITIES)?,
-            kind: self.kind()?,
-            module: self.module.clone(),
-            function: self.function.clone(),
-            error_type: self.error_type.clone(),
-            since: time(&self.since, now)?,
-            until: time(&self.until, now)?,
-            context: self.event_filter()?,
-            limit,
-            ..EventQuery::default()
-        })
-    }
-
-    /// The filters given, as (name, value) pairs for a report's header or a
-    /// confirmation question.
-    pub(crate) fn described(&self, now: SystemTime) -> Vec<(String, String)> {
-        let mut given = Vec::new();
-        let mut add = |name: &str, value: &Option<String>| {
-            if let Some(value) = value {
-                given.push((name.to_owned(), value.clone()));
-            }
-        };
-        add("min severity", &self.min_severity);
-        add("severity", &self.severity);
-        add("kind", &self.kind);
-        add("status", &self.status);
-        add("assignee", &self.assignee);
-        add("service", &self.service);
-        add("environment", &self.environment);
-        add("release", &self.release);
-        add("module", &self.module);
-        add("function", &self.function);
-        add("user", &self.user);
-        add("trace id", &self.trace_id);
-        add("error type", &self.error_type);
-        add("text", &self.text);
-        for tag in &self.tag {
-            given.push(("tag".to_owned(), tag.clone()));
-        }
-        for (name, value) in [("since", &self.since), ("until", &self.until)] {
-            if let Some(text) = value {
-                // A time that does not parse is refused when the query is
-                // made; here it is shown as given.
-                let shown = parse_time(text, now).map(show).unwrap_or_else(|_| text.clone());
-                given.push((name.to_owned(), shown));
-            }
-        }
-        given
+        Ok(self.filters().events(now, limit)?)
     }
 }
 
 impl FilterArgs {
+    fn filters(&self) -> Filters {
+        Filters {
+            sort: self.sort.clone(),
+            process: self.process.clone(),
+            action: self.action.clone(),
+            compliance: self.compliance.clone(),
+            actor: self.actor.clone(),
+            ..self.groups.filters()
+        }
+    }
+
     /// The group query these filters make, in the order `--sort` asks.
     pub(crate) fn groups(&self, now: SystemTime, limit: usize) -> Result<GroupQuery> {
-        let mut query = self.groups.groups(now, limit)?;
-        if let Some(text) = &self.sort {
-            query.sort = sort(text)?;
-        }
-        Ok(query)
+        Ok(self.filters().groups(now, limit)?)
     }
 
     /// The event query these filters make.
     pub(crate) fn events(&self, now: SystemTime, limit: usize) -> Result<EventQuery> {
-        self.groups.events(now, limit)
+        Ok(self.filters().events(now, limit)?)
     }
 
     /// The audit query these filters make.
     pub(crate) fn audit(&self, now: SystemTime, limit: usize) -> Result<AuditQuery> {
-        Ok(AuditQuery {
-            process: self.process.clone(),
-            action: self.action.clone(),
-            status: compliance(&self.compliance)?,
-            actor: self.actor.clone(),
-            since: time(&self.groups.since, now)?,
-            before: time(&self.groups.until, now)?,
-            limit,
-            ..AuditQuery::default()
-        })
+        Ok(self.filters().audit(now, limit)?)
     }
 
     /// The filters given, as (name, value) pairs for a report's header.
     pub(crate) fn described(&self, now: SystemTime) -> Vec<(String, String)> {
-        let mut given = self.groups.described(now);
-        for (name, value) in [
-            ("process", &self.process),
-            ("action", &self.action),
-            ("compliance", &self.compliance),
-            ("actor", &self.actor),
-        ] {
-            if let Some(value) = value {
-                given.push((name.to_owned(), value.clone()));
-            }
-        }
-        given
+        self.filters().given(now)
     }
+}
+
+/// A group sort as people write it: `last-seen` or `last_seen`.
+pub(crate) fn sort(text: &str) -> Result<GroupSort> {
+    Ok(monitor_server::query::sort(text)?)
 }
 
 /// A compliance status as given on the command line.
 pub(crate) fn compliance(value: &Option<String>) -> Result<Option<ComplianceStatus>> {
-    value
-        .as_deref()
-        .map(|text| {
-            ComplianceStatus::parse(&text.replace('-', "_")).ok_or_else(|| {
-                Failure(format!(
-                    "unknown compliance status `{text}`: use one of compliant, exception, failed, pending_review"
-                ))
-            })
-        })
-        .transpose()
+    Ok(monitor_server::query::compliance(value.as_deref())?)
 }

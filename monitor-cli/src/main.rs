@@ -16,7 +16,11 @@ mod json;
 mod open;
 mod progress;
 mod table;
-mod when;
+
+/// Times as operators write them, read and shown alike by the HTTP API.
+mod when {
+    pub(crate) use monitor_server::time::{parse_time, show};
+}
 
 use std::process::ExitCode;
 

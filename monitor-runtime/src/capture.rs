@@ -206,6 +206,31 @@ pub fn capture_message(message: &str, severity: Severity) {
     guarded(&shared, || capture(&shared, EventKind::Message, severity, &location, details, None, None));
 }
 
+/// Captures a message that came from outside the process (an alert
+/// received by a webhook, a line of another system's log) at a location
+/// that names its origin, so each origin and name groups apart.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use monitor_runtime::{Location, Severity, capture_message_from};
+///
+/// let guard = monitor_runtime::Monitor::builder().install().unwrap();
+/// let origin = Location {
+///     module: Cow::Borrowed("webhook::alertmanager"),
+///     function: Cow::Owned("DiskFull".to_owned()),
+///     file: Cow::Borrowed("alertmanager"),
+///     line: 0,
+/// };
+/// capture_message_from(origin, "disk /var is 97% full on db-1", Severity::Critical);
+/// assert_eq!(monitor_runtime::stats().captured, 1);
+/// # drop(guard);
+/// ```
+pub fn capture_message_from(location: Location, message: &str, severity: Severity) {
+    let Some(shared) = pipeline::current() else { return };
+    let details = ErrorDetails { error_type: None, message: &message, source: None };
+    guarded(&shared, || capture(&shared, EventKind::Message, severity, &location, details, None, None));
+}
+
 #[track_caller]
 fn caller_location(function: &'static str) -> Location {
     let caller = panic::Location::caller();

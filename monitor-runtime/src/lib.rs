@@ -73,7 +73,7 @@ pub use monitor_macros::{alerts, monitor};
 pub use async_trait::async_trait;
 pub use calls::CallCounts;
 pub use callsite::{CallsiteStats, callsites};
-pub use capture::{capture_error, capture_message};
+pub use capture::{capture_error, capture_message, capture_message_from};
 pub use context::{Context, ContextExt, ContextGuard, WithContext};
 pub use event::{Event, EventKind, GroupKey, GroupSnapshot, GroupStatus, Location, QueueReason};
 /// The one severity scale, shared with the rule checker.

@@ -2,15 +2,16 @@
 //! filters, counted per process, compliance status and day, proved intact
 //! (exit 1 on a break, naming the row), and exported.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use clap::Args;
-use monitor_sinks::store::{AuditQuery, Buckets, ChainCheck, Store};
-use serde_json::{Value, json};
+use monitor_sinks::store::{AuditQuery, Buckets, Store};
+use serde_json::json;
+
+use monitor_server::summary::{AuditSummary, STATUSES, StatusCounts};
 
 use crate::cli::{ExportArgs, VerifyArgs};
 use crate::failure::{Failure, Result};
@@ -20,7 +21,6 @@ use crate::table::{Table, one_line, or_dash};
 use crate::when::{parse_time, show};
 
 /// The compliance statuses, in the order columns show them.
-const STATUSES: [&str; 4] = ["compliant", "exception", "failed", "pending_review"];
 
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
@@ -150,22 +150,6 @@ pub(crate) async fn list(store: Arc<dyn Store>, args: ListArgs) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-/// Counts per compliance status, in [`STATUSES`] order.
-type Counts = [u64; 4];
-
-fn add(counts: &mut Counts, status: &str, count: u64) {
-    if let Some(index) = STATUSES.iter().position(|known| *known == status) {
-        counts[index] += count;
-    }
-}
-
-fn counts_json(counts: &Counts) -> serde_json::Map<String, Value> {
-    let mut object: serde_json::Map<String, Value> =
-        STATUSES.iter().zip(counts).map(|(status, count)| ((*status).to_owned(), json!(count))).collect();
-    object.insert("total".to_owned(), json!(counts.iter().sum::<u64>()));
-    object
-}
-
 pub(crate) async fn summary(store: Arc<dyn Store>, args: SummaryArgs) -> Result<ExitCode> {
     let now = SystemTime::now();
     let since = parse_time(&args.since, now).map_err(Failure)?;
@@ -175,37 +159,12 @@ pub(crate) async fn summary(store: Arc<dyn Store>, args: SummaryArgs) -> Result<
     }
     // The store counts whole buckets: the last one must hold `until`.
     let buckets = Buckets::daily(since, until + Duration::from_millis(1));
-    let mut per_process: BTreeMap<String, Counts> = BTreeMap::new();
-    let mut per_day: BTreeMap<(String, String), Counts> = BTreeMap::new();
-    for count in store.audit_counts(&buckets).await? {
-        if args.process.as_ref().is_some_and(|process| *process != count.process) {
-            continue;
-        }
-        add(per_process.entry(count.process.clone()).or_default(), &count.status, count.count);
-        let day = show(count.start)[..10].to_owned();
-        add(per_day.entry((day, count.process)).or_default(), &count.status, count.count);
-    }
+    let summary = AuditSummary::of(store.audit_counts(&buckets).await?, args.process.as_deref());
     if args.json {
-        let processes: Vec<Value> = per_process
-            .iter()
-            .map(|(process, counts)| {
-                let mut object = counts_json(counts);
-                object.insert("process".to_owned(), json!(process));
-                Value::Object(object)
-            })
-            .collect();
-        let days: Vec<Value> = per_day
-            .iter()
-            .map(|((day, process), counts)| {
-                let mut object = counts_json(counts);
-                object.insert("day".to_owned(), json!(day));
-                object.insert("process".to_owned(), json!(process));
-                Value::Object(object)
-            })
-            .collect();
-        json::print(&json!({ "since": show(since), "until": show(until), "processes": processes, "days": days }))?;
+        json::print(&summary.to_json(since, until))?;
         return Ok(ExitCode::SUCCESS);
     }
+    let AuditSummary { per_process, per_day } = summary;
     println!("audit records of {} from {} to {}", store.describe(), show(since), show(until));
     if per_process.is_empty() {
         println!("none");
@@ -215,7 +174,7 @@ pub(crate) async fn summary(store: Arc<dyn Store>, args: SummaryArgs) -> Result<
     let headers = |first: &[&'static str]| -> Vec<&'static str> {
         first.iter().copied().chain(STATUSES).chain(["total"]).collect()
     };
-    let row = |mut cells: Vec<String>, counts: &Counts| {
+    let row = |mut cells: Vec<String>, counts: &StatusCounts| {
         cells.extend(counts.iter().map(u64::to_string));
         cells.push(counts.iter().sum::<u64>().to_string());
         cells
@@ -248,20 +207,7 @@ pub(crate) async fn verify(store: Arc<dyn Store>, args: VerifyArgs) -> Result<Ex
     };
     let broken = report.first_broken.as_ref();
     if args.json {
-        let check = match &report.check {
-            ChainCheck::Keyed => "keyed".to_owned(),
-            ChainCheck::UnkeyedLinksOnly => "unkeyed_links_only".to_owned(),
-            ChainCheck::KeyMissing { key_ids } => format!("key_missing:{}", key_ids.join(",")),
-        };
-        let value = json!({
-            "intact": broken.is_none(),
-            "rows": report.rows,
-            "first_broken": broken.map(|link| json!({"seq": link.seq, "reason": link.reason})),
-            "check": check,
-            "archived_up_to": report.archived_up_to,
-            "archive_files_checked": report.archive_files_checked,
-            "report": report.to_string(),
-        });
+        let value = monitor_server::views::chain_report(&report);
         println!("{value:#}");
     } else {
         println!("{}: {report}", store.describe());

@@ -60,15 +60,7 @@ pub(crate) struct EventsArgs {
 /// A group key as typed: 16 hex digits (fewer are accepted, as the key
 /// is a number).
 pub(crate) fn key(text: &str) -> Result<GroupKey> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() || trimmed.len() > 16 {
-        return Err(not_a_key(text));
-    }
-    trimmed.parse::<GroupKey>().map_err(|_| not_a_key(text))
-}
-
-fn not_a_key(text: &str) -> Failure {
-    Failure(format!("`{text}` is not a group key: keys are 16 hex digits, as `monitor groups` shows them"))
+    monitor_server::triage::group_key(text).map_err(Failure)
 }
 
 /// The stored group `key` names, or the line that says there is none.

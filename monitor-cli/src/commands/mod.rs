@@ -6,6 +6,7 @@ mod export;
 pub(crate) mod groups;
 mod retention;
 pub(crate) mod rules;
+pub(crate) mod serve;
 pub(crate) mod tail;
 pub(crate) mod triage;
 
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use monitor_runtime::GroupStatus;
 
-use crate::cli::{AuditCommand, Cli, Command, RetentionCommand, RulesCommand};
+use crate::cli::{AuditCommand, Cli, Command, RetentionCommand, RulesCommand, TokenCommand};
 use crate::failure::{Failure, Result};
 
 /// Runs the command; `Err` is a command that could not run (exit 2).
@@ -22,6 +23,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     // Checking rule files needs no store.
     let command = match command {
         Command::Rules(RulesCommand::Check(args)) => return rules::check(args),
+        Command::Token(TokenCommand::New(args)) => return serve::new_token(args),
         other => other,
     };
     // Opening may connect to a server and migrate it: done before the
@@ -53,7 +55,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Audit(AuditCommand::Summary(args)) => audit::summary(store, args).await,
             Command::Audit(AuditCommand::Verify(args)) => audit::verify(store, args).await,
             Command::Audit(AuditCommand::Export(args)) => export::run(store, (*args).into()).await,
+            Command::Serve(args) => serve::run(store, db.unwrap_or_default(), *args).await,
             Command::Rules(RulesCommand::Check(args)) => rules::check(args),
+            Command::Token(TokenCommand::New(args)) => serve::new_token(args),
         }
     })
 }

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use clap::Args;
 use monitor_runtime::{GroupKey, GroupStatus};
-use monitor_sinks::store::{GroupChange, GroupQuery, Store, StoredGroup};
+use monitor_sinks::store::{GroupChange, Store, StoredGroup};
 use serde_json::json;
 
 use crate::commands::groups::{existing, key};
@@ -19,10 +19,6 @@ use crate::failure::{Failure, Result};
 use crate::filters::GroupFilters;
 use crate::json;
 use crate::table::one_line;
-
-/// Keys given to the store in one change: well under the number of bound
-/// parameters SQLite and PostgreSQL take in one statement.
-const KEYS_PER_CHANGE: usize = 500;
 
 /// Groups listed in the confirmation question; the rest are counted.
 const SHOWN_BEFORE_ASKING: usize = 10;
@@ -168,7 +164,8 @@ async fn apply(store: Arc<dyn Store>, target: Target, change: GroupChange, actio
                 confirm(&groups, action).await?;
             }
             let keys: Vec<GroupKey> = groups.iter().map(|group| group.key).collect();
-            (keys.clone(), change_these(&*store, query, keys, &change).await?)
+            let changed = monitor_server::triage::change_these(&*store, &query, &keys, &change).await?;
+            (keys, changed)
         }
     };
     if target.json {
@@ -183,18 +180,6 @@ async fn apply(store: Arc<dyn Store>, target: Target, change: GroupChange, actio
         println!("{}", said(action, matched.len(), changed));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Applies `change` to exactly the groups counted (and confirmed): the
-/// filters go along, so a group that stopped matching in between is left
-/// alone, and a group that started matching is not taken unseen.
-async fn change_these(store: &dyn Store, query: GroupQuery, keys: Vec<GroupKey>, change: &GroupChange) -> Result<u64> {
-    let mut changed = 0;
-    for chunk in keys.chunks(KEYS_PER_CHANGE) {
-        let query = GroupQuery { keys: Some(chunk.to_vec()), ..query.clone() };
-        changed += store.change_groups(&query, change).await?;
-    }
-    Ok(changed)
 }
 
 fn said(action: Action, matched: usize, changed: u64) -> String {

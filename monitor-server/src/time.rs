@@ -1,11 +1,18 @@
-//! Points in time on the command line: an RFC 3339 time
+//! Points in time as operators write them (on the command line and in
+//! query strings): an RFC 3339 time
 //! (`2026-12-01T08:00:00Z`, or a date, `2026-12-01`, meaning its start in
 //! UTC) or an age (`24h`, `7d`: that long ago).
 
 use std::time::SystemTime;
 
 /// Reads `text` as a time; `now` anchors ages.
-pub(crate) fn parse_time(text: &str, now: SystemTime) -> Result<SystemTime, String> {
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// let now = SystemTime::now();
+/// assert_eq!(monitor_server::time::parse_time("1h", now), Ok(now - Duration::from_secs(3600)));
+/// ```
+pub fn parse_time(text: &str, now: SystemTime) -> Result<SystemTime, String> {
     if let Ok(age) = humantime::parse_duration(text) {
         return now.checked_sub(age).ok_or_else(|| format!("`{text}` ago is before the start of time"));
     }
@@ -18,7 +25,11 @@ pub(crate) fn parse_time(text: &str, now: SystemTime) -> Result<SystemTime, Stri
 }
 
 /// A time for people: RFC 3339 in UTC, to the second.
-pub(crate) fn show(time: SystemTime) -> String {
+///
+/// ```
+/// assert_eq!(monitor_server::time::show(std::time::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+/// ```
+pub fn show(time: SystemTime) -> String {
     humantime::format_rfc3339_seconds(time).to_string()
 }
 
