@@ -33,6 +33,7 @@ mod audit;
 mod audit_archive;
 pub(crate) mod calls;
 mod chain_report;
+pub(crate) mod count_retention;
 mod fleet;
 mod incidents;
 mod notifications;
@@ -57,13 +58,15 @@ pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use audit_archive::AuditArchive;
 pub use calls::FunctionStats;
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
+pub use count_retention::CountRows;
 pub use fleet::StoreFleet;
 pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert, acknowledged_alerts};
 pub use notifications::StoredNotification;
 pub use open::{OpenOptions, open, open_with};
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
 pub use retention::{
-    AuditRetention, EventCounts, PatternRule, RetentionPlan, RetentionPolicy, RetentionPolicyError, RetentionReport,
+    AuditRetention, DEFAULT_COUNTS_MAX_AGE, EventCounts, PatternRule, RetentionPlan, RetentionPolicy,
+    RetentionPolicyError, RetentionReport,
 };
 pub use schedule::{RetentionRun, RetentionSchedule, RetentionStatus};
 pub use search::{EventFilter, EventQuery, GroupSort, Page};
