@@ -272,6 +272,7 @@ pub(crate) fn apply(
     }
     // Before archiving: hourly audit totals go only for hours before the
     // oldest audit row, as it is when the run starts (what the plan saw).
+    // A statement of its own: the lock is let go before each chunk takes it.
     let cutoffs = store.lock().count_cutoffs(policy, now)?;
     if let Some(cutoffs) = &cutoffs
         && !remove_counts(store, cutoffs, &mut report.counts, stop)?

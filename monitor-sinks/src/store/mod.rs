@@ -181,13 +181,15 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Walks the whole audit chain (see [`ChainReport`]).
     async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError>;
 
-    /// What applying `policy` at `now` would remove (events per reason,
-    /// audit rows it would archive), changing nothing. See `docs/storage.md`.
+    /// What applying `policy` at `now` would remove (events per reason, rows
+    /// of the time-series counts per table, audit rows it would archive),
+    /// changing nothing. See `docs/storage.md`.
     async fn retention_plan(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionPlan, StoreError>;
 
-    /// Applies `policy` at `now`: removes events in transactions of at most
+    /// Applies `policy` at `now`: removes events, then time-series counts
+    /// older than [`RetentionPolicy::counts_age`], in transactions of at most
     /// 1,000 rows, then archives audit rows when the policy says so; returns
-    /// what went, per reason. Groups and their counts stay.
+    /// what went, per reason and table. Groups and their totals stay.
     async fn apply_retention(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionReport, StoreError>;
 
     /// Archives audit rows older than `retention.older_than` at `now`, whole
