@@ -201,7 +201,8 @@ pub(crate) enum RetentionCommand {
 #[derive(Debug, Args)]
 pub(crate) struct PolicyArgs {
     /// A policy file (TOML: max_age, severity, kind, patterns, max_size,
-    /// audit); the options below change it. Default policy: events 30 days.
+    /// audit, counts_max_age); the options below change it. Default policy:
+    /// events 30 days, the counts charts read 400 days.
     #[arg(long, value_name = "FILE")]
     pub(crate) policy: Option<PathBuf>,
     /// Events older than this go (`30d`; `none` keeps them by age).
@@ -216,6 +217,10 @@ pub(crate) struct PolicyArgs {
     /// Keep the events under this size, the oldest, lowest-severity first: `500MiB`.
     #[arg(long, value_name = "SIZE")]
     pub(crate) max_size: Option<String>,
+    /// The counts charts read (per group and minute, per function and
+    /// minute, hourly totals) older than this go (`400d`; `none` keeps them).
+    #[arg(long, value_name = "AGE")]
+    pub(crate) counts_max_age: Option<String>,
     /// Archive audit records older than this (with --archive-dir).
     #[arg(long, value_name = "AGE", requires = "archive_dir")]
     pub(crate) audit_older_than: Option<String>,

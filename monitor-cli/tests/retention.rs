@@ -38,6 +38,7 @@ fn retention_and_archive(db: &str) {
     let to_archive = plan["audit_rows"].as_u64().unwrap();
     assert!(to_archive > 0 && to_archive < 16, "the last audit row stays: {plan}");
     assert!(archives(&archive_dir).is_empty(), "a plan changes nothing");
+    assert_eq!(plan["counts"]["group_counts"], 0, "counts seconds old stay 400 days: {plan}");
 
     let report: serde_json::Value = serde_json::from_str(&ok(&[
         "--db",
@@ -54,10 +55,14 @@ fn retention_and_archive(db: &str) {
     ]))
     .unwrap();
     assert_eq!(report["events"], plan["events"], "apply removes what the plan said");
+    assert_eq!(report["counts"], plan["counts"]);
     let files = archives(&archive_dir);
     assert!(!files.is_empty());
     let remaining = ok(&["--db", db, "retention", "plan", "--max-age", "1ms"]);
     assert!(remaining.contains("would remove 0 events"), "{remaining}");
+    assert!(remaining.contains("would remove 0 count rows") && remaining.contains("kept 400 days"), "{remaining}");
+    let forever = ok(&["--db", db, "retention", "plan", "--counts-max-age", "none"]);
+    assert!(forever.contains("counts are kept forever"), "{forever}");
 
     let verified = ok(&["--db", db, "audit", "verify"]);
     assert!(verified.contains("no break found") && verified.contains("were archived"), "{verified}");
@@ -99,6 +104,7 @@ fn a_bad_policy_is_refused_before_anything_is_removed() {
         (vec!["--keep", "loud=1d"], "loud"),
         (vec!["--max-size", "lots"], "lots"),
         (vec!["--keep", "critical"], "is not NAME=AGE"),
+        (vec!["--counts-max-age", "soon"], "soon"),
     ] {
         let mut all = vec!["--db", db, "retention", "apply"];
         all.extend(args.iter().copied());

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use monitor_sinks::store::{EventCounts, RetentionPolicy, Store};
+use monitor_sinks::store::{CountRows, EventCounts, RetentionPolicy, Store};
 use toml::{Table, Value};
 
 use crate::cli::PolicyArgs;
@@ -28,6 +28,9 @@ fn policy(args: &PolicyArgs) -> Result<RetentionPolicy> {
     }
     if let Some(size) = &args.max_size {
         table.insert("max_size".into(), Value::String(size.clone()));
+    }
+    if let Some(age) = &args.counts_max_age {
+        table.insert("counts_max_age".into(), Value::String(age.clone()));
     }
     for (option, key, given) in [("--keep", "severity", &args.keep), ("--keep-kind", "kind", &args.keep_kind)] {
         for pair in given {
@@ -65,6 +68,31 @@ fn counts(events: &EventCounts) -> String {
     )
 }
 
+/// The count rows of a plan or a run, per table, for people.
+fn count_rows(rows: &CountRows) -> String {
+    format!(
+        "{} count rows (per group and minute {}, per function and minute {}, hourly occurrences {}, hourly audit {})",
+        rows.total(),
+        rows.group_counts,
+        rows.call_counts,
+        rows.hourly_occurrences,
+        rows.hourly_audit
+    )
+}
+
+/// How long the policy keeps the counts charts read, for people: in days
+/// when whole days (a year would read as years, months and hours).
+fn counts_kept(policy: &RetentionPolicy) -> String {
+    const DAY: u64 = 86_400;
+    match policy.counts_age() {
+        Some(age) if age.as_secs() % DAY == 0 && age.subsec_nanos() == 0 => {
+            format!("counts are kept {} days", age.as_secs() / DAY)
+        }
+        Some(age) => format!("counts are kept {}", humantime::format_duration(age)),
+        None => "counts are kept forever".to_owned(),
+    }
+}
+
 pub(crate) async fn plan(store: Arc<dyn Store>, args: PolicyArgs) -> Result<ExitCode> {
     let policy = policy(&args)?;
     let plan = store.retention_plan(&policy, SystemTime::now()).await?;
@@ -72,6 +100,7 @@ pub(crate) async fn plan(store: Arc<dyn Store>, args: PolicyArgs) -> Result<Exit
         println!("{}", serde_json::to_string_pretty(&plan).map_err(|error| Failure(error.to_string()))?);
     } else {
         println!("{}: would remove {}", store.describe(), counts(&plan.events));
+        println!("would remove {} ({})", count_rows(&plan.counts), counts_kept(&policy));
         if let Some(bytes) = plan.size_bytes {
             println!("events take {bytes} bytes now");
         }
@@ -90,6 +119,7 @@ pub(crate) async fn apply(store: Arc<dyn Store>, args: PolicyArgs) -> Result<Exi
         println!("{}", serde_json::to_string_pretty(&report).map_err(|error| Failure(error.to_string()))?);
     } else {
         println!("{}: removed {}", store.describe(), counts(&report.events));
+        println!("removed {} ({})", count_rows(&report.counts), counts_kept(&policy));
         for archive in &report.archives {
             println!(
                 "archived audit rows {} to {} ({} rows) to {} (sha256 {})",

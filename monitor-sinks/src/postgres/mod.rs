@@ -59,6 +59,7 @@ mod alerts;
 mod audit;
 mod audit_archive;
 mod batch;
+mod count_retention;
 mod error;
 mod fleet;
 mod incidents;

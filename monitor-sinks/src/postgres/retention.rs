@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use monitor_runtime::{GroupKey, SinkErrorKind};
 
+use super::count_retention::remove_counts;
 use super::options::PostgresOptions;
 use super::sink::PostgresSink;
 use super::store::PostgresStore;
@@ -91,6 +92,9 @@ impl PostgresStore {
                     .map_err(self.fail("planning retention"))?;
                 plan.events.size = row.get::<_, i64>(0).max(0) as u64;
             }
+        }
+        if let Some(cutoffs) = self.count_cutoffs(policy, now).await? {
+            plan.counts = self.count_rows_to_remove(&cutoffs).await?;
         }
         if let Some(audit) = &policy.audit {
             (plan.audit_rows, plan.audit_up_to) = self.audit_archive_plan(audit, now).await?;
@@ -202,6 +206,14 @@ async fn apply(
                 return Ok(report);
             }
         }
+    }
+    // Before archiving: hourly audit totals go only for hours before the
+    // oldest audit row, as it is when the run starts (what the plan saw).
+    if let Some(cutoffs) = store.count_cutoffs(policy, now).await?
+        && !remove_counts(store, &cutoffs, &mut report.counts, stop).await?
+    {
+        report.interrupted = true;
+        return Ok(report);
     }
     if let Some(audit) = &policy.audit {
         while !stop.load(Ordering::Relaxed) {

@@ -16,6 +16,7 @@ mod audit;
 mod audit_archive;
 mod audit_chain;
 mod audit_verify;
+mod count_retention;
 mod fleet;
 mod incidents;
 mod retention;

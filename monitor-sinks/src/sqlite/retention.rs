@@ -14,6 +14,7 @@ use monitor_runtime::{Batch, GroupKey, SinkErrorKind};
 use rusqlite::params;
 
 use super::SqliteSink;
+use super::count_retention::remove_counts;
 use super::search::forget_words;
 use super::shared::SharedSqliteStore;
 use super::store::{SqliteStore, parse_key};
@@ -161,6 +162,9 @@ impl SqliteStore {
                 plan.events.size = count as u64;
             }
         }
+        if let Some(cutoffs) = self.count_cutoffs(policy, now)? {
+            plan.counts = self.count_rows_to_remove(&cutoffs)?;
+        }
         if let Some(audit) = &policy.audit {
             (plan.audit_rows, plan.audit_up_to) = self.audit_archive_plan(audit, now)?;
         }
@@ -265,6 +269,16 @@ pub(crate) fn apply(
                 return Ok(report);
             }
         }
+    }
+    // Before archiving: hourly audit totals go only for hours before the
+    // oldest audit row, as it is when the run starts (what the plan saw).
+    // A statement of its own: the lock is let go before each chunk takes it.
+    let cutoffs = store.lock().count_cutoffs(policy, now)?;
+    if let Some(cutoffs) = &cutoffs
+        && !remove_counts(store, cutoffs, &mut report.counts, stop)?
+    {
+        report.interrupted = true;
+        return Ok(report);
     }
     if let Some(audit) = &policy.audit {
         while !stop.load(Ordering::Relaxed) {

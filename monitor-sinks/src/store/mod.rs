@@ -33,6 +33,7 @@ mod audit;
 mod audit_archive;
 pub(crate) mod calls;
 mod chain_report;
+pub(crate) mod count_retention;
 mod fleet;
 mod incidents;
 mod notifications;
@@ -57,13 +58,15 @@ pub use audit::{AuditQuery, GENESIS_HASH, StoredAudit};
 pub use audit_archive::AuditArchive;
 pub use calls::FunctionStats;
 pub use chain_report::{BrokenLink, ChainCheck, ChainReport, CheckpointStatus};
+pub use count_retention::CountRows;
 pub use fleet::StoreFleet;
 pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAlert, acknowledged_alerts};
 pub use notifications::StoredNotification;
 pub use open::{OpenOptions, open, open_with};
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
 pub use retention::{
-    AuditRetention, EventCounts, PatternRule, RetentionPlan, RetentionPolicy, RetentionPolicyError, RetentionReport,
+    AuditRetention, DEFAULT_COUNTS_MAX_AGE, EventCounts, PatternRule, RetentionPlan, RetentionPolicy,
+    RetentionPolicyError, RetentionReport,
 };
 pub use schedule::{RetentionRun, RetentionSchedule, RetentionStatus};
 pub use search::{EventFilter, EventQuery, GroupSort, Page};
@@ -178,13 +181,15 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Walks the whole audit chain (see [`ChainReport`]).
     async fn verify_audit_chain(&self) -> Result<ChainReport, StoreError>;
 
-    /// What applying `policy` at `now` would remove (events per reason,
-    /// audit rows it would archive), changing nothing. See `docs/storage.md`.
+    /// What applying `policy` at `now` would remove (events per reason, rows
+    /// of the time-series counts per table, audit rows it would archive),
+    /// changing nothing. See `docs/storage.md`.
     async fn retention_plan(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionPlan, StoreError>;
 
-    /// Applies `policy` at `now`: removes events in transactions of at most
+    /// Applies `policy` at `now`: removes events, then time-series counts
+    /// older than [`RetentionPolicy::counts_age`], in transactions of at most
     /// 1,000 rows, then archives audit rows when the policy says so; returns
-    /// what went, per reason. Groups and their counts stay.
+    /// what went, per reason and table. Groups and their totals stay.
     async fn apply_retention(&self, policy: &RetentionPolicy, now: SystemTime) -> Result<RetentionReport, StoreError>;
 
     /// Archives audit rows older than `retention.older_than` at `now`, whole

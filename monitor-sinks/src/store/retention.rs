@@ -12,6 +12,7 @@ use monitor_runtime::{EventKind, GroupKey, Severity};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::audit_archive::AuditArchive;
+use super::count_retention::CountRows;
 use super::millis;
 
 /// Rows deleted per transaction: small enough that a writer waits at most
@@ -19,6 +20,13 @@ use super::millis;
 pub(crate) const CHUNK_ROWS: i64 = 1_000;
 
 const DAY: u64 = 86_400;
+
+/// How long the time-series counts are kept by default: a year and a
+/// month, so that a chart can set this month beside the same month last
+/// year. Charts, top groups and function statistics read these counts, not
+/// events: they are meant to outlive the events (30 days by default), and
+/// a row per group and minute is far smaller than the events it counts.
+pub const DEFAULT_COUNTS_MAX_AGE: Duration = Duration::from_secs(400 * DAY);
 
 /// What a store keeps, and for how long.
 ///
@@ -30,9 +38,12 @@ const DAY: u64 = 86_400;
 /// default age is 30 days. [`max_size`](RetentionPolicy::max_size) then
 /// removes the lowest-severity, oldest events until the store is under it.
 ///
-/// Only events are removed. Groups keep their counts, first and last seen
-/// and status when their old events go, and audit rows are never touched by
-/// these rules: [`audit`](RetentionPolicy::audit) archives them to files.
+/// Groups keep their counts, first and last seen and status when their old
+/// events go, and audit rows are never touched by these rules:
+/// [`audit`](RetentionPolicy::audit) archives them to files. The
+/// time-series counts that charts read (per group and minute, per function
+/// and minute, hourly totals) go after
+/// [`counts_max_age`](RetentionPolicy::counts_max_age).
 ///
 /// ```
 /// use std::time::Duration;
@@ -45,13 +56,15 @@ const DAY: u64 = 86_400;
 ///     severity = { critical = "1y", debug = "7d" }
 ///     kind = { slow = "3d" }
 ///     patterns = [{ template = "cache miss for *", older_than = "1d" }]
+///     counts_max_age = "2y"
 /// "#).unwrap();
 /// policy.validate().unwrap();
 /// assert_eq!(policy.severity[&Severity::Debug], Duration::from_secs(7 * 86_400));
 /// assert_eq!(policy.max_size, Some(500 * 1024 * 1024));
 ///
-/// // The default: events 30 days, nothing else.
+/// // The default: events 30 days, the counts charts read 400 days.
 /// assert_eq!(RetentionPolicy::default().max_age, Some(Duration::from_secs(30 * 86_400)));
+/// assert_eq!(RetentionPolicy::default().counts_max_age, Some(Duration::from_secs(400 * 86_400)));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -79,6 +92,16 @@ pub struct RetentionPolicy {
     /// Archives old audit rows to files (default: none; audit rows are
     /// never deleted otherwise).
     pub audit: Option<AuditRetention>,
+    /// The time-series counts older than this go: occurrences per group
+    /// and minute, calls per function and minute, and the hourly totals of
+    /// occurrences and audit records (default [`DEFAULT_COUNTS_MAX_AGE`];
+    /// `None`, written `"none"` in TOML: kept forever). Never less than the
+    /// longest event age limit of the policy (see
+    /// [`counts_age`](RetentionPolicy::counts_age)), and hourly audit
+    /// totals only for hours before the oldest audit row still stored.
+    /// Groups' own counts never change.
+    #[serde(deserialize_with = "optional_duration")]
+    pub counts_max_age: Option<Duration>,
 }
 
 /// An age limit for the events of the groups it matches: by key, or by a
@@ -139,6 +162,7 @@ impl Default for RetentionPolicy {
             patterns: Vec::new(),
             max_size: None,
             audit: None,
+            counts_max_age: Some(DEFAULT_COUNTS_MAX_AGE),
         }
     }
 }
@@ -169,10 +193,10 @@ impl RetentionPolicy {
     /// use monitor_sinks::store::RetentionPolicy;
     ///
     /// let size_only = RetentionPolicy::none().max_size(64 << 20);
-    /// assert_eq!(size_only.max_age, None);
+    /// assert_eq!((size_only.max_age, size_only.counts_max_age), (None, None));
     /// ```
     pub fn none() -> Self {
-        RetentionPolicy { max_age: None, ..RetentionPolicy::default() }
+        RetentionPolicy { max_age: None, counts_max_age: None, ..RetentionPolicy::default() }
     }
 
     /// Events older than `age` go (`None`: no age limit).
@@ -217,6 +241,12 @@ impl RetentionPolicy {
         self
     }
 
+    /// The time-series counts older than `age` go (`None`: kept forever).
+    pub fn counts_max_age(mut self, age: Option<Duration>) -> Self {
+        self.counts_max_age = age;
+        self
+    }
+
     /// Archives audit rows older than `older_than` into `archive_dir`.
     pub fn audit(mut self, older_than: Duration, archive_dir: impl Into<PathBuf>) -> Self {
         self.audit = Some(AuditRetention { older_than, archive_dir: archive_dir.into() });
@@ -241,6 +271,9 @@ impl RetentionPolicy {
         };
         if self.max_age == Some(Duration::ZERO) {
             return Err(zero("max_age".to_owned()));
+        }
+        if self.counts_max_age == Some(Duration::ZERO) {
+            return Err(zero("counts_max_age".to_owned()));
         }
         if let Some((severity, _)) = self.severity.iter().find(|(_, age)| age.is_zero()) {
             return Err(zero(format!("the age of severity {severity}")));
@@ -352,6 +385,8 @@ pub struct RetentionPlan {
     pub audit_rows: u64,
     /// The last audit row that would be archived.
     pub audit_up_to: Option<i64>,
+    /// Rows of the time-series counts that would go, per table.
+    pub counts: CountRows,
 }
 
 /// What applying a policy did.
@@ -364,6 +399,8 @@ pub struct RetentionReport {
     pub size_bytes: Option<u64>,
     /// Audit segments archived, oldest first.
     pub archives: Vec<AuditArchive>,
+    /// Rows of the time-series counts removed, per table.
+    pub counts: CountRows,
     /// True when the run stopped early because its sink is shutting down.
     pub interrupted: bool,
 }
@@ -632,5 +669,9 @@ mod tests {
         assert!(both.validate().unwrap_err().to_string().contains("both"));
         let none: RetentionPolicy = toml::from_str(r#"max_age = "none""#).unwrap();
         assert_eq!(none.max_age, None);
+        let forever: RetentionPolicy = toml::from_str(r#"counts_max_age = "none""#).unwrap();
+        assert_eq!(forever.counts_max_age, None);
+        let error = RetentionPolicy::default().counts_max_age(Some(Duration::ZERO)).validate().unwrap_err();
+        assert!(error.to_string().contains("counts_max_age is zero"), "{error}");
     }
 }

@@ -7,7 +7,9 @@
 //!   group counts (`group_counts`) summed per hour, severity and kind;
 //! - `hourly_audit (hour_ms, process, status, count)`: audit records per
 //!   hour, process and compliance status. Archiving old records does not
-//!   take them out: the chart counts what was recorded.
+//!   take them out: the chart counts what was recorded, until retention
+//!   removes totals older than its counts age (see
+//!   [`count_retention`](super::count_retention)).
 //!
 //! A chart reads whole hours from a rollup and the partial hours at either
 //! end of its range from the rows themselves ([`HourSplit`]), so its counts

@@ -4,6 +4,7 @@
 //! pipeline's types are not built by hand elsewhere).
 
 pub mod cases;
+pub mod count_retention;
 pub mod search;
 
 use std::sync::Arc;
@@ -189,7 +190,7 @@ pub async fn run<D: TestDatabase, F: std::future::Future<Output = ()>>(database:
 #[macro_export]
 macro_rules! conformance_suite {
     ($database:expr) => {
-        $crate::conformance_suite!(@cases $database;
+        $crate::conformance_suite!(@cases cases $database;
             groups_add_up_across_instances,
             group_queries_filter_and_order,
             events_round_trip_newest_first,
@@ -215,7 +216,11 @@ macro_rules! conformance_suite {
             a_tampered_archive_file_is_named_by_its_row,
             a_deleted_or_forged_archive_checkpoint_is_a_break,
         );
-        $crate::conformance_suite!(@search $database;
+        $crate::conformance_suite!(@cases count_retention $database;
+            retention_of_counts_removes_old_minutes_and_hours_and_keeps_group_totals,
+            hourly_audit_totals_go_only_for_hours_before_the_oldest_stored_audit_row,
+        );
+        $crate::conformance_suite!(@cases search $database;
             events_are_found_by_context_tags_location_and_time,
             free_text_finds_words_and_their_beginnings_in_any_script,
             groups_are_found_by_what_their_events_carry,
@@ -225,21 +230,13 @@ macro_rules! conformance_suite {
             calls_per_function_add_up_across_instances_with_their_percentiles,
         );
     };
-    (@search $database:expr; $($case:ident),* $(,)?) => {
+    // The cases of one module of the suite.
+    (@cases $module:ident $database:expr; $($case:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
                 let database = $database.await;
-                $crate::conformance::run(database, |database| $crate::conformance::search::$case(database)).await;
-            }
-        )*
-    };
-    (@cases $database:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                let database = $database.await;
-                $crate::conformance::run(database, |database| $crate::conformance::cases::$case(database)).await;
+                $crate::conformance::run(database, |database| $crate::conformance::$module::$case(database)).await;
             }
         )*
     };
