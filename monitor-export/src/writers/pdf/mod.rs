@@ -39,7 +39,7 @@ pub const PDF_MAX_ROWS: usize = 10_000;
 pub(crate) struct PdfWriter<'a> {
     report: Report,
     columns: Vec<String>,
-    /// The rows to show, [`printable`] already.
+    /// The rows to show, [`printable()`] already.
     rows: Vec<Vec<String>>,
     not_shown: u64,
     output: Output<'a>,
