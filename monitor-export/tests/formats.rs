@@ -190,7 +190,10 @@ fn a_small_pdf_embeds_only_the_glyphs_it_uses() {
     // Each face of the whole font is over 330 KB; the subsets of the few
     // dozen glyphs used take some kilobytes.
     assert!(summary.bytes < 40_000, "{} bytes", summary.bytes);
-    let fonts = Command::new("pdffonts").arg(&path).output().expect("pdffonts comes with pdftotext");
+    let fonts = Command::new("pdffonts")
+        .arg(&path)
+        .output()
+        .expect("listing the PDF's fonts needs pdffonts: install the Debian package poppler-utils");
     let fonts = String::from_utf8(fonts.stdout).unwrap();
     for face in ["+DejaVuSansMono ", "+DejaVuSansMono-Bold "] {
         let line = fonts.lines().find(|line| line.contains(face)).unwrap_or_else(|| panic!("{face}:\n{fonts}"));

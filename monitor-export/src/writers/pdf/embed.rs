@@ -11,7 +11,7 @@ use subsetter::GlyphRemapper;
 use ttf_parser::GlyphId;
 
 use super::deflate;
-use super::font::{ADVANCE, UsedGlyphs};
+use super::font::{ADVANCE, FontFace, UsedGlyphs};
 
 /// CIDs that name no published character collection: the font's own.
 const IDENTITY: SystemInfo<'static> = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
@@ -43,7 +43,6 @@ pub(crate) fn write_font(pdf: &mut Pdf, font: Ref, next: &mut Ref, used: &UsedGl
         .to_unicode(to_unicode);
 
     let units = f32::from(face.parsed.units_per_em());
-    let per_mille = |value: i16| f32::from(value) / units * 1000.0;
     {
         let mut cid = pdf.cid_font(cid_font);
         cid.subtype(CidFontType::Type2)
@@ -58,24 +57,7 @@ pub(crate) fn write_font(pdf: &mut Pdf, font: Ref, next: &mut Ref, used: &UsedGl
         cid.finish();
     }
 
-    let parsed = &face.parsed;
-    let bbox = parsed.global_bounding_box();
-    // The height of `H`: the face has no OS/2 field for it.
-    let cap_height =
-        parsed.glyph_index('H').and_then(|h| parsed.glyph_bounding_box(h)).map_or(parsed.ascender(), |b| b.y_max);
-    let bold = parsed.is_bold();
-    pdf.font_descriptor(descriptor)
-        .name(base_font)
-        .flags(FontFlags::FIXED_PITCH | FontFlags::SYMBOLIC)
-        .bbox(Rect::new(per_mille(bbox.x_min), per_mille(bbox.y_min), per_mille(bbox.x_max), per_mille(bbox.y_max)))
-        .italic_angle(0.0)
-        .ascent(per_mille(parsed.ascender()))
-        .descent(per_mille(parsed.descender()))
-        .cap_height(per_mille(cap_height))
-        // Readers only use it to fake a missing font's weight: the usual
-        // figures for regular and bold.
-        .stem_v(if bold { 140.0 } else { 80.0 })
-        .font_file2(file);
+    write_descriptor(pdf, descriptor, base_font, face, file);
 
     let compressed = deflate(font_file);
     pdf.stream(file, &compressed).filter(Filter::FlateDecode).pair(Name(b"Length1"), font_file.len() as i32);
@@ -93,6 +75,30 @@ pub(crate) fn write_font(pdf: &mut Pdf, font: Ref, next: &mut Ref, used: &UsedGl
         cmap.pair(index as u16 + 1, c);
     }
     pdf.cmap(to_unicode, &deflate(cmap.finish().as_slice())).filter(Filter::FlateDecode);
+}
+
+/// The descriptor of `face`, whose file is the stream `file`: its metrics in
+/// thousandths of an em.
+fn write_descriptor(pdf: &mut Pdf, descriptor: Ref, base_font: Name, face: &FontFace, file: Ref) {
+    let parsed = &face.parsed;
+    let units = f32::from(parsed.units_per_em());
+    let per_mille = |value: i16| f32::from(value) / units * 1000.0;
+    let bbox = parsed.global_bounding_box();
+    // The height of `H`: the face has no OS/2 field for it.
+    let cap_height =
+        parsed.glyph_index('H').and_then(|h| parsed.glyph_bounding_box(h)).map_or(parsed.ascender(), |b| b.y_max);
+    pdf.font_descriptor(descriptor)
+        .name(base_font)
+        .flags(FontFlags::FIXED_PITCH | FontFlags::SYMBOLIC)
+        .bbox(Rect::new(per_mille(bbox.x_min), per_mille(bbox.y_min), per_mille(bbox.x_max), per_mille(bbox.y_max)))
+        .italic_angle(0.0)
+        .ascent(per_mille(parsed.ascender()))
+        .descent(per_mille(parsed.descender()))
+        .cap_height(per_mille(cap_height))
+        // Readers only use it to fake a missing font's weight: the usual
+        // figures for regular and bold.
+        .stem_v(if parsed.is_bold() { 140.0 } else { 80.0 })
+        .font_file2(file);
 }
 
 /// Six capitals that tell this subset from others of the same font, as

@@ -33,6 +33,7 @@ pub(crate) struct FontFace {
     pub(crate) name: &'static str,
     /// The whole font file.
     pub(crate) data: &'static [u8],
+    /// The same file parsed, for glyphs and metrics.
     pub(crate) parsed: Face<'static>,
 }
 
