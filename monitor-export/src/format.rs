@@ -30,7 +30,11 @@ pub enum Format {
     /// An Excel workbook, written in constant memory.
     Xlsx,
     /// A PDF report: title, filters, summaries, then the records (capped at
-    /// [`PDF_MAX_ROWS`](crate::PDF_MAX_ROWS)).
+    /// [`PDF_MAX_ROWS`](crate::PDF_MAX_ROWS)). Text is set in an embedded
+    /// subset of DejaVu Sans Mono (Latin, Greek, Cyrillic and many
+    /// symbols); a character it has no glyph for (CJK, Hebrew, Thai, emoji)
+    /// is drawn as `�` and still extracts as itself. Control characters
+    /// become `�`, line breaks and tabs spaces.
     Pdf,
 }
 

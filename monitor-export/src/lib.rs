@@ -54,7 +54,7 @@
 //! ```
 //!
 //! What each format does with text a spreadsheet could run, with
-//! characters XML forbids and with characters a PDF's standard fonts lack
+//! characters XML forbids and with characters a PDF's embedded font lacks
 //! is told on [`neutralise_formula`], [`replace_xml_forbidden`] and
 //! [`Format`]; the project's `docs/export.md` sums it up.
 

@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::process::Command;
+
 use monitor_export::{Cell, Export, Format, PDF_MAX_ROWS, Report};
 use serde_json::{Value, json};
 use support::{COLUMNS, TEXTS, export, neutralised, pdf_text, read_with, rows};
@@ -127,7 +129,7 @@ fn xlsx_reads_back_with_formulas_neutralised_and_numbers_as_numbers() {
 }
 
 #[test]
-fn pdf_report_keeps_latin_text_and_replaces_the_rest() {
+fn pdf_report_text_extracts_as_written() {
     let dir = tempfile::tempdir().unwrap();
     let (path, summary) = export(Format::Pdf, dir.path());
     assert_eq!(summary.rows_not_shown, 0);
@@ -143,13 +145,60 @@ fn pdf_report_keeps_latin_text_and_replaces_the_rest() {
         "<tag>&\"'",
         "Müller, Zürich, €",
         "é ü ß – “quoted” …",
-        // Greek and Japanese are not in the standard fonts.
-        "?????? ??",
-        "bell?here",
+        // Greek is in the font; Japanese is not, so it is drawn as `�`
+        // but still extracts as itself.
+        "Ελλάδα 日本",
+        // Control characters are replaced, as in XML.
+        "bell\u{FFFD}here",
         ISO_WHEN,
         "page 1 of 1",
     ] {
         assert!(text.contains(expected), "`{expected}` not in the PDF's text:\n{text}");
+    }
+}
+
+/// Text in the alphabets the embedded font covers.
+const NON_ASCII: [&str; 5] = ["Zażółć gęślą jaźń", "Příliš žluťoučký kůň", "Καλημέρα", "Привет", "€ 12,50"];
+
+#[test]
+fn pdf_polish_czech_greek_cyrillic_and_euros_read_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unicode.pdf");
+    // In bold (the title and the column names) and in regular (filters and cells).
+    let report = Report::new(NON_ASCII.join(" | ")).filter("kto", "Łódź");
+    let mut out = Export::new(Format::Pdf, report, ["zażółć", "Привет"]).unwrap().to_path(&path).unwrap();
+    for text in NON_ASCII {
+        out.write_row(&[Cell::Text(text.to_owned()), Cell::Text(text.to_uppercase())]).unwrap();
+    }
+    out.finish().unwrap();
+    let text = pdf_text(&path);
+    assert!(text.contains(&NON_ASCII.join(" | ")), "{text}");
+    assert!(text.contains("kto: Łódź"), "{text}");
+    assert!(text.contains("zażółć"), "{text}");
+    for expected in NON_ASCII {
+        // Each row: its two cells, side by side in their columns.
+        let upper = expected.to_uppercase();
+        let row = |line: &str| line.starts_with(expected) && line.trim_end().ends_with(&upper);
+        assert!(text.lines().any(row), "`{expected}`, `{upper}`:\n{text}");
+    }
+}
+
+#[test]
+fn a_small_pdf_embeds_only_the_glyphs_it_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, summary) = export(Format::Pdf, dir.path());
+    // Each face of the whole font is over 330 KB; the subsets of the few
+    // dozen glyphs used take some kilobytes.
+    assert!(summary.bytes < 40_000, "{} bytes", summary.bytes);
+    let fonts = Command::new("pdffonts")
+        .arg(&path)
+        .output()
+        .expect("listing the PDF's fonts needs pdffonts: install the Debian package poppler-utils");
+    let fonts = String::from_utf8(fonts.stdout).unwrap();
+    for face in ["+DejaVuSansMono ", "+DejaVuSansMono-Bold "] {
+        let line = fonts.lines().find(|line| line.contains(face)).unwrap_or_else(|| panic!("{face}:\n{fonts}"));
+        // Embedded, a subset, with a ToUnicode map.
+        assert!(line.contains("CID TrueType      Identity-H       yes yes yes"), "{line}");
     }
 }
 

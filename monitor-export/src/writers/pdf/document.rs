@@ -1,13 +1,23 @@
-//! Writes laid-out pages as a PDF file: two standard fonts (Courier and
-//! Courier-Bold, WinAnsiEncoding, nothing embedded), one compressed
-//! content stream per page, and the title in the document's information.
+//! Writes laid-out pages as a PDF file: one compressed content stream per
+//! page, then the two faces of the embedded font (written last, since only
+//! then is every character they show known), and the title in the
+//! document's information.
 
 use pdf_writer::{Content, Filter, Name, Pdf, Rect, Ref, Str, TextStr};
 
+use super::deflate;
+use super::embed::write_font;
+use super::font::{FontFace, UsedGlyphs};
 use super::layout::{PAGE_HEIGHT, PAGE_WIDTH, Page};
 
 const REGULAR: Name<'static> = Name(b"F1");
 const BOLD: Name<'static> = Name(b"F2");
+
+/// The characters shown in each face, gathered while pages are written.
+struct Faces {
+    regular: UsedGlyphs,
+    bold: UsedGlyphs,
+}
 
 /// The PDF file of `pages`.
 pub(crate) fn render(pages: &[Page], title: &str) -> Vec<u8> {
@@ -22,11 +32,10 @@ pub(crate) fn render(pages: &[Page], title: &str) -> Vec<u8> {
 
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree).kids(page_ids.iter().copied()).count(pages.len() as i32);
-    pdf.type1_font(regular).base_font(Name(b"Courier")).encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold).base_font(Name(b"Courier-Bold")).encoding_predefined(Name(b"WinAnsiEncoding"));
     // The information dictionary takes any Unicode text.
     pdf.document_info(info).title(TextStr(title)).producer(TextStr("monitor-export"));
 
+    let mut faces = Faces { regular: UsedGlyphs::new(FontFace::regular()), bold: UsedGlyphs::new(FontFace::bold()) };
     for (page, id) in pages.iter().zip(&page_ids) {
         let content_id = Ref::new(id.get() + 1);
         {
@@ -34,15 +43,17 @@ pub(crate) fn render(pages: &[Page], title: &str) -> Vec<u8> {
             writer.parent(tree).media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT)).contents(content_id);
             writer.resources().fonts().pair(REGULAR, regular).pair(BOLD, bold);
         }
-        let content = content(page);
-        // Text compresses to a fraction; level 6 is zlib's usual balance.
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&content, 6);
-        pdf.stream(content_id, &compressed).filter(Filter::FlateDecode);
+        let content = content(page, &mut faces);
+        pdf.stream(content_id, &deflate(&content)).filter(Filter::FlateDecode);
     }
+
+    let mut next = Ref::new(first_page + 2 * pages.len() as i32);
+    write_font(&mut pdf, regular, &mut next, &faces.regular);
+    write_font(&mut pdf, bold, &mut next, &faces.bold);
     pdf.finish()
 }
 
-fn content(page: &Page) -> Vec<u8> {
+fn content(page: &Page, faces: &mut Faces) -> Vec<u8> {
     let mut content = Content::new();
     content.set_line_width(0.4).set_stroke_gray(0.5);
     for rule in &page.rules {
@@ -50,6 +61,7 @@ fn content(page: &Page) -> Vec<u8> {
     }
     content.begin_text();
     let mut font = None;
+    let mut codes = Vec::new();
     for text in &page.texts {
         let wanted = (text.bold, text.size.to_bits());
         if font != Some(wanted) {
@@ -57,7 +69,10 @@ fn content(page: &Page) -> Vec<u8> {
             font = Some(wanted);
         }
         content.set_text_matrix([1.0, 0.0, 0.0, 1.0, text.x, text.y]);
-        content.show(Str(&text.bytes));
+        codes.clear();
+        let face = if text.bold { &mut faces.bold } else { &mut faces.regular };
+        face.encode(&text.text, &mut codes);
+        content.show(Str(&codes));
     }
     content.end_text();
     content.finish().to_vec()

@@ -1,8 +1,11 @@
-//! Puts a report on pages: A4 landscape, every text in Courier (a standard
-//! font whose characters are all 0.6 em wide, so that a cell's text is cut
-//! and wrapped exactly to its column without font metrics).
+//! Puts a report on pages: A4 landscape, every text in a monospaced font
+//! (each character, with a glyph or not, is [`ADVANCE`] em wide, so that a
+//! cell's text is cut and wrapped exactly to its column by counting
+//! characters). Paragraphs are made [`printable`] here; table cells come
+//! printable already.
 
-use super::winansi::{ELLIPSIS, encode};
+use super::font::ADVANCE;
+use super::printable::printable;
 
 pub(crate) const PAGE_WIDTH: f32 = 841.89;
 pub(crate) const PAGE_HEIGHT: f32 = 595.28;
@@ -13,8 +16,10 @@ const TITLE_SIZE: f32 = 14.0;
 const TEXT_SIZE: f32 = 9.0;
 const TABLE_SIZE: f32 = 7.0;
 const FOOTER_SIZE: f32 = 7.0;
-/// Courier's advance width, in ems.
-const CHAR_WIDTH: f32 = 0.6;
+/// The advance width of every character, in ems.
+const CHAR_WIDTH: f32 = ADVANCE;
+/// The mark of text that was cut.
+const ELLIPSIS: char = '…';
 /// Lines of a table cell at most; longer text is cut with `…`.
 const CELL_LINES: usize = 4;
 /// Characters a column is given at most, however long its texts.
@@ -22,13 +27,13 @@ const COLUMN_MAX: usize = 48;
 /// Characters a column is given at least.
 const COLUMN_MIN: usize = 3;
 
-/// One run of text at a position (baseline), in WinAnsi bytes.
+/// One run of text at a position (baseline).
 pub(crate) struct Text {
     pub(crate) x: f32,
     pub(crate) y: f32,
     pub(crate) size: f32,
     pub(crate) bold: bool,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) text: String,
 }
 
 /// A horizontal rule.
@@ -92,11 +97,11 @@ impl Pages {
     /// A paragraph wrapped to the page's width.
     pub(crate) fn paragraph(&mut self, text: &str, size: f32, bold: bool) {
         let leading = size * 1.25;
-        for line in wrap(&encode(text), chars_in(USABLE_WIDTH, size), usize::MAX) {
+        for line in wrap(&printable(text), chars_in(USABLE_WIDTH, size), usize::MAX) {
             self.room_for(leading);
             self.top -= leading;
             let y = self.top + size * 0.25;
-            self.page().texts.push(Text { x: MARGIN, y, size, bold, bytes: line });
+            self.page().texts.push(Text { x: MARGIN, y, size, bold, text: line });
         }
     }
 
@@ -117,9 +122,8 @@ impl Pages {
         self.paragraph(text, TEXT_SIZE, false);
     }
 
-    /// A table, its header repeated on every page it runs over. Cells are
-    /// WinAnsi bytes already.
-    pub(crate) fn table<'r>(&mut self, header: &[Vec<u8>], rows: impl IntoIterator<Item = &'r [Vec<u8>]> + Clone) {
+    /// A table, its header repeated on every page it runs over.
+    pub(crate) fn table<'r>(&mut self, header: &[String], rows: impl IntoIterator<Item = &'r [String]> + Clone) {
         let widths = column_widths(header, rows.clone(), chars_in(USABLE_WIDTH, TABLE_SIZE));
         let head = self.lines(header, &widths, 2);
         self.room_for(row_height(&head) * 2.0);
@@ -136,11 +140,11 @@ impl Pages {
         self.space(2.0);
     }
 
-    fn lines(&self, cells: &[Vec<u8>], widths: &[usize], max_lines: usize) -> Vec<Vec<Vec<u8>>> {
+    fn lines(&self, cells: &[String], widths: &[usize], max_lines: usize) -> Vec<Vec<String>> {
         cells.iter().zip(widths).map(|(cell, width)| wrap(cell, *width, max_lines)).collect()
     }
 
-    fn draw_row(&mut self, cells: &[Vec<Vec<u8>>], widths: &[usize], bold: bool) {
+    fn draw_row(&mut self, cells: &[Vec<String>], widths: &[usize], bold: bool) {
         let leading = TABLE_SIZE * 1.2;
         let top = self.top;
         let mut x = MARGIN;
@@ -149,7 +153,7 @@ impl Pages {
         for (lines, width) in cells.iter().zip(widths) {
             for (index, line) in lines.iter().enumerate() {
                 let y = top - leading * (index as f32 + 1.0) + TABLE_SIZE * 0.2;
-                page.texts.push(Text { x, y, size: TABLE_SIZE, bold, bytes: line.clone() });
+                page.texts.push(Text { x, y, size: TABLE_SIZE, bold, text: line.clone() });
             }
             x += (*width + 1) as f32 * char_width;
         }
@@ -166,18 +170,19 @@ impl Pages {
         let count = self.pages.len();
         let chars = chars_in(USABLE_WIDTH, FOOTER_SIZE);
         for (index, page) in self.pages.iter_mut().enumerate() {
-            let number = encode(&format!("page {} of {count}", index + 1));
+            let number = format!("page {} of {count}", index + 1);
             let left = chars.saturating_sub(number.len() + 2);
-            let title = wrap(&encode(title), left, 1).into_iter().next().unwrap_or_default();
+            let title = wrap(&printable(title), left, 1).into_iter().next().unwrap_or_default();
             let y = MARGIN;
-            page.texts.push(Text { x: MARGIN, y, size: FOOTER_SIZE, bold: false, bytes: title });
+            page.texts.push(Text { x: MARGIN, y, size: FOOTER_SIZE, bold: false, text: title });
+            // The number is ASCII: its length in bytes is its width in characters.
             let x = PAGE_WIDTH - MARGIN - number.len() as f32 * FOOTER_SIZE * CHAR_WIDTH;
-            page.texts.push(Text { x, y, size: FOOTER_SIZE, bold: false, bytes: number });
+            page.texts.push(Text { x, y, size: FOOTER_SIZE, bold: false, text: number });
         }
     }
 }
 
-fn row_height(cells: &[Vec<Vec<u8>>]) -> f32 {
+fn row_height(cells: &[Vec<String>]) -> f32 {
     let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
     lines as f32 * TABLE_SIZE * 1.2 + 2.0
 }
@@ -190,15 +195,12 @@ fn table_right(widths: &[usize]) -> f32 {
 /// Each column's width in characters: what its longest text needs (up to
 /// [`COLUMN_MAX`]) when all fit in `available`; otherwise the room is shared
 /// out so that narrow columns keep their width and wide ones share the rest.
-fn column_widths<'r>(
-    header: &[Vec<u8>],
-    rows: impl IntoIterator<Item = &'r [Vec<u8>]>,
-    available: usize,
-) -> Vec<usize> {
-    let mut wanted: Vec<usize> = header.iter().map(|name| name.len().clamp(COLUMN_MIN, COLUMN_MAX)).collect();
+fn column_widths<'r>(header: &[String], rows: impl IntoIterator<Item = &'r [String]>, available: usize) -> Vec<usize> {
+    let chars = |text: &String| text.chars().count();
+    let mut wanted: Vec<usize> = header.iter().map(|name| chars(name).clamp(COLUMN_MIN, COLUMN_MAX)).collect();
     for row in rows {
         for (want, cell) in wanted.iter_mut().zip(row) {
-            *want = (*want).max(cell.len().min(COLUMN_MAX));
+            *want = (*want).max(chars(cell).min(COLUMN_MAX));
         }
     }
     let mut budget = available.saturating_sub(wanted.len().saturating_sub(1));
@@ -225,26 +227,27 @@ fn column_widths<'r>(
 
 /// `text` in lines of at most `width` characters, broken after a space
 /// where one is near the end, and cut with `…` past `max_lines`.
-fn wrap(text: &[u8], width: usize, max_lines: usize) -> Vec<Vec<u8>> {
+fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let width = width.max(1);
+    let chars: Vec<char> = text.chars().collect();
     let mut lines = Vec::new();
-    let mut rest = text;
+    let mut rest = &chars[..];
     while rest.len() > width {
         if lines.len() + 1 == max_lines {
-            let mut cut = rest[..width - 1].to_vec();
+            let mut cut: String = rest[..width - 1].iter().collect();
             cut.push(ELLIPSIS);
             lines.push(cut);
             return lines;
         }
-        let at = match rest[..=width].iter().rposition(|&b| b == b' ') {
+        let at = match rest[..=width].iter().rposition(|&c| c == ' ') {
             Some(space) if space > width / 2 => space + 1,
             _ => width,
         };
-        lines.push(rest[..at].to_vec());
+        lines.push(rest[..at].iter().collect());
         rest = &rest[at..];
     }
     if !rest.is_empty() || lines.is_empty() {
-        lines.push(rest.to_vec());
+        lines.push(rest.iter().collect());
     }
     lines
 }
@@ -255,17 +258,30 @@ mod tests {
 
     #[test]
     fn wrapping_breaks_at_spaces_and_cuts_with_an_ellipsis() {
-        assert_eq!(wrap(b"hello world", 20, 4), vec![b"hello world".to_vec()]);
-        assert_eq!(wrap(b"hello world again", 12, 4), vec![b"hello world ".to_vec(), b"again".to_vec()]);
-        assert_eq!(wrap(b"abcdefgh", 3, 2), vec![b"abc".to_vec(), b"de\x85".to_vec()]);
-        assert_eq!(wrap(b"", 3, 2), vec![Vec::<u8>::new()]);
+        assert_eq!(wrap("hello world", 20, 4), ["hello world"]);
+        assert_eq!(wrap("hello world again", 12, 4), ["hello world ", "again"]);
+        assert_eq!(wrap("abcdefgh", 3, 2), ["abc", "de…"]);
+        assert_eq!(wrap("", 3, 2), [""]);
+    }
+
+    #[test]
+    fn wrapping_counts_characters_not_bytes() {
+        assert_eq!(wrap("żółć gęślą", 6, 4), ["żółć ", "gęślą"]);
+        assert_eq!(wrap("Καλημέρα σας", 4, 2), ["Καλη", "μέρ…"]);
     }
 
     #[test]
     fn narrow_columns_keep_their_width() {
-        let header = [b"id".to_vec(), b"message".to_vec()];
-        let row = [b"1".to_vec(), vec![b'x'; 200]];
+        let header = ["id".to_owned(), "message".to_owned()];
+        let row = ["1".to_owned(), "x".repeat(200)];
         let widths = column_widths(&header, [&row[..]], 30);
         assert_eq!(widths, vec![3, 26]);
+    }
+
+    #[test]
+    fn columns_are_as_wide_as_their_characters() {
+        let header = ["név".to_owned()];
+        let row = ["Привет мир".to_owned()];
+        assert_eq!(column_widths(&header, [&row[..]], 80), vec![10]);
     }
 }

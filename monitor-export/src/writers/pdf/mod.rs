@@ -7,12 +7,16 @@
 //! the texts), so its rows are kept until [`RowWriter::finish`]: the cap
 //! bounds that memory too.
 //!
-//! Only the standard PDF fonts are used, so nothing is embedded and text is
-//! limited to WinAnsi characters (see [`winansi`]).
+//! Text is set in DejaVu Sans Mono, of which only the glyphs a report uses
+//! are embedded (see [`font`]): Latin, Greek and Cyrillic letters are shown
+//! as they are; a character the font lacks is drawn `�` and still found and
+//! copied as itself.
 
 mod document;
+mod embed;
+mod font;
 mod layout;
-mod winansi;
+mod printable;
 
 use std::io::Write;
 
@@ -21,7 +25,7 @@ use crate::output::Output;
 use crate::writers::{Finished, RowWriter};
 use crate::{Cell, ExportError, Report};
 use layout::Pages;
-use winansi::encode;
+use printable::printable;
 
 /// The most records a PDF report shows; the others are counted, and the
 /// report says to export CSV or xlsx for all of them. A PDF of a million
@@ -35,8 +39,8 @@ pub const PDF_MAX_ROWS: usize = 10_000;
 pub(crate) struct PdfWriter<'a> {
     report: Report,
     columns: Vec<String>,
-    /// The rows to show, as WinAnsi text.
-    rows: Vec<Vec<Vec<u8>>>,
+    /// The rows to show, [`printable()`] already.
+    rows: Vec<Vec<String>>,
     not_shown: u64,
     output: Output<'a>,
     text: String,
@@ -65,13 +69,13 @@ impl<'a> PdfWriter<'a> {
 
         for table in &report.summaries {
             pages.heading(&table.title);
-            let header: Vec<Vec<u8>> = table.columns.iter().map(|name| encode(name)).collect();
-            let rows: Vec<Vec<Vec<u8>>> = table
+            let header: Vec<String> = table.columns.iter().map(|name| printable(name)).collect();
+            let rows: Vec<Vec<String>> = table
                 .rows
                 .iter()
                 .map(|row| {
                     (0..header.len())
-                        .map(|index| row.get(index).map_or_else(Vec::new, |cell| encode(&cell.to_text())))
+                        .map(|index| row.get(index).map_or_else(String::new, |cell| printable(&cell.to_text())))
                         .collect()
                 })
                 .collect();
@@ -92,7 +96,7 @@ impl<'a> PdfWriter<'a> {
         if self.rows.is_empty() {
             pages.text("no records");
         } else {
-            let header: Vec<Vec<u8>> = self.columns.iter().map(|name| encode(name)).collect();
+            let header: Vec<String> = self.columns.iter().map(|name| printable(name)).collect();
             pages.table(&header, self.rows.iter().map(Vec::as_slice));
         }
         if self.not_shown > 0 {
@@ -115,7 +119,7 @@ impl<'a> RowWriter<'a> for PdfWriter<'a> {
             .map(|cell| {
                 self.text.clear();
                 cell.write_text(&mut self.text);
-                encode(&self.text)
+                printable(&self.text)
             })
             .collect();
         self.rows.push(cells);
@@ -129,4 +133,10 @@ impl<'a> RowWriter<'a> for PdfWriter<'a> {
         let rows_not_shown = self.not_shown;
         Ok(Finished { bytes: self.output.finish()?, rows_not_shown })
     }
+}
+
+/// `data` compressed for a `FlateDecode` stream: text, fonts and maps
+/// shrink to a fraction; level 6 is zlib's usual balance.
+fn deflate(data: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
 }
