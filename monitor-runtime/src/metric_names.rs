@@ -34,3 +34,24 @@ pub const GROUPS: &str = "monitor_groups";
 pub const NOTIFICATIONS: &str = "monitor_notifications_total";
 /// Counter of dropped alert notifications by destination and reason.
 pub const NOTIFICATIONS_DROPPED: &str = "monitor_notifications_dropped_total";
+
+/// Gives the installed recorder each metric's unit and help text (what a
+/// Prometheus exposition shows as `# HELP`). [`Monitor::builder`]'s
+/// `install()` calls it; call it again after installing a recorder later.
+///
+/// [`Monitor::builder`]: crate::Monitor::builder
+///
+/// ```
+/// monitor_runtime::metric_names::describe();
+/// ```
+pub fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(CALLS, Unit::Count, "Finished monitored calls, by module, function and outcome.");
+    describe_histogram!(CALL_DURATION, Unit::Seconds, "Durations of monitored calls, by module and function.");
+    describe_counter!(EVENTS_CAPTURED, Unit::Count, "Events captured, before deduplication.");
+    describe_counter!(EVENTS_DROPPED, Unit::Count, "Events not delivered, by reason.");
+    describe_counter!(EVENTS_DELIVERED, Unit::Count, "Events delivered, by sink.");
+    describe_gauge!(GROUPS, Unit::Count, "Error groups the deduplicator holds.");
+    describe_counter!(NOTIFICATIONS, Unit::Count, "Alert notifications, by destination and outcome.");
+    describe_counter!(NOTIFICATIONS_DROPPED, Unit::Count, "Alert notifications dropped, by destination and reason.");
+}

@@ -46,6 +46,33 @@ pub(crate) async fn time_limit(State(limit): State<Duration>, request: Request, 
     }
 }
 
+/// Gives the installed recorder the help texts of the server's own
+/// metrics (request counts and durations, streams, received alerts).
+///
+/// ```
+/// monitor_server::describe_metrics();
+/// ```
+pub fn describe_metrics() {
+    use metrics::{Unit, describe_counter, describe_histogram};
+    describe_counter!(
+        "monitor_http_requests_total",
+        Unit::Count,
+        "API requests, by route template, method and status."
+    );
+    describe_histogram!(
+        "monitor_http_request_duration_seconds",
+        Unit::Seconds,
+        "API request durations, by route template."
+    );
+    describe_counter!("monitor_stream_connections_total", Unit::Count, "Live streams opened.");
+    describe_counter!(
+        "monitor_stream_dropped_slow_total",
+        Unit::Count,
+        "Live streams dropped because their client read too slowly."
+    );
+    describe_counter!("monitor_webhook_alerts_received_total", Unit::Count, "Alerts taken in by the webhook intake.");
+}
+
 /// Counts requests by route template (never the raw path, which holds
 /// keys and ids) and status, and times them.
 pub(crate) async fn record_metrics(request: Request, next: Next) -> Response {

@@ -56,6 +56,7 @@ use axum::Router;
 use monitor_sinks::store::Store;
 
 pub use config::ServerConfig;
+pub use layers::describe_metrics;
 pub use problem::{ApiResult, PROBLEM_JSON, Problem};
 
 /// The API's routes over `store`, ready to serve or to nest in another

@@ -6,6 +6,7 @@
 //! fire the rules of `--rules`, delivered to the destinations the
 //! environment names), and its metrics are what `/metrics` shows.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,6 +96,7 @@ pub(crate) async fn run(store: Arc<dyn Store>, db: String, args: ServeArgs) -> R
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .map_err(|error| Failure(format!("installing the metrics recorder failed: {error}")))?;
+    monitor_server::describe_metrics();
     let mut builder = Monitor::builder();
     builder = if db.starts_with("postgres://") || db.starts_with("postgresql://") {
         builder.sink(PostgresSink::new(&db))
@@ -120,15 +122,20 @@ pub(crate) async fn run(store: Arc<dyn Store>, db: String, args: ServeArgs) -> R
         .await
         .map_err(|error| Failure(format!("listening on {} failed: {error}", args.listen)))?;
     let address = listener.local_addr()?;
-    // The first line says where: scripts and tests read it.
-    println!("serving {} at http://{address}", store.describe());
-    println!(
+    // The first line says where: scripts and tests read it. A reader that
+    // went away after it (a closed pipe) does not stop the server.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "serving {} at http://{address}", store.describe());
+    let _ = writeln!(
+        out,
         "  {} token{}{}; webhook intake {}",
         tokens.len(),
         if tokens.len() == 1 { "" } else { "s" },
         if tokens.is_empty() { " (set MONITOR_API_TOKENS or --tokens-file: the API refuses every call)" } else { "" },
         if secret.is_some() { "on" } else { "off (no MONITOR_WEBHOOK_SECRET)" }
     );
+    let _ = out.flush();
+    drop(out);
     axum::serve(listener, app)
         .with_graceful_shutdown(stopped())
         .await

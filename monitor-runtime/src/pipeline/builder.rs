@@ -320,6 +320,8 @@ impl MonitorBuilder {
         }
         // Once per process, and before any call guard can read the clock.
         crate::clock::calibrate();
+        // Help texts for the recorder installed before the monitor.
+        crate::metric_names::describe();
         let notifiers = Notifiers::build(&self.alerts.destinations, None, self.delivery.as_deref())
             .map_err(InstallError::Destination)?;
         let mut started = Vec::new();

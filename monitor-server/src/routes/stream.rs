@@ -17,7 +17,7 @@
 //! enough fills it and is dropped, rather than buffered without bound. It
 //! can reconnect and resume.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -116,6 +116,29 @@ pub(crate) async fn news(
     Ok(Sse::new(ReceiverStream::new(receiver).map(Ok)).keep_alive(heartbeat))
 }
 
+/// How far a group's first sighting may precede its first event's time.
+const FIRST_EVENT_MARGIN: Duration = Duration::from_secs(1);
+
+/// Groups a stream remembers having sent news of; forgotten past this.
+const REMEMBERED_GROUPS: usize = 10_000;
+
+/// What a stream already sent, so news near its cursors is sent once.
+#[derive(Default)]
+struct Sent {
+    statuses: HashMap<GroupKey, GroupStatus>,
+    new_groups: HashSet<GroupKey>,
+}
+
+impl Sent {
+    /// True the first time `key` is announced as new.
+    fn announce(&mut self, key: GroupKey) -> bool {
+        if self.new_groups.len() >= REMEMBERED_GROUPS {
+            self.new_groups.clear();
+        }
+        self.new_groups.insert(key)
+    }
+}
+
 /// One message, and the cursor after it.
 struct News {
     kind: &'static str,
@@ -125,9 +148,9 @@ struct News {
 /// Polls the store for news after `cursor` until the client goes away or
 /// falls behind; holds the stream's permit until then.
 async fn produce(state: AppState, mut cursor: Cursor, sender: mpsc::Sender<Event>, _permit: OwnedSemaphorePermit) {
-    let mut statuses_sent: HashMap<GroupKey, GroupStatus> = HashMap::new();
+    let mut sent = Sent::default();
     loop {
-        match poll(&state, &mut cursor, &mut statuses_sent).await {
+        match poll(&state, &mut cursor, &mut sent).await {
             Ok(news) => {
                 for item in news {
                     let event = Event::default().event(item.kind).id(cursor.id()).data(item.data.to_string());
@@ -158,11 +181,7 @@ async fn produce(state: AppState, mut cursor: Cursor, sender: mpsc::Sender<Event
 
 /// What is new after `cursor`, oldest first, with `cursor` moved past it.
 /// The cursor moves per item, so each message's id resumes after it.
-async fn poll(
-    state: &AppState,
-    cursor: &mut Cursor,
-    statuses_sent: &mut HashMap<GroupKey, GroupStatus>,
-) -> Result<Vec<News>, String> {
+async fn poll(state: &AppState, cursor: &mut Cursor, seen: &mut Sent) -> Result<Vec<News>, String> {
     let store = &*state.store;
     let mut news = Vec::new();
 
@@ -178,7 +197,10 @@ async fn poll(
             }
         };
         // A group's first event: nothing of the group was seen before it.
-        if first.is_some_and(|first| first >= event.timestamp) {
+        // The group's first sighting and its first event's time are taken
+        // a moment apart, hence the margin.
+        let new_group = first.is_some_and(|first| first + FIRST_EVENT_MARGIN >= event.timestamp);
+        if new_group && seen.announce(event.group_key) {
             news.push(News {
                 kind: "group.new",
                 data: json!({ "group": event.group_key.to_string(), "event": views::event(event) }),
@@ -191,7 +213,7 @@ async fn poll(
     cursor.status_ms = changes.cursor;
     for (key, status) in changes.changes {
         // The store repeats changes near the cursor: sent once each.
-        if statuses_sent.insert(key, status) != Some(status) {
+        if seen.statuses.insert(key, status) != Some(status) {
             news.push(News {
                 kind: "group.status",
                 data: json!({ "group": key.to_string(), "status": status.as_str() }),
