@@ -163,6 +163,33 @@ async fn alerts_audit_and_performance_answer_with_masks_kept() {
     let verify = get(&server, "/api/v1/audit/verify").await;
     assert_eq!(verify["intact"], true, "{verify:#}");
 
+    // Exports and retention are an admin's.
+    let export = "/api/v1/audit/export?process=sepa_mandate_creation&format=csv";
+    call(&server, "GET", export, Some(OPERATOR), None).await.problem(403);
+    let csv = call(&server, "GET", export, Some(ADMIN), None).await;
+    assert_eq!((csv.status, csv.content_type.as_str()), (200, "text/csv; charset=utf-8"), "{}", csv.text);
+    assert_eq!(csv.text.lines().count(), 17, "a header and 16 records: {}", csv.text);
+    assert!(!csv.text.contains(RAW_IBAN), "masks hold in exports");
+    let pdf = reqwest::Client::new()
+        .get(server.url("/api/v1/audit/export?format=pdf"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    call(&server, "GET", "/api/v1/audit/export?format=docx", Some(ADMIN), None).await.problem(400);
+    let policy = json!({ "max_age": "1h" });
+    call(&server, "POST", "/api/v1/retention/plan", Some(OPERATOR), Some(policy.clone())).await.problem(403);
+    let plan = call(&server, "POST", "/api/v1/retention/plan", Some(ADMIN), Some(policy.clone())).await;
+    assert_eq!(plan.status, 200, "{}", plan.text);
+    assert_eq!(plan.json()["events"]["age"], 0, "everything is younger than an hour: {}", plan.text);
+    let detail =
+        call(&server, "POST", "/api/v1/retention/apply", Some(ADMIN), Some(json!({ "max_age": "soon" }))).await;
+    assert!(detail.problem(400).contains("not valid"));
+    let applied = call(&server, "POST", "/api/v1/retention/apply", Some(ADMIN), Some(policy)).await;
+    assert_eq!(applied.status, 200, "{}", applied.text);
+
     let performance = get(&server, "/api/v1/performance?hours=2").await;
     let functions = performance["functions"].as_array().unwrap();
     let submit = functions.iter().find(|f| f["function"] == "submit").expect("sepa::submit has call counts");
@@ -375,6 +402,9 @@ async fn metrics_pass_promtool_and_the_openapi_document_matches_the_routes() {
         "/api/v1/audit",
         "/api/v1/audit/summary",
         "/api/v1/audit/verify",
+        "/api/v1/audit/export",
+        "/api/v1/retention/plan",
+        "/api/v1/retention/apply",
         "/api/v1/stream",
         "/api/v1/webhook/receive",
     ]

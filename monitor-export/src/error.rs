@@ -66,6 +66,11 @@ pub enum ExportError {
         /// Its message.
         message: String,
     },
+    /// The store the records are read from failed.
+    Store {
+        /// The store's message: what failed and how to fix it.
+        message: String,
+    },
 }
 
 impl ExportError {
@@ -101,6 +106,7 @@ impl fmt::Display for ExportError {
             ),
             ExportError::Io { action, path: None, source } => write!(f, "{action} the export: {source}"),
             ExportError::Xlsx { message } => write!(f, "writing the xlsx workbook: {message}"),
+            ExportError::Store { message } => write!(f, "reading the records to export: {message}"),
         }
     }
 }

@@ -66,6 +66,8 @@ mod error;
 mod export;
 mod fields;
 mod format;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod from_store;
 mod output;
 mod records;
 mod report;
@@ -77,6 +79,8 @@ pub use error::ExportError;
 pub use export::{Export, ExportSummary, ExportWriter};
 pub use fields::{Fields, Record, RecordKind};
 pub use format::Format;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use from_store::{export_audit, export_events, export_groups};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use records::{ComplianceSummary, audit_compliance_summary};
 pub use report::{Report, SummaryTable};

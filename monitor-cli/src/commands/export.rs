@@ -7,16 +7,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use monitor_export::{ComplianceSummary, Export, ExportWriter, Fields, Format, Record, RecordKind, Report};
-use monitor_sinks::store::{AuditQuery, Store, StoredAudit};
+use monitor_export::{Fields, Format, Record, RecordKind, Report, export_audit, export_events, export_groups};
+use monitor_sinks::store::Store;
 
 use crate::cli::ExportArgs;
 use crate::failure::{Failure, Result};
 use crate::progress;
 
 /// Rows read from the store at a time.
-const PAGE: usize = 1000;
-
 pub(crate) async fn run(store: Arc<dyn Store>, args: ExportArgs) -> Result<ExitCode> {
     let what: RecordKind = args.what.parse()?;
     let format = format_of(args.format.as_deref(), &args.out)?;
@@ -26,50 +24,20 @@ pub(crate) async fn run(store: Arc<dyn Store>, args: ExportArgs) -> Result<ExitC
         report = report.filter(name, value);
     }
     let bar = progress::rows(&format!("{what} exported"));
+    let mut progress = |rows: u64| bar.inc(rows);
+    let out = &args.out;
     let rows = match what {
         RecordKind::Groups => {
-            let fields = fields(&args)?;
-            let mut out = open(format, report, &fields, &args.out)?;
-            let mut query = args.filters.groups(now, PAGE)?;
-            loop {
-                let page = store.group_page(&query).await?;
-                write(&mut out, &fields, &page.items, &bar)?;
-                match page.next {
-                    Some(next) => query.after = Some(next),
-                    None => break out.finish()?,
-                }
-            }
+            let query = args.filters.groups(now, usize::MAX)?;
+            export_groups(&*store, query, format, report, &fields(&args)?, out, &mut progress).await?
         }
         RecordKind::Events => {
-            let fields = fields(&args)?;
-            let mut out = open(format, report, &fields, &args.out)?;
-            let mut query = args.filters.events(now, PAGE)?;
-            loop {
-                let page = store.event_page(&query).await?;
-                write(&mut out, &fields, &page.items, &bar)?;
-                match page.next {
-                    Some(next) => query.after = Some(next),
-                    None => break out.finish()?,
-                }
-            }
+            let query = args.filters.events(now, usize::MAX)?;
+            export_events(&*store, query, format, report, &fields(&args)?, out, &mut progress).await?
         }
         RecordKind::Audit => {
-            let fields = fields(&args)?;
-            let query = args.filters.audit(now, PAGE)?;
-            if format == Format::Pdf {
-                // A PDF report opens with the compliance summary of every
-                // record it covers: counted in a first pass.
-                let mut summary = ComplianceSummary::new();
-                audit_pages(&*store, query.clone(), |rows| {
-                    rows.iter().for_each(|row| summary.add(row));
-                    Ok(())
-                })
-                .await?;
-                report = report.summary(summary.table());
-            }
-            let mut out = open(format, report, &fields, &args.out)?;
-            audit_pages(&*store, query, |rows| write(&mut out, &fields, rows, &bar)).await?;
-            out.finish()?
+            let query = args.filters.audit(now, usize::MAX)?;
+            export_audit(&*store, query, format, report, &fields(&args)?, out, &mut progress).await?
         }
     };
     bar.finish_and_clear();
@@ -86,21 +54,6 @@ pub(crate) async fn run(store: Arc<dyn Store>, args: ExportArgs) -> Result<ExitC
 }
 
 /// Every audit row the query selects, a page at a time, oldest first.
-async fn audit_pages(
-    store: &dyn Store,
-    mut query: AuditQuery,
-    mut each: impl FnMut(&[StoredAudit]) -> Result<()>,
-) -> Result<()> {
-    loop {
-        let rows = store.audit_records(&query).await?;
-        each(&rows)?;
-        match rows.last() {
-            Some(last) if rows.len() == query.limit => query.after_seq = Some(last.seq),
-            _ => return Ok(()),
-        }
-    }
-}
-
 fn title(what: RecordKind, store: &dyn Store) -> String {
     let what = match what {
         RecordKind::Audit => "Audit records",
@@ -129,21 +82,4 @@ fn fields<R: Record>(args: &ExportArgs) -> Result<Fields<R>> {
         Some(spec) => Fields::parse(spec)?,
         None => Fields::all(),
     })
-}
-
-fn open(format: Format, report: Report, fields: &Fields<impl Record>, out: &Path) -> Result<ExportWriter<'static>> {
-    Ok(Export::new(format, report, fields.names())?.to_path(out)?)
-}
-
-fn write<R: Record>(
-    out: &mut ExportWriter<'_>,
-    fields: &Fields<R>,
-    rows: &[R],
-    bar: &indicatif::ProgressBar,
-) -> Result<()> {
-    for row in rows {
-        out.write_row(&fields.row(row))?;
-    }
-    bar.inc(rows.len() as u64);
-    Ok(())
 }

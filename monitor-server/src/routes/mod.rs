@@ -1,6 +1,7 @@
 //! The routes, the layers around them, and what handlers share: reading a
 //! query string into filters and paging, and checking a caller's role.
 
+mod admin;
 mod alerts;
 mod audit;
 mod groups;
@@ -47,6 +48,9 @@ pub(crate) fn all(state: AppState) -> Router {
         .route("/audit", get(audit::records))
         .route("/audit/summary", get(audit::summary))
         .route("/audit/verify", get(audit::verify))
+        .route("/audit/export", get(admin::audit_export))
+        .route("/retention/plan", post(admin::retention_plan))
+        .route("/retention/apply", post(admin::retention_apply))
         .layer(from_fn_with_state(config.request_timeout, layers::time_limit));
     let api = timed
         .route("/stream", get(stream::news))
