@@ -265,12 +265,25 @@ async fn signed_alerts_become_events_once_and_the_rest_is_refused() {
     let unsigned =
         reqwest::Client::new().post(server.url("/api/v1/webhook/receive")).body(generic).send().await.unwrap();
     assert_eq!(unsigned.status(), 401);
+    // A sender that cannot sign sends an operator's token; a viewer's will not do.
+    let with_token = |token: &'static str| {
+        reqwest::Client::new()
+            .post(server.url("/api/v1/webhook/receive"))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(alertmanager.replace("DiskFull", "MemoryLow"))
+            .send()
+    };
+    assert_eq!(with_token(VIEWER).await.unwrap().status(), 403);
+    assert_eq!(with_token("an-unknown-token-of-enough-length").await.unwrap().status(), 401);
+    assert_eq!(with_token(OPERATOR).await.unwrap().status(), 202);
+    assert_eq!(stored(&server, "function=MemoryLow", 1).await.len(), 1);
     let detail = deliver(&server, r#"{"severity": "error"}"#, now + 2, None).await.problem(400);
     assert!(detail.contains("title"), "{detail}");
     let big = format!(r#"{{"title": "big", "details": "{}"}}"#, "x".repeat(300 * 1024));
     deliver(&server, &big, now + 3, None).await.problem(413);
-    // Only the two accepted deliveries were stored.
-    assert_eq!(stored(&server, "module=webhook::*", 2).await.len(), 2);
+    // Only the three accepted deliveries were stored.
+    assert_eq!(stored(&server, "module=webhook::*", 3).await.len(), 3);
 }
 
 /// The messages of a live stream as (kind, id, data), read until `wanted`
