@@ -470,3 +470,33 @@ async fn a_postgresql_store_is_served_alike() {
     let health = get(&server, "/health").await;
     assert!(health["components"]["store"]["store"].as_str().unwrap().contains("PostgreSQL"), "{health:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_is_off_unless_an_origin_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded_sqlite(&dir);
+    let preflight = |server: &Server| {
+        reqwest::Client::new()
+            .request(reqwest::Method::OPTIONS, server.url("/api/v1/groups"))
+            .header("origin", "https://ops.example.com")
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .send()
+    };
+    let closed = Server::start(&db);
+    let answer = preflight(&closed).await.unwrap();
+    assert!(answer.headers().get("access-control-allow-origin").is_none(), "{:?}", answer.headers());
+    drop(closed);
+
+    let open = Server::start_with(&db, &["--cors-origin", "https://ops.example.com"]);
+    let answer = preflight(&open).await.unwrap();
+    assert_eq!(answer.headers()["access-control-allow-origin"], "https://ops.example.com");
+    let other = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, open.url("/api/v1/groups"))
+        .header("origin", "https://elsewhere.example.com")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none(), "only the given origin");
+}
