@@ -81,6 +81,12 @@ async fn every_page_shows_the_seeded_store_and_a_search_narrows_the_errors() {
     assert!(browser.count("#triage-resolved").await == 1, "an admin may resolve");
     browser.screenshot("group").await;
 
+    browser.click("header nav a[href$='/performance']").await;
+    browser.wait_for_text("main h1", "Performance").await;
+    let functions = browser.text("#functions").await;
+    assert!(functions.contains("collect") && functions.contains("submit"), "{functions}");
+    browser.screenshot("performance").await;
+
     browser.click("header nav a[href$='/alerts']").await;
     browser.wait_for_text("main h1", "Alerts").await;
     let alerts = browser.text("main").await;

@@ -23,13 +23,15 @@ use crate::time::show;
 pub(crate) enum Nav {
     Overview,
     Errors,
+    Performance,
     Alerts,
     Audit,
 }
 
-const NAV: [(Nav, &str, &str); 4] = [
+const NAV: [(Nav, &str, &str); 5] = [
     (Nav::Overview, "/", "Overview"),
     (Nav::Errors, "/errors", "Errors"),
+    (Nav::Performance, "/performance", "Performance"),
     (Nav::Alerts, "/alerts", "Alerts"),
     (Nav::Audit, "/audit", "Audit"),
 ];

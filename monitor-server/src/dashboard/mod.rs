@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `GET`, `POST /dashboard/login`, `POST /dashboard/logout` | public |
 //! | `GET /dashboard/assets/…` | public |
-//! | `GET /dashboard/`, `/dashboard/errors`, `/dashboard/groups/{key}`, `/dashboard/alerts`, `/dashboard/audit` | viewer |
+//! | `GET /dashboard/`, `/dashboard/errors`, `/dashboard/groups/{key}`, `/dashboard/performance`, `/dashboard/alerts`, `/dashboard/audit` | viewer |
 //! | `GET /dashboard/stream` (the live stream, signed in by cookie) | viewer |
 //! | `POST /dashboard/groups/{key}`, `/dashboard/alerts/{id}/ack` | operator |
 //!
@@ -22,6 +22,7 @@ mod form;
 mod group;
 mod layout;
 mod overview;
+mod performance;
 mod session;
 
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub(crate) fn routes(state: AppState, request_timeout: Duration) -> Router<AppSt
         .route("/dashboard/", get(overview::page))
         .route("/dashboard/errors", get(errors::page))
         .route("/dashboard/groups/{key}", get(group::page).post(group::change))
+        .route("/dashboard/performance", get(performance::page))
         .route("/dashboard/alerts", get(alerts::page))
         .route("/dashboard/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/dashboard/audit", get(audit::page))
