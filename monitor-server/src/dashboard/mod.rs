@@ -84,3 +84,50 @@ async fn private(mut response: Response) -> Response {
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, StatusCode};
+    use monitor_sinks::sqlite::SqliteStore;
+    use tower::ServiceExt;
+
+    use crate::ServerConfig;
+    use crate::auth::{Role, Tokens};
+
+    const TOKEN: &str = "viewer-token-0123456789abcdef";
+
+    /// A service nests the monitor's router under its own prefix: the
+    /// pages link, redirect and scope their cookie under it.
+    #[tokio::test]
+    async fn the_dashboard_works_under_the_prefix_it_is_mounted_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path().join("monitor.db")).unwrap().shared());
+        let tokens = Tokens::none().with("grafana", Role::Viewer, TOKEN).unwrap();
+        let app = axum::Router::new().nest("/monitor", crate::router(store, ServerConfig::new(tokens)));
+        let get = |path: &str, cookie: Option<&str>| {
+            let mut request = Request::get(path);
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", cookie);
+            }
+            app.clone().oneshot(request.body(Body::empty()).unwrap())
+        };
+
+        let anonymous = get("/monitor/dashboard/errors", None).await.unwrap();
+        assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+        assert_eq!(anonymous.headers()["location"], "/monitor/dashboard/login");
+
+        let signed_in = get("/monitor/dashboard/errors", Some(&format!("monitor_dashboard={TOKEN}"))).await.unwrap();
+        assert_eq!(signed_in.status(), StatusCode::OK);
+        assert_eq!(signed_in.headers()["cache-control"], "no-store");
+        let page = String::from_utf8(to_bytes(signed_in.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+        assert!(page.contains(r#"href="/monitor/dashboard/assets/dashboard.css""#), "{page}");
+        assert!(page.contains("grafana · viewer") && page.contains("No group matches"), "{page}");
+
+        let css = get("/monitor/dashboard/assets/dashboard.css", None).await.unwrap();
+        assert_eq!(css.status(), StatusCode::OK);
+        assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    }
+}
