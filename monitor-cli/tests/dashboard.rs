@@ -61,6 +61,13 @@ async fn every_page_shows_the_seeded_store_and_a_search_narrows_the_errors() {
     assert!(browser.count("ol.top li").await >= 5);
     assert!(browser.count("#live-feed li").await > 0);
     browser.screenshot("overview").await;
+    // At a phone's width the cards, chart and lists stack, with no page
+    // wider than the screen.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    let overflow = browser.run("return document.documentElement.scrollWidth <= window.innerWidth;").await;
+    assert_eq!(overflow, true, "nothing is wider than a phone's screen");
+    browser.screenshot("overview-phone").await;
+    browser.client.set_window_size(1280, 900).await.unwrap();
 
     browser.click("header nav a[href$='/errors']").await;
     browser.wait_for_text("main h1", "Errors").await;
@@ -141,6 +148,20 @@ async fn an_operator_resolves_a_group_and_acknowledges_an_incident_under_their_n
     assert!(history.iter().all(|entry| entry["by"] == "ops-bot"), "{stored:#}");
     assert!(history.iter().any(|entry| entry["to"] == "fixed by the retry in release 42"), "{stored:#}");
 
+    // Both card warnings selected and ignored at once; the list keeps its filter.
+    browser.goto(&server.url("/dashboard/errors?severity=warning")).await;
+    browser.wait_for_text("#result-count", "2 groups").await;
+    browser.click("#groups tbody tr:nth-child(1) input[type=checkbox]").await;
+    browser.click("#groups tbody tr:nth-child(2) input[type=checkbox]").await;
+    browser.screenshot("errors-selected").await;
+    browser.click("#bulk-ignored").await;
+    browser.wait_for_text("#groups", "ignored").await;
+    assert!(browser.path().await.ends_with("/dashboard/errors?severity=warning"));
+    let warnings = get(&server, "/api/v1/groups?severity=warning").await;
+    let warnings = warnings["groups"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2);
+    assert!(warnings.iter().all(|group| group["status"] == "ignored"), "{warnings:#?}");
+
     browser.goto(&server.url("/dashboard/alerts")).await;
     let incident = browser.client.find(fantoccini::Locator::Css("article.incident")).await.unwrap();
     let id = incident.attr("id").await.unwrap().unwrap().trim_start_matches("alert-").to_owned();
@@ -194,6 +215,10 @@ async fn a_viewer_is_offered_no_change_and_a_change_is_refused_anyway() {
     browser.wait_for_text("main h1", "Group").await;
     assert_eq!(browser.count("form.triage").await, 0, "no triage form for a viewer");
     assert_eq!(browser.count("#triage-resolved").await, 0, "no resolve button for a viewer");
+    browser.goto(&server.url("/dashboard/errors")).await;
+    browser.wait_for_text("main h1", "Errors").await;
+    assert_eq!(browser.count("#groups input[type=checkbox]").await, 0, "no selection for a viewer");
+    assert_eq!(browser.count("#bulk-resolved").await, 0, "no bulk resolve for a viewer");
     browser.screenshot("group-as-viewer").await;
     browser.goto(&server.url("/dashboard/alerts")).await;
     browser.wait_for_text("main h1", "Alerts").await;
@@ -214,6 +239,15 @@ async fn a_viewer_is_offered_no_change_and_a_change_is_refused_anyway() {
         .unwrap();
     assert_eq!(refused.status().as_u16(), 403);
     assert!(refused.text().await.unwrap().contains("needs the operator role"));
+    let refused = client
+        .post(server.url("/dashboard/groups"))
+        .header("cookie", format!("monitor_dashboard={VIEWER}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("key={key}&status=ignored"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403, "a bulk change is refused alike");
     let detail = call(
         &server,
         "PATCH",

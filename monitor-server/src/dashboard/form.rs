@@ -32,6 +32,11 @@ impl Form {
         self.pairs.iter().find(|(field, _)| field == name).map(|(_, value)| value.as_str())
     }
 
+    /// Every value of `name`, in order (checkboxes).
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs.iter().filter(|(field, _)| field == name).map(|(_, value)| value.as_str()).collect()
+    }
+
     /// These fields but `names`.
     pub(crate) fn without(&self, names: &[&str]) -> Vec<(String, String)> {
         self.pairs.iter().filter(|(name, _)| !names.contains(&name.as_str())).cloned().collect()
@@ -71,6 +76,7 @@ mod tests {
         let form = Form::parse(b"text=card+declined&status=&module=payments%3A%3A*&cursor=abc");
         assert_eq!(form.get("text"), Some("card declined"));
         assert_eq!(form.get("status"), None);
+        assert_eq!(Form::parse(b"key=a&key=&key=b").all("key"), ["a", "b"]);
         let kept = form.without(&["cursor"]);
         assert_eq!(Form::query(&kept), "?text=card+declined&module=payments%3A%3A*");
         assert_eq!(Form::query(&[]), "");

@@ -9,7 +9,7 @@
 //! | `GET /dashboard/assets/…` | public |
 //! | `GET /dashboard/`, `/dashboard/errors`, `/dashboard/groups/{key}`, `/dashboard/performance`, `/dashboard/alerts`, `/dashboard/audit` | viewer |
 //! | `GET /dashboard/stream` (the live stream, signed in by cookie) | viewer |
-//! | `POST /dashboard/groups/{key}`, `/dashboard/alerts/{id}/ack` | operator |
+//! | `POST /dashboard/groups`, `/dashboard/groups/{key}`, `/dashboard/alerts/{id}/ack` | operator |
 //!
 //! A page shows a role only what it may do; a change posted anyway by a
 //! role that may not is refused with 403, as the API refuses it.
@@ -47,6 +47,7 @@ pub(crate) fn routes(state: AppState, request_timeout: Duration) -> Router<AppSt
     let pages = Router::new()
         .route("/dashboard/", get(overview::page))
         .route("/dashboard/errors", get(errors::page))
+        .route("/dashboard/groups", post(errors::change_selected))
         .route("/dashboard/groups/{key}", get(group::page).post(group::change))
         .route("/dashboard/performance", get(performance::page))
         .route("/dashboard/alerts", get(alerts::page))
