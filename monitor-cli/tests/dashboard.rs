@@ -161,6 +161,12 @@ async fn an_operator_resolves_a_group_and_acknowledges_an_incident_under_their_n
     let warnings = warnings["groups"].as_array().unwrap();
     assert_eq!(warnings.len(), 2);
     assert!(warnings.iter().all(|group| group["status"] == "ignored"), "{warnings:#?}");
+    // A search from there keeps the filter the form has no field for.
+    browser.type_into("input[name=text]", "declined").await;
+    browser.click("form.filters button[type=submit]").await;
+    browser.wait_for_text("#result-count", "1 group").await;
+    let path = browser.path().await;
+    assert!(path.contains("severity=warning") && path.contains("text=declined"), "{path}");
 
     browser.goto(&server.url("/dashboard/alerts")).await;
     let incident = browser.client.find(fantoccini::Locator::Css("article.incident")).await.unwrap();

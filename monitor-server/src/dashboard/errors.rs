@@ -28,6 +28,8 @@ const STATUSES: [GroupStatus; 4] =
     [GroupStatus::Open, GroupStatus::Investigating, GroupStatus::Resolved, GroupStatus::Ignored];
 const SINCE: [(&str, &str); 4] =
     [("1h", "last hour"), ("24h", "last 24 h"), ("7d", "last 7 days"), ("30d", "last 30 days")];
+/// The fields of the filter form (and the page's cursor, never kept).
+const FORM_FIELDS: [&str; 7] = ["text", "status", "min_severity", "module", "since", "sort", "cursor"];
 const SORTS: [(&str, &str); 3] = [("last-seen", "last seen"), ("count", "most occurrences"), ("first-seen", "newest")];
 
 pub(crate) async fn page(
@@ -182,6 +184,11 @@ fn filter_form(base: &Base, form: &Form) -> Markup {
             }
             (select("since", "Seen in", form.get("since"), &SINCE))
             (select("sort", "Sort by", form.get("sort"), &SORTS))
+            // Filters given in the URL that the form has no field for
+            // (a link from the overview, `severity`, `tag`) are kept.
+            @for (name, value) in form.without(&FORM_FIELDS) {
+                input type="hidden" name=(name) value=(value);
+            }
             button type="submit" { "Filter" }
         }
     }

@@ -65,11 +65,25 @@ fn token_from_cookies(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| percent_decode_str(value).decode_utf8_lossy().into_owned())
 }
 
-fn cookie(base: &Base, value: &str, max_age: u64) -> HeaderValue {
+/// The cookie holding `value`; `Secure` when the browser reached the
+/// server over TLS (through a proxy that says so), so it never travels
+/// in clear from then on. On plain loopback HTTP it cannot be.
+fn cookie(base: &Base, value: &str, max_age: u64, secure: bool) -> HeaderValue {
     let encoded = utf8_percent_encode(value, NON_ALPHANUMERIC);
     let path = base.to("");
-    HeaderValue::from_str(&format!("{COOKIE}={encoded}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict"))
-        .expect("a cookie of percent-encoded text and a path is a valid header value")
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={encoded}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .expect("a cookie of percent-encoded text and a path is a valid header value")
+}
+
+/// Whether a proxy in front says the browser used HTTPS.
+fn over_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
 }
 
 /// True unless the request names an origin other than the host it is
@@ -115,14 +129,14 @@ pub(crate) async fn sign_in(State(state): State<AppState>, base: Base, headers: 
         return (StatusCode::UNAUTHORIZED, page).into_response();
     }
     let mut response = Redirect::to(&base.to("/")).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie(&base, &token, SIGN_IN_SECONDS));
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&base, &token, SIGN_IN_SECONDS, over_tls(&headers)));
     response
 }
 
 /// `POST /dashboard/logout`: the cookie is cleared.
-pub(crate) async fn sign_out(base: Base) -> Response {
+pub(crate) async fn sign_out(base: Base, headers: HeaderMap) -> Response {
     let mut response = Redirect::to(&base.to("/login")).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, cookie(&base, "", 0));
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&base, "", 0, over_tls(&headers)));
     response
 }
 
@@ -139,16 +153,21 @@ mod tests {
 
     #[test]
     fn a_cookie_reads_back_what_was_set_and_origins_are_compared() {
-        let set = cookie(&Base("/monitor".into()), "a;token=with specials", 60);
+        let set = cookie(&Base("/monitor".into()), "a;token=with specials", 60, false);
         let text = set.to_str().unwrap();
         assert!(
             text.contains("Path=/monitor/dashboard") && text.contains("HttpOnly") && text.contains("SameSite=Strict")
         );
+        assert!(!text.contains("Secure"), "{text}");
+        assert!(cookie(&Base::default(), "t", 60, true).to_str().unwrap().ends_with("; Secure"));
         let mut headers = HeaderMap::new();
         let pair = text.split(';').next().unwrap();
         headers.insert(header::COOKIE, HeaderValue::from_str(&format!("other=1; {pair}")).unwrap());
         assert_eq!(token_from_cookies(&headers).as_deref(), Some("a;token=with specials"));
 
+        assert!(!over_tls(&headers));
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert!(over_tls(&headers));
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9300"));
         assert!(same_origin(&headers));
         headers.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:9300"));
