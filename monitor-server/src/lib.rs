@@ -34,11 +34,16 @@
 //! | `POST /api/v1/alerts/{id}/ack` | operator |
 //! | `GET /api/v1/audit`, `/audit/summary`, `/audit/verify` | viewer |
 //! | `GET /api/v1/stream` | viewer |
+//! | `GET /dashboard/` and its pages | viewer, signed in with a token |
+//!
+//! The dashboard's pages (see `docs/dashboard.md`) sign in with the same
+//! tokens and offer each role only what it may do.
 //!
 //! Every refusal is an RFC 9457 problem (`application/problem+json`).
 
 pub mod auth;
 mod config;
+mod dashboard;
 mod layers;
 mod problem;
 pub mod query;

@@ -9,7 +9,7 @@ mod health;
 mod metrics;
 mod openapi;
 mod performance;
-mod stream;
+pub(crate) mod stream;
 mod webhook;
 
 use std::collections::BTreeMap;
@@ -68,6 +68,9 @@ pub(crate) fn all(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(|| async { Problem::not_found("no such route: see /api/v1/openapi.json for the routes") })
         .layer(from_fn(layers::problems_only))
+        // Pages answer HTML, even when they refuse: merged past the layer
+        // that turns refusals into problems.
+        .merge(crate::dashboard::routes(state.clone(), config.request_timeout))
         .layer(from_fn(layers::record_metrics))
         .layer(CatchPanicLayer::custom(layers::panic_response))
         .layer(ConcurrencyLimitLayer::new(config.concurrency_limit))
