@@ -116,6 +116,28 @@ async fn every_page_shows_the_seeded_store_and_a_search_narrows_the_errors() {
     assert!(browser.path().await.contains("compliance=failed"));
     browser.screenshot("audit").await;
 
+    // An admin downloads what the filters select; the file keeps the masks.
+    assert_eq!(browser.count("#exports a.export").await, 4, "CSV, Excel, PDF and NDJSON links");
+    let page = browser.source().await;
+    let csv_link = page
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.contains("/audit/export") && href.contains("format=csv"))
+        .expect("a CSV export link")
+        .replace("&amp;", "&");
+    assert!(csv_link.contains("compliance=failed"), "the link keeps the filters: {csv_link}");
+    let csv = reqwest::Client::new()
+        .get(server.url(&csv_link))
+        .header("cookie", format!("monitor_dashboard={ADMIN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status().as_u16(), 200);
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 5, "a header and the 4 failed records: {csv}");
+    assert!(!csv.contains(RAW_IBAN));
+
     // Signing out clears the cookie: the pages send to the sign-in again.
     browser.click("form.who button").await;
     browser.wait_for_text("main h1", "Sign in").await;
@@ -231,7 +253,18 @@ async fn a_viewer_is_offered_no_change_and_a_change_is_refused_anyway() {
     assert!(browser.count("article.incident").await > 0);
     assert_eq!(browser.count("form.ack").await, 0, "no acknowledge form for a viewer");
     browser.screenshot("alerts-as-viewer").await;
+    browser.goto(&server.url("/dashboard/audit")).await;
+    browser.wait_for_text("main h1", "Audit").await;
+    assert_eq!(browser.count("#exports").await, 0, "no export links for a viewer");
     browser.close().await;
+    let client = reqwest::Client::new();
+    let export = client
+        .get(server.url("/dashboard/audit/export?format=csv"))
+        .header("cookie", format!("monitor_dashboard={VIEWER}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status().as_u16(), 403, "the export is refused to a viewer anyway");
 
     // Posted anyway, with the viewer's cookie: refused, as the API refuses.
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

@@ -14,7 +14,7 @@ use monitor_sinks::store::{Buckets, ChainReport};
 use super::form::Form;
 use super::layout::{self, Nav, PageError, PageResult, Viewer, when};
 use super::session::Base;
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::query::Filters;
 use crate::state::AppState;
 use crate::summary::{AuditSummary, STATUSES};
@@ -68,6 +68,9 @@ pub(crate) async fn page(
         section {
             h2 { "Records" }
             (filter_form(&viewer.base, &form))
+            @if viewer.may(Role::Admin) {
+                (export_links(&viewer, &chosen))
+            }
             p.muted #record-count { (layout::count(records.len(), "record", "records")) " on this page, oldest first" }
             div.scroll {
                 table #audit-records {
@@ -94,6 +97,30 @@ pub(crate) async fn page(
         }
     };
     Ok(layout::page(&viewer, Nav::Audit, "Audit", body))
+}
+
+/// The formats an admin may download the filtered records in.
+const EXPORTS: [(&str, &str); 4] = [("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF report"), ("ndjson", "NDJSON")];
+
+/// Links to the records the filters select, as files (admins only: the
+/// route refuses other roles too).
+fn export_links(viewer: &Viewer, chosen: &[(String, String)]) -> Markup {
+    html! {
+        p #exports {
+            "Export these records: "
+            @for (format, label) in EXPORTS {
+                a.export.button href=(export_link(viewer, chosen, format)) download { (label) }
+                " "
+            }
+        }
+    }
+}
+
+/// The export route with the page's filters and `format`.
+fn export_link(viewer: &Viewer, chosen: &[(String, String)], format: &str) -> String {
+    let mut pairs = chosen.to_vec();
+    pairs.push(("format".to_owned(), format.to_owned()));
+    viewer.base.to(&format!("/audit/export{}", Form::query(&pairs)))
 }
 
 fn chain_state(report: &ChainReport) -> Markup {

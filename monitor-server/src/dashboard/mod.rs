@@ -53,6 +53,8 @@ pub(crate) fn routes(state: AppState, request_timeout: Duration) -> Router<AppSt
         .route("/dashboard/alerts", get(alerts::page))
         .route("/dashboard/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/dashboard/audit", get(audit::page))
+        // The API's own export, signed in by the cookie: an admin's download.
+        .route("/dashboard/audit/export", get(crate::routes::admin::audit_export))
         .layer(from_fn_with_state(request_timeout, layers::time_limit))
         // The stream does not end: no time limit.
         .route("/dashboard/stream", get(stream::news))

@@ -1,7 +1,7 @@
 //! The routes, the layers around them, and what handlers share: reading a
 //! query string into filters and paging, and checking a caller's role.
 
-mod admin;
+pub(crate) mod admin;
 mod alerts;
 mod audit;
 mod groups;
