@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use monitor_sinks::store::{AuditQuery, EventQuery, GroupQuery, Store, StoreError, StoredAudit};
+use monitor_sinks::store::{
+    AuditQuery, EventQuery, GroupQuery, Page, Store, StoreError, StoredAudit, StoredEvent, StoredGroup,
+};
 
 use crate::{ComplianceSummary, Export, ExportError, ExportSummary, ExportWriter, Fields, Format, Record, Report};
 
@@ -40,6 +42,31 @@ fn write<R: Record>(
     Ok(())
 }
 
+/// Writes every page `next_page` reads (given the cursor of the page
+/// before, `first` at the start) until the last, then finishes the file.
+async fn write_pages<R, F, Fut>(
+    mut out: ExportWriter<'static>,
+    fields: &Fields<R>,
+    progress: &mut (dyn FnMut(u64) + Send),
+    first: Option<String>,
+    mut next_page: F,
+) -> Result<ExportSummary, ExportError>
+where
+    R: Record,
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<R>, StoreError>>,
+{
+    let mut after = first;
+    loop {
+        let page = next_page(after).await?;
+        write(&mut out, fields, &page.items, progress)?;
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return out.finish(),
+        }
+    }
+}
+
 /// Writes the groups `query` selects (all of them, in its order, whatever
 /// its limit) to `path`; `progress` hears how many rows each page added.
 ///
@@ -54,45 +81,39 @@ fn write<R: Record>(
 /// ```
 pub async fn export_groups(
     store: &dyn Store,
-    mut query: GroupQuery,
+    query: GroupQuery,
     format: Format,
     report: Report,
-    fields: &Fields<monitor_sinks::store::StoredGroup>,
+    fields: &Fields<StoredGroup>,
     path: &Path,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<ExportSummary, ExportError> {
-    let mut out = open(format, report, fields, path)?;
-    query.limit = PAGE;
-    loop {
-        let page = store.group_page(&query).await?;
-        write(&mut out, fields, &page.items, progress)?;
-        match page.next {
-            Some(next) => query.after = Some(next),
-            None => return out.finish(),
-        }
-    }
+    let out = open(format, report, fields, path)?;
+    let query = GroupQuery { limit: PAGE, ..query };
+    write_pages(out, fields, progress, query.after.clone(), |after| {
+        let page = GroupQuery { after, ..query.clone() };
+        async move { store.group_page(&page).await }
+    })
+    .await
 }
 
 /// Writes the events `query` selects, newest first, to `path`.
 pub async fn export_events(
     store: &dyn Store,
-    mut query: EventQuery,
+    query: EventQuery,
     format: Format,
     report: Report,
-    fields: &Fields<monitor_sinks::store::StoredEvent>,
+    fields: &Fields<StoredEvent>,
     path: &Path,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<ExportSummary, ExportError> {
-    let mut out = open(format, report, fields, path)?;
-    query.limit = PAGE;
-    loop {
-        let page = store.event_page(&query).await?;
-        write(&mut out, fields, &page.items, progress)?;
-        match page.next {
-            Some(next) => query.after = Some(next),
-            None => return out.finish(),
-        }
-    }
+    let out = open(format, report, fields, path)?;
+    let query = EventQuery { limit: PAGE, ..query };
+    write_pages(out, fields, progress, query.after.clone(), |after| {
+        let page = EventQuery { after, ..query.clone() };
+        async move { store.event_page(&page).await }
+    })
+    .await
 }
 
 /// Writes the audit records `query` selects, oldest first, to `path`. A

@@ -20,17 +20,6 @@ use crate::auth::{Caller, Role};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
-fn content_type(format: Format) -> &'static str {
-    match format {
-        Format::Csv => "text/csv; charset=utf-8",
-        Format::Json => "application/json",
-        Format::Ndjson => "application/x-ndjson",
-        Format::Xml => "application/xml",
-        Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Format::Pdf => "application/pdf",
-    }
-}
-
 pub(crate) async fn audit_export(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -73,7 +62,7 @@ pub(crate) async fn audit_export(
     let disposition = format!("attachment; filename=\"audit.{}\"", format.extension());
     let mut response = Body::from_stream(ReaderStream::new(opened)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(format)));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
