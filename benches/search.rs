@@ -130,6 +130,12 @@ fn queries<'a>(runtime: &'a tokio::runtime::Runtime, store: &'a Arc<dyn Store>) 
         limit: 50,
         ..GroupQuery::default()
     };
+    let group_text = |word: &str| GroupQuery {
+        events: EventFilter { text: Some(word.into()), ..EventFilter::default() },
+        limit: 50,
+        ..GroupQuery::default()
+    };
+    let (groups_rare, groups_common) = (group_text(RARE_WORD), group_text(COMMON_WORD));
     let trace = event_query(EventFilter { trace_id: Some(trace_id(EVENTS / 3)), ..EventFilter::default() });
     let user = event_query(EventFilter { user: Some(user(421)), ..EventFilter::default() });
     let rare = event_query(EventFilter { text: Some(RARE_WORD.into()), ..EventFilter::default() });
@@ -150,6 +156,8 @@ fn queries<'a>(runtime: &'a tokio::runtime::Runtime, store: &'a Arc<dyn Store>) 
         Query { name: "1. the same, next page by cursor".into(), run: group_page(next) },
         Query { name: "2. groups by count".into(), run: group_page(by_count) },
         Query { name: "3. groups with events of service billing in staging".into(), run: group_page(of_service) },
+        Query { name: format!("3. groups by text, a rare word ({RARE_WORD})"), run: group_page(groups_rare) },
+        Query { name: format!("3. groups by text, a common word ({COMMON_WORD})"), run: group_page(groups_common) },
         Query { name: "4. events by trace id".into(), run: event_page(trace) },
         Query { name: "5. events by user".into(), run: event_page(user) },
         Query { name: format!("6. events by text, a rare word ({RARE_WORD})"), run: event_page(rare) },

@@ -86,6 +86,8 @@ impl PostgresStore {
             lock(&tx, ALERTS_LOCK, self).await?;
         }
         insert_events(&tx, &batch.events).await.map_err(self.fail("inserting events"))?;
+        let new_words = self.word_cache().unseen(&batch.events);
+        insert_group_words(&tx, &new_words).await.map_err(self.fail("indexing the groups' words"))?;
         upsert_groups(&tx, &batch.groups).await.map_err(self.fail("updating groups"))?;
         insert_calls(&tx, &batch.calls).await.map_err(self.fail("storing call counts"))?;
         let head = super::audit::append(&tx, self, &batch.audits).await?;
@@ -93,8 +95,32 @@ impl PostgresStore {
         super::incidents::record(&tx, &batch.notifications).await.map_err(self.fail("recording alert incidents"))?;
         tx.commit().await.map_err(self.fail("committing"))?;
         self.audit_chain().after_commit(head, "postgres");
+        self.word_cache().remember(&new_words);
         Ok(())
     }
+}
+
+/// Adds (word, group key) pairs to the groups' words (see
+/// [`group_words`](crate::store::search::group_words)), in the index's
+/// order, so that instances writing the same words at once take the rows'
+/// locks in one order.
+async fn insert_group_words(
+    tx: &deadpool_postgres::Transaction<'_>,
+    pairs: &[(String, String)],
+) -> Result<(), tokio_postgres::Error> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let words: Vec<&str> = pairs.iter().map(|(word, _)| word.as_str()).collect();
+    let keys: Vec<&str> = pairs.iter().map(|(_, key)| key.as_str()).collect();
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO group_words (word, group_key)
+             SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    tx.execute(&statement, &[&words, &keys]).await?;
+    Ok(())
 }
 
 async fn insert_events(

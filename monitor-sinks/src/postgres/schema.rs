@@ -298,6 +298,24 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             SELECT timestamp_ms - (timestamp_ms % 3600000) AS hour, process, status, count(*)
             FROM audit_log GROUP BY hour, process, status;",
     },
+    // The words of each group (see `store::search::group_words`), for a
+    // group search by text, compared byte by byte (`COLLATE "C"`) as the
+    // prefix ranges need. The events already stored are split here as the
+    // writer splits them: runs of letters and digits, those without a
+    // digit, lower-cased, cut to 48 characters.
+    Migration {
+        description: "group words",
+        sql: "CREATE TABLE group_words (
+            word      text COLLATE \"C\" NOT NULL,
+            group_key text NOT NULL,
+            PRIMARY KEY (word, group_key)
+        );
+        INSERT INTO group_words (word, group_key)
+            SELECT DISTINCT left(lower(word), 48), group_key
+            FROM events, regexp_split_to_table(message || ' ' || template, '[^[:alnum:]]+') AS word
+            WHERE word <> '' AND word !~ '[[:digit:]]'
+            ON CONFLICT DO NOTHING;",
+    },
 ];
 
 /// Brings the database (its schema, when one is configured) to the latest

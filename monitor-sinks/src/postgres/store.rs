@@ -14,6 +14,7 @@ use super::fleet::Leadership;
 use super::options::{PostgresOptions, Target};
 use super::schema::migrate;
 use crate::chain::state::AuditChain;
+use crate::store::search::group_words::WordCache;
 use crate::store::{StatusChanges, StoreError};
 
 /// The server's clock in milliseconds since the Unix epoch, in SQL: what
@@ -55,6 +56,8 @@ struct Inner {
     description: String,
     audit: AuditChain,
     leadership: tokio::sync::Mutex<Leadership>,
+    /// The group words this store wrote recently.
+    words: WordCache,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -150,7 +153,9 @@ impl PostgresStore {
             })?;
         let audit = AuditChain::new(options.audit.keys.clone(), options.audit.checkpoint.clone());
         let leadership = tokio::sync::Mutex::new(Leadership::default());
-        Ok(PostgresStore { inner: Arc::new(Inner { pool, config, description, audit, leadership }) })
+        Ok(PostgresStore {
+            inner: Arc::new(Inner { pool, config, description, audit, leadership, words: WordCache::default() }),
+        })
     }
 
     /// Which database this is: `PostgreSQL database `monitor` on
@@ -180,6 +185,10 @@ impl PostgresStore {
 
     pub(crate) fn audit_chain(&self) -> &AuditChain {
         &self.inner.audit
+    }
+
+    pub(crate) fn word_cache(&self) -> &WordCache {
+        &self.inner.words
     }
 
     pub(crate) fn config(&self) -> &tokio_postgres::Config {

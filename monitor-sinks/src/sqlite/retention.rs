@@ -72,7 +72,10 @@ impl SqliteStore {
                 let removed = tx.execute(&format!("DELETE FROM events WHERE id IN ({chosen})"), params![ROOM_ROWS])?;
                 // A bounded merge of the index's segments (256 pages of
                 // work) drops the removed rows' words, freeing their pages.
-                tx.execute("INSERT INTO events_fts (events_fts, rank) VALUES ('merge', 256)", [])?;
+                // Negative: merge whatever segments there are, not only a
+                // level that has gathered enough of them, or at the cap
+                // the tombstones can outlive every event they remove.
+                tx.execute("INSERT INTO events_fts (events_fts, rank) VALUES ('merge', -256)", [])?;
                 tx.commit()?;
                 Ok(removed)
             })

@@ -271,6 +271,16 @@ pub(crate) fn migrations() -> Migrations<'static> {
             FROM audit_log WHERE true GROUP BY hour, process, status
             ON CONFLICT (hour_ms, process, status) DO UPDATE SET count = count + excluded.count;",
         ),
+        // The words of each group (see `store::search::group_words`), for a
+        // group search by text; filled from the events already stored.
+        M::up_with_hook(
+            "CREATE TABLE IF NOT EXISTS group_words (
+            word      TEXT NOT NULL,
+            group_key TEXT NOT NULL,
+            PRIMARY KEY (word, group_key)
+        ) WITHOUT ROWID;",
+            |tx: &rusqlite::Transaction<'_>| Ok(super::search::backfill_group_words(tx)?),
+        ),
     ])
 }
 
@@ -279,7 +289,7 @@ pub(crate) fn migrations_len() -> usize {
     STEPS
 }
 
-const STEPS: usize = 11;
+const STEPS: usize = 12;
 
 #[cfg(test)]
 mod tests {
@@ -338,6 +348,36 @@ mod tests {
             )
             .unwrap();
         assert_eq!(totals, (5, 1));
+    }
+
+    /// A file of the release before group words: its groups are found by
+    /// the words of the events it already holds.
+    #[test]
+    fn a_file_of_the_release_before_group_words_gets_the_words_of_its_events() {
+        let mut connection = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_version(&mut connection, 11).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template, module, function,
+                    file, line, message, chain, context, args, occurrences)
+                 VALUES (0, 'error', 'error', 4, '7', 'mandate <n> rejected', 'payments', 'submit', 'lib.rs', 1,
+                    'Mandate MND-42 rejected for Zürich', '[]', '{}', '[]', 1),
+                    (0, 'error', 'error', 4, '8', 'ledger locked', 'ledger', 'post', 'lib.rs', 1,
+                    'ledger locked', '[]', '{}', '[]', 1);",
+            )
+            .unwrap();
+        super::migrations().to_latest(&mut connection).unwrap();
+        let groups_of = |word: &str| -> Vec<String> {
+            let mut statement =
+                connection.prepare("SELECT group_key FROM group_words WHERE word = ?1 ORDER BY group_key").unwrap();
+            statement.query_map([word], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(groups_of("mnd"), ["7"]);
+        assert!(groups_of("42").is_empty(), "numbers stay in the events' index");
+        assert_eq!(groups_of("zürich"), ["7"]);
+        assert_eq!(groups_of("n"), ["7"], "the template's words too");
+        assert_eq!(groups_of("locked"), ["8"]);
+        assert!(groups_of("Mandate").is_empty(), "lower-cased");
     }
 
     #[test]

@@ -8,13 +8,14 @@ use rusqlite::types::ToSqlOutput;
 use std::time::SystemTime;
 
 use super::store::SqliteStore;
-use crate::store::aggregate;
+use crate::store::aggregate::{self, GroupTotals};
 use crate::store::calls::{CallRow, call_rows_query, function_stats_of};
+use crate::store::search::group_words::indexed_words;
 use crate::store::search::sql::{Dialect, Param, event_filter};
 use crate::store::search::text::{fts5_query, search_terms};
 use crate::store::{
     AggregateRow, Aggregation, AuditCount, Breakdown, BucketCount, Buckets, EventQuery, FunctionStats, GroupQuery,
-    StoreError, StoredEvent, TopGroup, top_of,
+    StoreError, StoredEvent, TopGroup, millis, top_of,
 };
 
 impl ToSql for Param {
@@ -37,6 +38,49 @@ pub(crate) fn index_words(connection: &rusqlite::Connection, first: i64) -> rusq
         "INSERT INTO events_fts (rowid, message, template) SELECT id, message, template FROM events WHERE id >= ?1",
         [first],
     )
+}
+
+/// Adds (word, group key) pairs to the groups' words (see
+/// [`group_words`](crate::store::search::group_words)), in the index's order.
+pub(crate) fn index_group_words(connection: &rusqlite::Connection, pairs: &[(String, String)]) -> rusqlite::Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let mut insert =
+        connection.prepare_cached("INSERT OR IGNORE INTO group_words (word, group_key) VALUES (?1, ?2)")?;
+    for (word, key) in pairs {
+        insert.execute([word, key])?;
+    }
+    Ok(())
+}
+
+/// Fills the groups' words from the events a file already holds: the
+/// migration that adds the table runs it once, a page of events at a time.
+pub(crate) fn backfill_group_words(connection: &rusqlite::Connection) -> rusqlite::Result<()> {
+    const PAGE: i64 = 10_000;
+    let mut read =
+        connection.prepare("SELECT id, group_key, message, template FROM events WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+    let mut after = i64::MIN;
+    loop {
+        let mut pairs = std::collections::BTreeSet::new();
+        let mut rows = read.query(rusqlite::params![after, PAGE])?;
+        let mut read_any = false;
+        while let Some(row) = rows.next()? {
+            read_any = true;
+            after = row.get(0)?;
+            let key: String = row.get(1)?;
+            for column in [2, 3] {
+                let text: String = row.get(column)?;
+                for word in indexed_words(&text) {
+                    pairs.insert((word, key.clone()));
+                }
+            }
+        }
+        if !read_any {
+            return Ok(());
+        }
+        index_group_words(connection, &pairs.into_iter().collect::<Vec<_>>())?;
+    }
 }
 
 /// Takes the words of the events `ids` (a query of ids, its parameters
@@ -96,6 +140,22 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// The occurrences of each group in `[since, until)`, from the
+    /// per-minute counts (read from the index that covers them).
+    fn group_totals(&self, since: SystemTime, until: SystemTime) -> rusqlite::Result<GroupTotals> {
+        let mut statement = self.connection().prepare_cached(
+            "SELECT group_key, count FROM group_counts INDEXED BY group_counts_by_minute_count
+             WHERE minute_ms >= ?1 AND minute_ms < ?2",
+        )?;
+        let mut rows = statement.query([millis(since), millis(until)])?;
+        let mut totals = GroupTotals::default();
+        while let Some(row) = rows.next()? {
+            let key = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            totals.add(key, row.get(1)?);
+        }
+        Ok(totals)
+    }
+
     /// Runs an aggregation of [`crate::store::aggregate`].
     pub(crate) fn aggregate(&self, aggregation: &Aggregation) -> Result<Vec<AggregateRow>, StoreError> {
         let read = || -> rusqlite::Result<Vec<AggregateRow>> {
@@ -130,7 +190,8 @@ impl SqliteStore {
     /// The groups with the most occurrences in a window (see
     /// [`Store::top_groups`](crate::store::Store::top_groups)).
     pub fn top_groups(&self, since: SystemTime, until: SystemTime, limit: usize) -> Result<Vec<TopGroup>, StoreError> {
-        let rows = self.aggregate(&aggregate::top_groups(since, until, limit, Dialect::Sqlite)?)?;
+        let rows =
+            self.group_totals(since, until).map_err(|e| self.error("summing the groups' counts", &e))?.top(limit);
         let keys = rows.iter().filter_map(|row| row.first.parse().ok()).collect();
         let groups = self.groups(&GroupQuery { keys: Some(keys), ..GroupQuery::all() })?;
         Ok(top_of(rows, groups))

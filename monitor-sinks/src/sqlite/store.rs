@@ -11,6 +11,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 use super::audit_chain::{AuditChainOptions, chain_of};
 use super::schema;
 use crate::chain::state::AuditChain;
+use crate::store::search::group_words::WordCache;
 use crate::store::search::sql::{Dialect, group_filter, group_order};
 use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, severity_rank};
 
@@ -100,6 +101,8 @@ pub struct SqliteStore {
     audit: AuditChain,
     /// The size cap in pages, when there is one.
     cap_pages: Option<i64>,
+    /// The group words this store wrote recently.
+    words: WordCache,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -178,7 +181,7 @@ impl SqliteStore {
             .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
             .map_err(|e| classify(&path, "taking a write lock", &e))?;
         let audit = chain_of(&path, &options.audit);
-        Ok(SqliteStore { connection, path, audit, cap_pages })
+        Ok(SqliteStore { connection, path, audit, cap_pages, words: WordCache::default() })
     }
 
     /// The size cap in pages, when there is one.
@@ -221,6 +224,7 @@ impl SqliteStore {
         };
         // IMMEDIATE: take the write lock up front, so two processes sharing the
         // file cannot both read the same last audit hash.
+        let new_words = self.words.unseen(&batch.events);
         let tx = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -261,6 +265,7 @@ impl SqliteStore {
             if let Some(first) = first_event_id {
                 super::search::index_words(&tx, first).map_err(fail("indexing the events' words"))?;
             }
+            super::search::index_group_words(&tx, &new_words).map_err(fail("indexing the groups' words"))?;
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO groups (group_key, template, module, function, file, line, error_type, severity,
@@ -358,6 +363,7 @@ impl SqliteStore {
         super::incidents::record(&tx, &batch.notifications).map_err(fail("recording alert incidents"))?;
         tx.commit().map_err(fail("committing"))?;
         self.audit.after_commit(audit_head, "sqlite");
+        self.words.remember(&new_words);
         Ok(())
     }
 

@@ -231,6 +231,8 @@ pub(crate) fn new_groups(buckets: &Buckets, groups: &GroupQuery, dialect: Dialec
 /// (0, key, '', count) rows. From the per-minute counts: hourly totals per
 /// group were tried and were slower (PostgreSQL) or no faster (SQLite), as
 /// most groups have one or two minutes in an hour.
+// SQLite sums the rows itself (see `GroupTotals`).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn top_groups(
     since: SystemTime,
     until: SystemTime,
@@ -301,6 +303,42 @@ impl AggregateRow {
     }
 }
 
+/// Per-minute counts summed per group, for the top groups of a window in
+/// SQLite: summing the rows in a hash map is several times faster than
+/// SQLite's `GROUP BY`, which sorts every row of the window by group first
+/// (a day is about 130,000 rows when occurrences spread over many groups).
+#[derive(Debug, Default)]
+pub(crate) struct GroupTotals {
+    totals: std::collections::HashMap<String, i64>,
+}
+
+impl GroupTotals {
+    pub(crate) fn add(&mut self, key: &str, count: i64) {
+        match self.totals.get_mut(key) {
+            Some(total) => *total += count,
+            None => {
+                self.totals.insert(key.to_owned(), count);
+            }
+        }
+    }
+
+    /// The `limit` largest totals, largest first, ties by key: the order
+    /// of [`top_groups`]'s SQL.
+    pub(crate) fn top(self, limit: usize) -> Vec<AggregateRow> {
+        let mut totals: Vec<(String, i64)> = self.totals.into_iter().collect();
+        let order = |a: &(String, i64), b: &(String, i64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+        if limit < totals.len() {
+            totals.select_nth_unstable_by(limit, order);
+            totals.truncate(limit);
+        }
+        totals.sort_unstable_by(order);
+        totals
+            .into_iter()
+            .map(|(first, count)| AggregateRow { bucket: 0, first, second: String::new(), count })
+            .collect()
+    }
+}
+
 /// The top groups from their rows, with each group read by key.
 pub(crate) fn top_of(rows: Vec<AggregateRow>, mut groups: Vec<StoredGroup>) -> Vec<TopGroup> {
     rows.into_iter()
@@ -309,4 +347,20 @@ pub(crate) fn top_of(rows: Vec<AggregateRow>, mut groups: Vec<StoredGroup>) -> V
             Some(TopGroup { group: groups.swap_remove(at), count: row.count.max(0) as u64 })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_totals_sum_per_group_and_keep_the_largest_ties_by_key() {
+        let mut totals = GroupTotals::default();
+        for (key, count) in [("b", 2), ("a", 1), ("c", 5), ("a", 1), ("d", 1), ("b", 1)] {
+            totals.add(key, count);
+        }
+        let top: Vec<(String, i64)> = totals.top(3).into_iter().map(|row| (row.first, row.count)).collect();
+        assert_eq!(top, [("c".to_owned(), 5), ("b".to_owned(), 3), ("a".to_owned(), 2)]);
+        assert_eq!(GroupTotals::default().top(10).len(), 0);
+    }
 }

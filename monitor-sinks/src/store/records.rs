@@ -157,6 +157,14 @@ pub struct GroupQuery {
     pub keys: Option<Vec<GroupKey>>,
     /// Only groups with a stored event matching these (context and free
     /// text); the empty filter takes every group.
+    ///
+    /// Text alone is answered from the words of letters each group's
+    /// events have held, which a group keeps when retention removes old
+    /// events: a group matches when its events, together, held every such
+    /// word (each as the start of a word, lower-cased; words are compared
+    /// by their first 48 characters), and one stored event holds every
+    /// word with a digit (a number, a reference). With any other event
+    /// filter, one stored event must match all of them, text included.
     pub events: EventFilter,
     /// The order of the groups.
     pub sort: GroupSort,

@@ -224,6 +224,7 @@ macro_rules! conformance_suite {
             events_are_found_by_context_tags_location_and_time,
             free_text_finds_words_and_their_beginnings_in_any_script,
             groups_are_found_by_what_their_events_carry,
+            groups_are_found_by_the_words_of_any_of_their_events,
             pages_stay_steady_while_new_events_arrive,
             charts_count_occurrences_new_groups_top_groups_and_audit_records,
             charts_from_hourly_totals_count_what_the_rows_count,

@@ -190,6 +190,60 @@ pub async fn groups_are_found_by_what_their_events_carry(database: Arc<impl Test
     assert_eq!(keys(investigating).await, [key(2), key(1)]);
 }
 
+/// Text alone is answered from each group's words: every word any of its
+/// events held, written by whichever instance stored the event.
+pub async fn groups_are_found_by_the_words_of_any_of_their_events(database: Arc<impl TestDatabase>) {
+    let store = seeded(&database).await;
+    // A later event of group 1, from another instance of the service.
+    let other = database.open().await.unwrap();
+    let later = event_with(1, "mandate MND-77 rejected: Timeout after retry", 5, json!({}));
+    other
+        .write_batch(&batch(vec![later], &[Group::new(1, "payments::sepa", 1, at(1), at(5))], vec![], vec![]))
+        .await
+        .unwrap();
+    let keys = |text: &str| {
+        let store = store.clone();
+        let query = GroupQuery {
+            events: EventFilter { text: Some(text.into()), ..EventFilter::default() },
+            ..GroupQuery::default()
+        };
+        async move { store.groups(&query).await.unwrap().iter().map(|group| group.key).collect::<Vec<_>>() }
+    };
+    assert_eq!(keys("mnd").await, [key(1)], "a word of the later event");
+    assert_eq!(keys("DE89").await, [key(1)], "a word of the first event");
+    assert_eq!(keys("tim").await, [key(1), key(3)], "a word's beginning, case-insensitively: timeout, timed");
+    assert_eq!(keys("retry bank").await, [key(1)], "every word, from any of the group's events");
+    assert!(keys("retry zürich").await.is_empty(), "every word, not any");
+    assert_eq!(keys("ÜBERWEISUNG").await, [key(2)]);
+    assert!(keys("imeout").await.is_empty(), "words, not any substring");
+    assert_eq!(keys(&"x".repeat(200)).await, Vec::<monitor_runtime::GroupKey>::new());
+    // The same word written again by both instances is one row, and found once.
+    let again = event_with(1, "timeout once more", 6, json!({}));
+    store
+        .write_batch(&batch(vec![again], &[Group::new(1, "payments::sepa", 1, at(1), at(6))], vec![], vec![]))
+        .await
+        .unwrap();
+    assert_eq!(keys("timeout").await, [key(1)]);
+    // With another event filter, one event must hold them all.
+    let one_event = GroupQuery {
+        events: EventFilter {
+            text: Some("retry bank".into()),
+            service: Some("billing".into()),
+            ..EventFilter::default()
+        },
+        ..GroupQuery::default()
+    };
+    assert!(store.groups(&one_event).await.unwrap().is_empty());
+    let error = store
+        .groups(&GroupQuery {
+            events: EventFilter { text: Some("::".into()), ..EventFilter::default() },
+            ..GroupQuery::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, SinkErrorKind::Rejected);
+}
+
 pub async fn pages_stay_steady_while_new_events_arrive(database: Arc<impl TestDatabase>) {
     let store = database.open().await.unwrap();
     let events: Vec<Event> = (0..5).map(|n| event(1, &format!("payment {n} failed"), at(n))).collect();

@@ -9,6 +9,7 @@
 mod cursor;
 mod events;
 mod glob;
+pub(crate) mod group_words;
 mod page;
 pub(crate) mod sql;
 pub(crate) mod text;

@@ -8,6 +8,7 @@ use monitor_runtime::{EventKind, GroupStatus, Severity};
 use super::cursor::{GroupCursor, parse_event_cursor};
 use super::events::{EventFilter, EventQuery};
 use super::glob::like_pattern;
+use super::group_words::{is_group_word, prefix_range};
 use super::text::{fts5_query, search_terms, tsquery};
 use crate::store::{GroupQuery, StoreError, millis, severity_rank};
 
@@ -190,20 +191,44 @@ impl Filter {
             });
         }
         if let Some(text) = &filter.text {
-            let terms = search_terms(text)?;
-            let clause = match self.dialect {
-                Dialect::Sqlite => {
-                    let query = self.text(&fts5_query(&terms));
-                    format!("events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {query})")
-                }
-                Dialect::Postgres => {
-                    let query = self.text(&tsquery(&terms));
-                    format!("words @@ to_tsquery('simple'::regconfig, {query})")
-                }
-            };
+            let clause = self.text_match(&search_terms(text)?);
             self.push(clause);
         }
         Ok(())
+    }
+
+    /// Events whose message or template holds every one of `terms`, from
+    /// the full-text index, as a condition on `events`.
+    fn text_match(&mut self, terms: &[String]) -> String {
+        match self.dialect {
+            Dialect::Sqlite => {
+                let query = self.text(&fts5_query(terms));
+                format!("events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {query})")
+            }
+            Dialect::Postgres => {
+                let query = self.text(&tsquery(terms));
+                format!("words @@ to_tsquery('simple'::regconfig, {query})")
+            }
+        }
+    }
+
+    /// Groups whose events held every one of `terms`: words of letters
+    /// from the groups' own words (a few index entries each, however many
+    /// events hold them), words with digits (numbers, references, ids,
+    /// which the groups' words leave out) from the events' full-text index.
+    fn group_text(&mut self, terms: Vec<String>) {
+        let (numbers, words): (Vec<String>, Vec<String>) = terms.into_iter().partition(|term| !is_group_word(term));
+        for word in words {
+            let (from, to) = prefix_range(&word);
+            let (from, to) = (self.text(&from), self.text(&to));
+            self.push(format!("group_key IN (SELECT group_key FROM group_words WHERE word >= {from} AND word < {to})"));
+        }
+        if !numbers.is_empty() {
+            let mut events = Filter::continuing(self);
+            let clause = events.text_match(&numbers);
+            self.params = std::mem::take(&mut events.params);
+            self.push(format!("group_key IN (SELECT group_key FROM events WHERE {clause})"));
+        }
     }
 }
 
@@ -260,7 +285,10 @@ pub(crate) fn group_filter(query: &GroupQuery, dialect: Dialect) -> Result<Filte
             filter.push(format!("group_key IN ({})", placeholders.join(", ")));
         }
     }
-    if !query.events.is_empty() {
+    let only_text = query.events.text.is_some() && EventFilter { text: None, ..query.events.clone() }.is_empty();
+    if only_text {
+        filter.group_text(search_terms(query.events.text.as_deref().unwrap_or_default())?);
+    } else if !query.events.is_empty() {
         let mut events = Filter::continuing(&mut filter);
         events.event_context(&query.events)?;
         filter.params = std::mem::take(&mut events.params);
@@ -335,5 +363,22 @@ mod tests {
             "WHERE status = $1::text AND group_key IN (SELECT group_key FROM events WHERE (context::jsonb ->> 'service') = $2::text)"
         );
         assert_eq!(filter.params().len(), 2);
+    }
+
+    #[test]
+    fn words_of_a_group_search_come_from_the_groups_words_and_numbers_from_the_events() {
+        let query = GroupQuery {
+            events: EventFilter { text: Some("Timeout MND-42".into()), ..EventFilter::default() },
+            ..GroupQuery::default()
+        };
+        let filter = group_filter(&query, Dialect::Sqlite).unwrap();
+        assert_eq!(
+            filter.where_clause(),
+            "WHERE group_key IN (SELECT group_key FROM group_words WHERE word >= ?1 AND word < ?2) \
+             AND group_key IN (SELECT group_key FROM group_words WHERE word >= ?3 AND word < ?4) \
+             AND group_key IN (SELECT group_key FROM events WHERE events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?5))"
+        );
+        assert_eq!(filter.params()[0], Param::Text("timeout".into()));
+        assert_eq!(filter.params()[4], Param::Text("\"42\"*".into()));
     }
 }
