@@ -60,7 +60,15 @@ async fn every_page_shows_the_seeded_store_and_a_search_narrows_the_errors() {
     assert!(browser.count(".chart svg rect.bar").await > 0, "the chart draws the seeded hour");
     assert!(browser.count("ol.top li").await >= 5);
     assert!(browser.count("#live-feed li").await > 0);
+    assert!(browser.count("#slowest li").await > 0, "the slowest functions of the seeded calls");
+    assert_eq!(browser.text("#reopened .value").await, "0", "nothing resolved came back");
     browser.screenshot("overview").await;
+    // The chart's range: 7 days in 6-hour bars.
+    browser.click("nav.ranges a[href$='range=7d']").await;
+    browser.wait_for_text("figure.chart figcaption", "in the last 7 days").await;
+    assert!(browser.text("figure.chart figcaption").await.contains("in 6 hours"));
+    browser.click("nav.ranges a[href$='range=24h']").await;
+    browser.wait_for_text("figure.chart figcaption", "in the last 24 hours").await;
     // At a phone's width the cards, chart and lists stack, with no page
     // wider than the screen.
     browser.client.set_window_size(390, 844).await.unwrap();
@@ -92,6 +100,14 @@ async fn every_page_shows_the_seeded_store_and_a_search_narrows_the_errors() {
     browser.wait_for_text("main h1", "Performance").await;
     let functions = browser.text("#functions").await;
     assert!(functions.contains("collect") && functions.contains("submit"), "{functions}");
+    // The most called function's latency and error rate, hour by hour.
+    assert!(browser.text("#function-charts h2").await.starts_with("Latency of"));
+    assert_eq!(browser.count("#function-charts figure.chart").await, 2, "latency and error rate");
+    assert!(browser.count("#function-charts circle.p95").await > 0, "the seeded hour's p95");
+    let chosen = browser.text("#functions tbody tr:last-child a").await;
+    browser.click("#functions tbody tr:last-child a").await;
+    browser.wait_for_text("#function-charts h2", &chosen).await;
+    assert!(browser.path().await.contains("function="), "the URL keeps the function");
     browser.screenshot("performance").await;
 
     browser.click("header nav a[href$='/alerts']").await;
@@ -216,6 +232,7 @@ async fn a_new_error_appears_on_the_open_overview_without_a_reload() {
     browser.wait_for_text("#live-state", "live").await;
     // A mark on this page: a reload would lose it.
     browser.run("window.notReloaded = true;").await;
+    let errors_before: u64 = browser.text("#errors-24h .value").await.parse().unwrap();
 
     let message = "settlement file rejected: checksum mismatch 7731";
     tokio::task::spawn_blocking(move || {
@@ -225,6 +242,8 @@ async fn a_new_error_appears_on_the_open_overview_without_a_reload() {
     .await
     .unwrap();
     browser.wait_for_text("#live-feed li:first-child", message).await;
+    // The cards are read again after the news: the new error is counted.
+    browser.wait_for_text("#errors-24h .value", &(errors_before + 1).to_string()).await;
     assert_eq!(browser.run("return window.notReloaded === true;").await, true, "the page was not reloaded");
     browser.screenshot("overview-live").await;
     browser.close().await;

@@ -20,10 +20,39 @@ const SCALE: f64 = 36.0;
 
 /// The last `hours` whole hours up to the one holding `now`, as buckets.
 pub(crate) fn last_hours(now: SystemTime, hours: u64) -> Buckets {
+    last_buckets(now, hours, 3600)
+}
+
+/// The last `count` buckets of `width_secs` (aligned to UTC) up to the one
+/// holding `now`.
+pub(crate) fn last_buckets(now: SystemTime, count: u64, width_secs: u64) -> Buckets {
     let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let this_hour = UNIX_EPOCH + Duration::from_secs(since_epoch - since_epoch % 3600);
-    let since = this_hour - Duration::from_secs((hours - 1) * 3600);
-    Buckets::hourly(since, this_hour + Duration::from_secs(3600))
+    let this_bucket = UNIX_EPOCH + Duration::from_secs(since_epoch - since_epoch % width_secs);
+    let since = this_bucket - Duration::from_secs((count - 1) * width_secs);
+    Buckets { since, until: this_bucket + Duration::from_secs(width_secs), width: Duration::from_secs(width_secs) }
+}
+
+/// How a bucket of `buckets` is named in a chart's text: "one hour", "6 hours", "one day".
+fn bucket_name(buckets: &Buckets) -> String {
+    match buckets.width.as_secs() {
+        3600 => "one hour".to_owned(),
+        86_400 => "one day".to_owned(),
+        secs if secs % 3600 == 0 => format!("{} hours", secs / 3600),
+        secs => format!("{} minutes", secs / 60),
+    }
+}
+
+/// A bucket's label on the time axis: the time of day for buckets shorter
+/// than a day, else the date.
+fn axis_label(buckets: &Buckets, start: SystemTime) -> String {
+    let shown = show(start);
+    if buckets.width.as_secs() < 86_400
+        && buckets.until.duration_since(buckets.since).unwrap_or_default().as_secs() <= 86_400
+    {
+        shown[11..16].to_owned()
+    } else {
+        shown[5..10].to_owned()
+    }
 }
 
 /// Counts per bucket and severity, every bucket present (empty ones at 0).
@@ -61,7 +90,7 @@ pub(crate) fn severity_bars(label: &str, buckets: &Buckets, counts: &[BucketCoun
     let peak = bars.iter().map(|(_, bar)| bar.values().sum::<u64>()).max().unwrap_or(0).max(1);
     let slot = (WIDTH - SCALE) / bars.len().max(1) as f64;
     let plot = HEIGHT - AXIS;
-    let summary = format!("{label}: {total} in all, at most {peak} in one hour");
+    let summary = format!("{label}: {total} in all, at most {peak} in {}", bucket_name(buckets));
     let present: Vec<Severity> =
         Severity::ALL.into_iter().filter(|severity| bars.iter().any(|(_, bar)| bar.contains_key(severity))).collect();
     let mut rects = Vec::new();
@@ -95,8 +124,8 @@ pub(crate) fn severity_bars(label: &str, buckets: &Buckets, counts: &[BucketCoun
                         title { (show(rect.start)) ": " (rect.count) " " (rect.severity.as_str()) }
                     }
                 }
-                @for (index, (start, _)) in bars.iter().enumerate().step_by(6) {
-                    text.scale x=(format!("{:.1}", SCALE + index as f64 * slot)) y=(HEIGHT - 4.0) { (show(*start)[11..16]) }
+                @for (index, (start, _)) in bars.iter().enumerate().step_by(bars.len().div_ceil(4).max(1)) {
+                    text.scale x=(format!("{:.1}", SCALE + index as f64 * slot)) y=(HEIGHT - 4.0) { (axis_label(buckets, *start)) }
                 }
             }
             figcaption {
@@ -110,6 +139,94 @@ pub(crate) fn severity_bars(label: &str, buckets: &Buckets, counts: &[BucketCoun
                 }
             }
         }
+    }
+}
+
+/// One line of a line chart: its name, its CSS class, and a value per
+/// bucket (`None` where there is nothing to show: a gap in the line).
+pub(crate) struct Series<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) class: &'a str,
+    pub(crate) values: Vec<Option<f64>>,
+}
+
+/// A line chart of `series` over `buckets`, values in `unit` (shown on the
+/// scale and in each point's hover title). A run of buckets without a value
+/// breaks a line rather than drawing it down to zero: no calls is not a
+/// fast call.
+pub(crate) fn lines(label: &str, unit: &str, buckets: &Buckets, series: &[Series<'_>]) -> Markup {
+    let starts: Vec<SystemTime> = per_bucket(buckets, &[]).into_iter().map(|(start, _)| start).collect();
+    let peak = series.iter().flat_map(|line| line.values.iter().flatten()).fold(0.0_f64, |a, b| a.max(*b));
+    let scale_top = if peak > 0.0 { peak } else { 1.0 };
+    let slot = (WIDTH - SCALE) / starts.len().max(1) as f64;
+    let plot = HEIGHT - AXIS;
+    let point =
+        |index: usize, value: f64| (SCALE + (index as f64 + 0.5) * slot, plot - value / scale_top * (plot - 4.0));
+    let summary = format!("{label}: at most {} over the range", with_unit(peak, unit));
+    html! {
+        figure.chart {
+            svg viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(summary) preserveAspectRatio="none" {
+                line.axis x1=(SCALE) y1=(plot) x2=(WIDTH) y2=(plot) {}
+                text.scale x="2" y="12" { (with_unit(peak, unit)) }
+                text.scale x="2" y=(plot) { "0" }
+                @for line in series {
+                    @for run in runs(&line.values) {
+                        polyline class={ "line " (line.class) } points=(run.iter().map(|(index, value)| {
+                            let (x, y) = point(*index, *value);
+                            format!("{x:.1},{y:.1}")
+                        }).collect::<Vec<_>>().join(" ")) {}
+                    }
+                    @for (index, value) in line.values.iter().enumerate() {
+                        @if let Some(value) = value {
+                            @let (x, y) = point(index, *value);
+                            circle class={ "dot " (line.class) } cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="2" {
+                                title { (show(starts[index])) ": " (line.name) " " (with_unit(*value, unit)) }
+                            }
+                        }
+                    }
+                }
+                @for (index, start) in starts.iter().enumerate().step_by(starts.len().div_ceil(4).max(1)) {
+                    text.scale x=(format!("{:.1}", SCALE + index as f64 * slot)) y=(HEIGHT - 4.0) { (axis_label(buckets, *start)) }
+                }
+            }
+            figcaption {
+                (summary)
+                " · "
+                @for line in series {
+                    span class={ "key " (line.class) } { (line.name) }
+                    " "
+                }
+            }
+        }
+    }
+}
+
+/// The unbroken runs of a line: consecutive buckets with a value.
+fn runs(values: &[Option<f64>]) -> Vec<Vec<(usize, f64)>> {
+    let mut runs: Vec<Vec<(usize, f64)>> = Vec::new();
+    let mut current = Vec::new();
+    for (index, value) in values.iter().enumerate() {
+        match value {
+            Some(value) => current.push((index, *value)),
+            None if !current.is_empty() => runs.push(std::mem::take(&mut current)),
+            None => {}
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
+}
+
+/// A value with about three significant digits: fast calls take
+/// hundredths of a millisecond, slow ones seconds.
+fn with_unit(value: f64, unit: &str) -> String {
+    if value >= 100.0 || value == value.trunc() {
+        format!("{value:.0} {unit}")
+    } else if value >= 1.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.3} {unit}")
     }
 }
 
@@ -132,5 +249,30 @@ mod tests {
         assert_eq!(bars[23].1[&Severity::Warning], 2);
         let svg = severity_bars("Errors", &buckets, &counts).into_string();
         assert!(svg.contains("5 in all") && svg.matches("<rect").count() == 2, "{svg}");
+        assert!(svg.contains("in one hour"), "{svg}");
+    }
+
+    #[test]
+    fn a_line_breaks_where_a_bucket_has_no_value_and_every_point_has_a_title() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let buckets = last_hours(now, 4);
+        let series = [Series { name: "p95", class: "p95", values: vec![Some(2.0), Some(4.5), None, Some(3.0)] }];
+        let svg = lines("Latency", "ms", &buckets, &series).into_string();
+        assert_eq!(svg.matches("<polyline").count(), 2, "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+        assert!(svg.contains("p95 4.5 ms") && svg.contains("at most 4.5 ms"), "{svg}");
+        assert_eq!(runs(&[None, Some(1.0), Some(2.0), None]), vec![vec![(1, 1.0), (2, 2.0)]]);
+        assert_eq!(with_unit(0.0123, "ms"), "0.012 ms", "a fast call is not 0");
+    }
+
+    #[test]
+    fn week_and_month_ranges_have_their_buckets_and_date_labels() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let week = last_buckets(now, 28, 6 * 3600);
+        assert_eq!(week.until.duration_since(week.since).unwrap().as_secs(), 7 * 86_400);
+        let svg = severity_bars("Errors", &week, &[]).into_string();
+        assert!(svg.contains("in 6 hours"), "{svg}");
+        let month = last_buckets(now, 30, 86_400);
+        assert_eq!(axis_label(&month, month.since).len(), 5, "a date: MM-DD");
     }
 }

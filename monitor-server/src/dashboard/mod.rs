@@ -8,6 +8,7 @@
 //! | `GET`, `POST /dashboard/login`, `POST /dashboard/logout` | public |
 //! | `GET /dashboard/assets/…` | public |
 //! | `GET /dashboard/`, `/dashboard/errors`, `/dashboard/groups/{key}`, `/dashboard/performance`, `/dashboard/alerts`, `/dashboard/audit` | viewer |
+//! | `GET /dashboard/cards` (the overview's numbers as JSON, for its script) | viewer |
 //! | `GET /dashboard/stream` (the live stream, signed in by cookie) | viewer |
 //! | `POST /dashboard/groups`, `/dashboard/groups/{key}`, `/dashboard/alerts/{id}/ack` | operator |
 //!
@@ -46,6 +47,7 @@ const SCRIPT: &str = include_str!("assets/dashboard.js");
 pub(crate) fn routes(state: AppState, request_timeout: Duration) -> Router<AppState> {
     let pages = Router::new()
         .route("/dashboard/", get(overview::page))
+        .route("/dashboard/cards", get(overview::cards))
         .route("/dashboard/errors", get(errors::page))
         .route("/dashboard/groups", post(errors::change_selected))
         .route("/dashboard/groups/{key}", get(group::page).post(group::change))

@@ -1,7 +1,9 @@
-// The dashboard's only script: the overview's feed of events, kept up to
-// date from the live stream. The browser's EventSource reconnects by
-// itself and resumes from the last id it got. Text is set with
-// textContent, never as HTML, so a message cannot inject markup.
+// The dashboard's only script: the overview's feed of events and its
+// cards, kept up to date from the live stream. The browser's EventSource
+// reconnects by itself and resumes from the last id it got. Text is set
+// with textContent, never as HTML, so a message cannot inject markup.
+// The cards are read again (their numbers as JSON) after news arrives, at
+// most every few seconds however busy the stream.
 "use strict";
 (function () {
   var feed = document.getElementById("live-feed");
@@ -16,6 +18,38 @@
       state.textContent = text;
     }
   }
+  var cards = document.getElementById("cards");
+  var REFRESH_MS = 3000;
+  var refreshing = null;
+  function refreshCards() {
+    if (!cards || refreshing) {
+      return;
+    }
+    refreshing = setTimeout(function () {
+      fetch(cards.dataset.refresh, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (numbers) {
+          refreshing = null;
+          if (!numbers) {
+            return;
+          }
+          Object.keys(numbers).forEach(function (id) {
+            var card = document.getElementById(id);
+            var value = card && card.querySelector(".value");
+            if (value && value.textContent !== String(numbers[id])) {
+              value.textContent = String(numbers[id]);
+              card.classList.remove("updated");
+              void card.offsetWidth;
+              card.classList.add("updated");
+            }
+          });
+        })
+        .catch(function () { refreshing = null; });
+    }, REFRESH_MS);
+  }
+  ["event", "group.new", "group.status", "alert", "audit.failure"].forEach(function (kind) {
+    source.addEventListener(kind, refreshCards);
+  });
   source.onopen = function () { say("(live)"); };
   source.onerror = function () { say("(reconnecting…)"); };
   source.addEventListener("event", function (message) {
