@@ -3,7 +3,11 @@
 //! `search_data.rs`) and keeps it, for tools outside the benchmarks: the
 //! HTTP API check (`benches/checks/api_groups.sh`) and `sqlite3`.
 //!
-//! `cargo bench -p monitor-benches --bench fill_search -- FILE`
+//! `cargo bench -p monitor-benches --bench fill_search -- FILE [--ending-now]`
+//!
+//! With `--ending-now` the history ends at this minute instead of on
+//! 2027-01-15: the dashboard's overview, which counts the last 24 hours
+//! by the clock, then has a full day to count.
 //!
 //! Refuses a FILE that exists. The store is written beside it first
 //! (`FILE.partial`) and renamed when complete, so an interrupted run
@@ -22,9 +26,13 @@ fn main() {
     // `cargo bench` runs the target with `--bench`; the file is the first
     // argument that is not an option.
     let Some(path) = std::env::args().skip(1).find(|arg| !arg.starts_with("--")).map(PathBuf::from) else {
-        eprintln!("usage: cargo bench -p monitor-benches --bench fill_search -- FILE");
+        eprintln!("usage: cargo bench -p monitor-benches --bench fill_search -- FILE [--ending-now]");
         std::process::exit(2);
     };
+    if std::env::args().any(|arg| arg == "--ending-now") {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock after 1970");
+        search_data::end_at(now.as_millis() as u64);
+    }
     if path.exists() {
         eprintln!("{} exists: give a new file (it would be filled twice)", path.display());
         std::process::exit(1);

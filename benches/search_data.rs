@@ -25,8 +25,22 @@ const GROUPS: u64 = 20_000;
 pub(crate) const AUDITS: u64 = 100_000;
 pub(crate) const DAY_MS: u64 = 86_400_000;
 /// The end of the stored history (2027-01-15); events span the 7 days
-/// before it, audit records the 30 days before it.
+/// before it, audit records the 30 days before it. A tool may move it
+/// ([`end_at`]) before it fills a store.
 pub(crate) const END_MS: u64 = 1_800_000_000_000;
+static END: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+/// The end of the stored history: [`END_MS`] unless moved.
+pub(crate) fn end_ms() -> u64 {
+    *END.get_or_init(|| END_MS)
+}
+
+/// Moves the end of the stored history to `ms` (a whole minute), for a
+/// store whose last day is the real last day: the dashboard's pages count
+/// the 24 hours before the clock. Once, before anything is generated.
+pub(crate) fn end_at(ms: u64) {
+    assert!(END.set(ms - ms % 60_000).is_ok(), "the end is set before any event is made");
+}
 pub(crate) const EVENT_DAYS: u64 = 7;
 pub(crate) const AUDIT_DAYS: u64 = 30;
 
@@ -142,7 +156,7 @@ fn mix(x: u64) -> u64 {
 
 /// When event `n` happened: evenly over the 7 days before the end.
 fn event_ms(n: u64) -> u64 {
-    END_MS - EVENT_DAYS * DAY_MS + n * (EVENT_DAYS * DAY_MS) / EVENTS
+    end_ms() - EVENT_DAYS * DAY_MS + n * (EVENT_DAYS * DAY_MS) / EVENTS
 }
 
 /// The group of event `n`: every 50th event opens a new group (so groups
@@ -298,7 +312,7 @@ fn audits(first: u64) -> Batch {
             let mut builder = AuditRecordBuilder::new(AUDIT_PROCESSES[((r >> 8) % 6) as usize], "record", status);
             builder.reference("case", &i).actor(&user((r >> 20) % USERS));
             let mut record = builder.finish();
-            record.timestamp = at(END_MS - AUDIT_DAYS * DAY_MS + i * (AUDIT_DAYS * DAY_MS) / AUDITS);
+            record.timestamp = at(end_ms() - AUDIT_DAYS * DAY_MS + i * (AUDIT_DAYS * DAY_MS) / AUDITS);
             Arc::new(record)
         })
         .collect();

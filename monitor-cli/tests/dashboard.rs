@@ -218,6 +218,10 @@ async fn an_operator_resolves_a_group_and_acknowledges_an_incident_under_their_n
     let alert = get(&server, &format!("/api/v1/alerts/{id}")).await;
     assert_eq!(alert["alert"]["acknowledged_by"], "ops-bot", "{alert:#}");
     assert_eq!(alert["alert"]["ack_comment"], "looking at the card gateway");
+    // The rule's mean time to acknowledge now counts this incident.
+    let rule = alert["alert"]["rule"].as_str().unwrap();
+    let mtta = browser.text(&format!("#alert-stats tr[data-rule='{rule}'] td.mtta")).await;
+    assert!(mtta.ends_with(" s") && mtta != "—", "a time to acknowledge for {rule}: {mtta:?}");
     browser.close().await;
 }
 

@@ -1,7 +1,10 @@
 //! Alerts: the incidents still firing, each with an acknowledge form for
-//! operators (with a comment: what they are doing about it), and the
+//! operators (with a comment: what they are doing about it), per rule the
+//! mean times to acknowledge and to resolve over the last 30 days, and the
 //! latest incidents of every status as history. An acknowledgement is the
 //! store's, audited under the signed-in token's name.
+
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
@@ -18,6 +21,20 @@ use crate::state::AppState;
 
 /// Incidents in the history.
 const HISTORY: usize = 50;
+/// The period of the mean times per rule.
+const STATS_PERIOD: Duration = Duration::from_secs(30 * 86_400);
+
+/// A span of time as people read it: `45 s`, `12 min 5 s`, `3 h 20 min`,
+/// `2 d 4 h`.
+fn span(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        3600..86_400 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} d {} h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
 
 pub(crate) async fn page(
     State(state): State<AppState>,
@@ -35,6 +52,8 @@ pub(crate) async fn page(
     }
     firing.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
     let history = state.store.alerts(&AlertQuery { limit: HISTORY, ..AlertQuery::default() }).await?;
+    let now = SystemTime::now();
+    let per_rule = state.store.alert_stats(now - STATS_PERIOD, now).await?;
 
     let viewer = Viewer { base, caller };
     let body = html! {
@@ -42,6 +61,34 @@ pub(crate) async fn page(
             h2 { "Firing " span.muted { "(" (firing.len()) ")" } }
             @if firing.is_empty() { p.empty { "Nothing is firing." } }
             @for alert in &firing { (incident(&viewer, alert)) }
+        }
+        section {
+            h2 { "Per rule, last 30 days" }
+            @if per_rule.is_empty() {
+                p.empty { "No incident started in the last 30 days." }
+            } @else {
+                div.scroll {
+                    table #alert-stats {
+                        thead { tr {
+                            th { "Rule" } th.num { "Incidents" } th.num { "Acknowledged" } th.num { "Resolved" }
+                            th.num title="Mean time to acknowledge, from the start" { "MTTA" }
+                            th.num title="Mean time to resolve, from the start" { "MTTR" }
+                        } }
+                        tbody {
+                            @for stats in &per_rule {
+                                tr data-rule=(stats.rule) {
+                                    td { (stats.rule) }
+                                    td.num { (stats.incidents) }
+                                    td.num { (stats.acknowledged) }
+                                    td.num { (stats.resolved) }
+                                    td.num.mtta { (stats.mtta.map(span).unwrap_or_else(|| "—".to_owned())) }
+                                    td.num.mttr { (stats.mttr.map(span).unwrap_or_else(|| "—".to_owned())) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         section {
             h2 { "History" }
@@ -114,4 +161,17 @@ pub(crate) async fn acknowledge(
         return Err(PageError::new(StatusCode::NOT_FOUND, format!("no incident {id}")));
     }
     Ok(Redirect::to(&base.to("/alerts")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_in_the_largest_two_units() {
+        assert_eq!(span(Duration::from_secs(45)), "45 s");
+        assert_eq!(span(Duration::from_secs(725)), "12 min 5 s");
+        assert_eq!(span(Duration::from_secs(3 * 3600 + 1200)), "3 h 20 min");
+        assert_eq!(span(Duration::from_secs(2 * 86_400 + 4 * 3600 + 59)), "2 d 4 h");
+    }
 }
