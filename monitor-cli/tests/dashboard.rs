@@ -88,6 +88,15 @@ async fn every_page_shows_the_seeded_store_and_a_search_narrows_the_errors() {
     assert!(browser.path().await.contains("text=cut-off"), "the URL keeps the search");
     assert!(browser.text("#groups").await.contains("cut-off"));
     browser.screenshot("errors-searched").await;
+    // The API's other filters are under "More filters", kept in the URL too.
+    browser.click("details.more summary").await;
+    browser.type_into("input[name=service]", "no-such-service").await;
+    browser.click("form.filters button[type=submit]").await;
+    browser.wait_for_text("main", "No group matches").await;
+    let path = browser.path().await;
+    assert!(path.contains("service=no-such-service") && path.contains("text=cut-off"), "{path}");
+    assert_eq!(browser.run("return document.querySelector('details.more').open;").await, true, "shown open");
+    browser.goto(&server.url("/dashboard/errors?text=cut-off")).await;
 
     browser.click("#groups a.template").await;
     browser.wait_for_text("main h1", "Group").await;

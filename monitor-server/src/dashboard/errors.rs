@@ -29,7 +29,43 @@ const STATUSES: [GroupStatus; 4] =
 const SINCE: [(&str, &str); 4] =
     [("1h", "last hour"), ("24h", "last 24 h"), ("7d", "last 7 days"), ("30d", "last 30 days")];
 /// The fields of the filter form (and the page's cursor, never kept).
-const FORM_FIELDS: [&str; 7] = ["text", "status", "min_severity", "module", "since", "sort", "cursor"];
+/// The text fields under "More filters": the API's other group filters,
+/// by their API names, with a label and an example.
+const MORE_FIELDS: [(&str, &str, &str); 10] = [
+    ("service", "Service", "billing"),
+    ("environment", "Environment", "production"),
+    ("release", "Release", "2.4.1"),
+    ("function", "Function", "payments::*"),
+    ("user", "User", "u-1042"),
+    ("trace_id", "Trace id", "4bf92f35…"),
+    ("tag", "Tag", "tenant=acme"),
+    ("error_type", "Error type", "BankError"),
+    ("assignee", "Assignee", "alice"),
+    ("until", "Seen before", "2026-12-01"),
+];
+const KINDS: [(&str, &str); 4] = [("error", "error"), ("panic", "panic"), ("slow", "slow"), ("message", "message")];
+const FORM_FIELDS: [&str; 20] = [
+    "text",
+    "status",
+    "min_severity",
+    "module",
+    "since",
+    "sort",
+    "cursor",
+    "severity",
+    "kind",
+    "service",
+    "environment",
+    "release",
+    "function",
+    "user",
+    "trace_id",
+    "tag",
+    "error_type",
+    "assignee",
+    "until",
+    "back",
+];
 const SORTS: [(&str, &str); 3] = [("last-seen", "last seen"), ("count", "most occurrences"), ("first-seen", "newest")];
 
 pub(crate) async fn page(
@@ -184,10 +220,27 @@ fn filter_form(base: &Base, form: &Form) -> Markup {
             }
             (select("since", "Seen in", form.get("since"), &SINCE))
             (select("sort", "Sort by", form.get("sort"), &SORTS))
+            details.more open[MORE_FIELDS.iter().any(|(name, ..)| form.get(name).is_some()) || form.get("kind").is_some() || form.get("severity").is_some()] {
+                summary { "More filters" }
+                div.more-fields {
+                    (select("severity", "Severity exactly", form.get("severity"), &severities))
+                    (select("kind", "Kind", form.get("kind"), &KINDS))
+                    @for (name, label, example) in MORE_FIELDS {
+                        label {
+                            (label)
+                            input type="text" name=(name) value=(form.get(name).unwrap_or_default()) placeholder=(example);
+                        }
+                    }
+                }
+            }
             // Filters given in the URL that the form has no field for
             // (a link from the overview, `severity`, `tag`) are kept.
             @for (name, value) in form.without(&FORM_FIELDS) {
                 input type="hidden" name=(name) value=(value);
+            }
+            // Tags after the first, which the field shows: all must match.
+            @for tag in form.all("tag").iter().skip(1) {
+                input type="hidden" name="tag" value=(tag);
             }
             button type="submit" { "Filter" }
         }
