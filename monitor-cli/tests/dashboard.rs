@@ -129,6 +129,10 @@ async fn every_page_shows_the_seeded_store_and_a_search_narrows_the_errors() {
     browser.wait_for_text("main h1", "Audit").await;
     browser.wait_for_text("#chain-state", "Chain intact").await;
     assert!(browser.text("#compliance").await.contains("sepa_mandate_creation"));
+    assert!(browser.count("#compliance-chart rect.cmp-failed").await > 0, "today's failed records, in the chart");
+    let caption = browser.text("#compliance-chart figcaption").await;
+    let charted: u64 = caption.split(": ").nth(1).and_then(|rest| rest.split(' ').next()).unwrap().parse().unwrap();
+    assert!(charted >= 16, "the seeded records, day by day: {caption}");
     let records = browser.count("#audit-records tbody tr").await;
     assert!(records >= 16, "the 16 seeded records: {records}");
     let page = browser.source().await;

@@ -1,5 +1,6 @@
 //! The audit log: whether its chain is intact, the compliance summary per
-//! process over 30 days, and its records filtered by process, action,
+//! process over 30 days with a chart of it day by day (of the process
+//! chosen, else of all), and its records filtered by process, action,
 //! compliance status, actor and time, with the details as the store keeps
 //! them (masked fields stay masked).
 
@@ -9,8 +10,9 @@ use axum::extract::{Extension, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use maud::{Markup, html};
-use monitor_sinks::store::{Buckets, ChainReport};
+use monitor_sinks::store::{AuditCount, BucketCount, Buckets, ChainReport};
 
+use super::chart;
 use super::form::Form;
 use super::layout::{self, Nav, PageError, PageResult, Viewer, when};
 use super::session::Base;
@@ -51,7 +53,10 @@ pub(crate) async fn page(
     let records = state.store.audit_records(&query).await?;
     let chain = state.store.verify_audit_chain().await?;
     let since = now - Duration::from_secs(SUMMARY_DAYS * 86_400);
-    let summary = AuditSummary::of(state.store.audit_counts(&Buckets::daily(since, now)).await?, None);
+    let days = chart::last_buckets(now, SUMMARY_DAYS, 86_400);
+    let counts = state.store.audit_counts(&Buckets::daily(since, now)).await?;
+    let per_day = compliance_per_day(&counts, form.get("process"));
+    let summary = AuditSummary::of(counts, None);
 
     let viewer = Viewer { base, caller };
     let next = (records.len() == PAGE).then(|| records.last().map(|record| record.seq)).flatten().map(|seq| {
@@ -64,6 +69,7 @@ pub(crate) async fn page(
         section {
             h2 { "Compliance, last " (SUMMARY_DAYS) " days" }
             (summary_table(&summary))
+            (compliance_chart(&days, &per_day, form.get("process")))
         }
         section {
             h2 { "Records" }
@@ -97,6 +103,29 @@ pub(crate) async fn page(
         }
     };
     Ok(layout::page(&viewer, Nav::Audit, "Audit", body))
+}
+
+/// Compliance statuses, worst first: the bottom of each day's bar.
+const WORST_FIRST: [&str; 4] = ["failed", "exception", "pending_review", "compliant"];
+
+/// Records per day and compliance status, of one process or of all.
+fn compliance_per_day(counts: &[AuditCount], process: Option<&str>) -> Vec<BucketCount> {
+    counts
+        .iter()
+        .filter(|count| process.is_none_or(|process| process == count.process))
+        .map(|count| BucketCount { start: count.start, label: count.status.clone(), count: count.count })
+        .collect()
+}
+
+fn compliance_chart(days: &Buckets, per_day: &[BucketCount], process: Option<&str>) -> Markup {
+    let classes: Vec<String> = WORST_FIRST.iter().map(|status| format!("cmp-{status}")).collect();
+    let label = match process {
+        Some(process) => format!("Audit records of {process} per day, by compliance"),
+        None => "Audit records per day, by compliance".to_owned(),
+    };
+    html! {
+        div #compliance-chart { (chart::stacked_bars(&label, days, per_day, &WORST_FIRST, &classes)) }
+    }
 }
 
 /// The formats an admin may download the filtered records in.

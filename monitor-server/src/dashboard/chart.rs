@@ -55,18 +55,20 @@ fn axis_label(buckets: &Buckets, start: SystemTime) -> String {
     }
 }
 
-/// Counts per bucket and severity, every bucket present (empty ones at 0).
-fn per_bucket(buckets: &Buckets, counts: &[BucketCount]) -> Vec<(SystemTime, BTreeMap<Severity, u64>)> {
+/// Counts per bucket and label, every bucket present (empty ones at 0).
+/// Labels are kept by their place in `order` (worst first), so a bar
+/// stacks them in that order; labels not in it are left out.
+fn per_bucket(buckets: &Buckets, counts: &[BucketCount], order: &[&str]) -> Vec<(SystemTime, BTreeMap<usize, u64>)> {
     let width = buckets.width.as_secs().max(1);
     let span = buckets.until.duration_since(buckets.since).unwrap_or_default().as_secs();
-    let mut bars: Vec<(SystemTime, BTreeMap<Severity, u64>)> = (0..span.div_ceil(width))
+    let mut bars: Vec<(SystemTime, BTreeMap<usize, u64>)> = (0..span.div_ceil(width))
         .map(|index| (buckets.since + Duration::from_secs(index * width), BTreeMap::new()))
         .collect();
     for count in counts {
         let Ok(offset) = count.start.duration_since(buckets.since) else { continue };
-        let Ok(severity) = count.label.parse::<Severity>() else { continue };
+        let Some(rank) = order.iter().position(|label| *label == count.label) else { continue };
         if let Some((_, bar)) = bars.get_mut((offset.as_secs() / width) as usize) {
-            *bar.entry(severity).or_default() += count.count;
+            *bar.entry(rank).or_default() += count.count;
         }
     }
     bars
@@ -75,7 +77,7 @@ fn per_bucket(buckets: &Buckets, counts: &[BucketCount]) -> Vec<(SystemTime, BTr
 /// One stacked piece of a bar.
 struct Rect {
     start: SystemTime,
-    severity: Severity,
+    label: usize,
     count: u64,
     x: f64,
     y: f64,
@@ -85,25 +87,39 @@ struct Rect {
 
 /// A stacked bar chart of `counts` (broken down by severity) over `buckets`.
 pub(crate) fn severity_bars(label: &str, buckets: &Buckets, counts: &[BucketCount]) -> Markup {
-    let bars = per_bucket(buckets, counts);
+    let order: Vec<&str> = Severity::ALL.iter().rev().map(|severity| severity.as_str()).collect();
+    let classes: Vec<String> = order.iter().map(|name| format!("sev-{name}")).collect();
+    stacked_bars(label, buckets, counts, &order, &classes)
+}
+
+/// A stacked bar chart of `counts` over `buckets`: one bar per bucket, a
+/// piece per label of `order` (the first at the bottom: the one that
+/// matters most), drawn with the matching CSS class of `classes`.
+pub(crate) fn stacked_bars(
+    label: &str,
+    buckets: &Buckets,
+    counts: &[BucketCount],
+    order: &[&str],
+    classes: &[String],
+) -> Markup {
+    let bars = per_bucket(buckets, counts, order);
     let total: u64 = bars.iter().flat_map(|(_, bar)| bar.values()).sum();
     let peak = bars.iter().map(|(_, bar)| bar.values().sum::<u64>()).max().unwrap_or(0).max(1);
     let slot = (WIDTH - SCALE) / bars.len().max(1) as f64;
     let plot = HEIGHT - AXIS;
     let summary = format!("{label}: {total} in all, at most {peak} in {}", bucket_name(buckets));
-    let present: Vec<Severity> =
-        Severity::ALL.into_iter().filter(|severity| bars.iter().any(|(_, bar)| bar.contains_key(severity))).collect();
+    let present: Vec<usize> =
+        (0..order.len()).filter(|rank| bars.iter().any(|(_, bar)| bar.contains_key(rank))).collect();
     let mut rects = Vec::new();
     for (index, (start, bar)) in bars.iter().enumerate() {
         let x = SCALE + index as f64 * slot + 1.0;
-        // Worst at the bottom: the bar's base is what matters most.
         let mut top = plot;
-        for (severity, count) in bar.iter().rev() {
+        for (rank, count) in bar {
             let height = *count as f64 / peak as f64 * (plot - 4.0);
             top -= height;
             rects.push(Rect {
                 start: *start,
-                severity: *severity,
+                label: *rank,
                 count: *count,
                 x,
                 y: top,
@@ -119,9 +135,9 @@ pub(crate) fn severity_bars(label: &str, buckets: &Buckets, counts: &[BucketCoun
                 text.scale x="2" y="12" { (peak) }
                 text.scale x="2" y=(plot) { "0" }
                 @for rect in &rects {
-                    rect class={ "bar sev-" (rect.severity.as_str()) } x=(format!("{:.1}", rect.x)) y=(format!("{:.1}", rect.y))
+                    rect class={ "bar " (classes[rect.label]) } x=(format!("{:.1}", rect.x)) y=(format!("{:.1}", rect.y))
                         width=(format!("{:.1}", rect.width)) height=(format!("{:.1}", rect.height)) {
-                        title { (show(rect.start)) ": " (rect.count) " " (rect.severity.as_str()) }
+                        title { (show(rect.start)) ": " (rect.count) " " (order[rect.label].replace('_', " ")) }
                     }
                 }
                 @for (index, (start, _)) in bars.iter().enumerate().step_by(bars.len().div_ceil(4).max(1)) {
@@ -132,8 +148,8 @@ pub(crate) fn severity_bars(label: &str, buckets: &Buckets, counts: &[BucketCoun
                 (summary)
                 @if !present.is_empty() {
                     " · "
-                    @for severity in &present {
-                        span class={ "key sev-" (severity.as_str()) } { (severity.as_str()) }
+                    @for rank in present.iter().rev() {
+                        span class={ "key " (classes[*rank]) } { (order[*rank].replace('_', " ")) }
                         " "
                     }
                 }
@@ -155,7 +171,7 @@ pub(crate) struct Series<'a> {
 /// breaks a line rather than drawing it down to zero: no calls is not a
 /// fast call.
 pub(crate) fn lines(label: &str, unit: &str, buckets: &Buckets, series: &[Series<'_>]) -> Markup {
-    let starts: Vec<SystemTime> = per_bucket(buckets, &[]).into_iter().map(|(start, _)| start).collect();
+    let starts: Vec<SystemTime> = per_bucket(buckets, &[], &[]).into_iter().map(|(start, _)| start).collect();
     let peak = series.iter().flat_map(|line| line.values.iter().flatten()).fold(0.0_f64, |a, b| a.max(*b));
     let scale_top = if peak > 0.0 { peak } else { 1.0 };
     let slot = (WIDTH - SCALE) / starts.len().max(1) as f64;
@@ -243,10 +259,11 @@ mod tests {
             BucketCount { start: buckets.since, label: "error".into(), count: 3 },
             BucketCount { start: buckets.since + Duration::from_secs(23 * 3600), label: "warning".into(), count: 2 },
         ];
-        let bars = per_bucket(&buckets, &counts);
+        let order = ["error", "warning"];
+        let bars = per_bucket(&buckets, &counts, &order);
         assert_eq!(bars.len(), 24);
-        assert_eq!(bars[0].1[&Severity::Error], 3);
-        assert_eq!(bars[23].1[&Severity::Warning], 2);
+        assert_eq!(bars[0].1[&0], 3);
+        assert_eq!(bars[23].1[&1], 2);
         let svg = severity_bars("Errors", &buckets, &counts).into_string();
         assert!(svg.contains("5 in all") && svg.matches("<rect").count() == 2, "{svg}");
         assert!(svg.contains("in one hour"), "{svg}");
