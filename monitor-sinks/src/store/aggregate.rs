@@ -307,26 +307,42 @@ impl AggregateRow {
 /// SQLite: summing the rows in a hash map is several times faster than
 /// SQLite's `GROUP BY`, which sorts every row of the window by group first
 /// (a day is about 130,000 rows when occurrences spread over many groups).
+/// Keys are the groups' hexadecimal numbers, summed as numbers (no string
+/// kept per row); a key that is not one is summed as text.
 #[derive(Debug, Default)]
 pub(crate) struct GroupTotals {
-    totals: std::collections::HashMap<String, i64>,
+    totals: std::collections::HashMap<u64, i64, foldhash::fast::RandomState>,
+    other: std::collections::HashMap<String, i64, foldhash::fast::RandomState>,
 }
 
 impl GroupTotals {
     pub(crate) fn add(&mut self, key: &str, count: i64) {
-        match self.totals.get_mut(key) {
-            Some(total) => *total += count,
-            None => {
-                self.totals.insert(key.to_owned(), count);
-            }
+        match u64::from_str_radix(key, 16) {
+            Ok(number) if key.len() == 16 => *self.totals.entry(number).or_default() += count,
+            _ => match self.other.get_mut(key) {
+                Some(total) => *total += count,
+                None => {
+                    self.other.insert(key.to_owned(), count);
+                }
+            },
         }
     }
 
     /// The `limit` largest totals, largest first, ties by key: the order
     /// of [`top_groups`]'s SQL.
     pub(crate) fn top(self, limit: usize) -> Vec<AggregateRow> {
-        let mut totals: Vec<(String, i64)> = self.totals.into_iter().collect();
+        let mut totals: Vec<(String, i64)> = self.other.into_iter().collect();
         let order = |a: &(String, i64), b: &(String, i64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+        // Only the largest numbers become text: at most `limit` of them
+        // can be in the top, ties at the edge aside, which the text order
+        // below settles among those kept.
+        let mut numbers: Vec<(u64, i64)> = self.totals.into_iter().collect();
+        let by_number = |a: &(u64, i64), b: &(u64, i64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+        if limit < numbers.len() {
+            numbers.select_nth_unstable_by(limit, by_number);
+            numbers.truncate(limit);
+        }
+        totals.extend(numbers.into_iter().map(|(key, total)| (format!("{key:016x}"), total)));
         if limit < totals.len() {
             totals.select_nth_unstable_by(limit, order);
             totals.truncate(limit);
@@ -356,11 +372,18 @@ mod tests {
     #[test]
     fn group_totals_sum_per_group_and_keep_the_largest_ties_by_key() {
         let mut totals = GroupTotals::default();
-        for (key, count) in [("b", 2), ("a", 1), ("c", 5), ("a", 1), ("d", 1), ("b", 1)] {
+        let (a, b, c, d) = ("000000000000000a", "000000000000000b", "000000000000000c", "000000000000000d");
+        for (key, count) in [(b, 2), (a, 1), (c, 5), (a, 1), (d, 1), (b, 1), ("made-up", 2)] {
             totals.add(key, count);
         }
-        let top: Vec<(String, i64)> = totals.top(3).into_iter().map(|row| (row.first, row.count)).collect();
-        assert_eq!(top, [("c".to_owned(), 5), ("b".to_owned(), 3), ("a".to_owned(), 2)]);
+        let top: Vec<(String, i64)> = totals.top(4).into_iter().map(|row| (row.first, row.count)).collect();
+        assert_eq!(top, [(c.to_owned(), 5), (b.to_owned(), 3), (a.to_owned(), 2), ("made-up".to_owned(), 2)]);
+        // Hexadecimal order is the numbers' order: ties settle alike.
+        let mut tie = GroupTotals::default();
+        for key in [d, a, c, b] {
+            tie.add(key, 1);
+        }
+        assert_eq!(tie.top(2).into_iter().map(|row| row.first).collect::<Vec<_>>(), [a, b]);
         assert_eq!(GroupTotals::default().top(10).len(), 0);
     }
 }
