@@ -5,6 +5,9 @@
 //!
 //! `cargo bench -p monitor-benches --bench fill_search -- FILE [--ending-now]`
 //!
+//! FILE may be a `postgres://` URL: the schema `bench_fill` of that
+//! database is filled instead (for `psql` and its query plans).
+//!
 //! With `--ending-now` the history ends at this minute instead of on
 //! 2027-01-15: the dashboard's overview, which counts the last 24 hours
 //! by the clock, then has a full day to count.
@@ -33,6 +36,10 @@ fn main() {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock after 1970");
         search_data::end_at(now.as_millis() as u64);
     }
+    if let Some(url) = path.to_str().filter(|text| text.starts_with("postgres://")) {
+        fill_postgres(url);
+        return;
+    }
     if path.exists() {
         eprintln!("{} exists: give a new file (it would be filled twice)", path.display());
         std::process::exit(1);
@@ -58,4 +65,19 @@ fn main() {
     assert!(!PathBuf::from(&wal).exists(), "the write-ahead log was not checkpointed into {}", partial.display());
     std::fs::rename(&partial, &path).expect("the filled store renamed");
     println!("kept {}", path.display());
+}
+
+/// Fills the schema `bench_fill` of the database at `url` (refused when it
+/// exists), for looking at PostgreSQL's plans with `psql`.
+fn fill_postgres(url: &str) {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+    let options = monitor::postgres::PostgresOptions::new(url).schema("bench_fill");
+    let store = runtime.block_on(monitor::postgres::PostgresStore::connect(&options)).expect("the PostgreSQL server");
+    if runtime.block_on(store.event_count()).expect("counted") > 0 {
+        eprintln!("schema bench_fill of {url} holds events: drop it first (DROP SCHEMA bench_fill CASCADE)");
+        std::process::exit(1);
+    }
+    search_data::fill(&runtime, &store, None);
+    println!("kept schema bench_fill of {url}");
 }

@@ -275,8 +275,8 @@ fn search(c: &mut Criterion) {
         }
         if let Some(schema) = &schema {
             // What autovacuum does after a bulk load: statistics for the planner.
-            let tables =
-                ["events", "groups", "group_counts", "audit_log"].map(|table| format!("{}.{table}", schema.name));
+            let tables = ["events", "groups", "group_counts", "group_words", "audit_log"]
+                .map(|table| format!("{}.{table}", schema.name));
             schema.execute(format!("ANALYZE {}", tables.join(", "))).expect("analyzed");
         }
         for query in queries(&runtime, &store) {

@@ -302,7 +302,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     // group search by text, compared byte by byte (`COLLATE "C"`) as the
     // prefix ranges need. The events already stored are split here as the
     // writer splits them: runs of letters and digits, those without a
-    // digit, lower-cased, cut to 48 characters.
+    // digit, lower-cased, cut to 48 characters. A second index by group:
+    // PostgreSQL walks the groups newest first and checks each for the
+    // word, which the primary key (word first) answers only by reading all
+    // of the word's groups (123 ms for a common word over 20,000 groups,
+    // 1.4 ms with it). Analyzed at once: without statistics the planner may
+    // walk every group to check a rare word (autovacuum keeps them after).
     Migration {
         description: "group words",
         sql: "CREATE TABLE group_words (
@@ -314,7 +319,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             SELECT DISTINCT left(lower(word), 48), group_key
             FROM events, regexp_split_to_table(message || ' ' || template, '[^[:alnum:]]+') AS word
             WHERE word <> '' AND word !~ '[[:digit:]]'
-            ON CONFLICT DO NOTHING;",
+            ON CONFLICT DO NOTHING;
+        CREATE INDEX group_words_by_group ON group_words (group_key, word);
+        ANALYZE group_words;",
     },
 ];
 
