@@ -38,13 +38,8 @@ for tool in wrk sqlite3 curl jq; do
     command -v "$tool" >/dev/null || { echo "$tool is needed: install it (Debian: apt-get install $tool)" >&2; exit 1; }
 done
 
-# The binary: the one given, or a release build (nothing to do when fresh).
-if [[ -n ${MONITOR_BIN:-} ]]; then
-    monitor=$MONITOR_BIN
-else
-    cargo build --release --quiet -p monitor-cli
-    monitor=$target/release/monitor
-fi
+source "$root/benches/checks/serve.sh"
+monitor_binary
 
 # The store: the search benchmark's 1M events, made once.
 if [[ ! -f $db ]]; then
@@ -55,18 +50,7 @@ fi
 
 # The server, on a port the system picks; its first line says which.
 token=bench-token-0123456789abcdefgh
-rm -f "$out/serve.log" # a previous run's first line would name a port no longer served
-MONITOR_API_TOKENS="bench:viewer:$token" "$monitor" serve --db "$db" --listen 127.0.0.1:0 >"$out/serve.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-address=
-for _ in $(seq 100); do
-    address=$(sed -n '1s/^serving .* at http:\/\///p' "$out/serve.log" 2>/dev/null || true)
-    [[ -n $address ]] && break
-    kill -0 "$server" 2>/dev/null || { cat "$out/serve.log" >&2; exit 1; }
-    sleep 0.1
-done
-[[ -n $address ]] || { echo "monitor serve did not say where it listens" >&2; exit 1; }
+serve_store "$db" "$token" "$out/serve.log"
 base=http://$address/api/v1/groups
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 

@@ -30,12 +30,8 @@ mkdir -p "$out"
 
 command -v curl >/dev/null || { echo "curl is needed: install it (Debian: apt-get install curl)" >&2; exit 1; }
 
-if [[ -n ${MONITOR_BIN:-} ]]; then
-    monitor=$MONITOR_BIN
-else
-    cargo build --release --quiet -p monitor-cli
-    monitor=$target/release/monitor
-fi
+source "$root/benches/checks/serve.sh"
+monitor_binary
 
 if [[ ! -f $db ]]; then
     mkdir -p "$(dirname "$db")"
@@ -44,18 +40,7 @@ if [[ ! -f $db ]]; then
 fi
 
 token=bench-token-0123456789abcdefgh
-rm -f "$out/serve.log"
-MONITOR_API_TOKENS="bench:viewer:$token" "$monitor" serve --db "$db" --listen 127.0.0.1:0 >"$out/serve.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-address=
-for _ in $(seq 100); do
-    address=$(sed -n '1s/^serving .* at http:\/\///p' "$out/serve.log" 2>/dev/null || true)
-    [[ -n $address ]] && break
-    kill -0 "$server" 2>/dev/null || { cat "$out/serve.log" >&2; exit 1; }
-    sleep 0.1
-done
-[[ -n $address ]] || { echo "monitor serve did not say where it listens" >&2; exit 1; }
+serve_store "$db" "$token" "$out/serve.log"
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| page | median | p95 | largest | size |\n|---|---|---|---|---|\n'

@@ -10,7 +10,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, Redirect};
 use maud::{Markup, html};
-use monitor_sinks::store::{AlertChange, AlertQuery, AlertStatus, StoredAlert};
+use monitor_sinks::store::{AlertChange, AlertQuery, AlertStatus, Store, StoreError, StoredAlert};
 
 use super::form::Form;
 use super::layout::{self, Nav, PageError, PageResult, Viewer, when};
@@ -41,16 +41,7 @@ pub(crate) async fn page(
     Extension(caller): Extension<Caller>,
     base: Base,
 ) -> PageResult<Html<String>> {
-    let mut firing = Vec::new();
-    for status in [AlertStatus::Active, AlertStatus::Acknowledged] {
-        firing.extend(
-            state
-                .store
-                .alerts(&AlertQuery { status: Some(status), limit: usize::MAX, ..AlertQuery::default() })
-                .await?,
-        );
-    }
-    firing.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
+    let firing = firing(&*state.store).await?;
     let history = state.store.alerts(&AlertQuery { limit: HISTORY, ..AlertQuery::default() }).await?;
     let now = SystemTime::now();
     let per_rule = state.store.alert_stats(now - STATS_PERIOD, now).await?;
@@ -113,6 +104,18 @@ pub(crate) async fn page(
         }
     };
     Ok(layout::page(&viewer, Nav::Alerts, "Alerts", body))
+}
+
+/// The incidents still firing (active or acknowledged), newest first.
+pub(crate) async fn firing(store: &dyn Store) -> Result<Vec<StoredAlert>, StoreError> {
+    let mut firing = Vec::new();
+    for status in [AlertStatus::Active, AlertStatus::Acknowledged] {
+        firing.extend(
+            store.alerts(&AlertQuery { status: Some(status), limit: usize::MAX, ..AlertQuery::default() }).await?,
+        );
+    }
+    firing.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
+    Ok(firing)
 }
 
 fn incident(viewer: &Viewer, alert: &StoredAlert) -> Markup {

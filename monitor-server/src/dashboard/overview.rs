@@ -13,9 +13,10 @@ use axum::response::Html;
 use maud::{Markup, html};
 use monitor_runtime::GroupStatus;
 use monitor_runtime::audit::ComplianceStatus;
-use monitor_sinks::store::{AlertQuery, AlertStatus, AuditQuery, Breakdown, GroupQuery, Store, StoredEvent};
+use monitor_sinks::store::{AuditQuery, Breakdown, GroupQuery, Store, StoredEvent};
 use serde::Serialize;
 
+use super::alerts;
 use super::chart;
 use super::form::Form;
 use super::layout::{self, Nav, PageError, PageResult, Viewer, when};
@@ -65,13 +66,7 @@ impl Cards {
         let day_ago_ms = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().saturating_sub(DAY).as_millis();
         let changes = store.status_changes(Some(day_ago_ms as i64)).await?;
         let reopened = changes.changes.iter().filter(|(_, status)| *status == GroupStatus::Open).count();
-        let mut firing = 0;
-        for status in [AlertStatus::Active, AlertStatus::Acknowledged] {
-            firing += store
-                .alerts(&AlertQuery { status: Some(status), limit: usize::MAX, ..AlertQuery::default() })
-                .await?
-                .len();
-        }
+        let firing = alerts::firing(store).await?.len();
         let failures = store
             .audit_records(&AuditQuery {
                 status: Some(ComplianceStatus::Failed),
@@ -119,7 +114,7 @@ pub(crate) async fn page(
     let range = chart::last_buckets(now, count, width);
     let counts = store.occurrence_counts(&range, Breakdown::Severity, &GroupQuery::all()).await?;
     let top = store.top_groups(now - DAY, now, TOP_GROUPS).await?;
-    let mut slowest = performance::totals(store.function_stats(&chart::last_hours(now, 24), None, None).await?);
+    let mut slowest = performance::totals(&store.function_stats(&chart::last_hours(now, 24), None, None).await?);
     slowest.sort_by(|a, b| b.worst_p95.cmp(&a.worst_p95).then_with(|| b.calls.cmp(&a.calls)));
     slowest.truncate(SLOWEST_FUNCTIONS);
     let recent = store.recent_events(FEED_EVENTS).await?;

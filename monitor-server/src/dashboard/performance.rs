@@ -45,7 +45,7 @@ pub(crate) fn function_query(function: &Totals, hours: &str) -> String {
     Form::query(&[("function".to_owned(), function.path()), ("hours".to_owned(), hours.to_owned())])
 }
 
-pub(crate) fn totals(stats: Vec<FunctionStats>) -> Vec<Totals> {
+pub(crate) fn totals(stats: &[FunctionStats]) -> Vec<Totals> {
     let mut per_function: BTreeMap<(String, String), Totals> = BTreeMap::new();
     for row in stats {
         let entry = per_function.entry((row.module.clone(), row.function.clone())).or_insert_with(|| Totals {
@@ -87,18 +87,12 @@ pub(crate) async fn page(
         )?;
     let buckets = chart::last_hours(SystemTime::now(), hours);
     let stats = state.store.function_stats(&buckets, form.get("module"), None).await?;
-    let wanted = form.get("function");
-    let chosen = match wanted {
-        Some(path) => Some(path.to_owned()),
-        None => totals(stats.clone()).first().map(Totals::path),
-    };
+    let functions = totals(&stats);
+    let chosen = form.get("function").map(str::to_owned).or_else(|| functions.first().map(Totals::path));
     let hourly: Vec<FunctionStats> = match &chosen {
-        Some(path) => {
-            stats.iter().filter(|row| format!("{}::{}", row.module, row.function) == *path).cloned().collect()
-        }
+        Some(path) => stats.into_iter().filter(|row| format!("{}::{}", row.module, row.function) == *path).collect(),
         None => Vec::new(),
     };
-    let functions = totals(stats);
 
     let viewer = Viewer { base, caller };
     let body = html! {
@@ -231,7 +225,7 @@ mod tests {
 
     #[test]
     fn hours_add_up_and_the_worst_percentile_is_kept() {
-        let functions = totals(vec![row("charge", 3, 1, 40), row("charge", 5, 0, 90), row("refund", 20, 0, 5)]);
+        let functions = totals(&[row("charge", 3, 1, 40), row("charge", 5, 0, 90), row("refund", 20, 0, 5)]);
         assert_eq!(functions[0].function, "refund", "most called first");
         assert_eq!((functions[1].calls, functions[1].errors), (8, 1));
         assert_eq!(functions[1].worst_p95, Duration::from_millis(90));

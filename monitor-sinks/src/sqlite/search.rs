@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use super::store::SqliteStore;
 use crate::store::aggregate::{self, GroupTotals};
 use crate::store::calls::{CallRow, call_rows_query, function_stats_of};
-use crate::store::search::group_words::indexed_words;
+use crate::store::search::group_words::add_pairs;
 use crate::store::search::sql::{Dialect, Param, event_filter};
 use crate::store::search::text::{fts5_query, search_terms};
 use crate::store::{
@@ -68,13 +68,8 @@ pub(crate) fn backfill_group_words(connection: &rusqlite::Connection) -> rusqlit
         while let Some(row) = rows.next()? {
             read_any = true;
             after = row.get(0)?;
-            let key: String = row.get(1)?;
-            for column in [2, 3] {
-                let text: String = row.get(column)?;
-                for word in indexed_words(&text) {
-                    pairs.insert((word, key.clone()));
-                }
-            }
+            let (key, message, template): (String, String, String) = (row.get(1)?, row.get(2)?, row.get(3)?);
+            add_pairs(&mut pairs, &key, [message.as_str(), template.as_str()]);
         }
         if !read_any {
             return Ok(());

@@ -29,7 +29,7 @@ pub(crate) const WORD_CHARS: usize = 48;
 /// The words of `text` the index holds: runs of letters and digits (the
 /// split of [`search_terms`](super::text::search_terms)) without a digit,
 /// lower-cased, cut to [`WORD_CHARS`].
-pub(crate) fn indexed_words(text: &str) -> impl Iterator<Item = String> + '_ {
+fn indexed_words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty() && is_group_word(word)).map(index_form)
 }
 
@@ -59,14 +59,20 @@ pub(crate) fn prefix_range(term: &str) -> (String, String) {
 pub(crate) fn pairs_of(events: &[Arc<Event>]) -> BTreeSet<(String, String)> {
     let mut pairs = BTreeSet::new();
     for event in events {
-        let key = event.group_key.to_string();
-        for text in [event.message.as_str(), event.template.as_str()] {
-            for word in indexed_words(text) {
-                pairs.insert((word, key.clone()));
-            }
-        }
+        add_pairs(&mut pairs, &event.group_key.to_string(), [event.message.as_str(), event.template.as_str()]);
     }
     pairs
+}
+
+/// Adds the (word, `key`) pairs of each of `texts` to `pairs`.
+pub(crate) fn add_pairs<'a>(
+    pairs: &mut BTreeSet<(String, String)>,
+    key: &str,
+    texts: impl IntoIterator<Item = &'a str>,
+) {
+    for text in texts {
+        pairs.extend(indexed_words(text).map(|word| (word, key.to_owned())));
+    }
 }
 
 /// The pairs this process wrote recently, as hashes: a pair found here is
