@@ -69,6 +69,7 @@ mod retention;
 mod schema;
 mod sink;
 mod store;
+mod top_groups;
 mod trait_impl;
 mod triage;
 

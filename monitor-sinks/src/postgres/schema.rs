@@ -323,6 +323,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         CREATE INDEX group_words_by_group ON group_words (group_key, word);
         ANALYZE group_words;",
     },
+    // The top groups of a window sum only the groups that could be in it
+    // (see `top_groups`): each one's minutes read from the primary key
+    // alone, which now carries the count. Without it every minute row of a
+    // busy group is a visit to the table (60 ms for 200 busy groups a day,
+    // 16 ms with it). `count` was already in an index, so upserts were not
+    // HOT updates before either: writes cost the same.
+    Migration {
+        description: "top groups from the busiest",
+        sql: "ALTER TABLE group_counts DROP CONSTRAINT group_counts_pkey,
+            ADD PRIMARY KEY (group_key, minute_ms) INCLUDE (count);
+        ANALYZE group_counts;
+        ANALYZE groups;",
+    },
 ];
 
 /// Brings the database (its schema, when one is configured) to the latest

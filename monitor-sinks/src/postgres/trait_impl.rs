@@ -63,7 +63,7 @@ impl Store for PostgresStore {
         until: SystemTime,
         limit: usize,
     ) -> Result<Vec<TopGroup>, StoreError> {
-        let rows = self.aggregate(&aggregate::top_groups(since, until, limit, Dialect::Postgres)?).await?;
+        let rows = self.read_top_groups(since, until, limit).await?;
         let keys = rows.iter().filter_map(|row| row.first.parse().ok()).collect();
         let groups = self.read_groups(&GroupQuery { keys: Some(keys), ..GroupQuery::all() }).await?;
         Ok(top_of(rows, groups))

@@ -227,6 +227,7 @@ macro_rules! conformance_suite {
             groups_are_found_by_the_words_of_any_of_their_events,
             pages_stay_steady_while_new_events_arrive,
             charts_count_occurrences_new_groups_top_groups_and_audit_records,
+            top_groups_count_the_window_alone_whatever_the_groups_did_before,
             charts_from_hourly_totals_count_what_the_rows_count,
             calls_per_function_add_up_across_instances_with_their_percentiles,
         );

@@ -443,3 +443,70 @@ pub async fn calls_per_function_add_up_across_instances_with_their_percentiles(d
     let names: Vec<_> = everything.iter().map(|s| (s.module.as_str(), s.calls)).collect();
     assert_eq!(names, [("billing::cards", 120), ("ledger", 7)]);
 }
+
+/// The top groups of a window count the window alone, exactly, whether a
+/// store narrows the groups it sums by their all-time counts or not: old
+/// busy groups quiet in the window, ties at the edge (broken by key), a
+/// minute just before the window, counts from two instances, and then more
+/// old busy groups than a store would narrow to.
+pub async fn top_groups_count_the_window_alone_whatever_the_groups_did_before(database: Arc<impl TestDatabase>) {
+    const DAY: u64 = 86_400;
+    let (one, two) = (database.open().await.unwrap(), database.open().await.unwrap());
+    let write = |store: &Arc<dyn Store>, groups: Vec<(u64, u64, u64)>| {
+        let store = Arc::clone(store);
+        async move {
+            let groups: Vec<Group> =
+                groups.into_iter().map(|(n, count, secs)| Group::new(n, "ledger", count, at(0), at(secs))).collect();
+            store.write_batch(&batch(vec![], &groups, vec![], vec![])).await.unwrap();
+        }
+    };
+    let mut in_window: std::collections::BTreeMap<u64, u64> = std::collections::BTreeMap::new();
+    // Groups 1–8 were busy before the window (500 each) and are quiet in it.
+    write(&one, (1..=8).map(|n| (n, 500, 100)).collect()).await;
+    let quiet: Vec<(u64, u64, u64)> = (1..=8).map(|n| (n, n, DAY + 60 * n)).collect();
+    // Groups 11–30 are new in the window; 14 and 15 tie for fifth place,
+    // 13 is counted by two instances, 16 also had 50 just before the window
+    // and 17 had 90 just after it.
+    let fresh: Vec<(u64, u64, u64)> =
+        (11..=30).map(|n| (n, [40, 25, 12, 9, 9, 8, 3][((n - 11) as usize).min(6)], DAY + 7 * n)).collect();
+    for &(n, count, _) in quiet.iter().chain(&fresh) {
+        *in_window.entry(n).or_default() += count;
+    }
+    write(&one, quiet).await;
+    write(&two, fresh).await;
+    write(&one, vec![(13, 10, DAY + 3600)]).await;
+    *in_window.entry(13).or_default() += 10;
+    write(&two, vec![(16, 50, DAY - 30), (17, 90, 2 * DAY)]).await;
+
+    let expected = |in_window: &std::collections::BTreeMap<u64, u64>, limit: usize| {
+        let mut totals: Vec<_> = in_window.iter().map(|(&n, &count)| (key(n), count)).collect();
+        totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.to_string().cmp(&b.0.to_string())));
+        totals.truncate(limit);
+        totals
+    };
+    let top = |store: Arc<dyn Store>, limit| async move {
+        let found = store.top_groups(at(DAY), at(2 * DAY), limit).await.unwrap();
+        found.iter().map(|entry| (entry.group.key, entry.count)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        top(Arc::clone(&one), 5).await,
+        expected(&in_window, 5),
+        "narrowed by the busiest groups' window totals"
+    );
+    assert_eq!(top(Arc::clone(&one), 4).await, expected(&in_window, 4), "a tie at the edge goes to the smaller key");
+    assert_eq!(top(Arc::clone(&two), 1).await, [(key(11), 40)]);
+    for limit in [12, 20] {
+        assert_eq!(top(Arc::clone(&one), limit).await, expected(&in_window, limit), "down to the quiet groups");
+    }
+    assert_eq!(top(Arc::clone(&one), 100).await, expected(&in_window, 100), "every group of the window");
+    assert_eq!(top(Arc::clone(&one), 0).await, []);
+    assert_eq!(one.top_groups(at(3 * DAY), at(4 * DAY), 5).await.unwrap().len(), 0, "an empty window");
+
+    // 1,100 more groups, each busy before the window and seen once in it:
+    // too many to narrow to, so the window's rows are summed whole.
+    write(&one, (1_000..2_100).map(|n| (n, 1_000, 200)).collect()).await;
+    write(&two, (1_000..2_100).map(|n| (n, 1, DAY + 5)).collect()).await;
+    in_window.extend((1_000..2_100).map(|n| (n, 1)));
+    assert_eq!(top(Arc::clone(&two), 5).await, expected(&in_window, 5), "summed whole");
+    assert_eq!(top(Arc::clone(&two), 40).await, expected(&in_window, 40), "ties at one, broken by key");
+}
