@@ -6,6 +6,7 @@
 //! MONITOR_DISCORD_WEBHOOK_URL=https://discord.com/api/webhooks/… \
 //! MONITOR_TEAMS_WEBHOOK_URL=https://….logic.azure.com/workflows/… \
 //! MONITOR_WEBHOOK_URL=https://example.org/alerts                   \
+//! MONITOR_ALERTMANAGER_URL=http://127.0.0.1:9093                   \
 //! MONITOR_SMTP_URL=smtps://mail.example.org:465 MONITOR_ALERT_EMAIL=oncall@example.org \
 //!     cargo run -p monitor-examples --example webhooks [-- --large]
 //! ```
@@ -40,7 +41,7 @@ async fn main() -> ExitCode {
     if destinations.is_empty() {
         println!(
             "Nothing to do: set MONITOR_SLACK_WEBHOOK_URL, MONITOR_DISCORD_WEBHOOK_URL, MONITOR_TEAMS_WEBHOOK_URL, \
-             MONITOR_WEBHOOK_URL, or MONITOR_SMTP_URL with MONITOR_ALERT_EMAIL."
+             MONITOR_WEBHOOK_URL, MONITOR_ALERTMANAGER_URL, or MONITOR_SMTP_URL with MONITOR_ALERT_EMAIL."
         );
         return ExitCode::SUCCESS;
     }

@@ -254,6 +254,7 @@ fn target(target: &Target) -> TokenStream {
         Target::Discord(url) => ("Discord", url),
         Target::Teams(url) => ("Teams", url),
         Target::Webhook(url) => ("Webhook", url),
+        Target::Alertmanager(url) => ("Alertmanager", url),
         Target::Email(to) => {
             let to = strings(to);
             return quote!(#path::Email(#to));

@@ -89,6 +89,7 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
         "discord" => url().map(Target::Discord),
         "teams" => url().map(Target::Teams),
         "webhook" => url().map(Target::Webhook),
+        "alertmanager" => url().map(Target::Alertmanager),
         "console" => Some(Target::Console),
         "email" => {
             if destination.values.is_empty() {
@@ -103,7 +104,7 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
             errors.push(RuleError::new(
                 destination.kind.loc,
                 format!(
-                    "unknown destination kind `{other}`: expected slack, discord, teams, webhook, email or console"
+                    "unknown destination kind `{other}`: expected slack, discord, teams, webhook, alertmanager, email or console"
                 ),
             ));
             None

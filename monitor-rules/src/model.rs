@@ -102,6 +102,9 @@ pub enum Target {
     Teams(String),
     /// A generic JSON webhook URL.
     Webhook(String),
+    /// A Prometheus Alertmanager: its base URL (`http://127.0.0.1:9093`);
+    /// alerts are posted to its v2 API, `/api/v2/alerts`, under it.
+    Alertmanager(String),
     /// E-mail recipients.
     Email(Vec<String>),
     /// The process's standard error (development).

@@ -9,12 +9,13 @@ const GOOD: &str = r#"
 ops_chat = { slack = "https://hooks.slack.com/services/T000/B000/XXXX" }
 oncall = { email = ["oncall@example.org", "lead@example.org"] }
 local = { webhook = "http://127.0.0.1:9000/hook" }
+routing = { alertmanager = "https://alertmanager.example.org" }
 
 [[rules]]
 name = "too_many_errors"
 when = "errors(severity >= error) > 10 within 1h"
 severity = "critical"
-notify = ["ops_chat", "oncall"]
+notify = ["ops_chat", "oncall", "routing"]
 
 [[rules]]
 name = "slow_payments"
@@ -44,13 +45,18 @@ fn a_file_and_the_macro_give_the_same_configuration() {
         destination ops_chat = slack("https://hooks.slack.com/services/T000/B000/XXXX");
         destination oncall = email("oncall@example.org", "lead@example.org");
         destination local = webhook("http://127.0.0.1:9000/hook");
-        rule too_many_errors { when errors(severity >= error) > 10 within 1h; severity critical; notify ops_chat, oncall; }
+        destination routing = alertmanager("https://alertmanager.example.org");
+        rule too_many_errors { when errors(severity >= error) > 10 within 1h; severity critical; notify ops_chat, oncall, routing; }
         rule slow_payments { when p95(function = "payments::*") > 2s over 15m; severity warning; notify ops_chat; group_by function; }
         rule failing_payments { when error_rate(module = "billing", function = "payments::*") > 2.5% over 15m; notify ops_chat; group_by function; }
         rule resources { when memory > 512MiB every 15m; notify local; group_interval 10m; repeat_interval 1h; }
     };
     assert_eq!(from_file.rules, from_code.rules);
     assert_eq!(from_file.destinations.len(), from_code.destinations.len());
+    assert_eq!(
+        from_code.destination("routing").map(|d| &d.target),
+        Some(&monitor_runtime::alerts::Target::Alertmanager("https://alertmanager.example.org".into()))
+    );
     for destination in &from_code.destinations {
         assert_eq!(from_file.destination(&destination.name), Some(destination));
     }
@@ -64,6 +70,7 @@ fn a_file_and_the_macro_give_the_same_configuration() {
 fn every_mistake_is_listed_with_line_and_column() {
     let text = r#"[destinations]
 hook = { webhook = "http://alerts.example.org/services/T0/SECRETTOKEN" }
+routing = { alertmanager = "ftp://alertmanager.example.org" }
 oncall = { email = ["oncall.example.org"] }
 
 [[rules]]
@@ -77,13 +84,14 @@ repeat_interval = "1m"
     let lines: Vec<String> = errors.0.iter().map(|e| format!("{}:{} {}", e.line, e.column, e.message)).collect();
     let expect = [
         ("2:20", "uses `http`"),
-        ("3:21", "not a valid e-mail address"),
-        ("7:16", "unknown filter field `sevrity`"),
-        ("7:36", "at least 1"),
-        ("7:45", "the window is longer than 7 days"),
-        ("8:12", "unknown severity `severe`"),
-        ("9:11", "unknown destination `pager`"),
-        ("10:19", "shorter than group_interval"),
+        ("3:28", "`ftp`"),
+        ("4:21", "not a valid e-mail address"),
+        ("8:16", "unknown filter field `sevrity`"),
+        ("8:36", "at least 1"),
+        ("8:45", "the window is longer than 7 days"),
+        ("9:12", "unknown severity `severe`"),
+        ("10:11", "unknown destination `pager`"),
+        ("11:19", "shorter than group_interval"),
     ];
     for (position, message) in expect {
         assert!(

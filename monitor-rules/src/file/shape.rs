@@ -25,7 +25,8 @@ const RULE: [&str; 10] = [
     "during",
     "outside",
 ];
-const DESTINATION: [&str; 7] = ["slack", "discord", "teams", "webhook", "email", "console", "per_minute"];
+const DESTINATION: [&str; 8] =
+    ["slack", "discord", "teams", "webhook", "alertmanager", "email", "console", "per_minute"];
 const SCHEDULE: [&str; 3] = ["days", "hours", "timezone"];
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -114,7 +115,9 @@ fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -
         let kind = Sp::new(text_of(key).to_owned(), loc(value));
         let what = format!("`{}` of {label}", text_of(key));
         let values = match text_of(key) {
-            "slack" | "discord" | "teams" | "webhook" => string(value, &what, errors).map(|url| vec![url]),
+            "slack" | "discord" | "teams" | "webhook" | "alertmanager" => {
+                string(value, &what, errors).map(|url| vec![url])
+            }
             "email" => Some(strings(value, &what, errors)),
             "console" => match value.get_ref() {
                 DeValue::Boolean(on) => on.then(Vec::new),
@@ -150,7 +153,7 @@ fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -
         0 => {
             errors.push(RuleError::new(
                 loc(value),
-                format!("{label} needs one of slack, discord, teams, webhook, email or console"),
+                format!("{label} needs one of slack, discord, teams, webhook, alertmanager, email or console"),
             ));
             None
         }

@@ -12,6 +12,7 @@ impl fmt::Debug for Target {
             Target::Discord(url) => ("Discord", url),
             Target::Teams(url) => ("Teams", url),
             Target::Webhook(url) => ("Webhook", url),
+            Target::Alertmanager(url) => ("Alertmanager", url),
             // Addresses are not secrets, and telling recipients apart matters.
             Target::Email(to) => return f.debug_tuple("Email").field(to).finish(),
             Target::Console => return f.write_str("Console"),

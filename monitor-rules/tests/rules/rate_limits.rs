@@ -102,9 +102,9 @@ notify = ["ops_chat", "mail"]
              only to localhost)",
             "2:78 destination `ops_chat`: `0` per minute would never send: write at least 1 (or leave the limit \
              out for the router's default)",
-            "3:9 destination `pager` needs one of slack, discord, teams, webhook, email or console",
+            "3:9 destination `pager` needs one of slack, discord, teams, webhook, alertmanager, email or console",
             "4:42 unknown key `per_minut` in destination `mail`: expected one of slack, discord, teams, webhook, \
-             email, console, per_minute",
+             alertmanager, email, console, per_minute",
         ]
     );
 }

@@ -88,7 +88,8 @@ pub(crate) fn from_variable(error: DeliveryConfigError, variable: &str) -> Deliv
 /// Every destination named in the environment, each only when its variable
 /// is set: `slack` (`MONITOR_SLACK_WEBHOOK_URL`), `discord`
 /// (`MONITOR_DISCORD_WEBHOOK_URL`), `teams` (`MONITOR_TEAMS_WEBHOOK_URL`),
-/// `webhook` (`MONITOR_WEBHOOK_URL`) and `email` (`MONITOR_ALERT_EMAIL`,
+/// `webhook` (`MONITOR_WEBHOOK_URL`), `alertmanager` (`MONITOR_ALERTMANAGER_URL`,
+/// its base URL) and `email` (`MONITOR_ALERT_EMAIL`,
 /// addresses separated by commas; needs `MONITOR_SMTP_URL`).
 ///
 /// ```no_run
@@ -106,11 +107,12 @@ pub fn destinations_from_env() -> Result<Vec<Destination>, DeliveryConfigError> 
 
 fn destinations_from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Destination>, DeliveryConfigError> {
     type MakeTarget = fn(String) -> Target;
-    let webhooks: [(&str, &str, MakeTarget); 4] = [
+    let webhooks: [(&str, &str, MakeTarget); 5] = [
         ("slack", "MONITOR_SLACK_WEBHOOK_URL", Target::Slack),
         ("discord", "MONITOR_DISCORD_WEBHOOK_URL", Target::Discord),
         ("teams", "MONITOR_TEAMS_WEBHOOK_URL", Target::Teams),
         ("webhook", "MONITOR_WEBHOOK_URL", Target::Webhook),
+        ("alertmanager", "MONITOR_ALERTMANAGER_URL", Target::Alertmanager),
     ];
     let mut destinations = Vec::new();
     for (name, variable, target) in webhooks {
@@ -144,6 +146,7 @@ pub(crate) enum Kind {
     Discord,
     Teams,
     Webhook,
+    Alertmanager,
     Email,
 }
 
@@ -154,6 +157,7 @@ impl Kind {
             Kind::Discord => "discord",
             Kind::Teams => "teams",
             Kind::Webhook => "webhook",
+            Kind::Alertmanager => "alertmanager",
             Kind::Email => "email",
         }
     }
@@ -164,7 +168,7 @@ impl Kind {
         match self {
             Kind::Slack => Duration::from_secs(1),
             Kind::Teams => Duration::from_millis(250),
-            Kind::Discord | Kind::Webhook | Kind::Email => Duration::ZERO,
+            Kind::Discord | Kind::Webhook | Kind::Alertmanager | Kind::Email => Duration::ZERO,
         }
     }
 }
@@ -211,6 +215,10 @@ impl Plan {
             Target::Discord(url) => (Kind::Discord, url),
             Target::Teams(url) => (Kind::Teams, url),
             Target::Webhook(url) => (Kind::Webhook, url),
+            Target::Alertmanager(url) => {
+                let api = alertmanager_api(url).map_err(|e| e.at(name))?;
+                return Self::webhook(name, Kind::Alertmanager, &api, options).map(Some);
+            }
             Target::Email(addresses) => return Self::email(name, addresses, options).map(Some),
             _ => {
                 return Err(DeliveryConfigError::new(
@@ -309,6 +317,28 @@ fn webhook_url(text: &str) -> Result<url::Url, DeliveryConfigError> {
     }
 }
 
+/// Where alerts go in an Alertmanager given by its base URL
+/// (`http://127.0.0.1:9093`, or under a route prefix such as
+/// `https://ops.example.org/alertmanager`): its v2 API's `api/v2/alerts`.
+/// A URL that already names that path is kept.
+fn alertmanager_api(base: &str) -> Result<String, DeliveryConfigError> {
+    let url = webhook_url(base)?;
+    let path = url.path().trim_end_matches('/');
+    if path.ends_with("/api/v2/alerts") {
+        return Ok(url.to_string());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(DeliveryConfigError::new(
+            None,
+            redact_url(base),
+            "an Alertmanager URL is its base address, without a query: such as http://127.0.0.1:9093",
+        ));
+    }
+    let mut api = url.clone();
+    api.set_path(&format!("{path}/api/v2/alerts"));
+    Ok(api.to_string())
+}
+
 /// Checks the link template. In errors it is redacted like any URL, since
 /// it may carry a user and password or a token in its query.
 pub(crate) fn check_link(link: &str) -> Result<(), DeliveryConfigError> {
@@ -340,6 +370,23 @@ mod tests {
 
     fn error_for(target: Target, options: &DeliveryOptions) -> String {
         Plan::new(&destination(target), options).map(|_| ()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn an_alertmanager_is_given_by_its_base_url_and_its_v2_api_is_found_under_it() {
+        for (base, api) in [
+            ("http://127.0.0.1:9093", "http://127.0.0.1:9093/api/v2/alerts"),
+            ("http://localhost:9093/", "http://localhost:9093/api/v2/alerts"),
+            ("https://ops.example.org/alertmanager", "https://ops.example.org/alertmanager/api/v2/alerts"),
+            ("https://ops.example.org/am/api/v2/alerts", "https://ops.example.org/am/api/v2/alerts"),
+        ] {
+            assert_eq!(alertmanager_api(base).unwrap(), api);
+        }
+        let error = alertmanager_api("https://ops.example.org/?token=SECRET").unwrap_err().to_string();
+        assert!(error.contains("without a query") && !error.contains("SECRET"), "{error}");
+        let error =
+            error_for(Target::Alertmanager("http://alertmanager.internal:9093".into()), &DeliveryOptions::new());
+        assert!(error.contains("`ops`") && error.contains("use https"), "{error}");
     }
 
     #[test]

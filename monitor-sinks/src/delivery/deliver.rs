@@ -44,6 +44,9 @@ struct Current {
     from_spool: bool,
     /// The circuit was open: one attempt decides whether it closes.
     probe: bool,
+    /// An Alertmanager's firing alerts posted again: never queued, counted
+    /// or spooled, as the next resend carries them anyway.
+    resend: bool,
     failures: u32,
     attempt: AttemptFuture,
 }
@@ -59,6 +62,16 @@ pub(crate) struct Delivery {
     current: Option<Current>,
     /// Flushes waiting for an answer, and when they must have one.
     flush: Option<(Instant, Vec<oneshot::Sender<()>>)>,
+    /// An Alertmanager's alerts firing now, posted again every interval.
+    firing: Option<Firing>,
+}
+
+/// What an Alertmanager destination keeps firing there.
+struct Firing {
+    every: std::time::Duration,
+    next: Option<Instant>,
+    /// The latest notification of each alert firing, by its identity.
+    alerts: std::collections::BTreeMap<(String, monitor_runtime::alerting::Labels), Arc<Notification>>,
 }
 
 impl Delivery {
@@ -80,6 +93,11 @@ impl Delivery {
             counters,
             current: None,
             flush: None,
+            firing: (plan.kind == Kind::Alertmanager).then(|| Firing {
+                every: options.alertmanager_resend,
+                next: None,
+                alerts: Default::default(),
+            }),
             plan,
         };
         // A backlog left by an earlier run is being replayed from the start:
@@ -107,6 +125,7 @@ impl Delivery {
             let reopen = if self.current.is_none() { self.breaker.reopens_at() } else { None };
             let flush_at = self.flush.as_ref().map(|(at, _)| *at);
             let sync_at = self.spool.sync_due();
+            let resend_at = self.firing.as_ref().and_then(|firing| firing.next);
             tokio::select! {
                 biased;
                 message = control.recv() => match message {
@@ -121,6 +140,7 @@ impl Delivery {
                 },
                 () = sleep_until(reopen) => {}
                 () = sleep_until(sync_at) => self.sync(),
+                () = sleep_until(resend_at) => self.resend_firing(),
             }
         }
         self.stop(&mut items);
@@ -171,7 +191,7 @@ impl Delivery {
     }
 
     /// A notification arrived from the queue.
-    fn accept(&mut self, notification: &Notification) {
+    fn accept(&mut self, notification: &Arc<Notification>) {
         let record = match self.render(notification) {
             Ok(record) => record,
             Err(why) => {
@@ -193,7 +213,53 @@ impl Delivery {
 
     fn begin(&mut self, record: Arc<SpoolRecord>, from_spool: bool, probe: bool, retry_at: Option<Instant>) {
         let attempt = self.attempt(record.clone(), retry_at);
-        self.current = Some(Current { record, from_spool, probe, failures: 0, attempt });
+        self.current = Some(Current { record, from_spool, probe, resend: false, failures: 0, attempt });
+    }
+
+    /// Posts an Alertmanager's firing alerts again, all in one body, when
+    /// nothing else is going: otherwise what is in flight or spooled is
+    /// newer, and the next interval tries again.
+    fn resend_firing(&mut self) {
+        let now = Instant::now();
+        let Some(firing) = self.firing.as_mut() else { return };
+        firing.next = (!firing.alerts.is_empty()).then(|| later(now, firing.every));
+        if firing.alerts.is_empty() || self.current.is_some() || !self.spool.is_empty() || self.breaker.holds(now) {
+            return;
+        }
+        #[cfg(feature = "webhook")]
+        {
+            let body = crate::webhook::alertmanager::render_all(
+                firing.alerts.values().map(|n| n.as_ref()),
+                &self.plan.render,
+                firing.every,
+            );
+            let record = Arc::new(SpoolRecord {
+                v: SPOOL_VERSION,
+                destination: self.plan.destination.clone(),
+                key: format!("resend-{}", format::rfc3339(SystemTime::now())),
+                target: self.plan.kind.as_str().to_owned(),
+                rendered_at: format::rfc3339(SystemTime::now()),
+                payload: Payload::Http { body },
+            });
+            let probe = matches!(self.breaker.state(), State::Open(_));
+            let attempt = self.attempt(record.clone(), None);
+            self.current = Some(Current { record, from_spool: false, probe, resend: true, failures: 0, attempt });
+        }
+    }
+
+    /// Keeps an Alertmanager's firing alerts up to date: a firing
+    /// notification replaces the alert's last, a resolve removes it.
+    fn track_firing(&mut self, notification: &Arc<Notification>) {
+        let Some(firing) = self.firing.as_mut() else { return };
+        let alert = &notification.alert;
+        // What tells one alert from another there: the rule and its labels.
+        let identity = (&alert.rule, &alert.labels);
+        if notification.alert.state == monitor_runtime::alerting::AlertState::Firing {
+            firing.alerts.insert((identity.0.clone(), identity.1.clone()), notification.clone());
+            firing.next.get_or_insert_with(|| later(Instant::now(), firing.every));
+        } else {
+            firing.alerts.remove(&(identity.0.clone(), identity.1.clone()));
+        }
     }
 
     /// One attempt, after the pacing (and any retry wait) allows it.
@@ -229,6 +295,9 @@ impl Delivery {
                 self.pacer.sent(started, Default::default());
                 // The destination is up; this notification will never go.
                 self.breaker.success();
+                if current.resend {
+                    self.report(format!("resending the firing alerts refused: {why}"));
+                }
                 self.done_with(&current, |this| {
                     this.counters.dropped(DropReason::Rejected, 1);
                     this.report(format!("notification {} refused, dropped: {why}", current.record.key));
@@ -291,6 +360,9 @@ impl Delivery {
     /// outcome counted sees the spool without it, and whoever sees the
     /// queue empty (`wait_idle`, `queued`) sees the outcome.
     fn done_with(&mut self, current: &Current, count: impl FnOnce(&mut Self)) {
+        if current.resend {
+            return;
+        }
         if current.from_spool {
             self.advance_spool();
         }
@@ -308,7 +380,7 @@ impl Delivery {
     /// (counted as spooled, or dropped when the spool refuses it) before it
     /// leaves the in-memory count.
     fn keep(&mut self, current: &Current) {
-        if !current.from_spool {
+        if !current.from_spool && !current.resend {
             self.spool_record(&current.record);
             self.counters.left_memory();
         }
@@ -433,7 +505,8 @@ impl Delivery {
         self.answer_flushes();
     }
 
-    fn render(&self, notification: &Notification) -> Result<SpoolRecord, String> {
+    fn render(&mut self, notification: &Arc<Notification>) -> Result<SpoolRecord, String> {
+        self.track_firing(notification);
         let options = &self.plan.render;
         let payload = match &self.plan.endpoint {
             #[cfg(feature = "webhook")]
@@ -442,6 +515,11 @@ impl Delivery {
                     Kind::Slack => crate::webhook::slack::render(notification, options),
                     Kind::Discord => crate::webhook::discord::render(notification, options),
                     Kind::Teams => crate::webhook::teams::render(notification, options),
+                    Kind::Alertmanager => crate::webhook::alertmanager::render(
+                        notification,
+                        options,
+                        self.firing.as_ref().map_or(std::time::Duration::from_secs(60), |firing| firing.every),
+                    ),
                     Kind::Webhook | Kind::Email => crate::webhook::generic::render(notification, options),
                 },
             },

@@ -1,5 +1,5 @@
 //! Alert delivery: the notifier of each Slack, Discord, Microsoft Teams,
-//! generic webhook and e-mail destination, with retries, pacing, a circuit
+//! generic webhook, Alertmanager and e-mail destination, with retries, pacing, a circuit
 //! breaker and a disk spool.
 //!
 //! [`DeliveryOptions`] is what the monitor's builder takes to deliver to
@@ -30,7 +30,7 @@
 //!
 //! # What a notification goes through
 //!
-//! - **Formatting** (`webhook::{slack, discord, teams, generic}`,
+//! - **Formatting** (`webhook::{slack, discord, teams, generic, alertmanager}`,
 //!   `email::render`): each platform's own layout (Block Kit,
 //!   embeds, Adaptive Cards, the `monitor.alert.v1` JSON schema, plain text
 //!   and HTML mail), within the platform's published limits: texts are cut

@@ -44,6 +44,7 @@ pub struct DeliveryOptions {
     pub(crate) spool_max_bytes: u64,
     pub(crate) queue_capacity: usize,
     pub(crate) flush_budget: Duration,
+    pub(crate) alertmanager_resend: Duration,
 }
 
 impl Default for DeliveryOptions {
@@ -62,6 +63,7 @@ impl Default for DeliveryOptions {
             spool_max_bytes: 64 * 1024 * 1024,
             queue_capacity: 1024,
             flush_budget: Duration::from_secs(1),
+            alertmanager_resend: Duration::from_secs(60),
         }
     }
 }
@@ -92,6 +94,7 @@ impl fmt::Debug for DeliveryOptions {
             .field("spool_max_bytes", &self.spool_max_bytes)
             .field("queue_capacity", &self.queue_capacity)
             .field("flush_budget", &self.flush_budget)
+            .field("alertmanager_resend", &self.alertmanager_resend)
             .finish()
     }
 }
@@ -272,6 +275,22 @@ impl DeliveryOptions {
     /// the destination answers) before it spools what is left in memory.
     pub fn flush_budget(mut self, budget: Duration) -> Self {
         self.flush_budget = budget;
+        self
+    }
+
+    /// How often an Alertmanager destination posts its firing alerts
+    /// again (1 minute by default, at least 1 s). Each is sent to end four
+    /// intervals later: Alertmanager keeps it while the posts go on, and
+    /// ends it by itself when they stop (the process is gone), as it does
+    /// for Prometheus' alerts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = monitor_sinks::delivery::DeliveryOptions::new().alertmanager_resend(Duration::from_secs(30));
+    /// assert!(format!("{options:?}").contains("alertmanager_resend: 30s"));
+    /// ```
+    pub fn alertmanager_resend(mut self, interval: Duration) -> Self {
+        self.alertmanager_resend = interval.max(Duration::from_secs(1));
         self
     }
 

@@ -15,6 +15,7 @@
 
 mod http;
 
+pub mod alertmanager;
 pub mod discord;
 pub mod generic;
 pub mod slack;
