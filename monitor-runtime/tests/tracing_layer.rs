@@ -335,13 +335,22 @@ fn secrets_in_fields_are_scrubbed_as_in_any_capture() {
 }
 
 #[test]
-fn nothing_is_captured_or_kept_without_a_monitor() {
+fn a_span_made_before_the_monitor_was_installed_is_neither_kept_nor_timed() {
     let _serial = serial();
-    with_layer(MonitorLayer::new().time_spans(true), || {
-        let span = tracing::info_span!("orphan", user = "nobody");
-        let _entered = span.enter();
-        tracing::error!("no monitor to hear it");
+    let (sink, guard) = with_layer(MonitorLayer::new().time_spans(true), || {
+        let span = tracing::info_span!("made_before_install", user = "nobody");
+        let entered = span.enter();
+        let (sink, guard) = install();
+        tracing::error!("captured, without the span's context");
+        drop(entered);
+        drop(span);
+        (sink, guard)
     });
-    assert!(!monitor_runtime::callsites().iter().any(|s| s.function == "orphan"));
-    assert_eq!(monitor_runtime::stats().captured, 0);
+    let stats = guard.shutdown();
+
+    assert_eq!(stats.captured, 1);
+    let events = sink.events();
+    assert_eq!(events[0].message, "captured, without the span's context");
+    assert_eq!(events[0].context.user, None, "nothing was read from the span without a monitor");
+    assert!(!monitor_runtime::callsites().iter().any(|s| s.function == "made_before_install"));
 }

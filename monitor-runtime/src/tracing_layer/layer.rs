@@ -209,6 +209,7 @@ where
         let level = event.metadata().level();
         if self.time_spans
             && *level == Level::ERROR
+            && crate::pipeline::is_installed()
             && let Some(scope) = ctx.event_scope(event)
         {
             span_timing::fail_innermost(scope);
