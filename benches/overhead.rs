@@ -2,7 +2,8 @@
 //! `tracing`'s `#[instrument]` and the Sentry SDK, all in one run, with the
 //! rows the targets are ratios of: two `Instant::now()` reads, the bare call,
 //! a monitored success, a repeated error, `sentry::capture_error` and
-//! `audit()`.
+//! `audit()`; and what `MonitorLayer` adds to a `tracing` subscriber: an
+//! `error!` event beside a fmt layer, an `#[instrument]` span timed or not.
 //!
 //! `cargo bench -p monitor-benches --bench overhead`
 
@@ -15,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use monitor::audit::audit;
-use monitor::{Monitor, NullSink, monitor};
+use monitor::{Monitor, MonitorLayer, NullSink, monitor};
+use tracing_subscriber::prelude::*;
 
 #[derive(Debug)]
 struct LedgerError(u64);
@@ -91,6 +93,37 @@ fn overhead(c: &mut Criterion) {
             monitored_failing(black_box(id))
         })
     });
+    // A repeated error logged through `tracing`: a fmt layer writing to
+    // nowhere, alone and with `MonitorLayer` beside it (the same error
+    // grouped and counted, as the row above).
+    let fmt_layer = || tracing_subscriber::fmt::layer().with_writer(std::io::sink);
+    let log_error = |b: &mut criterion::Bencher<'_>| {
+        let mut id = 0u64;
+        b.iter(|| {
+            id = id.wrapping_add(1);
+            tracing::error!(error = %LedgerError(black_box(id)), "posting failed");
+        })
+    };
+    {
+        let _default = tracing_subscriber::registry().with(fmt_layer()).set_default();
+        group.bench_function("error! event, registry + fmt (to io::sink)", log_error);
+    }
+    {
+        let _default = tracing_subscriber::registry().with(fmt_layer()).with(MonitorLayer::new()).set_default();
+        group.bench_function("error! event, registry + fmt + MonitorLayer", log_error);
+    }
+    {
+        let _default = tracing_subscriber::registry().with(MonitorLayer::new()).set_default();
+        group.bench_function("#[tracing::instrument], registry + MonitorLayer", |b| {
+            b.iter(|| instrumented(black_box(7)))
+        });
+    }
+    {
+        let _default = tracing_subscriber::registry().with(MonitorLayer::new().time_spans(true)).set_default();
+        group.bench_function("#[tracing::instrument], registry + MonitorLayer timing spans", |b| {
+            b.iter(|| instrumented(black_box(7)))
+        });
+    }
     // The caller's cost: audit() timed in runs of 10,000 while the queue has
     // room, the worker draining between runs (not timed). A caller that
     // outruns the worker for good waits for room instead: the next row.

@@ -93,6 +93,45 @@ fn capture(
             chain: &chain,
             duration,
             args,
+            spans_context: None,
+        });
+    });
+}
+
+/// An occurrence reported from outside a monitored call (a `tracing`
+/// event): what it needs beyond its message is read through closures, only
+/// if it is queued as an event.
+#[cfg(feature = "tracing")]
+pub(crate) struct ForeignOccurrence<'a> {
+    pub kind: EventKind,
+    pub severity: Severity,
+    pub location: &'a Location,
+    pub message: &'a dyn fmt::Display,
+    pub chain: &'a dyn Fn() -> Vec<String>,
+    pub args: &'a dyn Fn() -> ArgTexts,
+    pub spans_context: &'a dyn Fn() -> Option<crate::context::Context>,
+}
+
+/// Captures a [`ForeignOccurrence`] through the same path as every other
+/// capture (fingerprint, dedup, queue); does nothing without a monitor.
+#[cfg(feature = "tracing")]
+pub(crate) fn capture_foreign(occurrence: ForeignOccurrence<'_>) {
+    pipeline::with_current(|shared| {
+        guarded(shared, || {
+            shared.count_captured();
+            with_message_text(occurrence.message, |message| {
+                shared.take_occurrence(&Occurrence {
+                    kind: occurrence.kind,
+                    severity: occurrence.severity,
+                    location: occurrence.location,
+                    error_type: None,
+                    message,
+                    chain: occurrence.chain,
+                    duration: None,
+                    args: Some(occurrence.args),
+                    spans_context: Some(occurrence.spans_context),
+                });
+            });
         });
     });
 }
@@ -118,7 +157,7 @@ fn with_message_text(message: &dyn fmt::Display, then: impl FnOnce(&str)) {
     }
 }
 
-fn source_chain(mut source: Option<&(dyn StdError + 'static)>) -> Vec<String> {
+pub(crate) fn source_chain(mut source: Option<&(dyn StdError + 'static)>) -> Vec<String> {
     let mut chain = Vec::new();
     while let Some(error) = source {
         if chain.len() == MAX_CHAIN {

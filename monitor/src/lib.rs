@@ -23,6 +23,7 @@
 //! | `webhook` | `webhook` | Slack, Discord, Teams and generic JSON renderers |
 //! | `email` | `email` | the e-mail renderer |
 //! | `spool` | `webhook` or `email` | the file notifications wait in while a destination is down |
+//! | `MonitorLayer`, `tracing_layer` | `tracing` | a `tracing_subscriber` layer: error events captured, span fields as context, spans timed |
 
 // The macros name this crate `::monitor`; so must the crate's own doctests.
 extern crate self as monitor;

@@ -26,6 +26,10 @@ pub(crate) struct Occurrence<'a> {
     pub duration: Option<Duration>,
     /// The `args(…)` texts, formatted only if an event is queued.
     pub args: Option<&'a dyn Fn() -> crate::args::ArgTexts>,
+    /// Context found where the occurrence happened (the fields of the
+    /// `tracing` spans around an event), put over the scope's; read only if
+    /// an event is queued.
+    pub spans_context: Option<&'a dyn Fn() -> Option<Context>>,
 }
 
 impl Shared {
@@ -68,7 +72,7 @@ impl Shared {
             error_type: error_type.map(Cow::Borrowed),
             message: message.to_owned(),
             chain: (occurrence.chain)(),
-            context: self.event_context(),
+            context: self.event_context(occurrence.spans_context),
             args: occurrence.args.map(|texts| texts()).unwrap_or_default(),
             duration: occurrence.duration,
             occurrences,
@@ -85,12 +89,16 @@ impl Shared {
         }
     }
 
-    /// The scope's context over the service's own.
-    fn event_context(&self) -> Arc<Context> {
-        match context::current_arc() {
+    /// The spans' context over the scope's, over the service's own.
+    fn event_context(&self, spans_context: Option<&dyn Fn() -> Option<Context>>) -> Arc<Context> {
+        let scope = match context::current_arc() {
             Some(scope) if self.base_context.as_ref() == &Context::default() => scope,
             Some(scope) => Arc::new(scope.merged_over(&self.base_context)),
             None => self.base_context.clone(),
+        };
+        match spans_context.and_then(|spans| spans()) {
+            Some(spans) => Arc::new(spans.merged_over(&scope)),
+            None => scope,
         }
     }
 }
