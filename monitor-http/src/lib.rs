@@ -58,7 +58,5 @@ mod traceparent;
 
 pub use request_id::{MAX_REQUEST_ID_LEN, RequestId, X_REQUEST_ID};
 pub use routes::{MAX_ROUTES, MODULE, UNMATCHED};
-pub use service::{
-    MonitorLayer, MonitorService, ResponseFuture, TAG_METHOD, TAG_REQUEST_ID, TAG_ROUTE, TAG_STATUS,
-};
+pub use service::{MonitorLayer, MonitorService, ResponseFuture, TAG_METHOD, TAG_REQUEST_ID, TAG_ROUTE, TAG_STATUS};
 pub use traceparent::{TRACEPARENT, TraceParent, TraceParentError};

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use axum::http::Method;
-use monitor_runtime::Severity;
 use monitor_runtime::__private::Callsite;
+use monitor_runtime::Severity;
 use parking_lot::RwLock;
 
 /// The module every request's call site is in.
@@ -47,8 +47,7 @@ struct Sites {
     made: usize,
 }
 
-static SITES: LazyLock<RwLock<Sites>> =
-    LazyLock::new(|| RwLock::new(Sites { by_route: HashMap::new(), made: 0 }));
+static SITES: LazyLock<RwLock<Sites>> = LazyLock::new(|| RwLock::new(Sites { by_route: HashMap::new(), made: 0 }));
 
 fn method_index(method: &Method) -> usize {
     METHODS.iter().position(|(known, _)| known == method).unwrap_or(OTHER_METHOD)

@@ -135,7 +135,7 @@ where
         }
         request.extensions_mut().insert(request_id.clone());
         let guard = CallGuard::enter_async(site);
-        let monitored = Monitored { future: self.inner.call(request), guard: Some(guard), function: site.function() };
+        let monitored = Monitored { future: self.inner.call(request), guard: Some(guard) };
         ResponseFuture { inner: monitored.with_context(context), request_id }
     }
 }
@@ -187,7 +187,6 @@ pin_project! {
         #[pin]
         future: F,
         guard: Option<CallGuard>,
-        function: &'static str,
     }
 }
 
@@ -224,14 +223,12 @@ where
                 Ok(response) if response.status().is_server_error() => {
                     let status = response.status();
                     let _status = Context::new().tag(TAG_STATUS, status.as_str()).enter();
-                    let failed: Result<(), ServerErrorStatus> =
-                        Err(ServerErrorStatus { function: this.function, status });
+                    let failed: Result<(), ServerErrorStatus> = Err(ServerErrorStatus { status });
                     (&&&&&&Probe(&failed)).__monitor_observe(&guard);
                 }
                 Ok(_) => guard.complete(),
                 Err(error) => {
-                    let failed: Result<(), ServiceError> =
-                        Err(ServiceError { function: this.function, message: error.to_string() });
+                    let failed: Result<(), ServiceError> = Err(ServiceError { message: error.to_string() });
                     (&&&&&&Probe(&failed)).__monitor_observe(&guard);
                 }
             }
@@ -243,16 +240,17 @@ where
     }
 }
 
-/// A response with a 5xx status, as its event says it.
+/// A response with a 5xx status, as its event says it. The route is the
+/// event's location, and stays out of the message: the fingerprint would
+/// mask parts of a template such as `/invoices/{id}`.
 #[derive(Debug)]
 struct ServerErrorStatus {
-    function: &'static str,
     status: StatusCode,
 }
 
 impl fmt::Display for ServerErrorStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} answered {}", self.function, self.status)
+        write!(f, "responded {}", self.status)
     }
 }
 
@@ -261,13 +259,12 @@ impl StdError for ServerErrorStatus {}
 /// An error the inner service returned instead of a response.
 #[derive(Debug)]
 struct ServiceError {
-    function: &'static str,
     message: String,
 }
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {}", self.function, self.message)
+        write!(f, "failed without a response: {}", self.message)
     }
 }
 

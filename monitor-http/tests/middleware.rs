@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -87,7 +87,13 @@ fn streaming(client_has_first: Arc<Notify>) -> Router {
                     let _ = sender.send(Ok(Bytes::from_static(b"third"))).await;
                 });
                 let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
-                ([(header::CONTENT_TYPE, "text/event-stream"), (header::HeaderName::from_static("x-custom"), "kept")], body)
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/event-stream"),
+                        (header::HeaderName::from_static("x-custom"), "kept"),
+                    ],
+                    body,
+                )
             }
         }),
     )
@@ -322,4 +328,26 @@ fn a_streaming_body_passes_through_as_a_stream() {
     });
     let (events, _) = monitored.finish();
     assert!(events.is_empty(), "{events:?}");
+}
+
+#[test]
+fn an_error_instead_of_a_response_is_captured_and_passed_on() {
+    use tower::{ServiceExt, service_fn};
+
+    let before = counts("POST unmatched");
+    let monitored = Monitored::start();
+    let result = monitored.runtime.block_on(async {
+        let refuses = service_fn(|_: Request<Body>| async {
+            Err::<axum::response::Response, _>(std::io::Error::other("upstream reset"))
+        });
+        let request = Request::post("/anything").body(Body::empty()).unwrap();
+        monitor_http::MonitorService::new(refuses).oneshot(request).await
+    });
+    assert_eq!(result.unwrap_err().to_string(), "upstream reset", "the error reaches the caller unchanged");
+    let (events, captured) = monitored.finish();
+    assert_eq!(captured, 1);
+    assert_eq!(events[0].location.function, "POST unmatched");
+    assert!(events[0].message.contains("upstream reset"), "{}", events[0].message);
+    let after = counts("POST unmatched");
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1));
 }

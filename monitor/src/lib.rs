@@ -23,6 +23,7 @@
 //! | `webhook` | `webhook` | Slack, Discord, Teams and generic JSON renderers |
 //! | `email` | `email` | the e-mail renderer |
 //! | `spool` | `webhook` or `email` | the file notifications wait in while a destination is down |
+//! | `http` | `axum` | tower middleware for axum services: request ids, trace context, per-route timing |
 
 // The macros name this crate `::monitor`; so must the crate's own doctests.
 extern crate self as monitor;
@@ -32,6 +33,9 @@ pub use monitor_sinks::ConsoleSink;
 
 #[cfg(any(feature = "webhook", feature = "email"))]
 pub use monitor_sinks::delivery;
+#[cfg(feature = "axum")]
+#[doc(inline)]
+pub use monitor_http as http;
 #[cfg(feature = "email")]
 pub use monitor_sinks::email;
 #[cfg(feature = "postgres")]
