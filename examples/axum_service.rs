@@ -69,7 +69,7 @@ async fn get_path(client: &Client<HttpConnector, Empty<Bytes>>, address: SocketA
     let request = request.body(Empty::new()).expect("a valid request");
     match client.request(request).await {
         Ok(response) => {
-            let status = response.status();
+            let status = response.status().to_string();
             let id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
             let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
             println!("GET {path:<26} {status:<28} request id {id:<32} {} bytes", body.len());

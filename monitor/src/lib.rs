@@ -31,11 +31,11 @@ extern crate self as monitor;
 pub use monitor_runtime::*;
 pub use monitor_sinks::ConsoleSink;
 
-#[cfg(any(feature = "webhook", feature = "email"))]
-pub use monitor_sinks::delivery;
 #[cfg(feature = "axum")]
 #[doc(inline)]
 pub use monitor_http as http;
+#[cfg(any(feature = "webhook", feature = "email"))]
+pub use monitor_sinks::delivery;
 #[cfg(feature = "email")]
 pub use monitor_sinks::email;
 #[cfg(feature = "postgres")]
