@@ -24,6 +24,7 @@
 //! | `email` | `email` | the e-mail renderer |
 //! | `spool` | `webhook` or `email` | the file notifications wait in while a destination is down |
 //! | `MonitorLayer`, `tracing_layer` | `tracing` | a `tracing_subscriber` layer: error events captured, span fields as context, spans timed |
+//! | `http` | `axum` | tower middleware for axum services: request ids, trace context, per-route timing |
 
 // The macros name this crate `::monitor`; so must the crate's own doctests.
 extern crate self as monitor;
@@ -31,6 +32,9 @@ extern crate self as monitor;
 pub use monitor_runtime::*;
 pub use monitor_sinks::ConsoleSink;
 
+#[cfg(feature = "axum")]
+#[doc(inline)]
+pub use monitor_http as http;
 #[cfg(any(feature = "webhook", feature = "email"))]
 pub use monitor_sinks::delivery;
 #[cfg(feature = "email")]
