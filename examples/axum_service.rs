@@ -1,5 +1,6 @@
-//! An axum service with monitor's HTTP middleware, and the operator's API
-//! and dashboard mounted under `/monitor`. It serves a few requests to
+//! An axum service with monitor's HTTP middleware, its `tracing` logs
+//! going to a fmt layer and to monitor's tracing layer, and the operator's
+//! API and dashboard mounted under `/monitor`. It serves a few requests to
 //! itself over loopback (one fine, one failing with 500, one panicking),
 //! prints what was captured and how each route was timed, and exits.
 //! Writes `monitor.db` (or the path in `MONITOR_DB`).
@@ -25,6 +26,10 @@ use monitor::{Monitor, callsites, monitor};
 use monitor_examples::Database;
 use monitor_server::ServerConfig;
 use monitor_server::auth::{Role, Tokens};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 const OPERATOR_TOKEN: &str = "example-operator-token-0123456789";
 
@@ -50,10 +55,17 @@ async fn load_invoice(id: u32) -> Result<String, LedgerError> {
     Ok(format!("invoice {id}: 120.00 EUR"))
 }
 
+// The span's `user` field is the context of what is captured inside it,
+// and with `time_spans` the span is timed as a call site of its own.
+#[tracing::instrument(skip(request), fields(user = "clerk-7"))]
 async fn invoice(Path(id): Path<u32>, Extension(request): Extension<RequestId>) -> Result<String, StatusCode> {
     match load_invoice(id).await {
         Ok(text) => Ok(format!("{text} (request {request})")),
-        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(error) => {
+            // Logged as the service always did: the tracing layer captures it too.
+            tracing::error!(error = %error, invoice = id, "cannot answer for the invoice");
+            Err(StatusCode::INTERNAL_SERVER_ERROR)
+        }
     }
 }
 
@@ -84,6 +96,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("storing in {}\n", database.describe);
     let started = SystemTime::now();
     let guard = database.sink(Monitor::builder().service("invoices").environment("example")).install()?;
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false).with_filter(LevelFilter::INFO))
+        .with(monitor::MonitorLayer::new().time_spans(true))
+        .init();
 
     let tokens = Tokens::none().with("operator", Role::Operator, OPERATOR_TOKEN)?;
     let app = Router::new()
@@ -103,7 +119,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n{:<24} {:>5} {:>6} {:>6}  p95 under", "route", "calls", "errors", "panics");
-    for site in callsites().into_iter().filter(|site| site.module == "http") {
+    for site in callsites().into_iter().filter(|site| site.module == "http" || site.function == "invoice") {
         let p95 = site.quantile_upper_bound(0.95).unwrap_or_default();
         println!("{:<24} {:>5} {:>6} {:>6}  {p95:?}", site.function, site.calls, site.errors, site.panics);
     }
