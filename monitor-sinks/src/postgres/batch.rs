@@ -18,7 +18,7 @@ use monitor_runtime::{Batch, Event, GroupSnapshot};
 use tokio_postgres::types::ToSql;
 
 use super::store::{ALERTS_LOCK, AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
-use crate::store::rollup::hourly_occurrences;
+use crate::store::rollup::{HOUR_MS, hourly_occurrences};
 use crate::store::search::text::event_words;
 use crate::store::{StoreError, millis, minute_of, severity_rank, to_json};
 
@@ -244,6 +244,30 @@ async fn count_minutes(
             "INSERT INTO group_counts (group_key, minute_ms, count)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ORDER BY 1, 2
              ON CONFLICT (group_key, minute_ms) DO UPDATE SET count = group_counts.count + excluded.count",
+        )
+        .await?;
+    tx.execute(&statement, &[&keys, &starts, &counts]).await?;
+    count_group_hours(tx, &minutes).await
+}
+
+/// The same occurrences per group and hour (`group_hours`), which the top
+/// groups read for the whole hours of their window.
+async fn count_group_hours(
+    tx: &deadpool_postgres::Transaction<'_>,
+    minutes: &BTreeMap<(String, i64), i64>,
+) -> Result<(), tokio_postgres::Error> {
+    let mut hours: BTreeMap<(&str, i64), i64> = BTreeMap::new();
+    for ((key, minute), count) in minutes {
+        *hours.entry((key.as_str(), minute - minute.rem_euclid(HOUR_MS))).or_default() += count;
+    }
+    let keys: Vec<&str> = hours.keys().map(|(key, _)| *key).collect();
+    let starts: Vec<i64> = hours.keys().map(|(_, hour)| *hour).collect();
+    let counts: Vec<i64> = hours.values().copied().collect();
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO group_hours (group_key, hour_ms, count)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ORDER BY 1, 2
+             ON CONFLICT (group_key, hour_ms) DO UPDATE SET count = group_hours.count + excluded.count",
         )
         .await?;
     tx.execute(&statement, &[&keys, &starts, &counts]).await?;

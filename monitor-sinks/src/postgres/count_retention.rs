@@ -44,6 +44,20 @@ impl PostgresStore {
         Ok(rows)
     }
 
+    /// Removes up to [`CHUNK_ROWS`] of the per-group hourly totals
+    /// (`group_hours`) before `before_ms`; returns how many went.
+    async fn remove_group_hours_chunk(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM group_hours WHERE (group_key, hour_ms) IN
+                    (SELECT group_key, hour_ms FROM group_hours WHERE hour_ms < $1 LIMIT $2)",
+                &[&before_ms, &CHUNK_ROWS],
+            )
+            .await
+            .map_err(self.fail("removing old counts"))
+    }
+
     /// Removes up to [`CHUNK_ROWS`] of `table`'s rows before `before_ms`;
     /// returns how many went.
     async fn remove_count_chunk(&self, table: CountTable, before_ms: i64) -> Result<u64, StoreError> {
@@ -64,6 +78,17 @@ pub(super) async fn remove_counts(
     removed: &mut CountRows,
     stop: &AtomicBool,
 ) -> Result<bool, StoreError> {
+    // PostgreSQL's per-group hourly totals go with the minutes they total
+    // (cut at the start of a day, so at a whole hour). They are not counted
+    // apart: they are a faster way to read `group_counts`, and go when it
+    // goes.
+    if let Some(before) = cutoffs.before_ms(CountTable::GroupCounts) {
+        while store.remove_group_hours_chunk(before).await? == CHUNK_ROWS as u64 {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(false);
+            }
+        }
+    }
     for table in CountTable::ALL {
         let Some(before) = cutoffs.before_ms(table) else { continue };
         loop {

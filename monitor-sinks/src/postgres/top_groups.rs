@@ -16,8 +16,9 @@
 //! 2. **Candidates.** Only a group whose all-time count reaches the floor
 //!    can reach it in the window; the others are strictly below the
 //!    `limit`-th total and cannot be in the top, ties included.
-//! 3. **Exact sums** of the candidates' minutes, each read from the primary
-//!    key `(group_key, minute_ms) INCLUDE (count)`.
+//! 3. **Exact sums** of the candidates: their whole hours of the window from
+//!    `group_hours`, the minutes at either end from `group_counts`, each
+//!    read from a primary key that carries the count.
 //!
 //! When the floor says little (fewer groups than `limit`, a floor of zero,
 //! or more than [`MOST_CANDIDATES`] candidates, as when many old groups
@@ -28,6 +29,7 @@ use std::time::SystemTime;
 
 use super::store::PostgresStore;
 use crate::store::aggregate;
+use crate::store::rollup::HOUR_MS;
 use crate::store::search::sql::Dialect;
 use crate::store::{AggregateRow, StoreError, millis};
 
@@ -35,31 +37,54 @@ use crate::store::{AggregateRow, StoreError, millis};
 /// one pass over the window's rows (about 10 µs a group against 0.2 µs a row).
 pub(crate) const MOST_CANDIDATES: i64 = 1_000;
 
+/// A group's occurrences in the window, for the group `g.group_key`:
+/// the minutes before the first whole hour (`$1` to `$5`), the whole hours
+/// (`$5` to `$6`) and the minutes after them (`$6` to `$2`), each read from a
+/// primary key that carries the count.
+const WINDOW_TOTAL: &str = "(coalesce((SELECT sum(c.count) FROM group_counts c
+        WHERE c.group_key = g.group_key AND c.minute_ms >= $1 AND c.minute_ms < $5), 0)
+    + coalesce((SELECT sum(h.count) FROM group_hours h
+        WHERE h.group_key = g.group_key AND h.hour_ms >= $5 AND h.hour_ms < $6), 0)
+    + coalesce((SELECT sum(c.count) FROM group_counts c
+        WHERE c.group_key = g.group_key AND c.minute_ms >= $6 AND c.minute_ms < $2), 0))";
+
 /// Step 1 and the size of step 2, in one round trip: how many seeds there
 /// were, their smallest total in the window, and how many candidates that
 /// floor lets through (counted up to one past the most).
-const FLOOR_SQL: &str = "WITH seeds AS (
-        SELECT group_key FROM groups WHERE last_seen_ms >= $1 ORDER BY count DESC LIMIT $3
-    ), totals AS (
-        SELECT (SELECT coalesce(sum(c.count), 0) FROM group_counts c
-                WHERE c.group_key = s.group_key AND c.minute_ms >= $1 AND c.minute_ms < $2) AS total
-        FROM seeds s
-    ), floor AS (
-        SELECT count(*) AS seeds, coalesce(min(total), 0)::bigint AS total FROM totals
+fn floor_sql() -> String {
+    format!(
+        "WITH seeds AS (
+            SELECT group_key FROM groups WHERE last_seen_ms >= $1 ORDER BY count DESC LIMIT $3
+        ), totals AS (
+            SELECT {WINDOW_TOTAL} AS total FROM seeds g
+        ), floor AS (
+            SELECT count(*) AS seeds, CAST(coalesce(min(total), 0) AS BIGINT) AS total FROM totals
+        )
+        SELECT seeds, total, (SELECT count(*) FROM (
+            SELECT 1 FROM groups WHERE count >= floor.total AND last_seen_ms >= $1 LIMIT $4) AS candidates)
+        FROM floor"
     )
-    SELECT seeds, total, (SELECT count(*) FROM (
-        SELECT 1 FROM groups WHERE count >= floor.total AND last_seen_ms >= $1 LIMIT $4) AS candidates)
-    FROM floor";
+}
 
 /// Step 3: the candidates' exact totals, largest first, ties by key (the
-/// order of the full sum).
-const CANDIDATES_SQL: &str = "SELECT CAST(0 AS BIGINT), g.group_key, CAST('' AS TEXT), t.total
-    FROM groups g, LATERAL (
-        SELECT CAST(coalesce(sum(c.count), 0) AS BIGINT) AS total FROM group_counts c
-        WHERE c.group_key = g.group_key AND c.minute_ms >= $1 AND c.minute_ms < $2
-    ) AS t
-    WHERE g.count >= $3 AND g.last_seen_ms >= $1 AND t.total > 0
-    ORDER BY t.total DESC, g.group_key LIMIT $4";
+/// order of the full sum). `$3` is the floor, `$4` the limit.
+fn candidates_sql() -> String {
+    format!(
+        "SELECT CAST(0 AS BIGINT), g.group_key, CAST('' AS TEXT), CAST(t.total AS BIGINT)
+        FROM groups g, LATERAL (SELECT {WINDOW_TOTAL} AS total) AS t
+        WHERE g.count >= $3 AND g.last_seen_ms >= $1 AND t.total > 0
+        ORDER BY t.total DESC, g.group_key LIMIT $4"
+    )
+}
+
+/// The whole hours of `[since_ms, until_ms)`, as `(first, end)`; an empty
+/// range at `until_ms` when the window holds none, so that the minutes
+/// before it cover the whole window.
+fn whole_hours(since_ms: i64, until_ms: i64) -> (i64, i64) {
+    let first = since_ms + (HOUR_MS - since_ms.rem_euclid(HOUR_MS)) % HOUR_MS;
+    let end = until_ms - until_ms.rem_euclid(HOUR_MS);
+    if first < end { (first, end) } else { (until_ms, until_ms) }
+}
 
 /// What step 1 found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,8 +116,9 @@ impl PostgresStore {
         }
         let (since_ms, until_ms) = (millis(since), millis(until));
         let client = self.client().await?;
+        let (hours_from, hours_to) = whole_hours(since_ms, until_ms);
         let row = client
-            .query_one(FLOOR_SQL, &[&since_ms, &until_ms, &limit, &(MOST_CANDIDATES + 1)])
+            .query_one(&floor_sql(), &[&since_ms, &until_ms, &limit, &(MOST_CANDIDATES + 1), &hours_from, &hours_to])
             .await
             .map_err(self.fail("finding the busiest groups"))?;
         let floor = Floor { seeds: row.get(0), total: row.get(1), candidates: row.get(2) };
@@ -101,7 +127,7 @@ impl PostgresStore {
             return self.aggregate(&aggregate::top_groups(since, until, limit as usize, Dialect::Postgres)?).await;
         }
         let rows = client
-            .query(CANDIDATES_SQL, &[&since_ms, &until_ms, &floor.total, &limit])
+            .query(&candidates_sql(), &[&since_ms, &until_ms, &floor.total, &limit, &hours_from, &hours_to])
             .await
             .map_err(self.fail("summing the busiest groups"))?;
         Ok(rows
@@ -114,6 +140,15 @@ impl PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_whole_hours_of_a_window_are_found_and_a_window_without_one_is_all_minutes() {
+        let h = HOUR_MS;
+        assert_eq!(whole_hours(10 * h + 60_000, 34 * h + 120_000), (11 * h, 34 * h));
+        assert_eq!(whole_hours(10 * h, 12 * h), (10 * h, 12 * h), "hours at the edges are whole");
+        assert_eq!(whole_hours(10 * h + 1, 11 * h + 5), (11 * h + 5, 11 * h + 5), "no whole hour");
+        assert_eq!(whole_hours(10 * h + 1, 10 * h + 5), (10 * h + 5, 10 * h + 5), "within one hour");
+    }
 
     #[test]
     fn the_candidates_are_summed_alone_only_when_the_floor_is_exact_and_narrow() {

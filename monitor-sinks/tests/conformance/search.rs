@@ -509,4 +509,17 @@ pub async fn top_groups_count_the_window_alone_whatever_the_groups_did_before(da
     in_window.extend((1_000..2_100).map(|n| (n, 1)));
     assert_eq!(top(Arc::clone(&two), 5).await, expected(&in_window, 5), "summed whole");
     assert_eq!(top(Arc::clone(&two), 40).await, expected(&in_window, 40), "ties at one, broken by key");
+
+    // A window of part hours at both ends: minutes before its first whole
+    // hour (45), in its whole hours (44) and after its last (40, 41), and
+    // the same groups' older occurrences left out. 40 and 41 are the
+    // busiest of all time, 44 and 45 are summed as candidates.
+    let (since, until) = (DAY + 1_800, 2 * DAY - 1_800);
+    write(&one, vec![(40, 270, DAY - 7_200), (41, 252, DAY - 7_200), (44, 71, DAY - 7_200), (45, 40, 1_000)]).await;
+    write(&two, vec![(40, 30, until - 100), (41, 28, until - 200), (44, 29, DAY + 5 * 3_600), (45, 31, since + 100)])
+        .await;
+    write(&one, vec![(45, 500, since - 60), (40, 500, until)]).await;
+    let found = one.top_groups(at(since), at(until), 3).await.unwrap();
+    let found: Vec<_> = found.iter().map(|entry| (entry.group.key, entry.count)).collect();
+    assert_eq!(found, [(key(45), 31), (key(40), 30), (key(44), 29)], "minutes, whole hours, minutes");
 }
