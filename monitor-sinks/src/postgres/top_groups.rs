@@ -67,11 +67,13 @@ fn floor_sql() -> String {
 }
 
 /// Step 3: the candidates' exact totals, largest first, ties by key (the
-/// order of the full sum). `$3` is the floor, `$4` the limit.
+/// order of the full sum). `$3` is the floor, `$4` the limit. `OFFSET 0`
+/// keeps the total a subquery of its own: flattened, PostgreSQL would sum
+/// each group twice, once for the filter and once for the order.
 fn candidates_sql() -> String {
     format!(
         "SELECT CAST(0 AS BIGINT), g.group_key, CAST('' AS TEXT), CAST(t.total AS BIGINT)
-        FROM groups g, LATERAL (SELECT {WINDOW_TOTAL} AS total) AS t
+        FROM groups g, LATERAL (SELECT {WINDOW_TOTAL} AS total OFFSET 0) AS t
         WHERE g.count >= $3 AND g.last_seen_ms >= $1 AND t.total > 0
         ORDER BY t.total DESC, g.group_key LIMIT $4"
     )
