@@ -121,10 +121,8 @@ fn template_parts_belong_to_a_webhook_with_fields() {
 
 #[test]
 fn debug_hides_the_url_token_and_shows_variable_names_only() {
-    let sms = format!(
-        r#"webhook = "https://hooks.example.org/send/SECRET-PATH", fields = {{ Body = "{{title}}" }}, auth = {{ bearer_env = "SMS_TOKEN" }}"#
-    );
-    let config = AlertConfig::from_toml_str(&file_with(&sms)).unwrap();
+    let sms = r#"webhook = "https://hooks.example.org/send/SECRET-PATH", fields = { Body = "{title}" }, auth = { bearer_env = "SMS_TOKEN" }"#;
+    let config = AlertConfig::from_toml_str(&file_with(sms)).unwrap();
     let shown = format!("{config:?}");
     assert!(!shown.contains("SECRET-PATH") && shown.contains("https://hooks.example.org/***"), "{shown}");
     assert!(shown.contains("token_env: \"SMS_TOKEN\""), "{shown}");
