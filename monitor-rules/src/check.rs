@@ -206,15 +206,19 @@ fn check_webhook_template(
     }
     let mut variable = |value: &Sp<String>| -> Option<String> {
         let text = value.value.as_str();
-        let valid = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        // Capitals only, as environment variables are named by custom: most
+        // tokens have small letters, so a token written here by mistake is
+        // refused rather than named in the start-up error of a variable
+        // that is not set.
+        let valid = text.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+            && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         if !valid {
             // Not shown: what was written may be the secret itself.
             error(
                 value.loc,
-                "auth names the environment variable that holds the secret (letters, digits and `_`, such as \
-                 SMS_TOKEN); what is written here is not a variable's name, and is not shown in case it is the \
-                 secret itself: never write a secret in code or rule files"
+                "auth names the environment variable that holds the secret (capital letters, digits and `_`, such \
+                 as SMS_TOKEN); what is written here is not such a name, and is not shown in case it is the secret \
+                 itself: never write a secret in code or rule files"
                     .to_owned(),
             );
         }

@@ -120,6 +120,22 @@ fn template_parts_belong_to_a_webhook_with_fields() {
 }
 
 #[test]
+fn a_token_written_where_its_variable_belongs_is_refused_and_not_shown() {
+    // It would be a valid name in small letters: variables are named in capitals, tokens rarely are.
+    for written in ["ghp_16C7e42F292c6912E7710c838347Ae178B4a", "sk_live_51abc", "Bearer ABC", "1PASSWORD"] {
+        let sms = format!(r#"{URL}, fields = {{ Body = "{{title}}" }}, auth = {{ bearer_env = "{written}" }}"#);
+        let errors = listed(&sms);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("capital letters, digits and `_`"), "{errors:?}");
+        assert!(!errors[0].contains(written), "{errors:?}");
+    }
+    let sms = format!(
+        r#"{URL}, fields = {{ Body = "x" }}, auth = {{ user_env = "_SMS_USER2", password_env = "SMS_TOKEN" }}"#
+    );
+    assert!(AlertConfig::from_toml_str(&file_with(&sms)).is_ok());
+}
+
+#[test]
 fn debug_hides_the_url_token_and_shows_variable_names_only() {
     let sms = r#"webhook = "https://hooks.example.org/send/SECRET-PATH", fields = { Body = "{title}" }, auth = { bearer_env = "SMS_TOKEN" }"#;
     let config = AlertConfig::from_toml_str(&file_with(sms)).unwrap();
