@@ -7,8 +7,12 @@ use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Lit, LitStr, Token};
 
-use monitor_rules::macro_support::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, Sp};
-use monitor_rules::{Condition, Field, Filter, Op, OutsideSchedule, Rule, Schedule, Target};
+use monitor_rules::macro_support::{
+    Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawTemplate, Sp,
+};
+use monitor_rules::{
+    BodyEncoding, Condition, Field, Filter, Op, OutsideSchedule, Rule, Schedule, Target, WebhookAuth, WebhookTemplate,
+};
 
 pub(crate) struct AlertsInput(RawConfig);
 
@@ -38,22 +42,111 @@ impl Parse for AlertsInput {
 }
 
 /// `destination name = kind("value", …);`, with its own rate limit
-/// `… at most 30 per minute;` when it has one.
+/// `… at most 30 per minute;` when it has one. After its strings, a
+/// webhook may list the parts of a body template:
+/// `webhook("https://…", form, field To = "+31…", field Body = "{title}",
+/// auth = bearer("SMS_TOKEN"), max_chars Body = 160)`.
 fn destination(input: ParseStream<'_>) -> syn::Result<RawDestination> {
     let name: Ident = input.parse()?;
     input.parse::<Token![=]>()?;
     let kind: Ident = input.parse()?;
     let mut values = Vec::new();
+    let mut template: Option<RawTemplate> = None;
     if input.peek(syn::token::Paren) {
         let content;
         syn::parenthesized!(content in input);
-        for value in content.parse_terminated(<LitStr as Parse>::parse, Token![,])? {
-            values.push(Sp::new(value.value(), Loc::Token(value.span())));
+        while !content.is_empty() {
+            if content.peek(LitStr) {
+                let value: LitStr = content.parse()?;
+                values.push(Sp::new(value.value(), Loc::Token(value.span())));
+            } else {
+                let option: Ident = content.parse().map_err(|error| {
+                    syn::Error::new(
+                        error.span(),
+                        format!("expected a string or a part of a body template: {TEMPLATE_PARTS}"),
+                    )
+                })?;
+                let template = template.get_or_insert_with(|| RawTemplate {
+                    loc: Some(Loc::Token(option.span())),
+                    ..RawTemplate::default()
+                });
+                template_part(&option, &content, template)?;
+            }
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
         }
     }
     let per_minute = if input.peek(Token![;]) { None } else { Some(rate_limit(input)?) };
     input.parse::<Token![;]>()?;
-    Ok(RawDestination { name: sp_ident(&name), kind: sp_ident(&kind), values, per_minute })
+    Ok(RawDestination { name: sp_ident(&name), kind: sp_ident(&kind), values, per_minute, template })
+}
+
+const TEMPLATE_PARTS: &str = "`json`, `form`, `field Name = \"text\"`, `auth = bearer(\"VAR\")`, `auth = basic(\"USER_VAR\", \"PASSWORD_VAR\")` or `max_chars Name = 160`";
+
+/// One part of a body template, `option` already read; the validator
+/// checks what it says.
+fn template_part(option: &Ident, input: ParseStream<'_>, template: &mut RawTemplate) -> syn::Result<()> {
+    // `To`, or `"X-Api-Version"` for a name that is not an identifier.
+    let field_name = |input: ParseStream<'_>| -> syn::Result<Sp<String>> {
+        if input.peek(LitStr) {
+            let name: LitStr = input.parse()?;
+            Ok(Sp::new(name.value(), Loc::Token(name.span())))
+        } else {
+            let name = input.call(<Ident as syn::ext::IdentExt>::parse_any)?;
+            Ok(sp_ident(&name))
+        }
+    };
+    match option.to_string().as_str() {
+        "json" | "form" => template.encoding = Some(sp_ident(option)),
+        "field" => {
+            let name = field_name(input)?;
+            input.parse::<Token![=]>()?;
+            let text: LitStr = input.parse()?;
+            template.fields.push((name, Sp::new(text.value(), Loc::Token(text.span()))));
+        }
+        "max_chars" => {
+            let name = field_name(input)?;
+            input.parse::<Token![=]>()?;
+            let lit: Lit = input.parse()?;
+            let digits = match &lit {
+                Lit::Int(int) if int.suffix().is_empty() => int.base10_digits().to_owned(),
+                Lit::Float(float) if float.suffix().is_empty() => float.base10_digits().to_owned(),
+                _ => return Err(syn::Error::new(lit.span(), "expected a number of characters, such as `160`")),
+            };
+            template.max_chars.push((name, Sp::new(digits, Loc::Token(lit.span()))));
+        }
+        "auth" => {
+            input.parse::<Token![=]>()?;
+            let scheme: Ident = input.parse()?;
+            let args;
+            syn::parenthesized!(args in input);
+            let variables: Vec<Sp<String>> = args
+                .parse_terminated(<LitStr as Parse>::parse, Token![,])?
+                .iter()
+                .map(|v| Sp::new(v.value(), Loc::Token(v.span())))
+                .collect();
+            template.auth = Some(match (scheme.to_string().as_str(), variables.as_slice()) {
+                ("bearer", [token]) => RawAuth::Bearer(token.clone()),
+                ("basic", [user, password]) => RawAuth::Basic(user.clone(), password.clone()),
+                _ => {
+                    return Err(syn::Error::new(
+                        scheme.span(),
+                        "expected `bearer(\"VAR\")` or `basic(\"USER_VAR\", \"PASSWORD_VAR\")`, naming the \
+                         environment variables that hold the secrets",
+                    ));
+                }
+            });
+        }
+        other => {
+            return Err(syn::Error::new(
+                option.span(),
+                format!("unknown part `{other}` of a destination: expected a string, {TEMPLATE_PARTS}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `at most 30 per minute`: the number as written; the validator checks it.
@@ -260,6 +353,10 @@ fn target(target: &Target) -> TokenStream {
             return quote!(#path::Email(#to));
         }
         Target::Console => return quote!(#path::Console),
+        Target::TemplatedWebhook(template) => {
+            let template = webhook_template(template);
+            return quote!(#path::TemplatedWebhook(#template));
+        }
         // The validator and this crate are released together: a kind it
         // makes is a kind this crate writes out.
         _ => return quote!(::core::compile_error!("monitor's macros do not know this kind of destination")),
@@ -267,6 +364,45 @@ fn target(target: &Target) -> TokenStream {
     let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
     let url = string(url);
     quote!(#path::#variant(#url))
+}
+
+fn webhook_template(template: &WebhookTemplate) -> TokenStream {
+    let rt = crate::runtime_path();
+    let url = string(&template.url);
+    let encoding = match template.encoding {
+        BodyEncoding::Json => quote!(Json),
+        BodyEncoding::Form => quote!(Form),
+    };
+    let fields = template.fields.iter().map(|field| {
+        let (name, text) = (string(&field.name), string(&field.template));
+        let max_chars = match field.max_chars {
+            Some(max) => quote!(::std::option::Option::Some(#max)),
+            None => quote!(::std::option::Option::None),
+        };
+        quote!(#rt::alerts::TemplateField { name: #name, template: #text, max_chars: #max_chars })
+    });
+    let auth = match &template.auth {
+        None => quote!(::std::option::Option::None),
+        Some(WebhookAuth::Bearer { token_env }) => {
+            let token_env = string(token_env);
+            quote!(::std::option::Option::Some(#rt::alerts::WebhookAuth::Bearer { token_env: #token_env }))
+        }
+        Some(WebhookAuth::Basic { user_env, password_env }) => {
+            let (user_env, password_env) = (string(user_env), string(password_env));
+            quote!(::std::option::Option::Some(#rt::alerts::WebhookAuth::Basic {
+                user_env: #user_env,
+                password_env: #password_env,
+            }))
+        }
+    };
+    quote! {
+        #rt::alerts::WebhookTemplate {
+            url: #url,
+            encoding: #rt::alerts::BodyEncoding::#encoding,
+            fields: ::std::vec![#(#fields),*],
+            auth: #auth,
+        }
+    }
 }
 
 fn filters(filters: &[Filter]) -> TokenStream {

@@ -9,10 +9,16 @@ use crate::model::{
     AlertConfig, Condition, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, Destination,
     MAX_PER_MINUTE, MAX_WINDOW, Rule, Target,
 };
-use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::raw::{
+    Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawTemplate, RuleError, Sp,
+};
 use crate::redact::redact_url;
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
+use crate::template::{BodyEncoding, TemplateField, WebhookAuth, WebhookTemplate, check_template};
+
+/// The longest a templated field's `max_chars` may be.
+const MAX_FIELD_CHARS: u32 = 1_000_000;
 
 /// What a rule's alerts can be split by, for each kind of condition: only
 /// what its inputs carry (`tag.<name>` too where events are counted).
@@ -75,6 +81,18 @@ pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
 
 fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) -> Option<Target> {
     let kind = destination.kind.value.as_str();
+    if destination.template.is_some() && kind != "webhook" {
+        let at = destination.template.as_ref().and_then(|t| t.loc).unwrap_or(destination.kind.loc);
+        errors.push(RuleError::new(
+            at,
+            format!(
+                "destination `{}`: `{kind}` takes no body template: encoding, fields, auth and max_chars are for a \
+                 `webhook`",
+                destination.name.value
+            ),
+        ));
+        return None;
+    }
     let mut url = || -> Option<String> {
         match destination.values.as_slice() {
             [url] => check_url(url, errors).then(|| url.value.clone()),
@@ -88,7 +106,15 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
         "slack" => url().map(Target::Slack),
         "discord" => url().map(Target::Discord),
         "teams" => url().map(Target::Teams),
-        "webhook" => url().map(Target::Webhook),
+        "webhook" => match &destination.template {
+            None => url().map(Target::Webhook),
+            Some(template) => {
+                let url = url();
+                let template = check_webhook_template(destination, template, errors);
+                let (url, (encoding, fields, auth)) = (url?, template?);
+                Some(Target::TemplatedWebhook(WebhookTemplate { url, encoding, fields, auth }))
+            }
+        },
         "alertmanager" => url().map(Target::Alertmanager),
         "console" => Some(Target::Console),
         "email" => {
@@ -110,6 +136,107 @@ fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) 
             None
         }
     }
+}
+
+/// The parts of a templated webhook: its encoding, its fields (each
+/// template's placeholders known, each name once, each length in range)
+/// and the names of its authentication's variables.
+fn check_webhook_template(
+    destination: &RawDestination,
+    raw: &RawTemplate,
+    errors: &mut Vec<RuleError>,
+) -> Option<(BodyEncoding, Vec<TemplateField>, Option<WebhookAuth>)> {
+    let before = errors.len();
+    let name = &destination.name.value;
+    let mut error =
+        |loc: Loc, message: String| errors.push(RuleError::new(loc, format!("destination `{name}`: {message}")));
+    let encoding = match raw.encoding.as_ref().map(|e| (e.value.as_str(), e.loc)) {
+        None | Some(("json", _)) => BodyEncoding::Json,
+        Some(("form", _)) => BodyEncoding::Form,
+        Some((other, loc)) => {
+            error(loc, format!("unknown encoding `{other}`: expected `json` or `form`"));
+            BodyEncoding::Json
+        }
+    };
+    if raw.fields.is_empty() {
+        error(
+            raw.loc.unwrap_or(destination.kind.loc),
+            "a templated webhook needs at least one field of its body, such as `Body` with the text \"{title}\""
+                .to_owned(),
+        );
+    }
+    let mut fields: Vec<TemplateField> = Vec::new();
+    for (field, template) in &raw.fields {
+        if field.value.trim().is_empty() {
+            error(field.loc, "a field needs a name".to_owned());
+        } else if fields.iter().any(|f| f.name == field.value) {
+            error(field.loc, format!("field `{}` is written twice", field.value));
+        }
+        if let Err(why) = check_template(&template.value) {
+            error(template.loc, format!("field `{}`: {why}", field.value));
+        }
+        fields.push(TemplateField { name: field.value.clone(), template: template.value.clone(), max_chars: None });
+    }
+    let mut limited: Vec<&str> = Vec::new();
+    for (field, limit) in &raw.max_chars {
+        let Some(index) = fields.iter().position(|f| f.name == field.value) else {
+            let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+            let names = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
+            error(
+                field.loc,
+                format!("max_chars names `{}`, which is not a field of the body: its fields are {names}", field.value),
+            );
+            continue;
+        };
+        if limited.contains(&field.value.as_str()) {
+            error(field.loc, format!("max_chars of `{}` is written twice", field.value));
+            continue;
+        }
+        limited.push(&field.value);
+        match limit.value.parse::<u32>() {
+            Ok(max) if (1..=MAX_FIELD_CHARS).contains(&max) => fields[index].max_chars = Some(max),
+            _ => error(
+                limit.loc,
+                format!(
+                    "max_chars of `{}` is `{}`: write a whole number of characters from 1 to {MAX_FIELD_CHARS}",
+                    field.value, limit.value
+                ),
+            ),
+        }
+    }
+    let mut variable = |value: &Sp<String>| -> Option<String> {
+        let text = value.value.as_str();
+        // Capitals only, as environment variables are named by custom: most
+        // tokens have small letters, so a token written here by mistake is
+        // refused rather than named in the start-up error of a variable
+        // that is not set.
+        let valid = text.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+            && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            // Not shown: what was written may be the secret itself.
+            error(
+                value.loc,
+                "auth names the environment variable that holds the secret (capital letters, digits and `_`, such \
+                 as SMS_TOKEN); what is written here is not such a name, and is not shown in case it is the secret \
+                 itself: never write a secret in code or rule files"
+                    .to_owned(),
+            );
+        }
+        valid.then(|| text.to_owned())
+    };
+    let auth = match &raw.auth {
+        None => Some(None),
+        Some(RawAuth::Bearer(token)) => variable(token).map(|token_env| Some(WebhookAuth::Bearer { token_env })),
+        Some(RawAuth::Basic(user, password)) => match (variable(user), variable(password)) {
+            (Some(user_env), Some(password_env)) => Some(Some(WebhookAuth::Basic { user_env, password_env })),
+            _ => None,
+        },
+        Some(RawAuth::Reported) => None,
+    };
+    if errors.len() > before {
+        return None;
+    }
+    Some((encoding, fields, auth?))
 }
 
 /// A destination's own rate limit: a whole number of notifications a

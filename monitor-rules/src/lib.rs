@@ -31,6 +31,7 @@ mod raw;
 mod redact;
 mod schedule;
 mod severity;
+mod template;
 mod text_map;
 pub mod vocabulary;
 
@@ -43,6 +44,7 @@ pub use model::{
 pub use redact::redact_url;
 pub use schedule::{OutsideSchedule, Schedule};
 pub use severity::{Severity, UnknownSeverity};
+pub use template::{BodyEncoding, Placeholder, TemplateField, WebhookAuth, WebhookTemplate, fill_template};
 
 /// What the `alerts!` macro builds on: the rules as written, with the spans
 /// of their tokens, and the validator. Not a public API: it may change in
@@ -51,6 +53,8 @@ pub use severity::{Severity, UnknownSeverity};
 pub mod macro_support {
     pub use crate::check::check;
     pub use crate::condition::parse_condition;
-    pub use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+    pub use crate::raw::{
+        Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawTemplate, RuleError, Sp,
+    };
     pub use crate::text_map::TextMap;
 }

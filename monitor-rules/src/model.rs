@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
+use crate::template::WebhookTemplate;
 
 mod debug;
 
@@ -100,8 +101,12 @@ pub enum Target {
     Discord(String),
     /// A Microsoft Teams Workflows webhook URL.
     Teams(String),
-    /// A generic JSON webhook URL.
+    /// A generic JSON webhook URL (the documented `monitor.alert.v1` body).
     Webhook(String),
+    /// A webhook whose body its configuration writes, field by field, as
+    /// JSON or as a form, with its own authentication: an SMS gateway or a
+    /// paging service (`webhook("https://…", form, field Body = "{title}")`).
+    TemplatedWebhook(WebhookTemplate),
     /// A Prometheus Alertmanager: its base URL (`http://127.0.0.1:9093`);
     /// alerts are posted to its v2 API, `/api/v2/alerts`, under it.
     Alertmanager(String),

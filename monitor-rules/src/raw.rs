@@ -42,7 +42,7 @@ impl<T> Sp<T> {
 pub struct RawDestination {
     /// Its name.
     pub name: Sp<String>,
-    /// `slack`, `discord`, `teams`, `webhook`, `email` or `console`.
+    /// `slack`, `discord`, `teams`, `webhook`, `alertmanager`, `email` or `console`.
     pub kind: Sp<String>,
     /// The URL, or the e-mail addresses.
     pub values: Vec<Sp<String>>,
@@ -50,6 +50,36 @@ pub struct RawDestination {
     /// validator checks that it is a whole number in range. `None` when it
     /// has none and the router's default applies.
     pub per_minute: Option<Sp<String>>,
+    /// A body template (encoding, fields, authentication, lengths), when
+    /// any part of one is written: only a `webhook` takes one.
+    pub template: Option<RawTemplate>,
+}
+
+/// The parts of a templated webhook as written; the validator checks them.
+#[derive(Clone, Debug, Default)]
+pub struct RawTemplate {
+    /// `json` or `form`; JSON when absent.
+    pub encoding: Option<Sp<String>>,
+    /// Field names and their templates, in the order written.
+    pub fields: Vec<(Sp<String>, Sp<String>)>,
+    /// The `Authorization` header's variables.
+    pub auth: Option<RawAuth>,
+    /// Field names and their longest length in characters, as written (`160`).
+    pub max_chars: Vec<(Sp<String>, Sp<String>)>,
+    /// Where the template's options start: errors about it as a whole go there.
+    pub loc: Option<Loc>,
+}
+
+/// A templated webhook's authentication as written: names of environment
+/// variables.
+#[derive(Clone, Debug)]
+pub enum RawAuth {
+    /// `bearer("SMS_TOKEN")`, `{ bearer_env = "SMS_TOKEN" }`.
+    Bearer(Sp<String>),
+    /// `basic("SMS_USER", "SMS_PASSWORD")`, `{ user_env = …, password_env = … }`.
+    Basic(Sp<String>, Sp<String>),
+    /// Written, but not usable; the loader has said why.
+    Reported,
 }
 
 /// A `when` condition as written.

@@ -336,6 +336,7 @@ fn target_kind(target: &Target) -> &'static str {
         Target::Discord(_) => "a Discord",
         Target::Teams(_) => "a Teams",
         Target::Webhook(_) => "a webhook",
+        Target::TemplatedWebhook(_) => "a templated webhook",
         Target::Alertmanager(_) => "an Alertmanager",
         Target::Email(_) => "an e-mail",
         _ => "this kind of",

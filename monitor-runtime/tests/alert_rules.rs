@@ -1,7 +1,7 @@
 //! Rule files are checked by the same validator as `alerts!`, list every
 //! mistake at once with line and column, and never panic.
 
-use monitor_runtime::alerts::{AlertConfig, Condition};
+use monitor_runtime::alerts::{AlertConfig, BodyEncoding, Condition, Target, WebhookAuth};
 use proptest::prelude::*;
 
 const GOOD: &str = r#"
@@ -64,6 +64,48 @@ fn a_file_and_the_macro_give_the_same_configuration() {
     assert!(
         matches!(from_file.rules[3].condition, Condition::Memory { above_bytes, .. } if above_bytes == 512 * 1024 * 1024)
     );
+}
+
+#[test]
+fn a_templated_webhook_from_a_file_and_from_the_macro_is_the_same() {
+    let from_file = AlertConfig::from_toml_str(
+        r#"
+[destinations]
+sms = { webhook = "https://sms.example.org/send", encoding = "form", fields = { To = "+31600000000", From = "monitor", Body = "{title}" }, auth = { bearer_env = "SMS_TOKEN" }, max_chars = { Body = 160 } }
+pager = { webhook = "https://pager.example.org/v1/events", fields = { "dedup-key" = "{key}", text = "{severity}: {summary}" }, auth = { user_env = "PAGER_USER", password_env = "PAGER_PASSWORD" }, per_minute = 10 }
+
+[[rules]]
+name = "too_many_errors"
+when = "errors > 10 within 1h"
+notify = ["sms", "pager"]
+"#,
+    )
+    .unwrap();
+    let from_code = monitor_runtime::alerts! {
+        destination sms = webhook(
+            "https://sms.example.org/send",
+            form,
+            field To = "+31600000000",
+            field From = "monitor",
+            field Body = "{title}",
+            auth = bearer("SMS_TOKEN"),
+            max_chars Body = 160,
+        );
+        destination pager = webhook(
+            "https://pager.example.org/v1/events",
+            field "dedup-key" = "{key}",
+            field text = "{severity}: {summary}",
+            auth = basic("PAGER_USER", "PAGER_PASSWORD"),
+        ) at most 10 per minute;
+        rule too_many_errors { when errors > 10 within 1h; notify sms, pager; }
+    };
+    assert_eq!(from_file.destinations, from_code.destinations);
+    let Target::TemplatedWebhook(sms) = &from_code.destination("sms").unwrap().target else {
+        panic!("{:?}", from_code.destinations)
+    };
+    assert_eq!(sms.encoding, BodyEncoding::Form);
+    assert_eq!(sms.field("Body").and_then(|f| f.max_chars), Some(160));
+    assert_eq!(sms.auth, Some(WebhookAuth::Bearer { token_env: "SMS_TOKEN".into() }));
 }
 
 #[test]

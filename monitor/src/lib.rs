@@ -20,7 +20,7 @@
 //! | `store` | `sqlite` or `postgres` | the `Store` trait both implement, and `store::open(url_or_path)` |
 //! | [`ConsoleSink`] | always | one line per event on stderr |
 //! | `delivery` | `webhook` or `email` | `DeliveryOptions`, given to [`MonitorBuilder::delivery`] |
-//! | `webhook` | `webhook` | Slack, Discord, Teams and generic JSON renderers |
+//! | `webhook` | `webhook` | Slack, Discord, Teams, generic JSON and templated (SMS gateway) renderers |
 //! | `email` | `email` | the e-mail renderer |
 //! | `spool` | `webhook` or `email` | the file notifications wait in while a destination is down |
 //! | `MonitorLayer`, `tracing_layer` | `tracing` | a `tracing_subscriber` layer: error events captured, span fields as context, spans timed |

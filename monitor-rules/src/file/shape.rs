@@ -10,7 +10,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::condition;
-use crate::raw::{Loc, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RuleError, Sp};
+use crate::raw::{
+    Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawTemplate, RuleError, Sp,
+};
 
 const TOP: [&str; 3] = ["destinations", "rules", "schedules"];
 const RULE: [&str; 10] = [
@@ -25,8 +27,21 @@ const RULE: [&str; 10] = [
     "during",
     "outside",
 ];
-const DESTINATION: [&str; 8] =
-    ["slack", "discord", "teams", "webhook", "alertmanager", "email", "console", "per_minute"];
+const DESTINATION: [&str; 12] = [
+    "slack",
+    "discord",
+    "teams",
+    "webhook",
+    "alertmanager",
+    "email",
+    "console",
+    "per_minute",
+    "encoding",
+    "fields",
+    "auth",
+    "max_chars",
+];
+const AUTH: [&str; 3] = ["bearer_env", "user_env", "password_env"];
 const SCHEDULE: [&str; 3] = ["days", "hours", "timezone"];
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -101,7 +116,8 @@ fn rule(text: &str, number: usize, value: &Value<'_>, errors: &mut Vec<RuleError
 }
 
 /// `name = { slack = "https://…", per_minute = 30 }`: a destination has
-/// exactly one kind, and may have its own rate limit.
+/// exactly one kind, and may have its own rate limit. A webhook may also
+/// have a body template: `encoding`, `fields`, `auth` and `max_chars`.
 fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -> Option<RawDestination> {
     let label = format!("destination `{}`", text_of(name));
     let fields = table(value, &label, errors)?;
@@ -111,9 +127,16 @@ fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -
     // loader sorts every error by its place.
     let mut per_minute = None;
     let mut limit_errors = Vec::new();
+    let mut template: Option<RawTemplate> = None;
     for (key, value) in written_order(fields) {
         let kind = Sp::new(text_of(key).to_owned(), loc(value));
         let what = format!("`{}` of {label}", text_of(key));
+        if matches!(text_of(key), "encoding" | "fields" | "auth" | "max_chars") {
+            let template =
+                template.get_or_insert_with(|| RawTemplate { loc: Some(loc(key)), ..RawTemplate::default() });
+            template_part(template, text_of(key), value, &what, &mut limit_errors);
+            continue;
+        }
         let values = match text_of(key) {
             "slack" | "discord" | "teams" | "webhook" | "alertmanager" => {
                 string(value, &what, errors).map(|url| vec![url])
@@ -147,6 +170,7 @@ fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -
             kind,
             values,
             per_minute,
+            template,
         }),
         // A key already reported says what is wrong better than this would.
         0 if kinds_reported => None,
@@ -164,6 +188,62 @@ fn destination(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -
             ));
             None
         }
+    }
+}
+
+/// One part of a webhook's body template: `encoding = "form"`,
+/// `fields = { To = "…", Body = "{title}" }`, `auth = { bearer_env = "SMS_TOKEN" }`
+/// (or `{ user_env = "…", password_env = "…" }` for basic authentication),
+/// `max_chars = { Body = 160 }`.
+fn template_part(template: &mut RawTemplate, key: &str, value: &Value<'_>, what: &str, errors: &mut Vec<RuleError>) {
+    let entries = |errors: &mut Vec<RuleError>| table(value, what, errors).map(written_order).unwrap_or_default();
+    match key {
+        "encoding" => template.encoding = string(value, what, errors),
+        "fields" => {
+            for (name, text) in entries(errors) {
+                let field = format!("field `{}` of {what}", text_of(name));
+                if let Some(text) = string(text, &field, errors) {
+                    template.fields.push((Sp::new(text_of(name).to_owned(), loc(name)), text));
+                }
+            }
+        }
+        "max_chars" => {
+            for (name, limit) in entries(errors) {
+                let field = format!("`{}` of {what}", text_of(name));
+                if let Some(limit) = number(limit, &field, errors) {
+                    template.max_chars.push((Sp::new(text_of(name).to_owned(), loc(name)), limit));
+                }
+            }
+        }
+        "auth" => {
+            let (mut bearer, mut user, mut password) = (None, None, None);
+            let before = errors.len();
+            for (name, variable) in entries(errors) {
+                let part = format!("`{}` of {what}", text_of(name));
+                match text_of(name) {
+                    "bearer_env" => bearer = string(variable, &part, errors),
+                    "user_env" => user = string(variable, &part, errors),
+                    "password_env" => password = string(variable, &part, errors),
+                    other => errors.push(unknown_key(name, other, &format!("in {what}"), &AUTH)),
+                }
+            }
+            template.auth = Some(match (bearer, user, password) {
+                _ if errors.len() > before => RawAuth::Reported,
+                (Some(token), None, None) => RawAuth::Bearer(token),
+                (None, Some(user), Some(password)) => RawAuth::Basic(user, password),
+                _ => {
+                    errors.push(RuleError::new(
+                        loc(value),
+                        format!(
+                            "{what} must name `bearer_env` (a bearer token's variable), or `user_env` and \
+                             `password_env` (basic authentication's), and nothing else"
+                        ),
+                    ));
+                    RawAuth::Reported
+                }
+            });
+        }
+        _ => {}
     }
 }
 

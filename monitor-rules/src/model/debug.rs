@@ -16,6 +16,8 @@ impl fmt::Debug for Target {
             // Addresses are not secrets, and telling recipients apart matters.
             Target::Email(to) => return f.debug_tuple("Email").field(to).finish(),
             Target::Console => return f.write_str("Console"),
+            // Its own Debug hides its URL's secret.
+            Target::TemplatedWebhook(template) => return f.debug_tuple("TemplatedWebhook").field(template).finish(),
         };
         f.debug_tuple(variant).field(&redact_url(url)).finish()
     }

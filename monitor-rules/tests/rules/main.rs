@@ -11,6 +11,7 @@ mod positions;
 mod rate_limits;
 mod secrets;
 mod shapes;
+mod templates;
 mod thresholds;
 
 use std::str::FromStr;

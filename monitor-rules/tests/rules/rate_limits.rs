@@ -104,7 +104,7 @@ notify = ["ops_chat", "mail"]
              out for the router's default)",
             "3:9 destination `pager` needs one of slack, discord, teams, webhook, alertmanager, email or console",
             "4:42 unknown key `per_minut` in destination `mail`: expected one of slack, discord, teams, webhook, \
-             alertmanager, email, console, per_minute",
+             alertmanager, email, console, per_minute, encoding, fields, auth, max_chars",
         ]
     );
 }

@@ -1,6 +1,6 @@
 //! Webhook tokens stay out of `Debug` output and out of error messages.
 
-use monitor_rules::{AlertConfig, Destination, Target};
+use monitor_rules::{AlertConfig, BodyEncoding, Destination, Target, TemplateField, WebhookAuth, WebhookTemplate};
 
 const TOKEN: &str = "XTOKENX";
 
@@ -48,6 +48,12 @@ fn debug_of_a_target_built_by_hand_shows_no_token() {
         Target::Discord(format!("not a url {TOKEN}")),
         Target::Webhook(format!("mailto:{TOKEN}@example.org")),
         Target::Teams(format!("https://example.org/?sig={TOKEN}")),
+        Target::TemplatedWebhook(WebhookTemplate {
+            url: format!("https://sms.example.org/send/{TOKEN}?key={TOKEN}"),
+            encoding: BodyEncoding::Form,
+            fields: vec![TemplateField { name: "Body".into(), template: "{title}".into(), max_chars: Some(160) }],
+            auth: Some(WebhookAuth::Bearer { token_env: "SMS_TOKEN".into() }),
+        }),
     ] {
         let destination = Destination { name: "d".to_owned(), target, per_minute: None };
         let shown = format!("{destination:?}");

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 #[cfg(feature = "email")]
 use lettre::message::Mailbox;
-use monitor_runtime::alerts::{Destination, Target};
+#[cfg(feature = "webhook")]
+use monitor_runtime::alerts::WebhookAuth;
+use monitor_runtime::alerts::{Destination, Target, WebhookTemplate};
 
 use crate::delivery::format::RenderOptions;
 use crate::delivery::options::{DeliveryOptions, env};
@@ -146,6 +148,7 @@ pub(crate) enum Kind {
     Discord,
     Teams,
     Webhook,
+    TemplatedWebhook,
     Alertmanager,
     Email,
 }
@@ -157,6 +160,7 @@ impl Kind {
             Kind::Discord => "discord",
             Kind::Teams => "teams",
             Kind::Webhook => "webhook",
+            Kind::TemplatedWebhook => "templated_webhook",
             Kind::Alertmanager => "alertmanager",
             Kind::Email => "email",
         }
@@ -168,7 +172,7 @@ impl Kind {
         match self {
             Kind::Slack => Duration::from_secs(1),
             Kind::Teams => Duration::from_millis(250),
-            Kind::Discord | Kind::Webhook | Kind::Alertmanager | Kind::Email => Duration::ZERO,
+            Kind::Discord | Kind::Webhook | Kind::TemplatedWebhook | Kind::Alertmanager | Kind::Email => Duration::ZERO,
         }
     }
 }
@@ -191,6 +195,9 @@ pub(crate) struct Plan {
     pub shown: String,
     pub endpoint: Endpoint,
     pub render: RenderOptions,
+    /// A templated webhook's body template.
+    #[cfg_attr(not(feature = "webhook"), allow(dead_code))]
+    pub template: Option<WebhookTemplate>,
     /// Names the spool's files: records spooled for another URL or other
     /// recipients are not replayed here.
     pub fingerprint: String,
@@ -220,6 +227,7 @@ impl Plan {
                 return Self::webhook(name, Kind::Alertmanager, &api, options).map(Some);
             }
             Target::Email(addresses) => return Self::email(name, addresses, options).map(Some),
+            Target::TemplatedWebhook(template) => return Self::templated(name, template, options).map(Some),
             _ => {
                 return Err(DeliveryConfigError::new(
                     Some(name),
@@ -244,7 +252,38 @@ impl Plan {
             fingerprint: crate::spool::target_fingerprint(kind.as_str(), parsed_text.as_str()),
             endpoint: Endpoint::Http(sender),
             render: options.render_options(),
+            template: None,
         })
+    }
+
+    /// A templated webhook: its URL checked as any webhook's, its
+    /// credentials read now (from [`DeliveryOptions::secret`] or the
+    /// environment), so a missing one stops the start, not the first alert.
+    #[cfg(feature = "webhook")]
+    fn templated(
+        name: &str,
+        template: &WebhookTemplate,
+        options: &DeliveryOptions,
+    ) -> Result<Plan, DeliveryConfigError> {
+        let mut plan = Self::webhook(name, Kind::TemplatedWebhook, &template.url, options)?;
+        if let Some(auth) = &template.auth {
+            let value = authorization(auth, options).map_err(|e| e.at(name))?;
+            #[allow(irrefutable_let_patterns)]
+            if let Endpoint::Http(sender) = &mut plan.endpoint {
+                sender.set_authorization(value);
+            }
+        }
+        plan.template = Some(template.clone());
+        Ok(plan)
+    }
+
+    #[cfg(not(feature = "webhook"))]
+    fn templated(
+        name: &str,
+        template: &WebhookTemplate,
+        options: &DeliveryOptions,
+    ) -> Result<Plan, DeliveryConfigError> {
+        Self::webhook(name, Kind::TemplatedWebhook, &template.url, options)
     }
 
     #[cfg(not(feature = "webhook"))]
@@ -290,6 +329,7 @@ impl Plan {
             ),
             endpoint: Endpoint::Email { server, from, to },
             render: options.render_options(),
+            template: None,
         })
     }
 }
@@ -300,6 +340,41 @@ fn recipients(addresses: &[String]) -> Result<Vec<Mailbox>, DeliveryConfigError>
         return Err(DeliveryConfigError::new(None, String::new(), "an e-mail destination needs at least one address"));
     }
     addresses.iter().map(|a| mailbox(a).map_err(|why| DeliveryConfigError::new(None, a.clone(), &why))).collect()
+}
+
+/// The `Authorization` header of a templated webhook, its secrets read
+/// from their variables. Errors name the variable, never its value.
+#[cfg(feature = "webhook")]
+fn authorization(
+    auth: &WebhookAuth,
+    options: &DeliveryOptions,
+) -> Result<reqwest::header::HeaderValue, DeliveryConfigError> {
+    let read = |variable: &str| {
+        options.secret_value(variable).ok_or_else(|| {
+            DeliveryConfigError::new(
+                None,
+                String::new(),
+                &format!(
+                    "its authentication reads the environment variable {variable}, which is not set (or empty): set \
+                     it, or give the secret with DeliveryOptions::secret(\"{variable}\", …)"
+                ),
+            )
+        })
+    };
+    let header = match auth {
+        WebhookAuth::Bearer { token_env } => crate::webhook::bearer_authorization(&read(token_env)?),
+        WebhookAuth::Basic { user_env, password_env } => {
+            crate::webhook::basic_authorization(&read(user_env)?, &read(password_env)?)
+        }
+    };
+    header.map_err(|why| {
+        let variables = auth.variables().join(" and ");
+        DeliveryConfigError::new(
+            None,
+            String::new(),
+            &format!("the authentication read from {variables} cannot be sent: {why}"),
+        )
+    })
 }
 
 /// A webhook URL: https, or plain http to a loopback address only (a

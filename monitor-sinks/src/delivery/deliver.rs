@@ -510,17 +510,26 @@ impl Delivery {
         let options = &self.plan.render;
         let payload = match &self.plan.endpoint {
             #[cfg(feature = "webhook")]
-            Endpoint::Http(_) => Payload::Http {
-                body: match self.plan.kind {
-                    Kind::Slack => crate::webhook::slack::render(notification, options),
-                    Kind::Discord => crate::webhook::discord::render(notification, options),
-                    Kind::Teams => crate::webhook::teams::render(notification, options),
-                    Kind::Alertmanager => crate::webhook::alertmanager::render(
-                        notification,
-                        options,
-                        self.firing.as_ref().map_or(std::time::Duration::from_secs(60), |firing| firing.every),
-                    ),
-                    Kind::Webhook | Kind::Email => crate::webhook::generic::render(notification, options),
+            Endpoint::Http(_) => match &self.plan.template {
+                Some(template) => Payload::Templated {
+                    content_type: template.encoding.content_type().to_owned(),
+                    body: crate::webhook::templated::render(notification, template, options),
+                },
+                None => Payload::Http {
+                    body: match self.plan.kind {
+                        Kind::Slack => crate::webhook::slack::render(notification, options),
+                        Kind::Discord => crate::webhook::discord::render(notification, options),
+                        Kind::Teams => crate::webhook::teams::render(notification, options),
+                        Kind::Alertmanager => crate::webhook::alertmanager::render(
+                            notification,
+                            options,
+                            self.firing.as_ref().map_or(std::time::Duration::from_secs(60), |firing| firing.every),
+                        ),
+                        // A templated webhook has its template (above).
+                        Kind::Webhook | Kind::TemplatedWebhook | Kind::Email => {
+                            crate::webhook::generic::render(notification, options)
+                        }
+                    },
                 },
             },
             #[cfg(feature = "email")]
@@ -551,7 +560,7 @@ impl Delivery {
 fn matches_endpoint(payload: &Payload, endpoint: &Endpoint) -> bool {
     match endpoint {
         #[cfg(feature = "webhook")]
-        Endpoint::Http(_) => matches!(payload, Payload::Http { .. }),
+        Endpoint::Http(_) => matches!(payload, Payload::Http { .. } | Payload::Templated { .. }),
         #[cfg(feature = "email")]
         Endpoint::Email { .. } => matches!(payload, Payload::Email { .. }),
     }
@@ -561,6 +570,10 @@ async fn send(plan: &Plan, payload: &Payload) -> Attempt {
     match (&plan.endpoint, payload) {
         #[cfg(feature = "webhook")]
         (Endpoint::Http(sender), Payload::Http { body }) => sender.post(body).await,
+        #[cfg(feature = "webhook")]
+        (Endpoint::Http(sender), Payload::Templated { content_type, body }) => {
+            sender.post_text(content_type, body).await
+        }
         #[cfg(feature = "email")]
         (Endpoint::Email { server, .. }, Payload::Email { from, to, message }) => server.send(from, to, message).await,
         #[allow(unreachable_patterns)]

@@ -45,6 +45,9 @@ pub struct DeliveryOptions {
     pub(crate) queue_capacity: usize,
     pub(crate) flush_budget: Duration,
     pub(crate) alertmanager_resend: Duration,
+    /// Values given for variables that templated webhooks' authentication
+    /// names, read before the environment.
+    pub(crate) secrets: Vec<(String, String)>,
 }
 
 impl Default for DeliveryOptions {
@@ -64,6 +67,7 @@ impl Default for DeliveryOptions {
             queue_capacity: 1024,
             flush_budget: Duration::from_secs(1),
             alertmanager_resend: Duration::from_secs(60),
+            secrets: Vec::new(),
         }
     }
 }
@@ -95,6 +99,8 @@ impl fmt::Debug for DeliveryOptions {
             .field("queue_capacity", &self.queue_capacity)
             .field("flush_budget", &self.flush_budget)
             .field("alertmanager_resend", &self.alertmanager_resend)
+            // Their names only.
+            .field("secrets", &self.secrets.iter().map(|(name, _)| name).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -292,6 +298,34 @@ impl DeliveryOptions {
     pub fn alertmanager_resend(mut self, interval: Duration) -> Self {
         self.alertmanager_resend = interval.max(Duration::from_secs(1));
         self
+    }
+
+    /// The value of `variable` for the authentication of templated webhooks
+    /// that name it (`auth = bearer("SMS_TOKEN")`), instead of the process
+    /// environment's: for secrets fetched at start-up from a secret store.
+    /// It is used for the `Authorization` header only, never shown
+    /// (`Debug` lists the names alone) and never spooled.
+    ///
+    /// ```
+    /// let options = monitor_sinks::delivery::DeliveryOptions::new().secret("SMS_TOKEN", "s3cret-token");
+    /// let shown = format!("{options:?}");
+    /// assert!(shown.contains(r#"secrets: ["SMS_TOKEN"]"#) && !shown.contains("s3cret"));
+    /// ```
+    pub fn secret(mut self, variable: impl Into<String>, value: impl Into<String>) -> Self {
+        let variable = variable.into();
+        self.secrets.retain(|(name, _)| *name != variable);
+        self.secrets.push((variable, value.into()));
+        self
+    }
+
+    /// A secret given with [`secret`](Self::secret), else the environment's
+    /// variable; unset when empty.
+    #[cfg_attr(not(feature = "webhook"), allow(dead_code))]
+    pub(crate) fn secret_value(&self, variable: &str) -> Option<String> {
+        match self.secrets.iter().find(|(name, _)| name == variable) {
+            Some((_, value)) => Some(value.clone()).filter(|v| !v.is_empty()),
+            None => env(variable),
+        }
     }
 
     pub(crate) fn render_options(&self) -> RenderOptions {

@@ -36,10 +36,12 @@
 //! releases) are reported the same way, with what to do to deliver them.
 //!
 //! A record holds what is needed to send it again without the alert it
-//! came from: the rendered JSON body of a webhook request, or the whole
-//! RFC 5322 message of an e-mail with its envelope. Webhook URLs are never
-//! stored (they carry secrets); the destination's configured URL is used
-//! on replay. Example line (wrapped here):
+//! came from: the rendered JSON body of a webhook request (a templated
+//! webhook's body as sent, with its content type: `"kind":"templated"`), or
+//! the whole RFC 5322 message of an e-mail with its envelope. Webhook URLs
+//! and a templated webhook's `Authorization` header are never stored (they
+//! carry secrets); the destination's configured URL and credentials are
+//! used on replay. Example line (wrapped here):
 //!
 //! ```text
 //! {"v":1,"destination":"ops","key":"7f3c…","target":"webhook","rendered_at":"2026-11-24T09:35:01Z",
@@ -128,7 +130,7 @@ pub struct SpoolRecord {
     /// notification, so receivers can drop duplicates.
     pub key: String,
     /// The kind of destination it was rendered for: `slack`, `discord`,
-    /// `teams`, `webhook` or `email`.
+    /// `teams`, `webhook`, `templated_webhook`, `alertmanager` or `email`.
     pub target: String,
     /// When it was rendered (RFC 3339).
     pub rendered_at: String,
@@ -145,6 +147,20 @@ pub enum Payload {
     Http {
         /// The request body.
         body: serde_json::Value,
+    },
+    /// A templated webhook's request: its body as sent and its
+    /// `Content-Type`, posted to the destination's URL. Its `Authorization`
+    /// header is not kept (it is a secret): it is added from the
+    /// configuration when the record is sent.
+    ///
+    /// Records of this kind are written only to the files of a templated
+    /// webhook (its fingerprint names the kind), which earlier releases
+    /// never open, so [`SPOOL_VERSION`] stays 1 and their files stay readable.
+    Templated {
+        /// `application/x-www-form-urlencoded` or `application/json`.
+        content_type: String,
+        /// The request body.
+        body: String,
     },
     /// An e-mail.
     Email {

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::StatusCode;
-use reqwest::header::RETRY_AFTER;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::{RequestBuilder, StatusCode};
 
 use crate::delivery::attempt::Attempt;
 use crate::delivery::pacing::RateLimit;
@@ -12,17 +12,24 @@ use crate::delivery::retry::{discord_retry_after, parse_retry_after};
 /// The largest error body read (Discord's 429 JSON is far smaller).
 const MAX_ERROR_BODY: usize = 16 * 1024;
 
-/// Posts JSON bodies to one webhook URL.
+/// Posts bodies to one webhook URL, with its `Authorization` header when
+/// it has one.
 pub(crate) struct HttpSender {
     client: reqwest::Client,
     url: reqwest::Url,
     discord: bool,
+    /// Marked sensitive, and added to each request as it is sent: it is
+    /// never part of what is spooled.
+    authorization: Option<HeaderValue>,
 }
 
-// Not derived: the URL holds the webhook's secret.
+// Not derived: the URL holds the webhook's secret, and so does the header.
 impl std::fmt::Debug for HttpSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpSender").field("url", &monitor_rules::redact_url(self.url.as_str())).finish()
+        f.debug_struct("HttpSender")
+            .field("url", &monitor_rules::redact_url(self.url.as_str()))
+            .field("authorization", &self.authorization.as_ref().map(|_| "***"))
+            .finish()
     }
 }
 
@@ -42,11 +49,32 @@ impl HttpSender {
             .user_agent(concat!("monitor-delivery/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
-        Ok(HttpSender { client, url, discord })
+        Ok(HttpSender { client, url, discord, authorization: None })
     }
 
+    /// Sends `value` as the `Authorization` header of every request.
+    pub(crate) fn set_authorization(&mut self, mut value: HeaderValue) {
+        value.set_sensitive(true);
+        self.authorization = Some(value);
+    }
+
+    /// Posts a JSON body.
     pub(crate) async fn post(&self, body: &serde_json::Value) -> Attempt {
-        let response = match self.client.post(self.url.clone()).json(body).send().await {
+        self.send(self.client.post(self.url.clone()).json(body)).await
+    }
+
+    /// Posts a body already written, of this `Content-Type`.
+    pub(crate) async fn post_text(&self, content_type: &str, body: &str) -> Attempt {
+        let request = self.client.post(self.url.clone()).header(CONTENT_TYPE, content_type).body(body.to_owned());
+        self.send(request).await
+    }
+
+    async fn send(&self, request: RequestBuilder) -> Attempt {
+        let request = match &self.authorization {
+            Some(value) => request.header(AUTHORIZATION, value.clone()),
+            None => request,
+        };
+        let response = match request.send().await {
             Ok(response) => response,
             // Timeouts, refused or reset connections: all may pass. The URL
             // is left out of the message: it holds the webhook's secret.
@@ -85,6 +113,46 @@ impl HttpSender {
             Class::Reject => Attempt::Rejected(format!("answered {status}")),
         }
     }
+}
+
+/// `Authorization: Basic …` for `user` and `password` (RFC 7617: base64
+/// of `user:password`), or why it cannot be a header.
+pub(crate) fn basic_authorization(user: &str, password: &str) -> Result<HeaderValue, String> {
+    if user.contains(':') {
+        return Err("a basic authentication user name cannot hold `:`".to_owned());
+    }
+    header_value(&format!("Basic {}", base64(format!("{user}:{password}").as_bytes())))
+}
+
+/// `Authorization: Bearer <token>`, or why it cannot be a header.
+pub(crate) fn bearer_authorization(token: &str) -> Result<HeaderValue, String> {
+    header_value(&format!("Bearer {token}"))
+}
+
+/// The reason never quotes the value: it is a secret.
+fn header_value(text: &str) -> Result<HeaderValue, String> {
+    let mut value = HeaderValue::from_str(text)
+        .map_err(|_| "it holds a character an HTTP header cannot carry (a line break or a control character)")?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Standard base64 with padding (RFC 4648), for basic authentication.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 enum Class {
@@ -131,6 +199,20 @@ async fn read_limited(mut response: reqwest::Response) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basic_authentication_is_encoded_as_rfc_7617_says() {
+        // RFC 7617's own example.
+        let value = basic_authorization("Aladdin", "open sesame").unwrap();
+        assert_eq!(value.to_str().unwrap(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert!(value.is_sensitive());
+        for (input, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")] {
+            assert_eq!(base64(input.as_bytes()), encoded);
+        }
+        assert!(basic_authorization("a:b", "c").is_err());
+        let error = bearer_authorization("SECRET\nInjected: yes").unwrap_err();
+        assert!(!error.contains("SECRET"), "{error}");
+    }
 
     #[test]
     fn which_answers_are_retried() {

@@ -1,7 +1,8 @@
 //! Webhooks: Slack (Block Kit), Discord (embeds), Microsoft Teams (an
-//! Adaptive Card for Workflows webhooks) and a generic JSON body with the
-//! documented schema [`generic::GENERIC_SCHEMA`], each rendered within the
-//! platform's published limits and posted with reqwest over rustls.
+//! Adaptive Card for Workflows webhooks), a generic JSON body with the
+//! documented schema [`generic::GENERIC_SCHEMA`] and [`templated`] bodies
+//! (an SMS gateway's form, a paging service's JSON), each rendered within
+//! the platform's published limits and posted with reqwest over rustls.
 //!
 //! ```
 //! use monitor_sinks::delivery::{RenderOptions, sample_notification};
@@ -20,5 +21,6 @@ pub mod discord;
 pub mod generic;
 pub mod slack;
 pub mod teams;
+pub mod templated;
 
-pub(crate) use http::HttpSender;
+pub(crate) use http::{HttpSender, basic_authorization, bearer_authorization};

@@ -5,9 +5,11 @@
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
 mod certs;
+mod gateway;
 mod smtp;
 
 pub use certs::TestCertificate;
+pub use gateway::{GatewayEncoding, GatewayRequest, SEGMENT, SmsGateway};
 pub use smtp::{Mail, SmtpServer, SmtpTls};
 
 use std::collections::VecDeque;
