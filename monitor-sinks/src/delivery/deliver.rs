@@ -226,26 +226,33 @@ impl Delivery {
         if firing.alerts.is_empty() || self.current.is_some() || !self.spool.is_empty() || self.breaker.holds(now) {
             return;
         }
-        #[cfg(feature = "webhook")]
-        {
-            let body = crate::webhook::alertmanager::render_all(
-                firing.alerts.values().map(|n| n.as_ref()),
-                &self.plan.render,
-                firing.every,
-            );
-            let record = Arc::new(SpoolRecord {
-                v: SPOOL_VERSION,
-                destination: self.plan.destination.clone(),
-                key: format!("resend-{}", format::rfc3339(SystemTime::now())),
-                target: self.plan.kind.as_str().to_owned(),
-                rendered_at: format::rfc3339(SystemTime::now()),
-                payload: Payload::Http { body },
-            });
-            let probe = matches!(self.breaker.state(), State::Open(_));
-            let attempt = self.attempt(record.clone(), None);
-            self.current = Some(Current { record, from_spool: false, probe, resend: true, failures: 0, attempt });
-        }
+        self.post_firing();
     }
+
+    /// One request with every firing alert, to end four intervals later.
+    #[cfg(feature = "webhook")]
+    fn post_firing(&mut self) {
+        let Some(firing) = self.firing.as_ref() else { return };
+        let body = crate::webhook::alertmanager::render_all(
+            firing.alerts.values().map(|n| n.as_ref()),
+            &self.plan.render,
+            firing.every,
+        );
+        let record = Arc::new(SpoolRecord {
+            v: SPOOL_VERSION,
+            destination: self.plan.destination.clone(),
+            key: format!("resend-{}", format::rfc3339(SystemTime::now())),
+            target: self.plan.kind.as_str().to_owned(),
+            rendered_at: format::rfc3339(SystemTime::now()),
+            payload: Payload::Http { body },
+        });
+        let probe = matches!(self.breaker.state(), State::Open(_));
+        let attempt = self.attempt(record.clone(), None);
+        self.current = Some(Current { record, from_spool: false, probe, resend: true, failures: 0, attempt });
+    }
+
+    #[cfg(not(feature = "webhook"))]
+    fn post_firing(&mut self) {}
 
     /// Keeps an Alertmanager's firing alerts up to date: a firing
     /// notification replaces the alert's last, a resolve removes it.
