@@ -222,8 +222,10 @@ async fn upsert_groups(
 }
 
 /// Adds each snapshot's new occurrences to its group's count of the minute
-/// it was last seen in: what fleet rules read. One row per group and
-/// minute, however many snapshots of them the batch carries.
+/// it was last seen in (`group_counts`: what fleet rules and charts read)
+/// and of that hour (`group_hours`: what the top groups read for the whole
+/// hours of their window). One row per group and minute or hour, however
+/// many snapshots of them the batch carries.
 async fn count_minutes(
     tx: &deadpool_postgres::Transaction<'_>,
     snapshots: &[GroupSnapshot],
@@ -236,39 +238,35 @@ async fn count_minutes(
     if minutes.is_empty() {
         return Ok(());
     }
-    let keys: Vec<&str> = minutes.keys().map(|(key, _)| key.as_str()).collect();
-    let starts: Vec<i64> = minutes.keys().map(|(_, minute)| *minute).collect();
-    let counts: Vec<i64> = minutes.values().copied().collect();
-    let statement = tx
-        .prepare_cached(
-            "INSERT INTO group_counts (group_key, minute_ms, count)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ORDER BY 1, 2
-             ON CONFLICT (group_key, minute_ms) DO UPDATE SET count = group_counts.count + excluded.count",
-        )
-        .await?;
-    tx.execute(&statement, &[&keys, &starts, &counts]).await?;
-    count_group_hours(tx, &minutes).await
-}
-
-/// The same occurrences per group and hour (`group_hours`), which the top
-/// groups read for the whole hours of their window.
-async fn count_group_hours(
-    tx: &deadpool_postgres::Transaction<'_>,
-    minutes: &BTreeMap<(String, i64), i64>,
-) -> Result<(), tokio_postgres::Error> {
     let mut hours: BTreeMap<(&str, i64), i64> = BTreeMap::new();
-    for ((key, minute), count) in minutes {
+    for ((key, minute), count) in &minutes {
         *hours.entry((key.as_str(), minute - minute.rem_euclid(HOUR_MS))).or_default() += count;
     }
-    let keys: Vec<&str> = hours.keys().map(|(key, _)| *key).collect();
-    let starts: Vec<i64> = hours.keys().map(|(_, hour)| *hour).collect();
-    let counts: Vec<i64> = hours.values().copied().collect();
+    add_group_counts(tx, "group_counts", "minute_ms", minutes.iter().map(|((key, at), n)| (key.as_str(), *at, *n)))
+        .await?;
+    add_group_counts(tx, "group_hours", "hour_ms", hours.iter().map(|((key, at), n)| (*key, *at, *n))).await
+}
+
+/// Adds `(group, start, count)` rows to `table`'s counts by group and the
+/// time column `time`, in key order (two writers lock rows in one order).
+async fn add_group_counts<'a>(
+    tx: &deadpool_postgres::Transaction<'_>,
+    table: &str,
+    time: &str,
+    rows: impl Iterator<Item = (&'a str, i64, i64)>,
+) -> Result<(), tokio_postgres::Error> {
+    let (mut keys, mut starts, mut counts): (Vec<&str>, Vec<i64>, Vec<i64>) = Default::default();
+    for (key, start, count) in rows {
+        keys.push(key);
+        starts.push(start);
+        counts.push(count);
+    }
     let statement = tx
-        .prepare_cached(
-            "INSERT INTO group_hours (group_key, hour_ms, count)
+        .prepare_cached(&format!(
+            "INSERT INTO {table} (group_key, {time}, count)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ORDER BY 1, 2
-             ON CONFLICT (group_key, hour_ms) DO UPDATE SET count = group_hours.count + excluded.count",
-        )
+             ON CONFLICT (group_key, {time}) DO UPDATE SET count = {table}.count + excluded.count"
+        ))
         .await?;
     tx.execute(&statement, &[&keys, &starts, &counts]).await?;
     Ok(())

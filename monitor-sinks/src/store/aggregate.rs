@@ -228,9 +228,10 @@ pub(crate) fn new_groups(buckets: &Buckets, groups: &GroupQuery, dialect: Dialec
 }
 
 /// The groups with the most occurrences in `[since, until)`, as
-/// (0, key, '', count) rows. From the per-minute counts: hourly totals per
-/// group were tried and were slower (PostgreSQL) or no faster (SQLite), as
-/// most groups have one or two minutes in an hour.
+/// (0, key, '', count) rows, summing every per-minute count of the window:
+/// PostgreSQL's way when it cannot narrow the groups to sum (see
+/// `postgres::top_groups`). Summing all of them per hour would not help
+/// much: most groups have one or two minutes in an hour.
 // SQLite sums the rows itself (see `GroupTotals`).
 #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn top_groups(

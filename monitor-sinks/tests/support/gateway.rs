@@ -4,13 +4,14 @@
 //! one segment at most. It refuses what the real one would and answers
 //! 201 for a message it accepts.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use parking_lot::Mutex;
+
+use super::Loopback;
 
 /// The longest `Body` the gateway takes: one SMS segment of GSM-7
 /// characters, counted in characters.
@@ -57,9 +58,8 @@ struct State {
 
 /// The gateway, running until dropped.
 pub struct SmsGateway {
-    addr: SocketAddr,
+    server: Loopback,
     state: Arc<Mutex<State>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl SmsGateway {
@@ -72,38 +72,12 @@ impl SmsGateway {
             down: false,
             requests: Vec::new(),
         }));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (ready, addr) = std::sync::mpsc::channel();
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                ready.send(listener.local_addr().unwrap()).unwrap();
-                let serve = async {
-                    loop {
-                        let Ok((stream, _)) = listener.accept().await else { continue };
-                        let state = shared.clone();
-                        tokio::spawn(async move {
-                            let service = hyper::service::service_fn(move |request| answer(request, state.clone()));
-                            let _ = hyper::server::conn::http1::Builder::new()
-                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                                .await;
-                        });
-                    }
-                };
-                tokio::select! {
-                    () = serve => {}
-                    _ = stopped => {}
-                }
-            });
-        });
-        SmsGateway { addr: addr.recv().unwrap(), state, stop: Some(stop) }
+        SmsGateway { server: Loopback::serve(state.clone(), answer), state }
     }
 
     /// The URL of `path`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        self.server.url(path)
     }
 
     /// While down, every request is answered 503.
@@ -118,14 +92,6 @@ impl SmsGateway {
     /// The messages it accepted (201).
     pub fn accepted(&self) -> Vec<GatewayRequest> {
         self.requests().into_iter().filter(|r| r.status == 201).collect()
-    }
-}
-
-impl Drop for SmsGateway {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 

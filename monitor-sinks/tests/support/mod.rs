@@ -180,47 +180,20 @@ struct State {
 
 /// An HTTP server on loopback playing a platform.
 pub struct WebhookServer {
-    addr: SocketAddr,
+    server: Loopback,
     state: Arc<Mutex<State>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl WebhookServer {
     pub fn start(platform: Platform) -> Self {
         let state =
             Arc::new(Mutex::new(State { platform, script: VecDeque::new(), default: Reply::Ok, received: Vec::new() }));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (ready, addr) = std::sync::mpsc::channel();
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                ready.send(listener.local_addr().unwrap()).unwrap();
-                let serve = async {
-                    loop {
-                        let Ok((stream, _)) = listener.accept().await else { continue };
-                        let state = shared.clone();
-                        tokio::spawn(async move {
-                            let service = hyper::service::service_fn(move |request| answer(request, state.clone()));
-                            let _ = hyper::server::conn::http1::Builder::new()
-                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                                .await;
-                        });
-                    }
-                };
-                tokio::select! {
-                    () = serve => {}
-                    _ = stopped => {}
-                }
-            });
-        });
-        WebhookServer { addr: addr.recv().unwrap(), state, stop: Some(stop) }
+        WebhookServer { server: Loopback::serve(state.clone(), answer), state }
     }
 
     /// The URL of `path` (which plays the webhook's secret token).
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        self.server.url(path)
     }
 
     /// Answers the next requests so, in order, then as by default.
@@ -249,7 +222,55 @@ impl WebhookServer {
     }
 }
 
-impl Drop for WebhookServer {
+/// An HTTP server on a loopback port of its own thread, answering each
+/// request with `answer` over the shared `state`, until dropped.
+pub struct Loopback {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Loopback {
+    pub fn serve<S, A, F>(state: Arc<Mutex<S>>, answer: A) -> Loopback
+    where
+        S: Send + 'static,
+        A: Fn(Request<Incoming>, Arc<Mutex<S>>) -> F + Copy + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<Response<Full<Bytes>>, std::io::Error>> + Send + 'static,
+    {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, addr) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                ready.send(listener.local_addr().unwrap()).unwrap();
+                let serve = async {
+                    loop {
+                        let Ok((stream, _)) = listener.accept().await else { continue };
+                        let state = state.clone();
+                        tokio::spawn(async move {
+                            let service = hyper::service::service_fn(move |request| answer(request, state.clone()));
+                            let _ = hyper::server::conn::http1::Builder::new()
+                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                                .await;
+                        });
+                    }
+                };
+                tokio::select! {
+                    () = serve => {}
+                    _ = stopped => {}
+                }
+            });
+        });
+        Loopback { addr: addr.recv().unwrap(), stop: Some(stop) }
+    }
+
+    /// The URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Loopback {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
