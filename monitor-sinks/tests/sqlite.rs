@@ -240,7 +240,7 @@ fn a_locked_database_drops_events_with_that_reason_keeps_counts_and_the_host_goe
     // On a busy machine the worker may not have tried the batch yet: the
     // lock is held until the event was dropped for it.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while guard.stats().dropped.get("sqlite:storage_locked").is_none() && std::time::Instant::now() < deadline {
+    while !guard.stats().dropped.contains_key("sqlite:storage_locked") && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     locker.execute_batch("ROLLBACK;").unwrap();
