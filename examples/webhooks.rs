@@ -165,5 +165,6 @@ fn sample(destination: &str, key: &str, large: bool) -> Notification {
             repeat_interval: Duration::from_secs(4 * 3600),
             details,
         },
+        summary: None,
     }
 }

@@ -8,10 +8,11 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Lit, LitStr, Token};
 
 use monitor_rules::macro_support::{
-    Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawTemplate, Sp,
+    Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawSummary, RawTemplate, Sp,
 };
 use monitor_rules::{
-    BodyEncoding, Condition, Field, Filter, Op, OutsideSchedule, Rule, Schedule, Target, WebhookAuth, WebhookTemplate,
+    BodyEncoding, Cadence, Condition, Field, Filter, Op, OutsideSchedule, Rule, Schedule, Summary, Target, WebhookAuth,
+    WebhookTemplate,
 };
 
 pub(crate) struct AlertsInput(RawConfig);
@@ -29,10 +30,11 @@ impl Parse for AlertsInput {
                 "destination" => raw.destinations.push(destination(input)?),
                 "rule" => raw.rules.push(rule(input)?),
                 "schedule" => raw.schedules.push(schedule(input)?),
+                "summary" => raw.summaries.push(summary(input)?),
                 other => {
                     return Err(syn::Error::new(
                         keyword.span(),
-                        format!("expected `destination`, `rule` or `schedule`, found `{other}`"),
+                        format!("expected `destination`, `rule`, `schedule` or `summary`, found `{other}`"),
                     ));
                 }
             }
@@ -203,6 +205,56 @@ fn schedule(input: ParseStream<'_>) -> syn::Result<RawSchedule> {
     Ok(schedule)
 }
 
+/// `summary name { daily at "08:00"; timezone "Europe/Amsterdam"; notify ops; }`,
+/// or `weekly on "mon" at "08:00"`; the validator checks the values.
+fn summary(input: ParseStream<'_>) -> syn::Result<RawSummary> {
+    let name: Ident = input.parse()?;
+    let body;
+    syn::braced!(body in input);
+    let mut summary = RawSummary::named(sp_ident(&name));
+    let text = |input: ParseStream<'_>| -> syn::Result<Sp<String>> {
+        let value: LitStr = input.parse()?;
+        Ok(Sp::new(value.value(), Loc::Token(value.span())))
+    };
+    let word = |input: ParseStream<'_>, expected: &str, form: &str| -> syn::Result<()> {
+        let found: Ident =
+            input.parse().map_err(|error| syn::Error::new(error.span(), format!("expected `{expected}`: {form}")))?;
+        if found == expected {
+            Ok(())
+        } else {
+            Err(syn::Error::new(found.span(), format!("expected `{expected}`, found `{found}`: {form}")))
+        }
+    };
+    while !body.is_empty() {
+        let clause: Ident = body.parse()?;
+        match clause.to_string().as_str() {
+            "daily" => {
+                summary.cadence.push(sp_ident(&clause));
+                word(&body, "at", "write `daily at \"08:00\"`")?;
+                summary.at = Some(text(&body)?);
+            }
+            "weekly" => {
+                const FORM: &str = "write `weekly on \"mon\" at \"08:00\"`";
+                summary.cadence.push(sp_ident(&clause));
+                word(&body, "on", FORM)?;
+                summary.day = Some(text(&body)?);
+                word(&body, "at", FORM)?;
+                summary.at = Some(text(&body)?);
+            }
+            "timezone" => summary.timezone = Some(text(&body)?),
+            "notify" => summary.notify = names(&body)?,
+            other => {
+                return Err(syn::Error::new(
+                    clause.span(),
+                    format!("unknown clause `{other}`: expected daily, weekly, timezone or notify"),
+                ));
+            }
+        }
+        body.parse::<Token![;]>()?;
+    }
+    Ok(summary)
+}
+
 /// `rule name { when …; severity …; notify …; … }`
 fn rule(input: ParseStream<'_>) -> syn::Result<RawRule> {
     let name: Ident = input.parse()?;
@@ -307,11 +359,13 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     });
     let rules = config.rules.iter().map(rule_tokens);
     let schedules = config.schedules.iter().map(schedule_tokens);
+    let summaries = config.summaries.iter().map(summary_tokens);
     Ok(quote! {
         #rt::alerts::AlertConfig {
             destinations: ::std::vec![#(#destinations),*],
             rules: ::std::vec![#(#rules),*],
             schedules: ::std::vec![#(#schedules),*],
+            summaries: ::std::vec![#(#summaries),*],
         }
     })
 }
@@ -501,6 +555,26 @@ fn schedule_tokens(schedule: &Schedule) -> TokenStream {
             from_minute: #from,
             to_minute: #to,
             timezone: #zone,
+        }
+    }
+}
+
+fn summary_tokens(summary: &Summary) -> TokenStream {
+    let rt = crate::runtime_path();
+    let (name, zone) = (string(&summary.name), string(&summary.timezone));
+    let cadence = match summary.cadence {
+        Cadence::Daily => quote!(#rt::alerts::Cadence::Daily),
+        Cadence::Weekly { day } => quote!(#rt::alerts::Cadence::Weekly { day: #day }),
+    };
+    let at_minute = summary.at_minute;
+    let notify = strings(&summary.notify);
+    quote! {
+        #rt::alerts::Summary {
+            name: #name,
+            cadence: #cadence,
+            at_minute: #at_minute,
+            timezone: #zone,
+            notify: #notify,
         }
     }
 }

@@ -17,6 +17,8 @@ use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
 use crate::template::{BodyEncoding, TemplateField, WebhookAuth, WebhookTemplate, check_template};
 
+mod summary;
+
 /// The longest a templated field's `max_chars` may be.
 const MAX_FIELD_CHARS: u32 = 1_000_000;
 
@@ -76,7 +78,8 @@ pub fn check(raw: &RawConfig) -> Result<AlertConfig, Vec<RuleError>> {
             rules.push(rule);
         }
     }
-    if errors.is_empty() { Ok(AlertConfig { destinations, rules, schedules }) } else { Err(errors) }
+    let summaries = summary::check_summaries(raw, &mut errors);
+    if errors.is_empty() { Ok(AlertConfig { destinations, rules, schedules, summaries }) } else { Err(errors) }
 }
 
 fn check_destination(destination: &RawDestination, errors: &mut Vec<RuleError>) -> Option<Target> {

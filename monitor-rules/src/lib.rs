@@ -31,6 +31,7 @@ mod raw;
 mod redact;
 mod schedule;
 mod severity;
+mod summary;
 mod template;
 mod text_map;
 pub mod vocabulary;
@@ -44,6 +45,7 @@ pub use model::{
 pub use redact::redact_url;
 pub use schedule::{OutsideSchedule, Schedule};
 pub use severity::{Severity, UnknownSeverity};
+pub use summary::{Cadence, Summary};
 pub use template::{BodyEncoding, Placeholder, TemplateField, WebhookAuth, WebhookTemplate, fill_template};
 
 /// What the `alerts!` macro builds on: the rules as written, with the spans
@@ -54,7 +56,8 @@ pub mod macro_support {
     pub use crate::check::check;
     pub use crate::condition::parse_condition;
     pub use crate::raw::{
-        Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawTemplate, RuleError, Sp,
+        Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawSummary, RawTemplate,
+        RuleError, Sp,
     };
     pub use crate::text_map::TextMap;
 }

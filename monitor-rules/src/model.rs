@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::schedule::{OutsideSchedule, Schedule};
 use crate::severity::Severity;
+use crate::summary::Summary;
 use crate::template::WebhookTemplate;
 
 mod debug;
@@ -21,6 +22,8 @@ pub struct AlertConfig {
     pub rules: Vec<Rule>,
     /// When notifications may go out, for rules that name one.
     pub schedules: Vec<Schedule>,
+    /// Reports sent every day or week (see [`Summary`]).
+    pub summaries: Vec<Summary>,
 }
 
 impl AlertConfig {
@@ -37,6 +40,11 @@ impl AlertConfig {
     /// The schedule called `name`.
     pub fn schedule(&self, name: &str) -> Option<&Schedule> {
         self.schedules.iter().find(|s| s.name == name)
+    }
+
+    /// The summary called `name`.
+    pub fn summary(&self, name: &str) -> Option<&Summary> {
+        self.summaries.iter().find(|s| s.name == name)
     }
 }
 

@@ -114,6 +114,30 @@ pub struct RawSchedule {
     pub timezone: Option<Sp<String>>,
 }
 
+/// A summary as written: `morning { daily at "08:00"; timezone "Europe/Amsterdam"; notify ops; }`.
+#[derive(Clone, Debug)]
+pub struct RawSummary {
+    /// Its name.
+    pub name: Sp<String>,
+    /// `daily` or `weekly`, each time it is written (twice is a mistake).
+    pub cadence: Vec<Sp<String>>,
+    /// The day of a weekly summary (`mon`).
+    pub day: Option<Sp<String>>,
+    /// The local time of day (`08:00`).
+    pub at: Option<Sp<String>>,
+    /// IANA time zone; UTC when absent.
+    pub timezone: Option<Sp<String>>,
+    /// Destination names.
+    pub notify: Vec<Sp<String>>,
+}
+
+impl RawSummary {
+    /// A summary with only its name.
+    pub fn named(name: Sp<String>) -> Self {
+        RawSummary { name, cadence: Vec::new(), day: None, at: None, timezone: None, notify: Vec::new() }
+    }
+}
+
 /// A rule as written.
 #[derive(Clone, Debug)]
 pub struct RawRule {
@@ -166,6 +190,8 @@ pub struct RawConfig {
     pub rules: Vec<RawRule>,
     /// In the order written.
     pub schedules: Vec<RawSchedule>,
+    /// In the order written.
+    pub summaries: Vec<RawSummary>,
 }
 
 /// One mistake in a configuration.

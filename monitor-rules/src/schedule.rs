@@ -75,12 +75,18 @@ impl Schedule {
     }
 }
 
-fn day_index(name: &str) -> Result<usize, String> {
+pub(crate) fn day_index(name: &str) -> Result<usize, String> {
     let lower = name.trim().to_ascii_lowercase();
     DAY_NAMES
         .iter()
         .position(|d| lower == *d || (lower.len() > 3 && full_day_name(d).starts_with(&lower)))
         .ok_or_else(|| format!("unknown day `{}`: use mon, tue, wed, thu, fri, sat, sun", name.trim()))
+}
+
+/// `Monday` for 0, `Sunday` for 6.
+pub(crate) fn day_title(index: usize) -> String {
+    let name = full_day_name(DAY_NAMES[index % 7]);
+    name[..1].to_ascii_uppercase() + &name[1..]
 }
 
 fn full_day_name(short: &str) -> &'static str {
@@ -123,7 +129,7 @@ fn parse_days(text: &str) -> Result<[bool; 7], String> {
     Ok(days)
 }
 
-fn parse_time(text: &str) -> Result<u16, String> {
+pub(crate) fn parse_time(text: &str) -> Result<u16, String> {
     let bad = || format!("`{}` is not a time of day: use HH:MM, such as 08:00 or 18:30", text.trim());
     let (hour, minute) = text.trim().split_once(':').ok_or_else(bad)?;
     let (hour, minute): (u16, u16) = (hour.parse().map_err(|_| bad())?, minute.parse().map_err(|_| bad())?);
@@ -147,7 +153,7 @@ fn parse_hours(text: &str) -> Result<(u16, u16), String> {
     Ok((from, to))
 }
 
-fn check_timezone(name: &str) -> Result<(), String> {
+pub(crate) fn check_timezone(name: &str) -> Result<(), String> {
     jiff::tz::TimeZone::get(name)
         .map(|_| ())
         .map_err(|_| format!("unknown time zone `{name}`: use an IANA name such as `Europe/Amsterdam` or `UTC`"))

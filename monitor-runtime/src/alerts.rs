@@ -82,8 +82,8 @@
 //! evaluates it; see [`rules`](crate::alerting) for the engine and the router.
 
 pub use monitor_rules::{
-    AlertConfig, BodyEncoding, Condition, ConfigError, ConfigErrors, DEFAULT_GROUP_INTERVAL, DEFAULT_GROUP_WAIT,
-    DEFAULT_REPEAT_INTERVAL, DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_PER_MINUTE, MAX_WINDOW, Op,
-    OutsideSchedule, Placeholder, Rule, Schedule, Target, TemplateField, WebhookAuth, WebhookTemplate, fill_template,
-    parse_duration,
+    AlertConfig, BodyEncoding, Cadence, Condition, ConfigError, ConfigErrors, DEFAULT_GROUP_INTERVAL,
+    DEFAULT_GROUP_WAIT, DEFAULT_REPEAT_INTERVAL, DEFAULT_RESOURCE_CHECK, Destination, Field, Filter, MAX_PER_MINUTE,
+    MAX_WINDOW, Op, OutsideSchedule, Placeholder, Rule, Schedule, Summary, Target, TemplateField, WebhookAuth,
+    WebhookTemplate, fill_template, parse_duration,
 };

@@ -66,6 +66,7 @@ mod question_mark;
 pub mod scrub;
 mod sink;
 mod stats;
+pub mod summary;
 #[cfg(feature = "tracing")]
 pub mod tracing_layer;
 

@@ -234,10 +234,14 @@ impl Notifier for ConsoleNotifier {
         };
         let labels: Vec<String> = alert.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let labels = if labels.is_empty() { String::new() } else { format!(" {{{}}}", labels.join(", ")) };
-        let line = format!(
-            "[alert {state}] {} ({}){labels} -> {}: {}",
-            alert.rule, alert.severity, notification.destination, alert.summary
-        );
+        let line = match &notification.summary {
+            // A summary is read whole: its title, period and sections.
+            Some(report) => format!("[summary] -> {}: {}", notification.destination, report.text().trim_end()),
+            None => format!(
+                "[alert {state}] {} ({}){labels} -> {}: {}",
+                alert.rule, alert.severity, notification.destination, alert.summary
+            ),
+        };
         let mut counters = self.counters.lock();
         match writeln!(std::io::stderr().lock(), "{line}") {
             Ok(()) => counters.sent += 1,

@@ -85,6 +85,13 @@ pub trait Sink: Send + Sync + 'static {
         None
     }
 
+    /// Where scheduled summaries are read from: a sink writing to a store
+    /// offers one, sharing the lead with its [`Sink::fleet`] so that one
+    /// instance of a fleet sends each summary. Asked once, after [`Sink::start`].
+    fn summaries(&self) -> Option<Arc<dyn crate::summary::SummarySource>> {
+        None
+    }
+
     /// Writes one batch. Called for one batch at a time, in order.
     async fn write(&self, batch: &Batch) -> Result<(), SinkError>;
 

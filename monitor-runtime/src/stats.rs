@@ -257,19 +257,31 @@ pub struct AlertStats {
     /// [`MAX_LABEL_SETS`](crate::alerting::MAX_LABEL_SETS) distinct label sets
     /// (a `group_by` on a label with too many values).
     pub over_label_limit: u64,
+    /// Scheduled summaries handed to a destination's notifier (one per
+    /// destination of each summary sent).
+    pub summaries_sent: u64,
 }
 
 /// Alerting's counts, written by the worker and read by `stats()`.
 #[derive(Default)]
-pub(crate) struct AlertCounters(Mutex<AlertStats>);
+pub(crate) struct AlertCounters {
+    stats: Mutex<AlertStats>,
+    /// Counted by the summary tasks, apart from what the evaluator sets.
+    summaries_sent: std::sync::atomic::AtomicU64,
+}
 
 impl AlertCounters {
     pub(crate) fn get(&self) -> AlertStats {
-        *self.0.lock()
+        let summaries_sent = self.summaries_sent.load(std::sync::atomic::Ordering::Relaxed);
+        AlertStats { summaries_sent, ..*self.stats.lock() }
     }
 
     pub(crate) fn set(&self, stats: AlertStats) {
-        *self.0.lock() = stats;
+        *self.stats.lock() = stats;
+    }
+
+    pub(crate) fn count_summary(&self) {
+        self.summaries_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

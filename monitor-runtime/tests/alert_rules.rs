@@ -227,3 +227,52 @@ proptest! {
         let _ = AlertConfig::from_toml_str(&text);
     }
 }
+
+#[test]
+fn summaries_from_a_file_match_the_macro_and_their_mistakes_are_placed() {
+    let text = r#"[destinations]
+ops = { console = true }
+oncall = { email = ["oncall@example.org"] }
+
+[summaries]
+morning = { daily = "08:00", timezone = "Europe/Amsterdam", notify = ["ops"] }
+review = { weekly = "fri 17:30", notify = ["ops", "oncall"] }
+"#;
+    let from_file = AlertConfig::from_toml_str(text).unwrap();
+    let from_macro = monitor_runtime::alerts! {
+        destination ops = console;
+        destination oncall = email("oncall@example.org");
+        summary morning { daily at "08:00"; timezone "Europe/Amsterdam"; notify ops; }
+        summary review { weekly on "fri" at "17:30"; notify ops, oncall; }
+    };
+    assert_eq!(from_file, from_macro);
+    let review = from_macro.summary("review").unwrap();
+    assert_eq!(review.cadence, monitor_runtime::alerts::Cadence::Weekly { day: 4 });
+    assert_eq!((review.at_minute, review.timezone.as_str()), (17 * 60 + 30, "UTC"));
+
+    let bad = r#"[destinations]
+ops = { console = true }
+am = { alertmanager = "http://127.0.0.1:9093" }
+
+[summaries]
+a = { daily = "8am", timezone = "Europe/Amsterdm", notify = ["ops"] }
+b = { weekly = "fryday 08:00", notify = ["opps"] }
+c = { notify = ["am"] }
+"#;
+    let errors = AlertConfig::from_toml_str(bad).unwrap_err();
+    let lines: Vec<String> = errors.0.iter().map(|e| format!("{}:{} {}", e.line, e.column, e.message)).collect();
+    for (position, message) in [
+        ("6:15", "summary `a`: `8am` is not a time of day: use HH:MM"),
+        ("6:33", "unknown time zone `Europe/Amsterdm`"),
+        ("7:16", "unknown day `fryday`"),
+        ("7:42", "unknown destination `opps`: declared destinations are ops, am"),
+        ("8:1", "summary `c`: it has no time: write `daily at \"08:00\"`"),
+        ("8:17", "destination `am` is an Alertmanager, which takes alerts, not reports"),
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{position} ")) && l.contains(message)),
+            "missing {position} {message} in:\n{}",
+            lines.join("\n")
+        );
+    }
+}

@@ -350,7 +350,7 @@ fn notification_at(
         repeat_interval: Duration::from_secs(3600),
         details: AlertDetails::default(),
     };
-    Arc::new(Notification { key: key.to_owned(), destination: destination.to_owned(), alert })
+    Arc::new(Notification { key: key.to_owned(), destination: destination.to_owned(), alert, summary: None })
 }
 
 fn batch_of_notifications(notifications: Vec<Arc<Notification>>) -> Batch {

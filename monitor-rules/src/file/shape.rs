@@ -11,10 +11,10 @@ use toml::de::{DeTable, DeValue};
 
 use super::condition;
 use crate::raw::{
-    Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawTemplate, RuleError, Sp,
+    Loc, RawAuth, RawCondition, RawConfig, RawDestination, RawRule, RawSchedule, RawSummary, RawTemplate, RuleError, Sp,
 };
 
-const TOP: [&str; 3] = ["destinations", "rules", "schedules"];
+const TOP: [&str; 4] = ["destinations", "rules", "schedules", "summaries"];
 const RULE: [&str; 10] = [
     "name",
     "when",
@@ -43,6 +43,7 @@ const DESTINATION: [&str; 12] = [
 ];
 const AUTH: [&str; 3] = ["bearer_env", "user_env", "password_env"];
 const SCHEDULE: [&str; 3] = ["days", "hours", "timezone"];
+const SUMMARY: [&str; 4] = ["daily", "weekly", "timezone", "notify"];
 
 type Value<'i> = Spanned<DeValue<'i>>;
 type Key<'i> = Spanned<Cow<'i, str>>;
@@ -60,6 +61,11 @@ pub(super) fn raw_config(text: &str, document: &DeTable<'_>, errors: &mut Vec<Ru
             "schedules" => {
                 for (name, value) in table(value, "`schedules`", errors).map(written_order).unwrap_or_default() {
                     raw.schedules.extend(schedule(name, value, errors));
+                }
+            }
+            "summaries" => {
+                for (name, value) in table(value, "`summaries`", errors).map(written_order).unwrap_or_default() {
+                    raw.summaries.extend(summary(name, value, errors));
                 }
             }
             "rules" => match value.get_ref() {
@@ -262,6 +268,41 @@ fn schedule(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -> O
         }
     }
     Some(schedule)
+}
+
+/// `morning = { daily = "08:00", timezone = "Europe/Amsterdam", notify = ["ops"] }`,
+/// or `weekly = "mon 08:00"`: the cadence is the key, the time its value.
+fn summary(name: &Key<'_>, value: &Value<'_>, errors: &mut Vec<RuleError>) -> Option<RawSummary> {
+    let label = format!("summary `{}`", text_of(name));
+    let fields = table(value, &label, errors)?;
+    let mut summary = RawSummary::named(Sp::new(text_of(name).to_owned(), loc(name)));
+    for (key, value) in written_order(fields) {
+        let what = format!("`{}` of {label}", text_of(key));
+        match text_of(key) {
+            "daily" => {
+                summary.cadence.push(Sp::new("daily".to_owned(), loc(key)));
+                summary.at = string(value, &what, errors);
+            }
+            "weekly" => {
+                summary.cadence.push(Sp::new("weekly".to_owned(), loc(key)));
+                let Some(when) = string(value, &what, errors) else { continue };
+                match when.value.split_once(' ') {
+                    Some((day, at)) => {
+                        summary.day = Some(Sp::new(day.to_owned(), when.loc));
+                        summary.at = Some(Sp::new(at.trim().to_owned(), when.loc));
+                    }
+                    None => errors.push(RuleError::new(
+                        when.loc,
+                        format!("{what} must be a day and a time, such as \"mon 08:00\""),
+                    )),
+                }
+            }
+            "timezone" => summary.timezone = string(value, &what, errors),
+            "notify" => summary.notify = strings(value, &what, errors),
+            other => errors.push(unknown_key(key, other, &format!("in {label}"), &SUMMARY)),
+        }
+    }
+    Some(summary)
 }
 
 /// The entries of a table in the order they are written (the parser keeps

@@ -17,7 +17,9 @@ use monitor_rules::{AlertConfig, OutsideSchedule, Rule, Schedule};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::alert::{Alert, AlertState, Labels};
+use crate::summary::SummaryReport;
 use monitor_rules::Severity;
+use std::sync::Arc;
 
 /// Settings of the [`Router`].
 #[derive(Clone, Debug, PartialEq)]
@@ -45,8 +47,13 @@ pub struct Notification {
     pub key: String,
     /// The destination's name.
     pub destination: String,
-    /// The alert as it stands.
+    /// The alert as it stands. For a summary, its title: the rule is the
+    /// summary's name, the severity `info`, the summary line the title.
     pub alert: Alert,
+    /// A scheduled summary's report, when this notification is one and not
+    /// an alert (see [`summary`](crate::summary)); destinations render it
+    /// in place of the alert.
+    pub summary: Option<Arc<SummaryReport>>,
 }
 
 /// What the router did, for `stats()` and tests.
@@ -357,6 +364,7 @@ impl Router {
                     key: key_text.clone(),
                     destination: destination.clone(),
                     alert: alert.clone(),
+                    summary: None,
                 });
             }
             if state == AlertState::Resolved {

@@ -21,6 +21,7 @@ use crate::stats::{AlertCounters, Counters};
 use super::audits::AuditQueue;
 use super::evaluator::Evaluator;
 use super::shutdown::MonitorGuard;
+use super::summaries::SummaryPlan;
 use super::worker::{self, Intake, WorkerConfig};
 use super::{Shared, set_current};
 
@@ -358,6 +359,11 @@ impl MonitorBuilder {
         if fleet.is_none() && !fleet_rules.is_empty() {
             return Err(InstallError::NoFleetStore { rules: fleet_rules });
         }
+        let summary_source = started.iter().find_map(|sink| sink.summaries());
+        if summary_source.is_none() && !self.alerts.summaries.is_empty() {
+            let summaries = self.alerts.summaries.iter().map(|summary| summary.name.clone()).collect();
+            return Err(InstallError::NoSummaryStore { summaries });
+        }
         if self.panic_hook {
             crate::panic_hook::install();
         }
@@ -367,6 +373,7 @@ impl MonitorBuilder {
         let base_context = Arc::new(self.context);
         let alert_counters = Arc::new(AlertCounters::default());
         let destinations = self.alerts.destinations.clone();
+        let summary_plan = SummaryPlan::new(&self.alerts.summaries, self.clock.now(), None);
         let evaluator = Evaluator::new(
             self.alerts,
             self.router,
@@ -394,12 +401,15 @@ impl MonitorBuilder {
             acknowledged_alerts: Mutex::default(),
             fleet_look: Mutex::default(),
             fleet_window_ms: std::sync::atomic::AtomicU64::new(0),
+            has_summary_source: summary_source.is_some(),
         });
         let config = WorkerConfig {
             batch_size: self.batch_size,
             flush_interval: self.flush_interval,
             status_sync_interval: self.status_sync_interval,
             fleet,
+            summaries: summary_source,
+            summary_plan,
             sink_queue_capacity: self.sink_queue_capacity,
             scrubber: self.scrubber,
             evaluator,
@@ -434,6 +444,21 @@ pub enum InstallError {
         /// The fleet rules.
         rules: Vec<String>,
     },
+    /// The configuration has summaries, but no sink writes to a store they
+    /// can be read from.
+    NoSummaryStore {
+        /// The summaries.
+        summaries: Vec<String>,
+    },
+}
+
+/// Why summaries cannot run without a store, and what to do.
+pub(super) fn no_summary_store(summaries: &[String]) -> String {
+    format!(
+        "summary(ies) {} are read from a store, but no sink writes to one: add the SQLite sink (or the \
+         PostgreSQL sink), or remove the summaries",
+        summaries.iter().map(|summary| format!("`{summary}`")).collect::<Vec<_>>().join(", ")
+    )
 }
 
 impl fmt::Display for InstallError {
@@ -448,6 +473,7 @@ impl fmt::Display for InstallError {
             ),
             InstallError::Destination(error) => write!(f, "{error}"),
             InstallError::Worker(error) => write!(f, "the monitor's worker thread could not start: {error}"),
+            InstallError::NoSummaryStore { summaries } => f.write_str(&no_summary_store(summaries)),
             InstallError::NoFleetStore { rules } => write!(
                 f,
                 "rule(s) {} count across the fleet, but no sink writes to a store the instances share: add the \
@@ -464,7 +490,9 @@ impl std::error::Error for InstallError {
             InstallError::Sink { error, .. } => Some(error),
             InstallError::Worker(error) => Some(error),
             InstallError::Destination(error) => Some(error),
-            InstallError::AlreadyInstalled | InstallError::NoFleetStore { .. } => None,
+            InstallError::AlreadyInstalled
+            | InstallError::NoFleetStore { .. }
+            | InstallError::NoSummaryStore { .. } => None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod held;
 mod intake;
 mod shutdown;
 mod sinks;
+mod summaries;
 mod tick;
 mod worker;
 
@@ -110,6 +111,9 @@ pub(crate) struct Shared {
     fleet_look: Mutex<Option<crate::alerting::FleetLook>>,
     /// The longest fleet window in force, in milliseconds (0: no fleet rules).
     fleet_window_ms: std::sync::atomic::AtomicU64,
+    /// Whether a sink offers a store to read summaries from: without one,
+    /// a reload with summaries is refused.
+    has_summary_source: bool,
 }
 
 impl Shared {
@@ -317,6 +321,12 @@ pub enum ReloadError {
     /// The worker's queue stayed full (or the worker stopped): the new
     /// rules were not taken and the previous ones keep running; try again.
     Busy,
+    /// The configuration has summaries, but no sink writes to a store they
+    /// can be read from; the previous rules keep running.
+    NoSummaryStore {
+        /// The summaries.
+        summaries: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for ReloadError {
@@ -329,6 +339,11 @@ impl std::fmt::Display for ReloadError {
             ReloadError::Destination(error) => {
                 write!(f, "the new rules were not taken, the previous ones keep running: {error}")
             }
+            ReloadError::NoSummaryStore { summaries } => write!(
+                f,
+                "the new rules were not taken, the previous ones keep running: {}",
+                builder::no_summary_store(summaries)
+            ),
             ReloadError::Busy => f.write_str(
                 "the monitor's queue stayed full for 250 ms: the new rules were not taken, the previous ones keep \
                  running; try the reload again",
@@ -342,7 +357,7 @@ impl std::error::Error for ReloadError {
         match self {
             ReloadError::Invalid(errors) => Some(errors),
             ReloadError::Destination(error) => Some(error),
-            ReloadError::NotInstalled | ReloadError::Busy => None,
+            ReloadError::NotInstalled | ReloadError::Busy | ReloadError::NoSummaryStore { .. } => None,
         }
     }
 }
@@ -359,6 +374,10 @@ impl std::error::Error for ReloadError {
 /// and counts); a removed one delivers or spools what it holds, then stops.
 pub fn reload_alerts(config: AlertConfig) -> Result<(), ReloadError> {
     let shared = current().ok_or(ReloadError::NotInstalled)?;
+    if !shared.has_summary_source && !config.summaries.is_empty() {
+        let summaries = config.summaries.iter().map(|summary| summary.name.clone()).collect();
+        return Err(ReloadError::NoSummaryStore { summaries });
+    }
     // One reload at a time: each builds on the destinations in force.
     let mut destinations = shared.destinations.lock();
     let current_notifiers = shared.notifiers.load_full();

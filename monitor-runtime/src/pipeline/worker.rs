@@ -25,6 +25,9 @@ pub(super) struct WorkerConfig {
     pub flush_interval: Duration,
     pub status_sync_interval: Duration,
     pub fleet: Option<Arc<dyn crate::alerting::FleetSource>>,
+    /// Where summaries are read from, and when each is due.
+    pub summaries: Option<Arc<dyn crate::summary::SummarySource>>,
+    pub summary_plan: super::summaries::SummaryPlan,
     pub sink_queue_capacity: usize,
     pub scrubber: Scrubber,
     pub evaluator: Evaluator,
@@ -129,6 +132,7 @@ impl Worker {
                     self.shared.maintain_groups();
                     self.shared.counters.publish(&self.shared.stats());
                     self.dispatch();
+                    self.send_due_summaries();
                 }
                 message = self.receiver.recv_async() => match message {
                     Ok(Message::Flush(done)) => {
@@ -137,6 +141,7 @@ impl Worker {
                         self.take_every_audit();
                         self.shared.maintain_groups();
                         self.dispatch_all();
+                        self.send_due_summaries();
                         self.flush_all(deadline, false).await;
                         let _ = done.send(());
                     }
@@ -262,9 +267,20 @@ impl Worker {
         // A removed destination's notifier delivers or spools what it holds
         // when dropped, which may take a moment: not on this thread.
         let _ = std::thread::Builder::new().name("monitor-retire".to_owned()).spawn(move || drop(retired));
+        let now = self.shared.now();
+        self.config.summary_plan =
+            super::summaries::SummaryPlan::new(&config.summaries, now, Some(&self.config.summary_plan));
         let notifications = self.config.evaluator.reload(config);
         self.note_fleet_window();
         self.offer_pending(Vec::new(), notifications);
+    }
+
+    /// Starts sending each summary that is due, on a task of its own.
+    fn send_due_summaries(&mut self) {
+        let Some(source) = &self.config.summaries else { return };
+        for (summary, since, until) in self.config.summary_plan.take_due(self.shared.now()) {
+            tokio::spawn(super::summaries::send_summary(source.clone(), self.shared.clone(), summary, since, until));
+        }
     }
 
     /// Tells the fleet task how far back the fleet rules in force look.

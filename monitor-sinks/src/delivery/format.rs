@@ -162,5 +162,6 @@ pub fn sample_notification(message: String) -> Notification {
                 ..AlertDetails::default()
             },
         },
+        summary: None,
     }
 }

@@ -1,6 +1,7 @@
 //! E-mail bodies: a plain-text part and an HTML part saying the same.
 
 use monitor_runtime::alerting::Notification;
+use monitor_runtime::summary::SummaryReport;
 
 use crate::delivery::format::{RenderOptions, colour, event_time, fields, rfc3339, title};
 use monitor_rules::vocabulary::truncate_chars as truncate;
@@ -33,7 +34,13 @@ pub struct EmailBody {
 /// assert!(body.text.contains("card <4> declined"));
 /// assert!(body.html.contains("card &lt;4&gt; declined"));
 /// ```
+///
+/// A summary is rendered as a report: its parts as lists, its counts of
+/// occurrences as a table.
 pub fn render(notification: &Notification, options: &RenderOptions) -> EmailBody {
+    if let Some(report) = &notification.summary {
+        return summary(notification, report, options);
+    }
     let alert = &notification.alert;
     let subject = truncate(&title(alert).replace(['\r', '\n'], " "), SUBJECT).into_owned();
     let message = alert.details.message.as_deref().map(|m| truncate(m, TEXT).into_owned()).unwrap_or_default();
@@ -76,6 +83,50 @@ pub fn render(notification: &Notification, options: &RenderOptions) -> EmailBody
         html.push_str(&format!("<pre>{}</pre>", escape(&traceback)));
     }
     html.push_str(&format!("<p style=\"color:#757575\">{when} · notification {}</p>", escape(&notification.key)));
+    if let Some(link) = &link {
+        html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", escape(link)));
+    }
+    html.push_str("</body></html>");
+    EmailBody { subject, text, html }
+}
+
+/// A summary's e-mail: the report's text, and the same as HTML.
+fn summary(notification: &Notification, report: &SummaryReport, options: &RenderOptions) -> EmailBody {
+    let title = report.title();
+    let subject = truncate(&title.replace(['\r', '\n'], " "), SUBJECT).into_owned();
+    let link = options.link_for(&notification.alert);
+    let mut text = truncate(&report.text(), TEXT).into_owned();
+    text.push_str(&format!("\n{} · notification {}\n", report.schedule, notification.key));
+    if let Some(link) = &link {
+        text.push_str(&format!("{link}\n"));
+    }
+    let mut html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">\
+         <h2 style=\"border-left:6px solid #1565c0;padding-left:8px\">{}</h2><p style=\"color:#757575\">{}</p>",
+        escape(&title),
+        escape(&report.period)
+    );
+    if !report.occurrences.is_empty() {
+        html.push_str(
+            "<table cellpadding=\"4\"><tr><th align=\"left\">Severity</th><th align=\"right\">Occurrences</th></tr>",
+        );
+        for (severity, count) in &report.occurrences {
+            html.push_str(&format!("<tr><td>{}</td><td align=\"right\">{count}</td></tr>", severity.as_str()));
+        }
+        html.push_str("</table>");
+    }
+    for section in report.sections() {
+        html.push_str(&format!("<h3>{}</h3><ul>", escape(section.heading)));
+        for line in &section.lines {
+            html.push_str(&format!("<li>{}</li>", escape(&truncate(line, TEXT))));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str(&format!(
+        "<p style=\"color:#757575\">{} · notification {}</p>",
+        escape(&report.schedule),
+        escape(&notification.key)
+    ));
     if let Some(link) = &link {
         html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", escape(link)));
     }

@@ -14,13 +14,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use monitor_runtime::{Batch, Event, GroupSnapshot};
+use monitor_runtime::{Batch, Event, GroupSnapshot, GroupStatus};
 use tokio_postgres::types::ToSql;
 
 use super::store::{ALERTS_LOCK, AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
 use crate::store::rollup::{HOUR_MS, hourly_occurrences};
 use crate::store::search::text::event_words;
-use crate::store::{StoreError, millis, minute_of, severity_rank, to_json};
+use crate::store::{REGRESSION_ACTOR, StoreError, millis, minute_of, severity_rank, to_json};
 
 /// The words column is parsed from the text the writer prepared
 /// ([`event_words`]), for the full-text index.
@@ -197,6 +197,7 @@ async fn upsert_groups(
     let merged_into: Vec<Option<String>> = groups.iter().map(|g| g.merged_into.map(|k| k.to_string())).collect();
     let status_changed: Vec<bool> = groups.iter().map(|g| g.status_changed).collect();
     let kinds: Vec<&str> = groups.iter().map(|g| g.kind.as_str()).collect();
+    record_regressions(tx, &groups).await?;
     let statement = tx.prepare_cached(&upsert_groups_sql()).await?;
     let params: [&(dyn ToSql + Sync); 16] = [
         &keys,
@@ -219,6 +220,29 @@ async fn upsert_groups(
     tx.execute(&statement, &params).await?;
     count_minutes(tx, snapshots).await?;
     count_hours(tx, snapshots).await
+}
+
+/// A resolved group this process saw again reopens: said in its history,
+/// where summaries and operators find regressions. Before the upsert,
+/// which takes the status to `open`.
+async fn record_regressions(
+    tx: &deadpool_postgres::Transaction<'_>,
+    groups: &[GroupSnapshot],
+) -> Result<(), tokio_postgres::Error> {
+    let reopened: Vec<&GroupSnapshot> =
+        groups.iter().filter(|g| g.status_changed && g.status == GroupStatus::Open).collect();
+    if reopened.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = reopened.iter().map(|g| g.key.to_string()).collect();
+    let at: Vec<i64> = reopened.iter().map(|g| millis(g.last_seen)).collect();
+    let sql = format!(
+        "INSERT INTO group_history (group_key, at_ms, actor, field, from_value, to_value)
+         SELECT g.group_key, r.at_ms, '{REGRESSION_ACTOR}', 'status', 'resolved', 'open'
+         FROM unnest($1::text[], $2::bigint[]) AS r(group_key, at_ms) JOIN groups g ON g.group_key = r.group_key
+         WHERE g.status = 'resolved'"
+    );
+    tx.execute(&sql, &[&keys, &at]).await.map(|_| ())
 }
 
 /// Adds each snapshot's new occurrences to its group's count of the minute

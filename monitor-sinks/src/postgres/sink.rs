@@ -49,6 +49,9 @@ pub struct PostgresSink {
     initial: Mutex<Option<StatusChanges>>,
     /// Where the last [`Sink::status_changes`] call left off.
     status_cursor: Mutex<Option<i64>>,
+    /// This instance's holder in the store: fleet rules and summaries
+    /// share it, so they lead together.
+    lead: std::sync::OnceLock<Arc<crate::store::StoreFleet>>,
     /// Scheduled retention: none unless asked for (see `retention.rs`).
     pub(super) retention: super::retention::SinkRetention,
 }
@@ -79,6 +82,7 @@ impl PostgresSink {
             store: None,
             initial: Mutex::new(None),
             status_cursor: Mutex::new(None),
+            lead: std::sync::OnceLock::new(),
             retention: super::retention::SinkRetention::default(),
         }
     }
@@ -166,6 +170,14 @@ impl PostgresSink {
     }
 }
 
+impl PostgresSink {
+    /// This instance's holder in the started store.
+    fn lead(&self) -> Option<Arc<crate::store::StoreFleet>> {
+        let store: Arc<dyn Store> = Arc::new(self.store.clone()?);
+        Some(self.lead.get_or_init(|| Arc::new(StoreFleet::new(store))).clone())
+    }
+}
+
 #[async_trait]
 impl Sink for PostgresSink {
     fn name(&self) -> &str {
@@ -197,8 +209,11 @@ impl Sink for PostgresSink {
     }
 
     fn fleet(&self) -> Option<Arc<dyn FleetSource>> {
-        let store: Arc<dyn Store> = Arc::new(self.store.clone()?);
-        Some(Arc::new(StoreFleet::new(store)))
+        Some(self.lead()?)
+    }
+
+    fn summaries(&self) -> Option<Arc<dyn monitor_runtime::summary::SummarySource>> {
+        Some(self.lead()?)
     }
 
     async fn acknowledged_alerts(&self) -> Result<Option<Vec<AcknowledgedAlert>>, SinkError> {

@@ -148,6 +148,15 @@ impl Store for PostgresStore {
         self.read_history(key).await
     }
 
+    async fn regressions(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<StoredGroup>, StoreError> {
+        self.read_regressions(since, until, limit).await
+    }
+
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<StoredAlert>, StoreError> {
         self.read_alerts(query).await
     }

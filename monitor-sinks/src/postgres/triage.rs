@@ -7,6 +7,7 @@
 //! clocks disagree still see every change.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use monitor_runtime::{GroupKey, GroupStatus};
 use tokio_postgres::Client;
@@ -19,6 +20,7 @@ use crate::store::{
     GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, StoreError, TriageField, from_millis, parse_key,
     triage_audit,
 };
+use crate::store::{REGRESSION_ENTRY, StoredGroup, in_key_order, millis};
 
 /// How far back of a cursor [`status_changes_on`] looks again: a change
 /// stamped before the previous call whose transaction committed after it
@@ -153,6 +155,30 @@ impl PostgresStore {
                 to: row.get(5),
             })
             .collect())
+    }
+
+    /// Groups that regressed in `[since, until)`, most recent first.
+    pub(crate) async fn read_regressions(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<StoredGroup>, StoreError> {
+        let rows = {
+            let client = self.client().await?;
+            let sql = format!(
+                "SELECT group_key FROM group_history WHERE {REGRESSION_ENTRY} AND at_ms >= $1 AND at_ms < $2
+                 GROUP BY group_key ORDER BY max(at_ms) DESC, group_key LIMIT $3"
+            );
+            let limit = limit.min(i64::MAX as usize) as i64;
+            client
+                .query(&sql, &[&millis(since), &millis(until), &limit])
+                .await
+                .map_err(self.fail("reading regressions"))?
+        };
+        let keys: Vec<GroupKey> = rows.iter().map(|row| parse_key(row.get(0))).collect();
+        let groups = self.read_groups(&GroupQuery { keys: Some(keys.clone()), ..GroupQuery::all() }).await?;
+        Ok(in_key_order(groups, &keys))
     }
 
     /// Groups whose status changed since `cursor`.

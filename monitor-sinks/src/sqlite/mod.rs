@@ -70,6 +70,9 @@ pub struct SqliteSink {
     store: Option<SharedSqliteStore>,
     /// Where the last [`Sink::status_changes`] call left off.
     status_cursor: Mutex<Option<i64>>,
+    /// This instance's holder in the store: fleet rules and summaries
+    /// share it, so they lead together.
+    lead: std::sync::OnceLock<Arc<crate::store::StoreFleet>>,
     /// Scheduled retention: none unless asked for (see `retention.rs`).
     retention: retention::SinkRetention,
 }
@@ -82,6 +85,7 @@ impl SqliteSink {
             options: SqliteOptions::default(),
             store: None,
             status_cursor: Mutex::new(None),
+            lead: std::sync::OnceLock::new(),
             retention: retention::SinkRetention::default(),
         }
     }
@@ -129,6 +133,14 @@ impl SqliteSink {
     }
 }
 
+impl SqliteSink {
+    /// This instance's holder in the started store.
+    fn lead(&self) -> Option<Arc<crate::store::StoreFleet>> {
+        let store: Arc<dyn Store> = Arc::new(self.store.clone()?);
+        Some(self.lead.get_or_init(|| Arc::new(crate::store::StoreFleet::new(store))).clone())
+    }
+}
+
 #[async_trait]
 impl Sink for SqliteSink {
     fn name(&self) -> &str {
@@ -158,8 +170,11 @@ impl Sink for SqliteSink {
     }
 
     fn fleet(&self) -> Option<Arc<dyn FleetSource>> {
-        let store: Arc<dyn Store> = Arc::new(self.store.clone()?);
-        Some(Arc::new(crate::store::StoreFleet::new(store)))
+        Some(self.lead()?)
+    }
+
+    fn summaries(&self) -> Option<Arc<dyn monitor_runtime::summary::SummarySource>> {
+        Some(self.lead()?)
     }
 
     async fn acknowledged_alerts(&self) -> Result<Option<Vec<AcknowledgedAlert>>, SinkError> {

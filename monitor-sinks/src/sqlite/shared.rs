@@ -206,6 +206,15 @@ impl Store for SharedSqliteStore {
         self.run(move |store| store.group_history(key)).await
     }
 
+    async fn regressions(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<StoredGroup>, StoreError> {
+        self.run(move |store| store.regressions(since, until, limit)).await
+    }
+
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<StoredAlert>, StoreError> {
         let query = query.clone();
         self.run(move |store| store.alerts(&query)).await

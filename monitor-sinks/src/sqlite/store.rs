@@ -13,7 +13,7 @@ use super::schema;
 use crate::chain::state::AuditChain;
 use crate::store::search::group_words::WordCache;
 use crate::store::search::sql::{Dialect, group_filter, group_order};
-use crate::store::{GroupQuery, StoreError, StoredEvent, StoredGroup, severity_rank};
+use crate::store::{GroupQuery, REGRESSION_ACTOR, StoreError, StoredEvent, StoredGroup, severity_rank};
 
 /// Settings of a SQLite store.
 #[derive(Clone, Debug)]
@@ -291,8 +291,22 @@ impl SqliteStore {
                      ON CONFLICT (group_key, minute_ms) DO UPDATE SET count = count + excluded.count",
                 )
                 .map_err(fail("preparing the minute count"))?;
+            // A resolved group this process saw again reopens: said in its
+            // history, where summaries and operators find regressions.
+            let mut regressed = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO group_history (group_key, at_ms, actor, field, from_value, to_value)
+                     SELECT group_key, ?2, '{REGRESSION_ACTOR}', 'status', 'resolved', 'open'
+                     FROM groups WHERE group_key = ?1 AND status = 'resolved'"
+                ))
+                .map_err(fail("preparing the regression history"))?;
             let now_ms = millis(SystemTime::now());
             for group in &batch.groups {
+                if group.status_changed && group.status == GroupStatus::Open {
+                    regressed
+                        .execute(params![group.key.to_string(), millis(group.last_seen)])
+                        .map_err(fail("recording a regression"))?;
+                }
                 upsert
                     .execute(params![
                         group.key.to_string(),

@@ -10,7 +10,10 @@ use rusqlite::params;
 
 use super::store::{SqliteStore, from_millis, millis, parse_key};
 use crate::store::search::sql::{Dialect, group_filter, group_order};
-use crate::store::{GroupChange, GroupHistoryEntry, GroupQuery, StatusChanges, StoreError, TriageField, triage_audit};
+use crate::store::{
+    GroupChange, GroupHistoryEntry, GroupQuery, REGRESSION_ENTRY, StatusChanges, StoreError, StoredGroup, TriageField,
+    in_key_order, triage_audit,
+};
 
 /// How far back of a cursor [`SqliteStore::status_changes`] looks again: a
 /// change whose transaction began before the previous call and committed
@@ -125,6 +128,29 @@ impl SqliteStore {
             rows.collect()
         };
         read().map_err(|e| self.error("reading a group's history", &e))
+    }
+
+    /// Groups that regressed in `[since, until)` (see
+    /// [`Store::regressions`](crate::store::Store::regressions)).
+    pub fn regressions(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<StoredGroup>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<GroupKey>> {
+            let mut statement = self.connection().prepare_cached(&format!(
+                "SELECT group_key FROM group_history WHERE {REGRESSION_ENTRY} AND at_ms >= ?1 AND at_ms < ?2
+                 GROUP BY group_key ORDER BY max(at_ms) DESC, group_key LIMIT ?3"
+            ))?;
+            let rows = statement
+                .query_map(params![millis(since), millis(until), limit.min(i64::MAX as usize) as i64], |row| {
+                    Ok(parse_key(row.get_ref(0)?.as_str()?))
+                })?;
+            rows.collect()
+        };
+        let keys = read().map_err(|e| self.error("reading regressions", &e))?;
+        Ok(in_key_order(self.groups(&GroupQuery { keys: Some(keys.clone()), ..GroupQuery::all() })?, &keys))
     }
 
     /// Groups whose status changed since `cursor` (see

@@ -42,6 +42,11 @@ impl StoreFleet {
     pub fn holder(&self) -> &str {
         &self.holder
     }
+
+    /// The store it reads and leads through.
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
 }
 
 #[async_trait]

@@ -43,6 +43,7 @@ pub(crate) mod retention;
 pub(crate) mod rollup;
 pub(crate) mod schedule;
 pub(crate) mod search;
+mod summary;
 mod time;
 mod triage;
 
@@ -70,13 +71,14 @@ pub use retention::{
 };
 pub use schedule::{RetentionRun, RetentionSchedule, RetentionStatus};
 pub use search::{EventFilter, EventQuery, GroupSort, Page};
-pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCESS, TriageField};
+pub use summary::summary_report;
+pub use triage::{GroupChange, GroupHistoryEntry, MAX_NOTE_BYTES, OPERATOR_PROCESS, REGRESSION_ACTOR, TriageField};
 
 pub(crate) use aggregate::{AggregateRow, Aggregation, top_of};
 pub(crate) use incidents::{Latest, Plan, events_of, plan, severity_rank, stats_of};
 pub(crate) use notifications::{details_json, state_name};
 pub(crate) use time::{from_millis, millis, minute_of, parse_key, to_json};
-pub(crate) use triage::{operator_audit, triage_audit};
+pub(crate) use triage::{REGRESSION_ENTRY, in_key_order, operator_audit, triage_audit};
 
 /// Group statuses that changed in a store since a cursor, for instances to
 /// pick up what an operator (or another instance) changed.
@@ -233,6 +235,16 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// A group's triage history, oldest first.
     async fn group_history(&self, key: GroupKey) -> Result<Vec<GroupHistoryEntry>, StoreError>;
+
+    /// Groups resolved before and seen again in `[since, until)` (their
+    /// history has an entry by [`REGRESSION_ACTOR`] then), most recent
+    /// regression first, at most `limit`.
+    async fn regressions(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<StoredGroup>, StoreError>;
 
     /// Incidents matching `query`, newest first.
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<StoredAlert>, StoreError>;

@@ -14,6 +14,21 @@ use super::StoreError;
 /// The audit process operator actions are recorded under.
 pub const OPERATOR_PROCESS: &str = "monitoring";
 
+/// Who the group history names when a resolved group is seen again and
+/// reopens (a regression): the monitor, not an operator.
+pub const REGRESSION_ACTOR: &str = "monitor (seen again)";
+
+/// The history entries of regressions, in SQL both stores read: a status
+/// taken from `resolved` to `open` by [`REGRESSION_ACTOR`].
+pub(crate) const REGRESSION_ENTRY: &str =
+    "actor = 'monitor (seen again)' AND field = 'status' AND from_value = 'resolved' AND to_value = 'open'";
+
+/// `groups` in the order of `keys` (a query returns them in its own order).
+pub(crate) fn in_key_order(mut groups: Vec<super::StoredGroup>, keys: &[GroupKey]) -> Vec<super::StoredGroup> {
+    groups.sort_by_key(|group| keys.iter().position(|key| *key == group.key));
+    groups
+}
+
 /// The longest note a change may carry, in bytes.
 pub const MAX_NOTE_BYTES: usize = 16 * 1024;
 

@@ -50,6 +50,9 @@ const LEFT_OUT_NAME: &str = "Not shown";
 /// assert!(embed["footer"]["text"].as_str().unwrap().contains("0123456789abcdef"));
 /// ```
 pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
+    if let Some(report) = &notification.summary {
+        return super::summary::discord(notification, report);
+    }
     let alert = &notification.alert;
     let title_text = title(alert);
     let mut embed_title = truncate(&title_text, limits::TITLE).into_owned();

@@ -47,7 +47,12 @@ const MAX_TRACEBACK: usize = 64;
 /// assert_eq!(body["notification_key"], "0123456789abcdef");
 /// assert_eq!(body["timestamp"], "2027-01-15T08:00:00Z");
 /// ```
+///
+/// A summary's body is [`SUMMARY_SCHEMA`](super::SUMMARY_SCHEMA) instead.
 pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
+    if let Some(report) = &notification.summary {
+        return super::summary::generic(notification, report);
+    }
     let alert = &notification.alert;
     let details = &alert.details;
     let traceback: Vec<String> =

@@ -20,7 +20,10 @@ pub mod alertmanager;
 pub mod discord;
 pub mod generic;
 pub mod slack;
+mod summary;
 pub mod teams;
 pub mod templated;
+
+pub use summary::SUMMARY_SCHEMA;
 
 pub(crate) use http::{HttpSender, basic_authorization, bearer_authorization};

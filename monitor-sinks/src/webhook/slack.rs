@@ -38,6 +38,9 @@ pub mod limits {
 /// assert_eq!(body["attachments"][0]["blocks"][0]["type"], "header");
 /// ```
 pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
+    if let Some(report) = &notification.summary {
+        return super::summary::slack(notification, report, options);
+    }
     let alert = &notification.alert;
     let title_text = title(alert);
     let mut blocks = vec![json!({

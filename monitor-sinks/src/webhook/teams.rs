@@ -30,6 +30,9 @@ pub mod limits {
 /// assert_eq!(card["content"]["body"][0]["color"], "attention");
 /// ```
 pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
+    if let Some(report) = &notification.summary {
+        return super::summary::teams(notification, report, options);
+    }
     let alert = &notification.alert;
     let mut message = alert.details.message.clone().unwrap_or_default();
     let mut traceback = alert.details.traceback.join("\n");

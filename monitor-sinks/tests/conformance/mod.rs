@@ -157,7 +157,12 @@ pub fn notifications(alert: &Alert, key: &str, destinations: &[&str]) -> Vec<Arc
     destinations
         .iter()
         .map(|destination| {
-            Arc::new(Notification { key: key.to_owned(), destination: (*destination).to_owned(), alert: alert.clone() })
+            Arc::new(Notification {
+                key: key.to_owned(),
+                destination: (*destination).to_owned(),
+                alert: alert.clone(),
+                summary: None,
+            })
         })
         .collect()
 }

@@ -56,6 +56,8 @@ pub struct Mail {
     pub to: Vec<String>,
     /// The TLS version of the session it came in, `None` in the clear.
     pub tls: Option<String>,
+    /// Its text parts, decoded, by content type (`text/html`).
+    pub parts: std::collections::BTreeMap<String, String>,
 }
 
 impl SmtpServer {
@@ -123,7 +125,16 @@ impl SmtpServer {
                 let envelope: Value =
                     serde_json::from_str(&std::fs::read_to_string(path.with_extension("json")).unwrap()).unwrap();
                 let to = envelope["to"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
-                Mail { message, to, tls: envelope["tls"].as_str().map(str::to_owned) }
+                let parts = envelope["parts"]
+                    .as_object()
+                    .map(|parts| {
+                        parts
+                            .iter()
+                            .map(|(kind, text)| (kind.clone(), text.as_str().unwrap_or_default().to_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Mail { message, to, tls: envelope["tls"].as_str().map(str::to_owned), parts }
             })
             .collect()
     }

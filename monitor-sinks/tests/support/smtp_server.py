@@ -1,8 +1,9 @@
 """A real SMTP server on loopback for the delivery tests (aiosmtpd).
 
 Prints the port it listens on, then stores every accepted message in the
-output directory as NNNN.eml with NNNN.json (its envelope, and the TLS
-version of its session, null when it came in the clear). Every DATA
+output directory as NNNN.eml with NNNN.json (its envelope, the TLS
+version of its session, null when it came in the clear, and its text
+parts decoded, by content type). Every DATA
 command is counted in attempts.log, including refused ones. Exits when its
 standard input closes, so a test that dies takes it along.
 
@@ -15,6 +16,8 @@ With --tls starttls it offers STARTTLS and refuses mail before it; with
 """
 
 import argparse
+import email
+import email.policy
 import asyncio
 import json
 import os
@@ -42,15 +45,31 @@ class Handler:
         if self.attempts <= self.fail_first:
             return self.fail_code
         stem = os.path.join(self.out, f"{self.attempts:04d}")
-        with open(stem + ".json", "w") as meta:
-            json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos, "tls": tls_version(server, session)}, meta)
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8")
+        with open(stem + ".json", "w") as meta:
+            json.dump({
+                "from": envelope.mail_from,
+                "to": envelope.rcpt_tos,
+                "tls": tls_version(server, session),
+                "parts": text_parts(content),
+            }, meta)
         with open(stem + ".tmp", "wb") as message:
             message.write(content)
         os.rename(stem + ".tmp", stem + ".eml")
         return "250 2.0.0 OK"
+
+
+def text_parts(content):
+    """The message's text parts, decoded (quoted-printable, base64), by
+    content type, as a reader's mail program shows them."""
+    message = email.message_from_bytes(content, policy=email.policy.default)
+    return {
+        part.get_content_type(): part.get_content()
+        for part in message.walk()
+        if part.get_content_maintype() == "text"
+    }
 
 
 def tls_version(server, session):
