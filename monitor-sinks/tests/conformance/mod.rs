@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod count_retention;
 pub mod search;
+pub mod summary;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -235,6 +236,9 @@ macro_rules! conformance_suite {
             top_groups_count_the_window_alone_whatever_the_groups_did_before,
             charts_from_hourly_totals_count_what_the_rows_count,
             calls_per_function_add_up_across_instances_with_their_percentiles,
+        );
+        $crate::conformance_suite!(@cases summary $database;
+            summaries_count_their_period_across_instances_with_regressions,
         );
     };
     // The cases of one module of the suite.
