@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::alerts::{AckArgs, AlertsArgs};
 use crate::commands::audit::{AuditExportArgs, ListArgs, SummaryArgs};
 use crate::commands::groups::{EventsArgs, GroupsArgs, ShowArgs};
+use crate::commands::report::ReportArgs;
 use crate::commands::rules::CheckArgs;
 use crate::commands::tail::TailArgs;
 use crate::commands::triage::{AssignArgs, NoteArgs, StatusArgs};
@@ -103,6 +104,16 @@ pub(crate) enum Command {
         monitor alerts --db monitor.db --history --rule too_many_errors --since 7d\n  \
         monitor alerts --db monitor.db --status acknowledged --json")]
     Alerts(AlertsArgs),
+
+    /// Reports a period as a scheduled summary does: errors by severity,
+    /// new groups, regressions, top groups, the slowest functions, alerts
+    /// with their mean times to acknowledge and resolve, and audit records
+    /// per process with their compliant share.
+    #[command(after_help = "Examples:\n  \
+        monitor report --db monitor.db\n  \
+        monitor report --db monitor.db --since 7d\n  \
+        monitor report --db monitor.db --since 2026-12-01 --until 2026-12-02 --json")]
+    Report(ReportArgs),
 
     /// Acknowledges an incident: no repeat notifications until it resolves
     /// or its severity rises.

@@ -191,3 +191,84 @@ proptest! {
         prop_assert!(teams_body.len() <= 28 * 1024, "{} bytes", teams_body.len());
     }
 }
+
+/// A summary whose every list is full of giant texts in any characters.
+fn giant_summary(text: &str) -> monitor_runtime::alerting::Notification {
+    use monitor_runtime::summary::{SummaryAlerts, SummaryAudit, SummaryFunction, SummaryGroup, SummaryReport};
+    use monitor_runtime::{GroupKey, Severity};
+    use std::time::Duration;
+    let group = |n: u64| SummaryGroup {
+        key: GroupKey(n),
+        severity: Severity::Critical,
+        place: text.repeat(50),
+        template: text.repeat(2_000),
+        count: n,
+    };
+    let report = SummaryReport {
+        name: text.repeat(500),
+        schedule: text.repeat(500),
+        period: text.repeat(3_000),
+        occurrences: vec![(Severity::Critical, 7), (Severity::Error, 3)],
+        new_groups: 10,
+        new_group_list: (0..5).map(group).collect(),
+        regressions: (5..10).map(group).collect(),
+        top_groups: (10..15).map(group).collect(),
+        slowest: (0..5)
+            .map(|n| SummaryFunction {
+                function: text.repeat(2_000),
+                calls: n,
+                p95: Duration::from_millis(n),
+                error_rate: 0.5,
+            })
+            .collect(),
+        alerts: (0..5)
+            .map(|_| SummaryAlerts { rule: text.repeat(2_000), incidents: 1, ..Default::default() })
+            .collect(),
+        audit: (0..5).map(|_| SummaryAudit { process: text.repeat(2_000), records: 3, ..Default::default() }).collect(),
+        ..SummaryReport::default()
+    };
+    let mut notification = sample_notification("m".into());
+    notification.summary = Some(std::sync::Arc::new(report));
+    notification
+}
+
+#[test]
+fn a_giant_summary_fits_every_platform_and_shows_where_it_was_cut() {
+    for text in ["x", "é<&>", "🦀\u{200b}"] {
+        let notification = giant_summary(text);
+        let options = RenderOptions { link: Some("https://status.example.org/rules/{rule}".into()), service: None };
+
+        let body = slack::render(&notification, &options);
+        let blocks = body["blocks"].as_array().unwrap();
+        assert!(blocks.len() <= 50 && chars(&body["text"]) <= 3000);
+        for block in blocks {
+            match block["type"].as_str().unwrap() {
+                "header" => assert!(chars(&block["text"]["text"]) <= 150),
+                "section" => assert!(chars(&block["text"]["text"]) <= 3000),
+                "context" => assert!(chars(&block["elements"][0]["text"]) <= 3000),
+                _ => {}
+            }
+        }
+        assert!(body.to_string().contains(TRUNCATION_MARKER));
+
+        let body = discord::render(&notification, &options);
+        check_discord(&body);
+        let fields = body["embeds"][0]["fields"].as_array().unwrap();
+        let headings: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            headings,
+            ["Errors", "Top groups", "New groups", "Regressions", "Slowest functions", "Alerts", "Audit"],
+            "every part keeps its place, cut"
+        );
+        assert!(fields.iter().all(|f| chars(&f["value"]) > 0));
+
+        let body = teams::render(&notification, &options);
+        assert!(serde_json::to_vec(&body).unwrap().len() <= 28 * 1024);
+        assert!(body.to_string().contains("Slowest functions"));
+
+        let body = generic::render(&notification, &options);
+        assert_eq!(body["schema"], monitor_sinks::webhook::SUMMARY_SCHEMA);
+        assert_eq!(body["top_groups"].as_array().unwrap().len(), 5);
+        assert_eq!(body["occurrences"]["critical"], 7);
+    }
+}

@@ -4,6 +4,7 @@ pub(crate) mod alerts;
 pub(crate) mod audit;
 mod export;
 pub(crate) mod groups;
+pub(crate) mod report;
 mod retention;
 pub(crate) mod rules;
 pub(crate) mod serve;
@@ -46,6 +47,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Assign(args) => triage::assign(store, args).await,
             Command::Note(args) => triage::note(store, args).await,
             Command::Alerts(args) => alerts::list(store, args).await,
+            Command::Report(args) => report::run(store, args).await,
             Command::Ack(args) => alerts::ack(store, args).await,
             Command::Tail(args) => tail::run(store, args).await,
             Command::Export(args) => export::run(store, *args).await,

@@ -24,6 +24,6 @@ mod summary;
 pub mod teams;
 pub mod templated;
 
-pub use summary::SUMMARY_SCHEMA;
+pub use summary::{SUMMARY_SCHEMA, summary_json};
 
 pub(crate) use http::{HttpSender, basic_authorization, bearer_authorization};

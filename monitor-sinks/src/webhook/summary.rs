@@ -69,46 +69,63 @@ fn slack_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// A summary as one Discord embed: a field per part of the report. When
-/// the parts together pass the embed's 6,000 characters, the longest is
-/// cut until they fit.
+/// The most of the embed's 6,000 characters the period and the footer take,
+/// so the parts always have most of it.
+const DISCORD_PERIOD: usize = 1_000;
+const DISCORD_FOOTER: usize = 500;
+
+/// A summary as one Discord embed: a field per part of the report. The
+/// parts share what the title, period and footer leave of the embed's
+/// 6,000 characters: each short part whole, the longer ones cut to equal
+/// shares.
 pub(super) fn discord(notification: &Notification, report: &SummaryReport) -> Value {
     use discord::limits;
     let title = truncate(&report.title(), limits::TITLE).into_owned();
-    let description = truncate(&report.period, limits::DESCRIPTION).into_owned();
-    let footer = truncate(&footer(report, &notification.key), limits::FOOTER).into_owned();
-    let mut fields: Vec<(String, String)> = report
+    let description = truncate(&report.period, DISCORD_PERIOD).into_owned();
+    let footer = truncate(&footer(report, &notification.key), DISCORD_FOOTER).into_owned();
+    let sections: Vec<(String, String)> = report
         .sections()
         .iter()
         .take(limits::FIELDS)
-        .map(|section| {
-            (
-                truncate(section.heading, limits::FIELD_NAME).into_owned(),
-                truncate(&bullets(section), limits::FIELD_VALUE).into_owned(),
-            )
+        .map(|section| (truncate(section.heading, limits::FIELD_NAME).into_owned(), bullets(section)))
+        .collect();
+    let fixed = chars(&title) + chars(&description) + chars(&footer);
+    let names: usize = sections.iter().map(|(name, _)| chars(name)).sum();
+    let room = limits::TOTAL.saturating_sub(fixed + names);
+    let shares = fair_shares(&sections.iter().map(|(_, value)| chars(value)).collect::<Vec<_>>(), room);
+    let fields: Vec<Value> = sections
+        .iter()
+        .zip(shares)
+        .map(|((name, value), share)| {
+            json!({ "name": name, "value": truncate(value, share.clamp(1, limits::FIELD_VALUE)) })
         })
         .collect();
-    let total = |fields: &[(String, String)]| {
-        chars(&title)
-            + chars(&description)
-            + chars(&footer)
-            + fields.iter().map(|(name, value)| chars(name) + chars(value)).sum::<usize>()
-    };
-    while total(&fields) > limits::TOTAL {
-        let Some(longest) = fields.iter_mut().max_by_key(|(_, value)| chars(value)) else { break };
-        let half = (chars(&longest.1) / 2).max(1);
-        longest.1 = truncate(&longest.1, half).into_owned();
-    }
     json!({
         "embeds": [{
             "title": title,
             "description": description,
             "color": 0x1565C0,
-            "fields": fields.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
+            "fields": fields,
             "footer": { "text": footer },
             "timestamp": rfc3339(time_of(report)),
         }],
     })
+}
+
+/// Shares of `room` for texts of these lengths, none over its length: the
+/// shortest are given their whole length, the rest split what is left
+/// equally.
+fn fair_shares(lengths: &[usize], room: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    order.sort_by_key(|&index| lengths[index]);
+    let mut shares = vec![0; lengths.len()];
+    let mut left = room;
+    for (done, &index) in order.iter().enumerate() {
+        let share = (left / (lengths.len() - done)).min(lengths[index]);
+        shares[index] = share;
+        left -= share;
+    }
+    shares
 }
 
 /// A summary as a Teams Adaptive Card: a heading and a list per part of
@@ -128,6 +145,7 @@ pub(super) fn teams(notification: &Notification, report: &SummaryReport, options
         if size <= teams::limits::PAYLOAD_BYTES {
             return body;
         }
+        // Each pass halves the longest part: at most about 20 passes per part.
         match sections.iter_mut().max_by_key(|(_, text)| text.len()) {
             Some(longest) if chars(&longest.1) > 1 => {
                 longest.1 = truncate(&longest.1, chars(&longest.1) / 2).into_owned();
@@ -175,6 +193,25 @@ fn teams_card(
 /// A summary as the generic webhook's JSON: every count and list as
 /// data, for a receiver that files or charts them (`docs/delivery.md`).
 pub(super) fn generic(notification: &Notification, report: &SummaryReport) -> Value {
+    let mut body = summary_json(report);
+    body["key"] = json!(notification.key);
+    body["destination"] = json!(notification.destination);
+    body
+}
+
+/// A summary's report as the `monitor.summary.v1` JSON document, without
+/// the notification's `key` and `destination`: what `monitor report
+/// --json` prints and the generic webhook posts.
+///
+/// ```
+/// use monitor_runtime::summary::SummaryReport;
+///
+/// let report = SummaryReport { name: "morning".into(), new_groups: 2, ..SummaryReport::default() };
+/// let body = monitor_sinks::webhook::summary_json(&report);
+/// assert_eq!(body["schema"], "monitor.summary.v1");
+/// assert_eq!(body["title"], "Summary morning: 0 errors, 2 new groups");
+/// ```
+pub fn summary_json(report: &SummaryReport) -> Value {
     let groups = |list: &[SummaryGroup]| {
         list.iter()
             .map(|group| {
@@ -191,8 +228,6 @@ pub(super) fn generic(notification: &Notification, report: &SummaryReport) -> Va
     let millis = |duration: Option<std::time::Duration>| duration.map(|d| d.as_millis() as u64);
     json!({
         "schema": SUMMARY_SCHEMA,
-        "key": notification.key,
-        "destination": notification.destination,
         "summary": report.name,
         "title": report.title(),
         "schedule": report.schedule,
@@ -223,4 +258,17 @@ pub(super) fn generic(notification: &Notification, report: &SummaryReport) -> Va
 /// The link back, with `{group}` empty and `{rule}` the summary's name.
 pub(crate) fn summary_link(notification: &Notification, options: &RenderOptions) -> Option<String> {
     options.link_for(&notification.alert)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fair_shares;
+
+    #[test]
+    fn short_texts_keep_their_length_and_long_ones_share_the_rest() {
+        assert_eq!(fair_shares(&[10, 5_000, 20, 9_000], 1_030), [10, 500, 20, 500]);
+        assert_eq!(fair_shares(&[10, 20], 1_000), [10, 20]);
+        assert_eq!(fair_shares(&[100, 100, 100], 90), [30, 30, 30]);
+        assert_eq!(fair_shares(&[], 90), Vec::<usize>::new());
+    }
 }
