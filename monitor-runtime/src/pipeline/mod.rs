@@ -110,6 +110,8 @@ pub(crate) struct Shared {
     fleet_look: Mutex<Option<crate::alerting::FleetLook>>,
     /// The longest fleet window in force, in milliseconds (0: no fleet rules).
     fleet_window_ms: std::sync::atomic::AtomicU64,
+    /// Whether events carry a stack backtrace (see `MonitorBuilder::backtraces`).
+    backtraces: bool,
 }
 
 impl Shared {
@@ -182,6 +184,11 @@ impl Shared {
             (MessageKind::Control, Err(Refused::Full)) => counters.drop_events(&DropReason::ControlQueueTimeout, 1),
             (MessageKind::Control, _) => {}
         }
+    }
+
+    /// Whether first occurrences and panics carry a stack backtrace.
+    pub(crate) fn wants_backtraces(&self) -> bool {
+        self.backtraces
     }
 
     /// The service's own context (from the builder), under every scope.
