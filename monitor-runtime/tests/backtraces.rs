@@ -62,8 +62,12 @@ fn assert_starts_at_the_users(frames: &[String], function: &str) {
     }
 }
 
+/// The events of `kind`, the first of its group first: the worker takes a
+/// sample on its tick, and may take it before a new group's event.
 fn events_of(sink: &MemorySink, kind: EventKind) -> Vec<Arc<Event>> {
-    sink.events().into_iter().filter(|event| event.kind == kind).collect()
+    let mut events: Vec<_> = sink.events().into_iter().filter(|event| event.kind == kind).collect();
+    events.sort_by_key(|event| event.occurrences);
+    events
 }
 
 #[test]

@@ -281,6 +281,9 @@ pub(crate) fn migrations() -> Migrations<'static> {
         ) WITHOUT ROWID;",
             |tx: &rusqlite::Transaction<'_>| Ok(super::search::backfill_group_words(tx)?),
         ),
+        // Stack backtraces: the frames of an event's backtrace, one a line
+        // (see `monitor_runtime::Backtrace`), NULL for the events without.
+        M::up("ALTER TABLE events ADD COLUMN backtrace TEXT;"),
     ])
 }
 
@@ -289,7 +292,7 @@ pub(crate) fn migrations_len() -> usize {
     STEPS
 }
 
-const STEPS: usize = 12;
+const STEPS: usize = 13;
 
 #[cfg(test)]
 mod tests {
