@@ -5,7 +5,9 @@
 //! `DashMap` read and a few atomics. Only an occurrence that must be
 //! delivered (first in its window, a sample, a regression) builds an
 //! [`Event`] and offers it to the bounded queue with `try_send`: only then
-//! are the `source()` chain and the `args(…)` formatted.
+//! are the `source()` chain and the `args(…)` formatted, and only for the
+//! first occurrence of a group is the stack walked for its backtrace (a
+//! panic's was walked by the panic hook; see `backtrace`).
 //!
 //! Every text is formatted through a writer that stops at its cut (see
 //! `bounded`), so a 100 MB message costs what an 8 KiB one does, and the
