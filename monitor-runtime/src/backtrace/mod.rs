@@ -1,7 +1,8 @@
 //! Stack backtraces of first occurrences and panics.
 //!
-//! Taking a backtrace has two costs: walking the stack (a few microseconds,
-//! which only the caller's thread can do, while its stack is there) and
+//! Taking a backtrace has two costs: walking the stack (tens of microseconds
+//! in a release build, see BENCHMARKS.md; only the caller's thread can do
+//! it, while its stack is there) and
 //! resolving each address to a function, file and line (far more: the first
 //! time it reads the binary's debug information). The caller's thread pays
 //! only the walk, and only for an occurrence that will be delivered and is
