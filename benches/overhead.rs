@@ -3,7 +3,9 @@
 //! rows the targets are ratios of: two `Instant::now()` reads, the bare call,
 //! a monitored success, a repeated error, `sentry::capture_error` and
 //! `audit()`; and what `MonitorLayer` adds to a `tracing` subscriber: an
-//! `error!` event beside a fmt layer, an `#[instrument]` span timed or not.
+//! `error!` event beside a fmt layer, an `#[instrument]` span timed or not;
+//! and a first occurrence (a group never seen before) with stack
+//! backtraces on and off.
 //!
 //! `cargo bench -p monitor-benches --bench overhead`
 
@@ -45,6 +47,37 @@ fn monitored(x: u64) -> Result<u64, LedgerError> {
 #[monitor]
 fn monitored_failing(x: u64) -> Result<u64, LedgerError> {
     Err(LedgerError(x))
+}
+
+/// An error whose message shares no word with any other and varies in
+/// length (as the flood benchmark's `shapeless`): every one is a template,
+/// and so a group, of its own.
+#[derive(Debug)]
+struct NeverSeen(u64);
+
+impl std::fmt::Display for NeverSeen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for k in 0..1 + self.0 % 12 {
+            // A lowercase word for each number: digits would be masked.
+            let mut word = (self.0 * 16 + k) + 26 * 26 * 26;
+            if k > 0 {
+                f.write_str(" ")?;
+            }
+            while word > 0 {
+                write!(f, "{}", (b'a' + (word % 26) as u8) as char)?;
+                word /= 26;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NeverSeen {}
+
+#[inline(never)]
+#[monitor]
+fn failing_as_never_before(x: u64) -> Result<u64, NeverSeen> {
+    Err(NeverSeen(x))
 }
 
 #[inline(never)]
@@ -170,5 +203,47 @@ fn overhead(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, overhead);
+/// A first occurrence: the error formatted, fingerprinted, a group made and
+/// an event queued, with the stack walked or not. Timed in runs of 1,000
+/// new groups, the worker catching up between runs (not timed); during a
+/// run it resolves the backtraces already queued, as it would in a burst.
+fn first_occurrence(c: &mut Criterion) {
+    let mut group = c.benchmark_group("overhead");
+    let mut id = 0u64;
+    for (row, backtraces) in [
+        ("#[monitor], first occurrence (a new group), backtraces on", true),
+        ("#[monitor], first occurrence (a new group), backtraces off", false),
+    ] {
+        let guard = Monitor::builder()
+            .sink(NullSink)
+            .queue_capacity(1 << 16)
+            .backtraces(backtraces)
+            .install()
+            .expect("monitor installs");
+        group.bench_function(row, |b| {
+            b.iter_custom(|calls| {
+                let mut timed = Duration::ZERO;
+                let mut left = calls;
+                while left > 0 {
+                    let run = left.min(1_000);
+                    let started = Instant::now();
+                    for _ in 0..run {
+                        id += 1;
+                        let _ = black_box(failing_as_never_before(black_box(id)));
+                    }
+                    timed += started.elapsed();
+                    left -= run;
+                    guard.flush(Duration::from_secs(30));
+                }
+                timed
+            })
+        });
+        // Every call a first occurrence, or the row measures something else.
+        let stats = guard.shutdown();
+        assert_eq!((stats.deduplicated, stats.captured), (0, stats.queued), "{stats:?}");
+    }
+    group.finish();
+}
+
+criterion_group!(benches, overhead, first_occurrence);
 criterion_main!(benches);

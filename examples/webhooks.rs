@@ -139,6 +139,10 @@ fn sample(destination: &str, key: &str, large: bool) -> Notification {
         user: Some("clerk-7".into()),
         trace_id: Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
         traceback: vec!["card declined by issuer".into(), "at billing::cards::charge (src/cards.rs:42)".into()],
+        backtrace: vec![
+            "billing::cards::charge at src/cards.rs:42".into(),
+            "billing::invoices::settle at src/invoices.rs:117".into(),
+        ],
         occurrences: 12,
         tags: BTreeMap::from([("region".to_owned(), "eu-west-1".to_owned())]),
     };

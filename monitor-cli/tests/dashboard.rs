@@ -277,6 +277,7 @@ async fn a_viewer_is_offered_no_change_and_a_change_is_refused_anyway() {
 
     browser.goto(&server.url(&format!("/dashboard/groups/{key}"))).await;
     browser.wait_for_text("main h1", "Group").await;
+    assert!(browser.count("details.event pre.backtrace").await > 0, "the group's first event shows its backtrace");
     assert_eq!(browser.count("form.triage").await, 0, "no triage form for a viewer");
     assert_eq!(browser.count("#triage-resolved").await, 0, "no resolve button for a viewer");
     browser.goto(&server.url("/dashboard/errors")).await;

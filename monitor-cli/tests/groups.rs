@@ -79,8 +79,14 @@ fn groups_show_and_events(db: &str) {
     assert!(shown["group"]["template"].as_str().unwrap().contains("cut-off"), "{shown:#}");
     assert_eq!(shown["group"]["function"], "submit");
     assert_eq!(shown["history"], serde_json::json!([]));
+    let frames = shown["backtrace"]["frames"].as_array().unwrap_or_else(|| panic!("no backtrace: {shown:#}"));
+    assert!(frames[0].as_str().unwrap().contains("operations::sepa::submit at "), "{frames:#?}");
     let text = ok(&["--db", db, "show", &key]);
     assert!(text.contains("cut-off") && text.contains("no triage yet"), "{text}");
+    assert!(
+        text.contains("backtrace (event ") && text.contains("  groups::support::operations::sepa::submit at "),
+        "{text}"
+    );
 
     let events = json(&["--db", db, "events", &key, "--json"]);
     let events = events["events"].as_array().unwrap();
@@ -89,6 +95,7 @@ fn groups_show_and_events(db: &str) {
     assert_eq!(events[0]["user"], "alice");
     assert_eq!(events[0]["tags"]["tenant"], "acme");
     assert!(events[0]["message"].as_str().unwrap().contains("cut-off"));
+    assert_eq!(events[0]["backtrace"], shown["backtrace"]["frames"], "the group's one event is its first");
     let table = ok(&["--db", db, "events", &key]);
     assert!(table.lines().next().unwrap().starts_with("ID") && table.contains("cut-off"), "{table}");
 

@@ -122,6 +122,7 @@ fn events_keep_lists_and_maps_as_json_text() {
         args: vec![("b".into(), "2".into()), ("a".into(), "1".into())],
         duration: Some(Duration::from_micros(12_500)),
         occurrences: 1,
+        backtrace: Vec::new(),
     };
     let fields = Fields::<StoredEvent>::parse("kind,group_key,user,tags,args,duration_ms,chain,release").unwrap();
     assert_eq!(

@@ -5,7 +5,9 @@
 //! `DashMap` read and a few atomics. Only an occurrence that must be
 //! delivered (first in its window, a sample, a regression) builds an
 //! [`Event`] and offers it to the bounded queue with `try_send`: only then
-//! are the `source()` chain and the `args(…)` formatted.
+//! are the `source()` chain and the `args(…)` formatted, and only for the
+//! first occurrence of a group is the stack walked for its backtrace (a
+//! panic's was walked by the panic hook; see `backtrace`).
 //!
 //! Every text is formatted through a writer that stops at its cut (see
 //! `bounded`), so a 100 MB message costs what an 8 KiB one does, and the
@@ -19,6 +21,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use crate::args::ArgTexts;
+use crate::backtrace::Backtrace;
 use crate::bounded::{self, MAX_MESSAGE_BYTES};
 use crate::callsite::Callsite;
 use crate::event::{EventKind, Location};
@@ -33,6 +36,8 @@ pub(crate) struct ErrorDetails<'a> {
     pub error_type: Option<&'static str>,
     pub message: &'a dyn fmt::Display,
     pub source: Option<&'a (dyn StdError + 'static)>,
+    /// The stack the panic hook took, for a panic.
+    pub panic_backtrace: Option<Backtrace>,
 }
 
 thread_local! {
@@ -94,6 +99,7 @@ fn capture(
             duration,
             args,
             spans_context: None,
+            panic_backtrace: details.panic_backtrace.as_ref(),
         });
     });
 }
@@ -130,6 +136,7 @@ pub(crate) fn capture_foreign(occurrence: ForeignOccurrence<'_>) {
                     duration: None,
                     args: Some(occurrence.args),
                     spans_context: Some(occurrence.spans_context),
+                    panic_backtrace: None,
                 });
             });
         });
@@ -181,8 +188,9 @@ pub(crate) fn capture_panic(
 ) {
     let Some(shared) = pipeline::current() else { return };
     let message = crate::panic_hook::panic_message_since(panics_before);
+    let panic_backtrace = crate::panic_hook::panic_backtrace_since(panics_before);
     let location = callsite_location(callsite);
-    let details = ErrorDetails { error_type: None, message: &message, source: None };
+    let details = ErrorDetails { error_type: None, message: &message, source: None, panic_backtrace };
     let severity = callsite.severity().max(Severity::Critical);
     guarded(&shared, || capture(&shared, EventKind::Panic, severity, &location, details, Some(elapsed), args));
 }
@@ -192,7 +200,7 @@ pub(crate) fn capture_slow(callsite: &'static Callsite, elapsed: Duration, args:
     let threshold = callsite.slow_threshold().unwrap_or_default();
     let message = SlowMessage { function: callsite.function(), elapsed, threshold };
     let location = callsite_location(callsite);
-    let details = ErrorDetails { error_type: None, message: &message, source: None };
+    let details = ErrorDetails { error_type: None, message: &message, source: None, panic_backtrace: None };
     guarded(&shared, || capture(&shared, EventKind::Slow, Severity::Warning, &location, details, Some(elapsed), args));
 }
 
@@ -222,8 +230,12 @@ impl fmt::Display for SlowMessage {
 pub fn capture_error<E: StdError + ?Sized>(error: &E) {
     let Some(shared) = pipeline::current() else { return };
     let location = caller_location("capture_error");
-    let details =
-        ErrorDetails { error_type: Some(std::any::type_name::<E>()), message: &error, source: error.source() };
+    let details = ErrorDetails {
+        error_type: Some(std::any::type_name::<E>()),
+        message: &error,
+        source: error.source(),
+        panic_backtrace: None,
+    };
     guarded(&shared, || capture(&shared, EventKind::Error, Severity::Error, &location, details, None, None));
 }
 
@@ -241,7 +253,7 @@ pub fn capture_error<E: StdError + ?Sized>(error: &E) {
 pub fn capture_message(message: &str, severity: Severity) {
     let Some(shared) = pipeline::current() else { return };
     let location = caller_location("capture_message");
-    let details = ErrorDetails { error_type: None, message: &message, source: None };
+    let details = ErrorDetails { error_type: None, message: &message, source: None, panic_backtrace: None };
     guarded(&shared, || capture(&shared, EventKind::Message, severity, &location, details, None, None));
 }
 
@@ -266,7 +278,7 @@ pub fn capture_message(message: &str, severity: Severity) {
 /// ```
 pub fn capture_message_from(location: Location, message: &str, severity: Severity) {
     let Some(shared) = pipeline::current() else { return };
-    let details = ErrorDetails { error_type: None, message: &message, source: None };
+    let details = ErrorDetails { error_type: None, message: &message, source: None, panic_backtrace: None };
     guarded(&shared, || capture(&shared, EventKind::Message, severity, &location, details, None, None));
 }
 

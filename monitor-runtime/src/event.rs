@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::backtrace::Backtrace;
 use crate::context::Context;
 use monitor_rules::Severity;
 
@@ -106,6 +107,12 @@ pub struct Event {
     /// Why this occurrence was queued.
     #[serde(default)]
     pub reason: QueueReason,
+    /// The stack where it happened: taken for the first occurrence of a
+    /// group and for panics, unless the monitor was built with
+    /// [`backtraces(false)`](crate::MonitorBuilder::backtraces); `None` for
+    /// every other event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backtrace: Option<Backtrace>,
 }
 
 /// A stable 64-bit key naming a group of repeated events.

@@ -137,7 +137,7 @@ impl<A: KeptArgs> CallGuard<A> {
             self.callsite,
             EventKind::Error,
             self.callsite.severity(),
-            ErrorDetails { error_type: Some(error_type), message, source },
+            ErrorDetails { error_type: Some(error_type), message, source, panic_backtrace: None },
             Some(Duration::from_nanos(nanos)),
             args,
         );

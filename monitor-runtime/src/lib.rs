@@ -46,6 +46,7 @@ pub mod alerting;
 pub mod alerts;
 mod args;
 pub mod audit;
+mod backtrace;
 mod bounded;
 mod calls;
 pub mod callsite;
@@ -74,6 +75,7 @@ pub mod tracing_layer;
 pub use monitor_macros::{alerts, monitor};
 
 pub use async_trait::async_trait;
+pub use backtrace::{Backtrace, MAX_FRAME_BYTES, MAX_FRAMES};
 pub use calls::CallCounts;
 pub use callsite::{CallsiteStats, callsites};
 pub use capture::{capture_error, capture_message, capture_message_from};

@@ -13,6 +13,14 @@
 //! (see [`panics_seen`]). Reading does not clear it: every monitored frame
 //! that one panic unwinds through reports the same message.
 //!
+//! The hook is also where a panic's stack backtrace is taken, when the
+//! installed monitor wants one: by the time a guard sees its frame
+//! unwinding, the frames between it and the panic are gone. The hook cannot
+//! tell whether the panic will be delivered or only counted (that is
+//! decided from the message, later), so it walks the stack of every panic
+//! while a monitor is installed; resolving it is left to the worker, for
+//! the panics delivered.
+//!
 //! Panics the monitor itself catches (a user's `Debug` that panics while an
 //! argument is formatted) run under [`quietly`]: the hook neither remembers
 //! them nor prints them as if the host had panicked.
@@ -21,6 +29,8 @@ use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
 use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::backtrace::Backtrace;
 
 /// What a panic event says when no message from the hook belongs to it.
 pub(crate) const UNKNOWN_MESSAGE: &str =
@@ -33,6 +43,8 @@ struct RememberedPanic {
     message: String,
     /// [`PANICS_SEEN`] counting this panic.
     seen: u64,
+    /// Its stack, unresolved, when the monitor wants backtraces.
+    backtrace: Option<Backtrace>,
 }
 
 thread_local! {
@@ -75,9 +87,11 @@ fn remember(info: &PanicHookInfo<'_>) {
     if let Some(location) = info.location() {
         text.push_str(&format!(" (at {}:{})", location.file(), location.line()));
     }
+    let wants_backtrace = crate::pipeline::with_current(|shared| shared.wants_backtraces()).unwrap_or(false);
+    let backtrace = wants_backtrace.then(Backtrace::capture);
     let _ = LAST_PANIC.try_with(|slot| {
         if let Ok(mut slot) = slot.try_borrow_mut() {
-            *slot = Some(RememberedPanic { message: text, seen });
+            *slot = Some(RememberedPanic { message: text, seen, backtrace });
         }
     });
 }
@@ -105,6 +119,18 @@ pub(crate) fn panic_message_since(seen_before: u64) -> String {
         .ok()
         .flatten()
         .unwrap_or_else(|| UNKNOWN_MESSAGE.to_owned())
+}
+
+/// The stack of the panic unwinding this thread, taken by the hook after
+/// `seen_before` panics (see [`panic_message_since`]), if it took one.
+pub(crate) fn panic_backtrace_since(seen_before: u64) -> Option<Backtrace> {
+    LAST_PANIC
+        .try_with(|slot| {
+            let slot = slot.try_borrow().ok()?;
+            slot.as_ref().filter(|remembered| remembered.seen > seen_before)?.backtrace.clone()
+        })
+        .ok()
+        .flatten()
 }
 
 /// Runs `work`, catching a panic in it, with the hook silent meanwhile: the

@@ -62,6 +62,7 @@ pub fn event(event: &StoredEvent) -> Value {
         "args": event.args.iter().map(|(name, value)| json!([name, value])).collect::<Vec<_>>(),
         "duration_ms": event.duration.map(|duration| duration.as_secs_f64() * 1000.0),
         "occurrences": event.occurrences,
+        "backtrace": event.backtrace,
     })
 }
 

@@ -317,13 +317,14 @@ fn rows_of_an_older_version_stay_unkeyed_links_and_key_rotations_are_recorded() 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.db");
     write_six(SqliteSink::new(&path));
-    // Back to the schema of the version before keys (and before triage and fleet rules), as such a file is.
+    // Back to the schema of the version before keys (and before triage, fleet rules and backtraces), as such a
+    // file is.
     attack(
         &path,
         "for step in ['DROP TABLE group_counts', 'DROP TABLE leadership', 'ALTER TABLE groups DROP COLUMN kind',
         'DROP TABLE group_history', 'DROP TABLE alerts', 'DROP INDEX groups_by_status_change',
         'DROP INDEX groups_by_module', 'ALTER TABLE groups DROP COLUMN assignee',
-        'ALTER TABLE groups DROP COLUMN status_changed_ms']:
+        'ALTER TABLE groups DROP COLUMN status_changed_ms', 'ALTER TABLE events DROP COLUMN backtrace']:
     db.execute(step)
 db.execute('DROP TRIGGER audit_log_insert_at_end')
 db.execute('ALTER TABLE audit_log DROP COLUMN key_id')

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use clap::Args;
 use monitor_runtime::GroupKey;
-use monitor_sinks::store::{Store, StoredGroup};
+use monitor_sinks::store::{Store, StoredEvent, StoredGroup};
 use serde_json::json;
 
 use crate::failure::{Failure, Result};
@@ -114,10 +114,12 @@ pub(crate) async fn show_one(store: Arc<dyn Store>, args: ShowArgs) -> Result<Ex
     let key = key(&args.key)?;
     let group = existing(&*store, key).await?;
     let history = store.group_history(key).await?;
+    let with_backtrace = latest_with_backtrace(&*store, key).await?;
     if args.json {
         json::print(&json!({
             "group": json::group(&group),
             "history": history.iter().map(json::history).collect::<Vec<_>>(),
+            "backtrace": with_backtrace.as_ref().map(|event| json!({ "event": event.id, "frames": event.backtrace })),
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -139,6 +141,13 @@ pub(crate) async fn show_one(store: Arc<dyn Store>, args: ShowArgs) -> Result<Ex
     }
     Table::pairs(fields).print();
     println!();
+    if let Some(event) = &with_backtrace {
+        println!("backtrace (event {}):", event.id);
+        for frame in &event.backtrace {
+            println!("  {frame}");
+        }
+        println!();
+    }
     if history.is_empty() {
         println!("no triage yet");
         return Ok(ExitCode::SUCCESS);
@@ -153,6 +162,16 @@ pub(crate) async fn show_one(store: Arc<dyn Store>, args: ShowArgs) -> Result<Ex
     }
     changes.print();
     Ok(ExitCode::SUCCESS)
+}
+
+/// Events a group's backtrace is looked for in, the newest: a group's first
+/// event has one, and so has each panic, so it is rarely far.
+const BACKTRACE_SEARCH: usize = 100;
+
+/// The newest of a group's latest events that has a stack backtrace.
+async fn latest_with_backtrace(store: &dyn Store, key: GroupKey) -> Result<Option<StoredEvent>> {
+    let events = store.events_of_group(key, BACKTRACE_SEARCH).await?;
+    Ok(events.into_iter().find(|event| !event.backtrace.is_empty()))
 }
 
 pub(crate) async fn events(store: Arc<dyn Store>, args: EventsArgs) -> Result<ExitCode> {

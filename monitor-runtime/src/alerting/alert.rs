@@ -103,6 +103,9 @@ pub struct AlertDetails {
     pub trace_id: Option<String>,
     /// The error's `source()` chain or the panic's location, outermost first.
     pub traceback: Vec<String>,
+    /// The frames of the event's stack backtrace, innermost first (see
+    /// [`Backtrace`](crate::Backtrace)); empty when the event has none.
+    pub backtrace: Vec<String>,
     /// Occurrences counted for the alert (in its window, or of its group).
     pub occurrences: u64,
     /// Context tags of the latest event.

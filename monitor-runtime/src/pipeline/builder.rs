@@ -68,6 +68,7 @@ pub struct MonitorBuilder {
     grouper: GrouperConfig,
     scrubber: Scrubber,
     panic_hook: bool,
+    backtraces: bool,
     alerts: AlertConfig,
     delivery: Option<Arc<dyn NotifierFactory>>,
     router: RouterConfig,
@@ -97,6 +98,7 @@ impl Default for MonitorBuilder {
             grouper: GrouperConfig::default(),
             scrubber: Scrubber::default(),
             panic_hook: true,
+            backtraces: true,
             alerts: AlertConfig::default(),
             delivery: None,
             router: RouterConfig::default(),
@@ -225,6 +227,22 @@ impl MonitorBuilder {
     /// panic message (default true; the previous hook still runs).
     pub fn panic_hook(mut self, enabled: bool) -> Self {
         self.panic_hook = enabled;
+        self
+    }
+
+    /// Whether the first occurrence of each group and every panic carry a
+    /// stack [`Backtrace`](crate::Backtrace) (default true, whatever
+    /// `RUST_BACKTRACE` says). The caller's thread only walks its stack,
+    /// for an occurrence that will be delivered; the worker resolves and
+    /// trims it. A panic's stack is taken by the panic hook, where it is
+    /// still whole, so it needs [`panic_hook`](Self::panic_hook) too.
+    ///
+    /// ```
+    /// let guard = monitor_runtime::Monitor::builder().backtraces(false).install().unwrap();
+    /// # drop(guard);
+    /// ```
+    pub fn backtraces(mut self, enabled: bool) -> Self {
+        self.backtraces = enabled;
         self
     }
 
@@ -402,6 +420,7 @@ impl MonitorBuilder {
             fleet_look: Mutex::default(),
             fleet_window_ms: std::sync::atomic::AtomicU64::new(0),
             has_summary_source: summary_source.is_some(),
+            backtraces: self.backtraces,
         });
         let config = WorkerConfig {
             batch_size: self.batch_size,

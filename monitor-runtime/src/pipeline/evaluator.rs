@@ -295,6 +295,7 @@ fn event_details(event: &Event) -> AlertDetails {
         user: context.user.clone(),
         trace_id: context.trace_id.clone(),
         traceback,
+        backtrace: event.backtrace.as_ref().map(|backtrace| backtrace.frames().to_vec()).unwrap_or_default(),
         occurrences: event.occurrences,
         tags: context.tags.clone(),
     }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::backtrace::Backtrace;
 use crate::context::{self, Context};
 use crate::dedup::{NewGroup, Verdict};
 use crate::event::{Event, EventKind, Location, QueueReason};
@@ -30,6 +31,8 @@ pub(crate) struct Occurrence<'a> {
     /// `tracing` spans around an event), put over the scope's; read only if
     /// an event is queued.
     pub spans_context: Option<&'a dyn Fn() -> Option<Context>>,
+    /// The stack the panic hook took, for a panic.
+    pub panic_backtrace: Option<&'a Backtrace>,
 }
 
 impl Shared {
@@ -77,6 +80,7 @@ impl Shared {
             duration: occurrence.duration,
             occurrences,
             reason,
+            backtrace: self.backtrace_for(occurrence, reason),
         };
         // A full queue is counted; the caller never waits. A new group or a
         // regression wakes the worker, whose rules may be waiting for it;
@@ -86,6 +90,21 @@ impl Shared {
                 let _ = self.submit(Message::Event(Box::new(event)), Policy::NoWait);
             }
             QueueReason::NewWindow | QueueReason::Sample => self.submit_quiet(Box::new(event)),
+        }
+    }
+
+    /// The stack of an event about to be queued: the one the panic hook
+    /// took for a panic, a walk of this thread's stack for the first
+    /// occurrence of a group, none for the others (their group's first
+    /// event has it).
+    fn backtrace_for(&self, occurrence: &Occurrence<'_>, reason: QueueReason) -> Option<Backtrace> {
+        if !self.backtraces {
+            return None;
+        }
+        match occurrence.panic_backtrace {
+            Some(taken) => Some(taken.clone()),
+            None if reason == QueueReason::NewGroup => Some(Backtrace::capture()),
+            None => None,
         }
     }
 

@@ -114,6 +114,8 @@ pub(crate) struct Shared {
     /// Whether a sink offers a store to read summaries from: without one,
     /// a reload with summaries is refused.
     has_summary_source: bool,
+    /// Whether events carry a stack backtrace (see `MonitorBuilder::backtraces`).
+    backtraces: bool,
 }
 
 impl Shared {
@@ -186,6 +188,11 @@ impl Shared {
             (MessageKind::Control, Err(Refused::Full)) => counters.drop_events(&DropReason::ControlQueueTimeout, 1),
             (MessageKind::Control, _) => {}
         }
+    }
+
+    /// Whether first occurrences and panics carry a stack backtrace.
+    pub(crate) fn wants_backtraces(&self) -> bool {
+        self.backtraces
     }
 
     /// The service's own context (from the builder), under every scope.

@@ -176,7 +176,10 @@ impl Worker {
         }
     }
 
-    fn accept(&mut self, event: Event) {
+    fn accept(&mut self, mut event: Event) {
+        // Resolved here, once, off the caller's thread; a stack with
+        // nothing left once the monitor's frames are trimmed is no stack.
+        event.backtrace = event.backtrace.take().filter(|backtrace| !backtrace.is_empty());
         let event = self.config.scrubber.scrub_event(event);
         self.config.evaluator.on_event(&event);
         if self.config.evaluator.wants_prompt_look(&event) {

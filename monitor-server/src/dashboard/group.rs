@@ -1,5 +1,5 @@
 //! One group: what it is, how often it happened hour by hour, its latest
-//! events in full (message, chain, context, tags, arguments, all as the
+//! events in full (message, chain, context, tags, arguments, backtrace, all as the
 //! store kept them, scrubbed and masked), its triage history, and for
 //! operators the buttons that triage it. A change goes through the same
 //! store call as the API's, with the signed-in token's name as the actor.
@@ -151,6 +151,10 @@ fn event_details(event: &StoredEvent, open: bool) -> Markup {
                 @for (tag, value) in &context.tags { dt { "tag " (tag) } dd { (value) } }
                 @for (name, value) in &event.args { dt { "arg " (name) } dd { code { (value) } } }
                 @if event.occurrences > 1 { dt { "occurrences" } dd { (event.occurrences) } }
+            }
+            @if !event.backtrace.is_empty() {
+                h3 { "Backtrace" }
+                pre.backtrace { (event.backtrace.join("\n")) }
             }
         }
     }

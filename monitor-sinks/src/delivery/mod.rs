@@ -75,6 +75,7 @@ mod breaker;
 mod clock;
 pub(crate) mod config;
 mod deliver;
+pub(crate) mod failure;
 pub(crate) mod format;
 mod notifier;
 mod options;

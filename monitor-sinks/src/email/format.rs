@@ -3,6 +3,7 @@
 use monitor_runtime::alerting::Notification;
 use monitor_runtime::summary::SummaryReport;
 
+use crate::delivery::failure::failure_text;
 use crate::delivery::format::{RenderOptions, colour, event_time, fields, rfc3339, title};
 use monitor_rules::vocabulary::truncate_chars as truncate;
 
@@ -44,7 +45,7 @@ pub fn render(notification: &Notification, options: &RenderOptions) -> EmailBody
     let alert = &notification.alert;
     let subject = truncate(&title(alert).replace(['\r', '\n'], " "), SUBJECT).into_owned();
     let message = alert.details.message.as_deref().map(|m| truncate(m, TEXT).into_owned()).unwrap_or_default();
-    let traceback = truncate(&alert.details.traceback.join("\n"), TEXT).into_owned();
+    let traceback = truncate(&failure_text(&alert.details, monitor_runtime::MAX_FRAMES + 1), TEXT).into_owned();
     let fields = fields(alert, options);
     let when = rfc3339(event_time(alert));
     let link = options.link_for(alert);

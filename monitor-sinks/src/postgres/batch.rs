@@ -20,19 +20,21 @@ use tokio_postgres::types::ToSql;
 use super::store::{ALERTS_LOCK, AUDIT_LOCK, PostgresStore, SERVER_NOW_MS, lock};
 use crate::store::rollup::{HOUR_MS, hourly_occurrences};
 use crate::store::search::text::event_words;
-use crate::store::{REGRESSION_ACTOR, StoreError, millis, minute_of, severity_rank, to_json};
+use crate::store::{REGRESSION_ACTOR, StoreError, backtrace_text, millis, minute_of, severity_rank, to_json};
 
 /// The words column is parsed from the text the writer prepared
 /// ([`event_words`]), for the full-text index.
 const INSERT_EVENTS: &str = "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template,
-        module, function, file, line, error_type, message, chain, context, args, duration_us, occurrences, words)
+        module, function, file, line, error_type, message, chain, context, args, duration_us, occurrences, words,
+        backtrace)
     SELECT timestamp_ms, kind, severity, severity_rank, group_key, template, module, function, file, line,
-        error_type, message, chain, context, args, duration_us, occurrences, to_tsvector('simple'::regconfig, words)
+        error_type, message, chain, context, args, duration_us, occurrences, to_tsvector('simple'::regconfig, words),
+        backtrace
     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
         $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[],
-        $17::bigint[], $18::text[])
+        $17::bigint[], $18::text[], $19::text[])
         WITH ORDINALITY AS e(timestamp_ms, kind, severity, severity_rank, group_key, template, module, function,
-            file, line, error_type, message, chain, context, args, duration_us, occurrences, words, n)
+            file, line, error_type, message, chain, context, args, duration_us, occurrences, words, backtrace, n)
     ORDER BY n";
 
 /// `status_changed_ms` of a new row is the server's clock when the snapshot
@@ -148,8 +150,9 @@ async fn insert_events(
     let durations: Vec<Option<i64>> = events.iter().map(|e| e.duration.map(|d| d.as_micros() as i64)).collect();
     let occurrences: Vec<i64> = events.iter().map(|e| e.occurrences as i64).collect();
     let words: Vec<String> = events.iter().map(|e| event_words(&e.message, &e.template)).collect();
+    let backtraces: Vec<Option<String>> = events.iter().map(|e| backtrace_text(e)).collect();
     let statement = tx.prepare_cached(INSERT_EVENTS).await?;
-    let params: [&(dyn ToSql + Sync); 18] = [
+    let params: [&(dyn ToSql + Sync); 19] = [
         &timestamps,
         &kinds,
         &severities,
@@ -168,6 +171,7 @@ async fn insert_events(
         &durations,
         &occurrences,
         &words,
+        &backtraces,
     ];
     tx.execute(&statement, &params).await?;
     Ok(())

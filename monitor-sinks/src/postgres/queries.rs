@@ -64,7 +64,7 @@ fn stored_group(row: &Row) -> StoredGroup {
 }
 
 const EVENT_COLUMNS: &str = "id, timestamp_ms, kind, severity, group_key, template, module, function, file, line,
-    error_type, message, chain, context, args, duration_us, occurrences";
+    error_type, message, chain, context, args, duration_us, occurrences, backtrace";
 
 fn stored_event(row: &Row) -> StoredEvent {
     StoredEvent {
@@ -87,6 +87,7 @@ fn stored_event(row: &Row) -> StoredEvent {
         args: serde_json::from_str(row.get(14)).unwrap_or_default(),
         duration: row.get::<_, Option<i64>>(15).map(|us| Duration::from_micros(us.max(0) as u64)),
         occurrences: row.get::<_, i64>(16).max(0) as u64,
+        backtrace: crate::store::backtrace_frames(row.get(17)),
     }
 }
 

@@ -348,6 +348,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         ANALYZE group_hours;
         ANALYZE groups;",
     },
+    // Stack backtraces: the frames of an event's backtrace, one a line (see
+    // `monitor_runtime::Backtrace`), NULL for the events without.
+    Migration { description: "backtraces", sql: "ALTER TABLE events ADD COLUMN backtrace text;" },
 ];
 
 /// Brings the database (its schema, when one is configured) to the latest

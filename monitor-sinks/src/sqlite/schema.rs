@@ -281,6 +281,9 @@ pub(crate) fn migrations() -> Migrations<'static> {
         ) WITHOUT ROWID;",
             |tx: &rusqlite::Transaction<'_>| Ok(super::search::backfill_group_words(tx)?),
         ),
+        // Stack backtraces: the frames of an event's backtrace, one a line
+        // (see `monitor_runtime::Backtrace`), NULL for the events without.
+        M::up("ALTER TABLE events ADD COLUMN backtrace TEXT;"),
     ])
 }
 
@@ -289,7 +292,7 @@ pub(crate) fn migrations_len() -> usize {
     STEPS
 }
 
-const STEPS: usize = 12;
+const STEPS: usize = 13;
 
 #[cfg(test)]
 mod tests {
@@ -378,6 +381,26 @@ mod tests {
         assert_eq!(groups_of("n"), ["7"], "the template's words too");
         assert_eq!(groups_of("locked"), ["8"]);
         assert!(groups_of("Mandate").is_empty(), "lower-cased");
+    }
+
+    /// A file of the release before backtraces: the column is added, and
+    /// the events it already holds have none.
+    #[test]
+    fn a_file_of_the_release_before_backtraces_keeps_its_events_without_one() {
+        let mut connection = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_version(&mut connection, 12).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template, module, function,
+                    file, line, message, chain, context, args, occurrences)
+                 VALUES (0, 'error', 'error', 4, '7', 'ledger locked', 'ledger', 'post', 'lib.rs', 1,
+                    'ledger locked', '[]', '{}', '[]', 1);",
+            )
+            .unwrap();
+        super::migrations().to_latest(&mut connection).unwrap();
+        let backtrace: Option<String> =
+            connection.query_row("SELECT backtrace FROM events", [], |row| row.get(0)).unwrap();
+        assert_eq!(backtrace, None);
     }
 
     #[test]

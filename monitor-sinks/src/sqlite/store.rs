@@ -13,7 +13,9 @@ use super::schema;
 use crate::chain::state::AuditChain;
 use crate::store::search::group_words::WordCache;
 use crate::store::search::sql::{Dialect, group_filter, group_order};
-use crate::store::{GroupQuery, REGRESSION_ACTOR, StoreError, StoredEvent, StoredGroup, severity_rank};
+use crate::store::{
+    GroupQuery, REGRESSION_ACTOR, StoreError, StoredEvent, StoredGroup, backtrace_frames, backtrace_text, severity_rank,
+};
 
 /// Settings of a SQLite store.
 #[derive(Clone, Debug)]
@@ -233,8 +235,9 @@ impl SqliteStore {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO events (timestamp_ms, kind, severity, severity_rank, group_key, template, module,
-                        function, file, line, error_type, message, chain, context, args, duration_us, occurrences)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                        function, file, line, error_type, message, chain, context, args, duration_us, occurrences,
+                        backtrace)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 )
                 .map_err(fail("preparing the event insert"))?;
             let mut first_event_id = None;
@@ -258,6 +261,7 @@ impl SqliteStore {
                         to_json(&event.args),
                         event.duration.map(|d| d.as_micros() as i64),
                         event.occurrences as i64,
+                        backtrace_text(event),
                     ])
                     .map_err(fail("inserting an event"))?;
                 first_event_id.get_or_insert(tx.last_insert_rowid());
@@ -443,7 +447,7 @@ impl SqliteStore {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let sql = format!(
             "SELECT id, timestamp_ms, kind, severity, group_key, template, module, function, file, line, error_type,
-                    message, chain, context, args, duration_us, occurrences FROM events {filter}"
+                    message, chain, context, args, duration_us, occurrences, backtrace FROM events {filter}"
         );
         let mut statement =
             self.connection.prepare_cached(&sql).map_err(|e| classify(&self.path, "preparing the event query", &e))?;
@@ -470,6 +474,7 @@ impl SqliteStore {
                     args: serde_json::from_str(&json(14)?).unwrap_or_default(),
                     duration: row.get::<_, Option<i64>>(15)?.map(|us| Duration::from_micros(us.max(0) as u64)),
                     occurrences: row.get::<_, i64>(16)? as u64,
+                    backtrace: backtrace_frames(row.get::<_, Option<String>>(17)?.as_deref()),
                 })
             })
             .map_err(|e| classify(&self.path, "querying events", &e))?;

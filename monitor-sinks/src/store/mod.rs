@@ -65,6 +65,7 @@ pub use incidents::{AlertChange, AlertQuery, AlertStats, AlertStatus, StoredAler
 pub use notifications::StoredNotification;
 pub use open::{OpenOptions, open, open_with};
 pub use records::{GroupQuery, StoreError, StoredEvent, StoredGroup};
+pub(crate) use records::{backtrace_frames, backtrace_text};
 pub use retention::{
     AuditRetention, DEFAULT_COUNTS_MAX_AGE, EventCounts, PatternRule, RetentionPlan, RetentionPolicy,
     RetentionPolicyError, RetentionReport,

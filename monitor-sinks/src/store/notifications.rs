@@ -57,6 +57,7 @@ pub(crate) fn details_json(details: &AlertDetails) -> serde_json::Value {
         "user": details.user,
         "trace_id": details.trace_id,
         "traceback": details.traceback,
+        "backtrace": details.backtrace,
         "occurrences": details.occurrences,
         "tags": details.tags,
     })

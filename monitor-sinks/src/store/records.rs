@@ -91,6 +91,9 @@ pub struct StoredEvent {
     pub duration: Option<Duration>,
     /// Occurrences in the window when it was queued.
     pub occurrences: u64,
+    /// The frames of its stack backtrace, innermost first (see
+    /// [`Backtrace`](monitor_runtime::Backtrace)); empty when it has none.
+    pub backtrace: Vec<String>,
 }
 
 /// Which groups a store returns ([`Store::groups`](super::Store::groups),
@@ -220,4 +223,15 @@ impl GroupQuery {
     pub(crate) fn sql_limit(&self) -> i64 {
         self.limit.min(i64::MAX as usize) as i64
     }
+}
+
+/// An event's backtrace as both stores keep it: its frames, one a line
+/// (a frame never holds a line break); NULL without one.
+pub(crate) fn backtrace_text(event: &monitor_runtime::Event) -> Option<String> {
+    event.backtrace.as_ref().map(|backtrace| backtrace.frames().join("\n")).filter(|text| !text.is_empty())
+}
+
+/// The frames of a stored backtrace (see [`backtrace_text`]).
+pub(crate) fn backtrace_frames(text: Option<&str>) -> Vec<String> {
+    text.map(|text| text.lines().map(str::to_owned).collect()).unwrap_or_default()
 }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use monitor_runtime::alerting::Notification;
 
+use crate::delivery::failure::{CHAT_BACKTRACE_FRAMES, failure_text};
 use crate::delivery::format::chars;
 use crate::delivery::format::{RenderOptions, colour, event_time, fields, fields_left_out, rfc3339, title};
 use monitor_rules::vocabulary::truncate_chars as truncate;
@@ -120,13 +121,14 @@ pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
     })
 }
 
-/// The latest message, then the error chain in a code block.
+/// The latest message, then the error chain and backtrace in a code block.
 pub(crate) fn describe(notification: &Notification) -> String {
     let details = &notification.alert.details;
     let mut text = details.message.clone().unwrap_or_default();
-    if !details.traceback.is_empty() {
+    let failure = failure_text(details, CHAT_BACKTRACE_FRAMES);
+    if !failure.is_empty() {
         text.push_str("\n```\n");
-        text.push_str(&details.traceback.join("\n"));
+        text.push_str(&failure);
         text.push_str("\n```");
     }
     text

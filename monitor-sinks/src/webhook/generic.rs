@@ -14,7 +14,7 @@ pub const GENERIC_SCHEMA: &str = "monitor.alert.v1";
 /// Longest message and traceback line carried (characters); receivers
 /// store these, so they are bounded too.
 const MAX_TEXT: usize = 16_384;
-/// Most traceback lines carried.
+/// Most traceback lines, and backtrace frames, carried.
 const MAX_TRACEBACK: usize = 64;
 
 /// The body of a generic webhook, schema `monitor.alert.v1`:
@@ -31,6 +31,7 @@ const MAX_TRACEBACK: usize = 64;
 /// | `message` | string \| null | the latest message (scrubbed) |
 /// | `service`, `environment`, `module`, `function`, `user`, `trace_id`, `error_type` | string \| null | |
 /// | `traceback` | array of strings | the error's `source()` chain and location |
+/// | `backtrace` | array of strings | the stack where the event happened, innermost frame first (`function at file:line`); empty when the event has none |
 /// | `occurrences` | integer | occurrences counted for the alert |
 /// | `group_key` | string \| null | the error group (16 hex digits) |
 /// | `value`, `threshold` | number | what was compared |
@@ -57,6 +58,8 @@ pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
     let details = &alert.details;
     let traceback: Vec<String> =
         details.traceback.iter().take(MAX_TRACEBACK).map(|line| truncate(line, MAX_TEXT).into_owned()).collect();
+    let backtrace: Vec<String> =
+        details.backtrace.iter().take(MAX_TRACEBACK).map(|frame| truncate(frame, MAX_TEXT).into_owned()).collect();
     json!({
         "schema": GENERIC_SCHEMA,
         "notification_key": notification.key,
@@ -77,6 +80,7 @@ pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
         "trace_id": details.trace_id,
         "error_type": details.error_type,
         "traceback": traceback,
+        "backtrace": backtrace,
         "occurrences": details.occurrences,
         "group_key": details.group.map(|g| g.to_string()),
         "value": alert.value,

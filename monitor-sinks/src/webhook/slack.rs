@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use monitor_runtime::alerting::Notification;
 
+use crate::delivery::failure::{CHAT_BACKTRACE_FRAMES, failure_text};
 use crate::delivery::format::{RenderOptions, colour, event_time, fields, fields_left_out, rfc3339, title};
 use monitor_rules::vocabulary::truncate_chars as truncate;
 
@@ -58,8 +59,9 @@ pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
         })
         .collect();
     let mut tail = Vec::new();
-    if !alert.details.traceback.is_empty() {
-        tail.push(section(&format!("```{}```", alert.details.traceback.join("\n"))));
+    let failure = failure_text(&alert.details, CHAT_BACKTRACE_FRAMES);
+    if !failure.is_empty() {
+        tail.push(section(&format!("```{failure}```")));
     }
     tail.push(json!({
         "type": "context",

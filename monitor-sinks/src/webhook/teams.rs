@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use monitor_runtime::Severity;
 use monitor_runtime::alerting::{AlertState, Notification};
 
+use crate::delivery::failure::{CHAT_BACKTRACE_FRAMES, failure_text};
 use crate::delivery::format::chars;
 use crate::delivery::format::{RenderOptions, event_time, fields, rfc3339, title};
 use monitor_rules::vocabulary::truncate_chars as truncate;
@@ -35,7 +36,7 @@ pub fn render(notification: &Notification, options: &RenderOptions) -> Value {
     }
     let alert = &notification.alert;
     let mut message = alert.details.message.clone().unwrap_or_default();
-    let mut traceback = alert.details.traceback.join("\n");
+    let mut traceback = failure_text(&alert.details, CHAT_BACKTRACE_FRAMES);
     let mut facts = fields(alert, options);
     // Halve the longest texts until the card fits: the traceback first, then
     // the message, then the facts from the end.

@@ -88,6 +88,25 @@ pub async fn events_round_trip_newest_first(database: Arc<impl TestDatabase>) {
     assert!(of_one[0].id > of_one[1].id, "ids increase in insertion order");
 }
 
+pub async fn a_backtrace_is_stored_with_its_event_and_read_back_frame_by_frame(database: Arc<impl TestDatabase>) {
+    let store = database.open().await.unwrap();
+    let frames = [
+        "payments::sepa::submit at src/pay.rs:42",
+        "<payments::Batch as payments::Send>::send at src/batch.rs:7",
+        "payments::main at src/main.rs:3",
+    ];
+    let mut with_backtrace = serde_json::to_value(event(1, "payment 1 failed", at(1))).unwrap();
+    with_backtrace["backtrace"] = serde_json::json!(frames);
+    let with_backtrace = serde_json::from_value(with_backtrace).unwrap();
+    let without = event(1, "payment 2 failed", at(2));
+    store.write_batch(&batch(vec![with_backtrace, without], &[], vec![], vec![])).await.unwrap();
+    let stored = store.events_of_group(key(1), 10).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored[0].backtrace.is_empty(), "an event without one reads back without one: {:?}", stored[0]);
+    assert_eq!(stored[1].backtrace, frames);
+    assert_eq!(store.recent_events(2).await.unwrap(), stored, "every event query reads it");
+}
+
 pub async fn a_snapshot_changes_a_stored_status_only_when_its_process_changed_it(database: Arc<impl TestDatabase>) {
     let (operator, instance) = (database.open().await.unwrap(), database.open().await.unwrap());
     instance.write_batch(&batch(vec![], &[Group::new(1, "payments", 1, at(0), at(1))], vec![], vec![])).await.unwrap();

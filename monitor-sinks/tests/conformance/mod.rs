@@ -200,6 +200,7 @@ macro_rules! conformance_suite {
             groups_add_up_across_instances,
             group_queries_filter_and_order,
             events_round_trip_newest_first,
+            a_backtrace_is_stored_with_its_event_and_read_back_frame_by_frame,
             a_snapshot_changes_a_stored_status_only_when_its_process_changed_it,
             status_changes_since_a_cursor,
             bulk_triage_by_module_and_last_seen_keeps_history_and_audits_each_change,
