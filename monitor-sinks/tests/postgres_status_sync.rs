@@ -1,7 +1,8 @@
 //! Statuses shared through the database: an operator (instance A's store)
 //! resolves a group, and instance B, a running monitor that syncs statuses
 //! every 200 ms, reports the error it sees again as a regression: the
-//! group is open again in the store, and the regression's event is stored.
+//! group is open again in the store, the regression's event is stored, and
+//! the history shows the reopening after the operator's change.
 
 mod pg_support;
 
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use monitor_runtime::{GroupStatus, MemorySink, Monitor, QueueReason, Severity, capture_message};
 use monitor_sinks::postgres::PostgresSink;
-use monitor_sinks::store::{GroupChange, GroupQuery, Store};
+use monitor_sinks::store::{GroupChange, GroupQuery, REGRESSION_ACTOR, Store};
 use pg_support::TestSchema;
 
 #[test]
@@ -61,6 +62,11 @@ fn a_group_resolved_by_another_instance_and_seen_again_here_is_a_regression() {
     let events = runtime.block_on(store.events_of_group(group.key, 10)).unwrap();
     assert_eq!(events.len(), 2, "the first occurrence's event and the regression's: {events:#?}");
     let history = runtime.block_on(store.group_history(group.key)).unwrap();
-    assert_eq!(history.len(), 1, "the operator's change is in the history");
-    assert_eq!(history[0].by, "alice");
+    let changes: Vec<_> =
+        history.iter().map(|entry| (entry.by.as_str(), entry.from.as_deref(), entry.to.as_deref())).collect();
+    assert_eq!(
+        changes,
+        [("alice", Some("open"), Some("resolved")), (REGRESSION_ACTOR, Some("resolved"), Some("open"))],
+        "the operator's change, then the reopening the regression wrote"
+    );
 }

@@ -62,7 +62,7 @@ notify = ["mail"]
 "#;
     let lines = listed(text);
     let expected = [
-        "1:1 unknown key `colour` at the top of the file: expected one of destinations, rules, schedules",
+        "1:1 unknown key `colour` at the top of the file: expected one of destinations, rules, schedules, summaries",
         "4:9 unknown key `slak` in destination `ops`: expected one of slack, discord, teams, webhook, alertmanager, \
          email, console, per_minute, encoding, fields, auth, max_chars",
         "5:18 `email` of destination `mail` must be an array of strings (write [\"oncall@example.org\"]), found a string",
