@@ -200,6 +200,26 @@ fn overhead(c: &mut Criterion) {
             sentry::capture_error(&LedgerError(black_box(id)))
         })
     });
+    drop(_sentry);
+    // What the tools people would use instead pay for a stack: Sentry's
+    // `attach_stacktrace` (walked and symbolized on the caller's thread),
+    // and std's walk alone, which the monitor's capture is built on.
+    let _sentry = sentry::init(sentry::ClientOptions {
+        dsn: Some("https://public@sentry.invalid/1".parse().expect("a valid DSN")),
+        transport: Some(Arc::new(|_: &sentry::ClientOptions| Arc::new(DiscardTransport) as Arc<dyn sentry::Transport>)),
+        attach_stacktrace: true,
+        ..Default::default()
+    });
+    group.bench_function("sentry::capture_error, attach_stacktrace, discarding transport", |b| {
+        let mut id = 0u64;
+        b.iter(|| {
+            id = id.wrapping_add(1);
+            sentry::capture_error(&LedgerError(black_box(id)))
+        })
+    });
+    group.bench_function("std::backtrace::Backtrace::force_capture(), unresolved", |b| {
+        b.iter(|| black_box(std::backtrace::Backtrace::force_capture()))
+    });
     group.finish();
 }
 
