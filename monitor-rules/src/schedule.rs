@@ -160,14 +160,16 @@ pub(crate) fn check_timezone(name: &str) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
 
     /// 2026-11-23 was a Monday; this is 00:00 UTC that day.
     const MONDAY: u64 = 1_795_392_000;
 
-    fn at(day: u64, hour: u64, minute: u64) -> SystemTime {
+    /// `day` days after that Monday, at `hour:minute` UTC (the summaries'
+    /// tests use it too).
+    pub(crate) fn at(day: u64, hour: u64, minute: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(MONDAY + day * 86_400 + hour * 3600 + minute * 60)
     }
 

@@ -152,14 +152,8 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    /// 2026-11-23 was a Monday; this is 00:00 UTC that day.
-    const MONDAY: u64 = 1_795_392_000;
-
-    fn at(day: u64, hour: u64, minute: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(MONDAY + day * 86_400 + hour * 3600 + minute * 60)
-    }
+    use crate::schedule::tests::at;
+    use std::time::Duration;
 
     #[test]
     fn daily_summaries_are_due_at_the_local_time_of_day() {

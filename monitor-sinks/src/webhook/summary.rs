@@ -174,20 +174,7 @@ fn teams_card(
         "text": truncate(&footer(report, &notification.key), 1000),
         "isSubtle": true, "size": "small", "wrap": true,
     }));
-    let mut content = json!({
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard",
-        "version": "1.4",
-        "msteams": { "width": "Full" },
-        "body": body,
-    });
-    if let Some(link) = summary_link(notification, options) {
-        content["actions"] = json!([{ "type": "Action.OpenUrl", "title": "Open", "url": link }]);
-    }
-    json!({
-        "type": "message",
-        "attachments": [{ "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": null, "content": content }],
-    })
+    teams::adaptive_message(body, summary_link(notification, options))
 }
 
 /// A summary as the generic webhook's JSON: every count and list as

@@ -97,6 +97,12 @@ fn card(
         "text": format!("{} · notification {}", rfc3339(event_time(alert)), notification.key),
         "isSubtle": true, "size": "small", "wrap": true,
     }));
+    adaptive_message(body, options.link_for(alert))
+}
+
+/// The message Teams takes: one full-width Adaptive Card of `body`, with an
+/// "Open" button when there is a link. Alerts and summaries share it.
+pub(super) fn adaptive_message(body: Vec<Value>, link: Option<String>) -> Value {
     let mut content = json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -104,7 +110,7 @@ fn card(
         "msteams": { "width": "Full" },
         "body": body,
     });
-    if let Some(link) = options.link_for(alert) {
+    if let Some(link) = link {
         content["actions"] = json!([{ "type": "Action.OpenUrl", "title": "Open", "url": link }]);
     }
     json!({
